@@ -1,0 +1,120 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The layout follows DESIGN.md's "Parts": a pure domain, then one target per concern
+// (wire protocol, rendering, printer drivers, station store, station services), and thin
+// executables on top. C libraries come in through system-library targets that hold only
+// a module map and a shim header.
+let package = Package(
+    name: "ektp",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ektpd", targets: ["ektpd"]),
+        .executable(name: "ektpctl", targets: ["ektpctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // MARK: System libraries
+        .systemLibrary(name: "CCups", providers: [.apt(["libcups2-dev"])]),
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
+
+        // MARK: Domain (Foundation only, no I/O)
+        .target(name: "EKTPDomain"),
+
+        // MARK: Wire protocol: Codable types shared by hub, station and CLI; job signatures
+        .target(
+            name: "EKTPWire",
+            dependencies: [
+                "EKTPDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // MARK: Rendering: the KTP-el face to PDF, print planes and PNG preview
+        .target(
+            name: "EKTPRendering",
+            dependencies: ["EKTPDomain", "CCairo", "CJPEG"],
+            resources: [.copy("Resources")]
+        ),
+
+        // MARK: Printer drivers: one CardPrinter interface, drivers as URI schemes
+        .target(
+            name: "EKTPDrivers",
+            dependencies: [
+                "EKTPDomain",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Station store: SQLite through GRDB; PII encrypted at rest
+        .target(
+            name: "EKTPStationStore",
+            dependencies: [
+                "EKTPDomain",
+                "EKTPWire",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // MARK: Station services: print worker, local API
+        .target(
+            name: "EKTPStation",
+            dependencies: [
+                "EKTPDomain",
+                "EKTPWire",
+                "EKTPDrivers",
+                "EKTPStationStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "ektpd",
+            dependencies: [
+                "EKTPStation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "ektpctl",
+            dependencies: [
+                "EKTPDomain",
+                "EKTPWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "EKTPDomainTests", dependencies: ["EKTPDomain"]),
+        .testTarget(name: "EKTPWireTests", dependencies: ["EKTPWire"]),
+        .testTarget(name: "EKTPRenderingTests", dependencies: ["EKTPRendering"], resources: [.copy("Golden")]),
+        .testTarget(
+            name: "EKTPStationStoreTests",
+            dependencies: ["EKTPStationStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(name: "EKTPDriversTests", dependencies: ["EKTPDrivers"]),
+        .testTarget(
+            name: "EKTPStationTests",
+            dependencies: ["EKTPStation"]
+        ),
+    ]
+)

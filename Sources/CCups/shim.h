@@ -1,0 +1,3 @@
+// libcups, as Debian's libcups2-dev installs it (no pkg-config file: the module map links `cups`).
+#include <cups/cups.h>
+#include <cups/ipp.h>

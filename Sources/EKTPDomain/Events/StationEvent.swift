@@ -1,0 +1,32 @@
+/// What the station reports upstream. Each event goes into the outbox in the same
+/// transaction as the change it reports and carries the station's sequence number there
+/// (invariant 4); the hub ingests by (station, sequence).
+public enum StationEvent: Codable, Hashable, Sendable {
+    case jobStored(job: JobID, priority: JobPriority)
+    case jobRejected(job: JobID?, reason: String)
+    case jobStateChanged(job: JobID, from: JobState, to: JobState, device: DeviceID?, detail: String?)
+    case ledger(kind: LedgerKind, from: String, to: String, quantity: Int, job: JobID?, cause: SpoilCause?, note: String?)
+    case deviceState(device: DeviceID, state: DeviceState)
+    case alert(Alert)
+}
+
+/// Something a person must look at.
+public struct Alert: Codable, Hashable, Sendable {
+    public enum Kind: String, Codable, Sendable {
+        /// The printer's card counter moved differently from the ledger: cards went
+        /// through the printer outside the system (invariant 3).
+        case counterMismatch = "counter-mismatch"
+        case outcomeUnknown = "outcome-unknown"
+        case deviceError = "device-error"
+        case stockLow = "stock-low"
+    }
+    public var kind: Kind
+    public var device: DeviceID?
+    public var message: String
+
+    public init(kind: Kind, device: DeviceID?, message: String) {
+        self.kind = kind
+        self.device = device
+        self.message = message
+    }
+}

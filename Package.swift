@@ -85,6 +85,15 @@ let package = Package(
             ]
         ),
 
+        // MARK: Client of the station's local API (ektpctl, the demo, tests)
+        .target(
+            name: "EKTPClient",
+            dependencies: [
+                "EKTPWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "ektpd",
@@ -98,8 +107,8 @@ let package = Package(
             dependencies: [
                 "EKTPDomain",
                 "EKTPWire",
+                "EKTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
 

@@ -1,0 +1,370 @@
+import EKTPDomain
+import Foundation
+
+/// Types of the station's local API, served by ektpd on a Unix socket (for `ektpctl`) and,
+/// later, on the LAN (for the web pages). Paths are under `/v1`. Every error answer is
+/// an `APIErrorBody` with an HTTP status (4xx: the request was refused and nothing
+/// changed; 5xx: the daemon failed and logged why).
+public enum StationAPI {
+    public static let version = "v1"
+}
+
+/// The body of every error answer.
+public struct APIErrorBody: Codable, Sendable, Error, CustomStringConvertible {
+    /// Stable machine-readable code, e.g. `signature-invalid`, `stock-negative`.
+    public var code: String
+    /// What went wrong, for a person, in Indonesian.
+    public var message: String
+    /// Per-item details (one line per refused job in an import).
+    public var details: [String]?
+
+    public init(code: String, message: String, details: [String]? = nil) {
+        self.code = code
+        self.message = message
+        self.details = details
+    }
+    public var description: String {
+        ([message] + (details ?? []).map { "  - \($0)" }).joined(separator: "\n")
+    }
+}
+
+// MARK: - Status
+
+/// `GET /v1/status`
+public struct StationStatusView: Codable, Sendable {
+    public var kecamatanCode: String
+    public var kecamatanName: String?
+    /// Jobs per state.
+    public var jobs: [String: Int]
+    /// Why queued jobs wait, when they do (no blangko, no ready printer); nil when printing.
+    public var held: String?
+    public var devices: [DeviceView]
+    /// Unused blangko: store plus hoppers.
+    public var blangkoOnHand: Int
+    /// Events not yet sent upstream.
+    public var outboxBacklog: Int
+    public var alerts: [AlertView]
+
+    public init(kecamatanCode: String, kecamatanName: String?, jobs: [String: Int], held: String?, devices: [DeviceView], blangkoOnHand: Int, outboxBacklog: Int, alerts: [AlertView]) {
+        self.kecamatanCode = kecamatanCode
+        self.kecamatanName = kecamatanName
+        self.jobs = jobs
+        self.held = held
+        self.devices = devices
+        self.blangkoOnHand = blangkoOnHand
+        self.outboxBacklog = outboxBacklog
+        self.alerts = alerts
+    }
+}
+
+/// `GET /v1/devices`: one printer as the station sees it.
+public struct DeviceView: Codable, Sendable {
+    public var id: DeviceID
+    public var uri: String
+    public var model: String
+    public var serial: String
+    public var state: DeviceState
+    /// Blangko in the hopper by the ledger.
+    public var hopperLedger: Int
+    public var hopperCapacity: Int
+    /// Cards printed / spoiled on this printer by the ledger.
+    public var printed: Int
+    public var spoiled: Int
+
+    public init(id: DeviceID, uri: String, model: String, serial: String, state: DeviceState, hopperLedger: Int, hopperCapacity: Int, printed: Int, spoiled: Int) {
+        self.id = id
+        self.uri = uri
+        self.model = model
+        self.serial = serial
+        self.state = state
+        self.hopperLedger = hopperLedger
+        self.hopperCapacity = hopperCapacity
+        self.printed = printed
+        self.spoiled = spoiled
+    }
+}
+
+public struct AlertView: Codable, Sendable {
+    public var id: Int64
+    public var at: Date
+    public var alert: Alert
+    public init(id: Int64, at: Date, alert: Alert) {
+        self.id = id
+        self.at = at
+        self.alert = alert
+    }
+}
+
+// MARK: - Jobs
+
+/// `GET /v1/jobs?state=…&limit=…`: a job in a list. No personal data but the masked NIK.
+public struct JobSummary: Codable, Sendable {
+    public var id: JobID
+    public var state: JobState
+    public var priority: JobPriority
+    public var maskedNIK: String
+    public var device: DeviceID?
+    public var attempts: Int
+    public var receivedAt: Date
+    public var updatedAt: Date
+
+    public init(id: JobID, state: JobState, priority: JobPriority, maskedNIK: String, device: DeviceID?, attempts: Int, receivedAt: Date, updatedAt: Date) {
+        self.id = id
+        self.state = state
+        self.priority = priority
+        self.maskedNIK = maskedNIK
+        self.device = device
+        self.attempts = attempts
+        self.receivedAt = receivedAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// `GET /v1/jobs/{id}`: one job with its history. The name is shown so an operator can
+/// hand the card over; it is gone once personal data is purged.
+public struct JobDetail: Codable, Sendable {
+    public var summary: JobSummary
+    public var nama: String?
+    public var delivery: String?
+    public var history: [AuditEntryView]
+
+    public init(summary: JobSummary, nama: String?, delivery: String?, history: [AuditEntryView]) {
+        self.summary = summary
+        self.nama = nama
+        self.delivery = delivery
+        self.history = history
+    }
+}
+
+/// `POST /v1/jobs/import`, body: the signed job file (one signed-job document or an array
+/// of them). All or nothing: if any job is refused, nothing is stored.
+public struct ImportResult: Codable, Sendable {
+    public var stored: [JobID]
+    /// Jobs already held with the same content: ignored, as the hub may send again.
+    public var duplicates: [JobID]
+    public var warnings: [String]
+
+    public init(stored: [JobID], duplicates: [JobID], warnings: [String]) {
+        self.stored = stored
+        self.duplicates = duplicates
+        self.warnings = warnings
+    }
+}
+
+/// `POST /v1/jobs/{id}/outcome`: a person records what happened to a card.
+public struct OutcomeRequest: Codable, Sendable {
+    public enum Decision: String, Codable, Sendable, CaseIterable { case printed, spoiled, notFed = "not-fed" }
+    public var decision: Decision
+    public var cause: SpoilCause?
+    public var reason: String
+    public var by: String
+
+    public init(decision: Decision, cause: SpoilCause?, reason: String, by: String) {
+        self.decision = decision
+        self.cause = cause
+        self.reason = reason
+        self.by = by
+    }
+}
+
+/// `POST /v1/jobs/{id}/reprint`
+public struct ReprintRequest: Codable, Sendable {
+    public var reason: String
+    public var by: String
+    public init(reason: String, by: String) {
+        self.reason = reason
+        self.by = by
+    }
+}
+
+/// `POST /v1/jobs/{id}/handover`: picked up (recipient named) or given to PT Pos (receipt).
+public struct HandoverRequest: Codable, Sendable {
+    public var by: String
+    public var recipient: String?
+    public var posReceipt: String?
+    public init(by: String, recipient: String?, posReceipt: String?) {
+        self.by = by
+        self.recipient = recipient
+        self.posReceipt = posReceipt
+    }
+}
+
+/// Answer to any request that changes one job.
+public struct JobChanged: Codable, Sendable {
+    public var id: JobID
+    public var state: JobState
+    public init(id: JobID, state: JobState) {
+        self.id = id
+        self.state = state
+    }
+}
+
+// MARK: - Stock
+
+/// `POST /v1/stock/{operation}`. Which fields matter depends on the operation:
+/// - `receive`: quantity, document (surat jalan), serialFirst/serialLast optional
+/// - `load` / `unload`: device, quantity
+/// - `spoil`: place (`store`, or a device id), quantity, cause, note
+/// - `destroy`: quantity, document (berita acara number), witnesses
+/// - `transfer`: quantity, toKecamatan, document
+/// - `count`: place, quantity (the number counted), note (the reason, needed for a difference)
+public struct StockRequest: Codable, Sendable {
+    public var quantity: Int
+    public var device: DeviceID?
+    public var place: String?
+    public var cause: SpoilCause?
+    public var note: String?
+    public var document: String?
+    public var serialFirst: String?
+    public var serialLast: String?
+    public var witnesses: [String]?
+    public var toKecamatan: String?
+    public var by: String
+
+    public init(quantity: Int, device: DeviceID? = nil, place: String? = nil, cause: SpoilCause? = nil, note: String? = nil, document: String? = nil, serialFirst: String? = nil, serialLast: String? = nil, witnesses: [String]? = nil, toKecamatan: String? = nil, by: String) {
+        self.quantity = quantity
+        self.device = device
+        self.place = place
+        self.cause = cause
+        self.note = note
+        self.document = document
+        self.serialFirst = serialFirst
+        self.serialLast = serialLast
+        self.witnesses = witnesses
+        self.toKecamatan = toKecamatan
+        self.by = by
+    }
+}
+
+/// What a stock operation did.
+public struct StockChanged: Codable, Sendable {
+    /// Ledger entry id, when one was written.
+    public var entry: Int64?
+    /// A count difference waiting for the kecamatan head's confirmation.
+    public var pendingCount: Int64?
+    public var message: String
+    public init(entry: Int64?, pendingCount: Int64?, message: String) {
+        self.entry = entry
+        self.pendingCount = pendingCount
+        self.message = message
+    }
+}
+
+/// `POST /v1/stock/counts/{id}/confirm` or `/refuse` (kecamatan head).
+public struct CountDecision: Codable, Sendable {
+    public var by: String
+    public var note: String?
+    public init(by: String, note: String?) {
+        self.by = by
+        self.note = note
+    }
+}
+
+/// `GET /v1/stock`: balances per place and the identities checked.
+public struct StockView: Codable, Sendable {
+    public var places: [String: Int]
+    public var identities: [IdentityView]
+    public var pendingCounts: [PendingCountView]
+    /// Average cards used per day over the last 30 days, and days of stock left at that rate.
+    public var usagePerDay: Double
+    public var daysLeft: Double?
+
+    public init(places: [String: Int], identities: [IdentityView], pendingCounts: [PendingCountView], usagePerDay: Double, daysLeft: Double?) {
+        self.places = places
+        self.identities = identities
+        self.pendingCounts = pendingCounts
+        self.usagePerDay = usagePerDay
+        self.daysLeft = daysLeft
+    }
+}
+
+public struct IdentityView: Codable, Sendable {
+    public var name: String
+    public var lhs: Int
+    public var rhs: Int
+    public var holds: Bool
+    public init(name: String, lhs: Int, rhs: Int, holds: Bool) {
+        self.name = name
+        self.lhs = lhs
+        self.rhs = rhs
+        self.holds = holds
+    }
+}
+
+public struct PendingCountView: Codable, Sendable {
+    public var id: Int64
+    public var place: String
+    public var expected: Int
+    public var counted: Int
+    public var reason: String
+    public var by: String
+    public init(id: Int64, place: String, expected: Int, counted: Int, reason: String, by: String) {
+        self.id = id
+        self.place = place
+        self.expected = expected
+        self.counted = counted
+        self.reason = reason
+        self.by = by
+    }
+}
+
+// MARK: - Audit
+
+public struct AuditEntryView: Codable, Sendable {
+    public var seq: Int64
+    public var at: Date
+    public var actor: String
+    public var action: String
+    public var job: JobID?
+    public var maskedNIK: String?
+    public var detail: String
+    public init(seq: Int64, at: Date, actor: String, action: String, job: JobID?, maskedNIK: String?, detail: String) {
+        self.seq = seq
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.job = job
+        self.maskedNIK = maskedNIK
+        self.detail = detail
+    }
+}
+
+/// `GET /v1/audit/verify`
+public struct AuditVerification: Codable, Sendable {
+    public var entries: Int
+    public var valid: Bool
+    /// The first entry whose hash does not follow from the one before.
+    public var brokenAt: Int64?
+    public var message: String
+    public init(entries: Int, valid: Bool, brokenAt: Int64?, message: String) {
+        self.entries = entries
+        self.valid = valid
+        self.brokenAt = brokenAt
+        self.message = message
+    }
+}
+
+// MARK: - Devices (simulator controls)
+
+/// `POST /v1/devices/{id}/fault`: inject or clear a fault on a simulated printer.
+/// Real printers refuse it.
+public struct FaultRequest: Codable, Sendable {
+    /// `jam`, `ribbon-out`, `hopper-empty`, `cover-open`, `offline`, `power-loss`, `clear`.
+    public var fault: String
+    public init(fault: String) { self.fault = fault }
+}
+
+/// The JSON coders every API party uses: ISO 8601 dates, sorted keys.
+public enum WireCoding {
+    public static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+    public static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }
+}

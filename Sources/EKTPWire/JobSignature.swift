@@ -49,14 +49,15 @@ public struct ApprovalKey: Sendable, Hashable {
 /// this type exists for the demo, tests and benchmarks, which sign their own jobs.
 public struct ApprovalSigner: Sendable {
     public let keyId: String
-    private let key: Curve25519.Signing.PrivateKey
+    private let rawKey: Data
+    private var key: Curve25519.Signing.PrivateKey { try! Curve25519.Signing.PrivateKey(rawRepresentation: rawKey) }
 
     public init(keyId: String, privateKeyBase64: String) throws(SignatureError) {
         guard let raw = Data(base64Encoded: privateKeyBase64),
             let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw)
         else { throw SignatureError.badKey(keyId: keyId) }
         self.keyId = keyId
-        self.key = key
+        self.rawKey = key.rawRepresentation
     }
 
     /// A new random key.
@@ -66,7 +67,7 @@ public struct ApprovalSigner: Sendable {
 
     private init(keyId: String, key: Curve25519.Signing.PrivateKey) {
         self.keyId = keyId
-        self.key = key
+        self.rawKey = key.rawRepresentation
     }
 
     public var privateKeyBase64: String { key.rawRepresentation.base64EncodedString() }

@@ -1,0 +1,273 @@
+import EKTPDomain
+import EKTPWire
+import Foundation
+import GRDB
+
+/// A job handed to the print worker: its row and the signed document, opened from its seal.
+public struct ClaimedJob: Sendable {
+    public let id: JobID
+    public let device: DeviceID
+    public let attempt: Int
+    public let maskedNIK: String
+    /// The signed-job document as stored; the worker verifies it again before printing.
+    public let document: Data
+}
+
+/// What an import stored.
+public struct StoredJobs: Sendable, Equatable {
+    public var stored: [JobID] = []
+    public var duplicates: [JobID] = []
+}
+
+extension StationStore {
+    // MARK: Intake
+
+    /// Stores verified jobs durably, all or nothing (invariant 2: the hub is acknowledged
+    /// only after this returns). A job already held with the same content is a duplicate
+    /// and ignored; the same id with other content refuses the whole batch.
+    public func store(_ jobs: [VerifiedJob], actor: String) throws -> StoredJobs {
+        try transaction(actor: actor) { tx in
+            var result = StoredJobs()
+            var conflicts: [String] = []
+            var seen = Set<JobID>()
+            for v in jobs {
+                let id = v.job.id
+                if !seen.insert(id).inserted {
+                    if jobs.first(where: { $0.job.id == id })?.contentHash != v.contentHash {
+                        conflicts.append("\(id): muncul dua kali dengan isi berbeda")
+                    }
+                    continue
+                }
+                if let existing = try Data.fetchOne(tx.db, sql: "SELECT contentHash FROM job WHERE id = ?", arguments: [id.rawValue]) {
+                    if existing == v.contentHash { result.duplicates.append(id) } else {
+                        conflicts.append("\(id): id sudah ada dengan isi berbeda")
+                    }
+                    continue
+                }
+                let sealed = try tx.sealer.seal(v.document, jobId: id.rawValue)
+                let masked = v.job.card.nik.masked
+                try tx.db.execute(
+                    sql: """
+                        INSERT INTO job(id, kecamatanCode, priority, state, maskedNik, contentHash, sealed, keyId, receivedAt, updatedAt)
+                        VALUES (?, ?, ?, 'received', ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [id.rawValue, v.job.kecamatanCode, v.job.priority == .urgent ? 1 : 0, masked, v.contentHash, sealed, v.keyId, tx.at, tx.at])
+                try tx.outbox(.jobStored(job: id, priority: v.job.priority))
+                try tx.audit("job diterima", job: id.rawValue, maskedNIK: masked, detail: "kunci \(v.keyId), prioritas \(v.job.priority.rawValue)")
+                try tx.transition(try tx.jobRow(id), .accept)
+                result.stored.append(id)
+            }
+            if !conflicts.isEmpty {
+                throw StationError(.conflict, "\(conflicts.count) job ditolak; tidak ada yang disimpan", details: conflicts)
+            }
+            return result
+        }
+    }
+
+    // MARK: Printing
+
+    /// Takes the next queued job for `device`, urgent first then oldest, and marks it
+    /// printing, if the device's hopper holds a blangko not already reserved by a job in
+    /// flight or awaiting a decision on it. Nil when there is nothing to print or no card.
+    public func claimNext(for device: DeviceID) throws -> ClaimedJob? {
+        try transaction(actor: "ektpd") { tx in
+            let reserved = try Int.fetchOne(tx.db, sql: "SELECT COUNT(*) FROM job WHERE deviceId = ? AND state IN ('printing', 'outcome-unknown')", arguments: [device.rawValue]) ?? 0
+            guard try tx.balance(.hopper(device)) - reserved > 0 else { return nil }
+            guard let row = try Row.fetchOne(tx.db, sql: "SELECT \(JobRow.columns), sealed FROM job WHERE state = 'queued' ORDER BY priority DESC, rowid LIMIT 1") else { return nil }
+            let job = JobRow(row: row)
+            guard let sealed = row["sealed"] as Data? else {
+                throw StationError(.invalid, "job \(job.id) tidak punya data untuk dicetak")
+            }
+            try tx.transition(job, .startPrinting, device: device, detail: "percobaan \(job.attempts + 1) di \(device)")
+            let document = try tx.sealer.open(sealed, jobId: job.id.rawValue)
+            return ClaimedJob(id: job.id, device: device, attempt: job.attempts + 1, maskedNIK: job.maskedNIK, document: document)
+        }
+    }
+
+    /// The printer finished the card: printed, with its ledger entry, in one transaction.
+    public func recordPrinted(_ id: JobID, counter: Int? = nil) throws {
+        try transaction(actor: "ektpd") { tx in
+            let row = try tx.jobRow(id)
+            let device = try Self.device(of: row)
+            try tx.transition(row, .finish, device: device)
+            try tx.ledger(LedgerMovement(kind: .printed, from: .hopper(device), to: .issued, quantity: 1), job: id)
+            if let counter { try Self.checkCounter(tx, device: device, counter: counter) }
+        }
+    }
+
+    /// The printer refused before picking a card: no blangko used; the job is queued again.
+    public func recordFailedBeforePick(_ id: JobID, reason: String, counter: Int? = nil) throws {
+        try transaction(actor: "ektpd") { tx in
+            let row = try tx.jobRow(id)
+            try tx.transition(row, .failBeforePick(reason: reason), detail: reason)
+            try tx.transition(try tx.jobRow(id), .requeue, detail: "otomatis: tidak ada kartu terpakai")
+            if let counter, let device = row.device { try Self.checkCounter(tx, device: device, counter: counter) }
+        }
+    }
+
+    /// The card was consumed and is unusable; it goes to the spoiled stock.
+    public func recordSpoiled(_ id: JobID, cause: SpoilCause, note: String?, counter: Int? = nil) throws {
+        try transaction(actor: "ektpd") { tx in
+            let row = try tx.jobRow(id)
+            let device = try Self.device(of: row)
+            try tx.transition(row, .spoil(cause: cause, note: note), detail: "\(cause.label)\(note.map { ": \($0)" } ?? "")")
+            try tx.ledger(LedgerMovement(kind: .spoiled, from: .hopper(device), to: .spoiled, quantity: 1), job: id, cause: cause, note: note)
+            if let counter { try Self.checkCounter(tx, device: device, counter: counter) }
+        }
+    }
+
+    /// The station cannot know whether the card printed. It waits for a person
+    /// (invariant 1): nothing sends it again automatically.
+    public func recordOutcomeUnknown(_ id: JobID, reason: String) throws {
+        try transaction(actor: "ektpd") { tx in
+            let row = try tx.jobRow(id)
+            try tx.transition(row, .loseOutcome(reason: reason), detail: reason)
+            try tx.raise(Alert(kind: .outcomeUnknown, device: row.device, message: "job \(id) (\(row.maskedNIK)): hasil cetak tidak diketahui (\(reason)); operator harus memutuskan"))
+        }
+    }
+
+    /// After a crash or power cut, every job that was printing has an unknown outcome.
+    /// Called once at start, before the print worker runs. Returns the jobs moved.
+    @discardableResult
+    public func recoverInterruptedJobs() throws -> [JobID] {
+        try transaction(actor: "ektpd") { tx in
+            let rows = try Row.fetchAll(tx.db, sql: "SELECT \(JobRow.columns) FROM job WHERE state = 'printing'").map(JobRow.init)
+            for row in rows {
+                let reason = "ektpd berhenti saat mencetak"
+                try tx.transition(row, .loseOutcome(reason: reason), detail: reason)
+                try tx.raise(Alert(kind: .outcomeUnknown, device: row.device, message: "job \(row.id) (\(row.maskedNIK)): ektpd berhenti saat mencetak; operator harus memutuskan"))
+            }
+            return rows.map(\.id)
+        }
+    }
+
+    // MARK: Decisions by a person
+
+    /// An operator records the outcome of a card whose outcome was unknown.
+    public func decideOutcome(_ id: JobID, _ decision: OutcomeDecision, reason: String, by person: String) throws -> JobState {
+        try Self.requireText(reason, "alasan")
+        return try transaction(actor: person) { tx in
+            let row = try tx.jobRow(id)
+            let next = try tx.transition(row, .decide(decision, by: person), detail: "keputusan \(person): \(reason)")
+            let device = try Self.device(of: row)
+            switch decision {
+            case .printed:
+                try tx.ledger(LedgerMovement(kind: .printed, from: .hopper(device), to: .issued, quantity: 1), job: id, note: reason)
+            case .spoiled(let cause):
+                try tx.ledger(LedgerMovement(kind: .spoiled, from: .hopper(device), to: .spoiled, quantity: 1), job: id, cause: cause, note: reason)
+            case .notFed:
+                break
+            }
+            return next
+        }
+    }
+
+    /// A printed card found bad on inspection: spoiled by a person, the card moves from
+    /// issued to the spoiled stock.
+    public func spoilPrinted(_ id: JobID, cause: SpoilCause, reason: String, by person: String) throws -> JobState {
+        try Self.requireText(reason, "alasan")
+        return try transaction(actor: person) { tx in
+            let row = try tx.jobRow(id)
+            let next = try tx.transition(row, .spoil(cause: cause, note: reason), detail: "\(cause.label): \(reason)")
+            try tx.ledger(LedgerMovement(kind: .spoiled, from: .issued, to: .spoiled, quantity: 1), job: id, cause: cause, note: reason)
+            return next
+        }
+    }
+
+    /// Queues a spoiled card again; a reason is required.
+    public func reprint(_ id: JobID, reason: String, by person: String) throws -> JobState {
+        try Self.requireText(reason, "alasan cetak ulang")
+        return try transaction(actor: person) { tx in
+            try tx.transition(try tx.jobRow(id), .reprint(reason: reason, by: person), detail: "cetak ulang oleh \(person): \(reason)")
+        }
+    }
+
+    /// The card left the office: picked up by `recipient`, or handed to PT Pos.
+    public func handOver(_ id: JobID, recipient: String?, posReceipt: String?, by person: String) throws -> JobState {
+        guard (recipient?.isEmpty == false) != (posReceipt?.isEmpty == false) else {
+            throw StationError(.invalid, "sebutkan penerima (diambil) atau nomor resi PT Pos, salah satu saja")
+        }
+        return try transaction(actor: person) { tx in
+            let detail = recipient.map { "diambil oleh \($0)" } ?? "diserahkan ke PT Pos, resi \(posReceipt!)"
+            let next = try tx.transition(try tx.jobRow(id), .handOver(by: person), detail: detail)
+            try tx.db.execute(sql: "UPDATE job SET handedOverAt = ? WHERE id = ?", arguments: [tx.at, id.rawValue])
+            return next
+        }
+    }
+
+    /// Removes the personal data of jobs handed over before `cutoff` (UU 27/2022: kept no
+    /// longer than needed). Job ids, masked NIKs and the ledger stay. Returns how many.
+    @discardableResult
+    public func purgePersonalData(handedOverBefore cutoff: Date) throws -> Int {
+        try transaction(actor: "ektpd") { tx in
+            let ids = try String.fetchAll(tx.db, sql: "SELECT id FROM job WHERE state = 'handed-over' AND sealed IS NOT NULL AND handedOverAt < ?", arguments: [cutoff.timeIntervalSince1970])
+            for id in ids {
+                try tx.db.execute(sql: "UPDATE job SET sealed = NULL, purgedAt = ? WHERE id = ?", arguments: [tx.at, id])
+                try tx.audit("data pribadi dihapus", job: id, detail: "masa simpan habis")
+            }
+            return ids.count
+        }
+    }
+
+    // MARK: Reads
+
+    public func jobs(state: JobState? = nil, limit: Int = 100) throws -> [JobSummary] {
+        try read { db in
+            let rows: [Row]
+            if let state {
+                rows = try Row.fetchAll(db, sql: "SELECT \(JobRow.columns) FROM job WHERE state = ? ORDER BY priority DESC, rowid LIMIT ?", arguments: [state.rawValue, limit])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT \(JobRow.columns) FROM job ORDER BY rowid DESC LIMIT ?", arguments: [limit])
+            }
+            return rows.map { JobRow(row: $0).summary }
+        }
+    }
+
+    /// Jobs per state.
+    public func jobCounts() throws -> [JobState: Int] {
+        try read { db in
+            var counts: [JobState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job GROUP BY state") {
+                if let s = JobState(rawValue: row["state"]) { counts[s] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    public func jobDetail(_ id: JobID) throws -> JobDetail {
+        let (row, sealed): (JobRow, Data?) = try read { db in
+            guard let r = try Row.fetchOne(db, sql: "SELECT \(JobRow.columns), sealed FROM job WHERE id = ?", arguments: [id.rawValue]) else {
+                throw StationError(.notFound, "job \(id) tidak ada di stasiun ini")
+            }
+            return (JobRow(row: r), r["sealed"])
+        }
+        var nama: String?
+        var delivery: String?
+        if let sealed, let job = try? Self.decodeJob(try sealer.open(sealed, jobId: id.rawValue)) {
+            nama = job.card.nama
+            switch job.delivery {
+            case .pickup: delivery = "diambil di kecamatan"
+            case .pos(let address): delivery = "PT Pos: \(address)"
+            }
+        }
+        return JobDetail(summary: row.summary, nama: nama, delivery: delivery, history: try auditEntries(job: id))
+    }
+
+    /// The print job inside a stored signed document (already verified at intake).
+    public static func decodeJob(_ document: Data) throws -> PrintJob {
+        let value = try JSONValue.parse(document)
+        guard let job = value["job"] else { throw StationError(.invalid, "dokumen job tanpa field job") }
+        return try JSONDecoder().decode(PrintJob.self, from: Data(job.canonicalBytes()))
+    }
+
+    // MARK: Helpers
+
+    static func device(of row: JobRow) throws -> DeviceID {
+        guard let d = row.device else { throw StationError(.invalid, "job \(row.id) belum pernah dikirim ke printer") }
+        return d
+    }
+
+    static func requireText(_ text: String, _ what: String) throws {
+        if text.trimmingCharacters(in: .whitespaces).isEmpty { throw StationError(.invalid, "\(what) wajib diisi") }
+    }
+}

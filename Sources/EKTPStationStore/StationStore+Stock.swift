@@ -1,0 +1,227 @@
+import EKTPDomain
+import EKTPWire
+import Foundation
+import GRDB
+
+extension StationStore {
+    /// A shipment of blangko from the kabupaten arrives in the store.
+    public func receive(_ quantity: Int, document: String, serialFirst: String?, serialLast: String?, by person: String) throws -> Int64 {
+        try Self.requireText(document, "nomor dokumen pengiriman")
+        let serials = serialFirst.map { "seri \($0)–\(serialLast ?? "?")" }
+        return try transaction(actor: person) { tx in
+            let id = try tx.ledger(try Self.movement(.received, .supplier, .store, quantity), note: serials, document: document)
+            try tx.audit("blangko diterima", detail: "\(quantity) lembar, dokumen \(document)\(serials.map { ", \($0)" } ?? "")")
+            return id
+        }
+    }
+
+    /// The operator puts blangko from the store into a printer's hopper.
+    public func load(_ device: DeviceID, _ quantity: Int, by person: String) throws -> Int64 {
+        try transaction(actor: person) { tx in
+            guard let capacity = try Int.fetchOne(tx.db, sql: "SELECT hopperCapacity FROM device WHERE id = ?", arguments: [device.rawValue]) else {
+                throw StationError(.notFound, "printer \(device) tidak dikenal")
+            }
+            let inHopper = try tx.balance(.hopper(device))
+            if inHopper + quantity > capacity {
+                throw StationError(.stockRefused, "hopper \(device) muat \(capacity) lembar dan sudah berisi \(inHopper); paling banyak \(capacity - inHopper) lagi")
+            }
+            let id = try tx.ledger(try Self.movement(.loaded, .store, .hopper(device), quantity))
+            try tx.audit("blangko dimuat", detail: "\(quantity) lembar ke \(device)")
+            return id
+        }
+    }
+
+    /// The operator takes blangko out of a hopper back to the store. Cards reserved by a
+    /// job in flight or awaiting a decision on that printer stay.
+    public func unload(_ device: DeviceID, _ quantity: Int, by person: String) throws -> Int64 {
+        try transaction(actor: person) { tx in
+            let reserved = try Int.fetchOne(tx.db, sql: "SELECT COUNT(*) FROM job WHERE deviceId = ? AND state IN ('printing', 'outcome-unknown')", arguments: [device.rawValue]) ?? 0
+            let free = try tx.balance(.hopper(device)) - reserved
+            if quantity > free {
+                throw StationError(.stockRefused, "hopper \(device) hanya punya \(max(free, 0)) lembar yang bisa dibongkar\(reserved > 0 ? " (\(reserved) terikat job yang belum selesai)" : "")")
+            }
+            let id = try tx.ledger(try Self.movement(.unloaded, .hopper(device), .store, quantity))
+            try tx.audit("blangko dibongkar", detail: "\(quantity) lembar dari \(device)")
+            return id
+        }
+    }
+
+    /// Blangko found damaged in the store or a hopper (not tied to a job).
+    public func spoil(at place: StockPlace, _ quantity: Int, cause: SpoilCause, note: String?, by person: String) throws -> Int64 {
+        try transaction(actor: person) { tx in
+            let id = try tx.ledger(try Self.movement(.spoiled, place, .spoiled, quantity), cause: cause, note: note)
+            try tx.audit("blangko rusak", detail: "\(quantity) lembar di \(place), \(cause.label)\(note.map { ": \($0)" } ?? "")")
+            return id
+        }
+    }
+
+    /// Spoiled blangko destroyed under a record (berita acara pemusnahan) with witnesses.
+    public func destroy(_ quantity: Int, record: String, witnesses: [String], by person: String) throws -> Int64 {
+        try Self.requireText(record, "nomor berita acara")
+        let named = witnesses.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard named.count >= 2 else { throw StationError(.invalid, "pemusnahan perlu paling sedikit dua saksi") }
+        return try transaction(actor: person) { tx in
+            let id = try tx.ledger(try Self.movement(.destroyed, .spoiled, .destroyed, quantity), note: "saksi: \(named.joined(separator: ", "))", document: record)
+            try tx.audit("blangko dimusnahkan", detail: "\(quantity) lembar, BA \(record), saksi \(named.joined(separator: ", "))")
+            return id
+        }
+    }
+
+    /// Blangko sent from this store to another kecamatan.
+    public func transfer(_ quantity: Int, to kecamatan: String, document: String, by person: String) throws -> Int64 {
+        guard PrintJob.isKecamatanCode(kecamatan) else { throw StationError(.invalid, "kode kecamatan \(kecamatan) bukan bentuk PP.KK.CC") }
+        try Self.requireText(document, "nomor dokumen")
+        return try transaction(actor: person) { tx in
+            let id = try tx.ledger(try Self.movement(.transferred, .store, .transferred, quantity), note: "ke \(kecamatan)", document: document)
+            try tx.audit("blangko dipindahkan", detail: "\(quantity) lembar ke \(kecamatan), dokumen \(document)")
+            return id
+        }
+    }
+
+    /// A physical count. A match is recorded; a difference needs a reason and waits for the
+    /// kecamatan head's confirmation before it corrects the ledger.
+    public func count(_ place: StockPlace, counted: Int, reason: String?, by person: String) throws -> StockChanged {
+        guard place.isPhysical else { throw StationError(.invalid, "\(place) tidak bisa dihitung") }
+        guard counted >= 0 else { throw StationError(.invalid, "jumlah hitung tidak boleh negatif") }
+        return try transaction(actor: person) { tx in
+            let expected = try tx.balance(place)
+            if expected == counted {
+                try tx.audit("hitung fisik cocok", detail: "\(place): \(counted) lembar")
+                return StockChanged(entry: nil, pendingCount: nil, message: "hitung cocok: \(counted) lembar di \(place)")
+            }
+            guard let reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw StationError(.invalid, "hitung \(counted) berbeda dari buku (\(expected)) di \(place): alasan wajib diisi")
+            }
+            try tx.db.execute(sql: "INSERT INTO stockCount(at, place, expected, counted, reason, actor, status) VALUES (?,?,?,?,?,?,'pending')",
+                              arguments: [tx.at, place.key, expected, counted, reason, person])
+            let id = tx.db.lastInsertedRowID
+            try tx.raise(Alert(kind: .stockLow, device: nil, message: "selisih hitung #\(id) di \(place): buku \(expected), hitung \(counted) — menunggu konfirmasi kepala"))
+            return StockChanged(entry: nil, pendingCount: id, message: "selisih \(counted - expected) di \(place) menunggu konfirmasi kepala (#\(id))")
+        }
+    }
+
+    /// The kecamatan head confirms a count difference: the ledger is corrected by it.
+    public func confirmCount(_ id: Int64, by person: String, note: String?) throws -> StockChanged {
+        try transaction(actor: person) { tx in
+            let row = try Self.pendingCount(tx, id)
+            guard let place = StockPlace(key: row["place"]) else { throw StationError(.invalid, "tempat hitung #\(id) rusak") }
+            let difference = (row["counted"] as Int) - (row["expected"] as Int)
+            let m = difference > 0
+                ? try Self.movement(.counted, .adjustment, place, difference)
+                : try Self.movement(.counted, place, .adjustment, -difference)
+            let entry = try tx.ledger(m, note: "hitung #\(id): \(row["reason"] as String)")
+            try tx.db.execute(sql: "UPDATE stockCount SET status = 'confirmed', decidedBy = ?, decidedAt = ? WHERE id = ?", arguments: [person, tx.at, id])
+            try tx.audit("selisih hitung dikonfirmasi", detail: "#\(id) \(place): \(difference > 0 ? "+" : "")\(difference)\(note.map { ", \($0)" } ?? "")")
+            return StockChanged(entry: entry, pendingCount: nil, message: "koreksi \(difference > 0 ? "+" : "")\(difference) di \(place) dicatat")
+        }
+    }
+
+    /// The kecamatan head refuses a count difference: the ledger stays; recount.
+    public func refuseCount(_ id: Int64, by person: String, note: String?) throws -> StockChanged {
+        try transaction(actor: person) { tx in
+            _ = try Self.pendingCount(tx, id)
+            try tx.db.execute(sql: "UPDATE stockCount SET status = 'refused', decidedBy = ?, decidedAt = ? WHERE id = ?", arguments: [person, tx.at, id])
+            try tx.audit("selisih hitung ditolak", detail: "#\(id)\(note.map { ": \($0)" } ?? "")")
+            return StockChanged(entry: nil, pendingCount: nil, message: "selisih #\(id) ditolak; hitung ulang")
+        }
+    }
+
+    static func pendingCount(_ tx: Tx, _ id: Int64) throws -> Row {
+        guard let row = try Row.fetchOne(tx.db, sql: "SELECT * FROM stockCount WHERE id = ?", arguments: [id]) else {
+            throw StationError(.notFound, "hitung #\(id) tidak ada")
+        }
+        guard (row["status"] as String) == "pending" else { throw StationError(.conflict, "hitung #\(id) sudah diputuskan") }
+        return row
+    }
+
+    static func movement(_ kind: LedgerKind, _ from: StockPlace, _ to: StockPlace, _ quantity: Int) throws -> LedgerMovement {
+        do { return try LedgerMovement(kind: kind, from: from, to: to, quantity: quantity) } catch {
+            throw StationError(.invalid, error.description)
+        }
+    }
+
+    // MARK: Reads and checks
+
+    /// Running balances per place.
+    public func balances() throws -> [StockPlace: Int] {
+        try read { db in
+            var result: [StockPlace: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT place, quantity FROM stockBalance") {
+                if let p = StockPlace(key: row["place"]) { result[p] = row["quantity"] }
+            }
+            return result
+        }
+    }
+
+    /// Every movement in the ledger, oldest first.
+    public func ledgerMovements() throws -> [LedgerMovement] {
+        try read { db in try Self.movements(db, sql: "SELECT kind, fromPlace, toPlace, quantity FROM ledger ORDER BY id").map(\.movement) }
+    }
+
+    static func movements(_ db: Database, sql: String, arguments: StatementArguments = []) throws -> [MonthlyBlangkoReport.Line] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            guard let kind = LedgerKind(rawValue: row["kind"]), let from = StockPlace(key: row["fromPlace"]), let to = StockPlace(key: row["toPlace"]) else {
+                throw StationError(.invalid, "catatan buku blangko tidak bisa dibaca")
+            }
+            let cause = (row["cause"] as String?).flatMap(SpoilCause.init(rawValue:))
+            return MonthlyBlangkoReport.Line(movement: try movement(kind, from, to, row["quantity"]), cause: cause)
+        }
+    }
+
+    /// Invariant 3, checked: the identities from the ledger's entries by kind, and the
+    /// running balances equal to the ledger replayed from the first entry.
+    public func verifyStock() throws -> [IdentityView] {
+        let replayed = StockBalances(try ledgerMovements())
+        let running = try balances()
+        var result = replayed.identities().map { IdentityView(name: $0.name, lhs: $0.lhs, rhs: $0.rhs, holds: $0.holds) }
+        for place in Set(running.keys).union(replayed.onHand.keys).sorted() {
+            let r = running[place] ?? 0
+            let l = replayed.balance(place)
+            if r != l { result.append(IdentityView(name: "saldo berjalan \(place) = buku besar", lhs: r, rhs: l, holds: false)) }
+        }
+        return result
+    }
+
+    /// Balances, identities, pending counts and days of stock left at the last 30 days' rate.
+    public func stockView() throws -> StockView {
+        let running = try balances()
+        let since = clock().addingTimeInterval(-30 * 86_400).timeIntervalSince1970
+        let used = try read { db in
+            try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM ledger WHERE at >= ? AND kind IN ('printed', 'spoiled') AND fromPlace LIKE 'hopper:%'", arguments: [since]) ?? 0
+        }
+        let pending = try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM stockCount WHERE status = 'pending' ORDER BY id").map {
+                PendingCountView(id: $0["id"], place: $0["place"], expected: $0["expected"], counted: $0["counted"], reason: $0["reason"], by: $0["actor"])
+            }
+        }
+        let unused = running.filter { if case .hopper = $0.key { true } else { $0.key == .store } }.values.reduce(0, +)
+        let perDay = Double(used) / 30
+        return StockView(
+            places: Dictionary(uniqueKeysWithValues: running.map { ($0.key.key, $0.value) }),
+            identities: try verifyStock(), pendingCounts: pending, usagePerDay: perDay,
+            daysLeft: perDay > 0 ? Double(unused) / perDay : nil)
+    }
+
+    /// Unused blangko: the store and every hopper.
+    public func unusedBlangko() throws -> Int {
+        try balances().filter { if case .hopper = $0.key { true } else { $0.key == .store } }.values.reduce(0, +)
+    }
+
+    /// The monthly blangko report for `month` (`YYYY-MM`), months in WIB (UTC+7).
+    public func monthlyReport(month: String) throws -> MonthlyBlangkoReport {
+        let parts = month.split(separator: "-")
+        guard parts.count == 2, let y = Int(parts[0]), let m = Int(parts[1]), (2000...9999).contains(y), (1...12).contains(m) else {
+            throw StationError(.invalid, "bulan harus berbentuk YYYY-MM, misalnya 2026-11")
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 7 * 3600)!
+        let start = calendar.date(from: DateComponents(year: y, month: m, day: 1))!
+        let end = calendar.date(byAdding: .month, value: 1, to: start)!
+        return try read { db in
+            let columns = "SELECT kind, fromPlace, toPlace, quantity, cause FROM ledger"
+            let before = try Self.movements(db, sql: "\(columns) WHERE at < ? ORDER BY id", arguments: [start.timeIntervalSince1970]).map(\.movement)
+            let during = try Self.movements(db, sql: "\(columns) WHERE at >= ? AND at < ? ORDER BY id", arguments: [start.timeIntervalSince1970, end.timeIntervalSince1970])
+            return MonthlyBlangkoReport.build(month: String(format: "%04d-%02d", y, m), before: before, during: during)
+        }
+    }
+}

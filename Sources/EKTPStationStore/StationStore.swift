@@ -1,0 +1,180 @@
+@preconcurrency import Crypto
+import EKTPDomain
+import EKTPWire
+import Foundation
+import GRDB
+
+/// The station's durable state: jobs, the blangko ledger, devices, the outbox and the
+/// audit chain, in one SQLite database (WAL, `synchronous=FULL`).
+///
+/// Every write that keeps an invariant is one method and one transaction: a job's state
+/// change, its ledger entry, its outbox event and its audit record commit together or not
+/// at all (DESIGN.md invariants 1, 3 and 4).
+public struct StationStore: Sendable {
+    let writer: any DatabaseWriter
+    let sealer: PersonalDataSealer
+    let clock: @Sendable () -> Date
+
+    /// Opens (creating and migrating if needed) the database at `path`.
+    public init(path: String, key: SymmetricKey, clock: @escaping @Sendable () -> Date = { Date() }) throws {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        config.busyMode = .timeout(10)
+        let pool = try DatabasePool(path: path, configuration: config)
+        try self.init(writer: pool, key: key, clock: clock)
+    }
+
+    /// An in-memory store, for tests and benchmarks.
+    public static func inMemory(key: SymmetricKey = SymmetricKey(size: .bits256), clock: @escaping @Sendable () -> Date = { Date() }) throws -> StationStore {
+        var config = Configuration()
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
+        return try StationStore(writer: DatabaseQueue(configuration: config), key: key, clock: clock)
+    }
+
+    init(writer: any DatabaseWriter, key: SymmetricKey, clock: @escaping @Sendable () -> Date) throws {
+        self.writer = writer
+        self.sealer = PersonalDataSealer(key: key)
+        self.clock = clock
+        try Schema.migrator.migrate(writer)
+    }
+
+    /// Runs `body` in one write transaction with the helpers that keep invariants.
+    func transaction<T>(actor: String, _ body: (inout Tx) throws -> T) throws -> T {
+        let now = clock()
+        return try writer.write { db in
+            var tx = Tx(db: db, now: now, actor: actor, sealer: sealer)
+            return try body(&tx)
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.read(body)
+    }
+}
+
+// MARK: - The transaction helpers
+
+/// The writes an invariant-keeping method is made of. Only `StationStore` creates one,
+/// inside a transaction.
+struct Tx {
+    let db: Database
+    let now: Date
+    let actor: String
+    let sealer: PersonalDataSealer
+
+    var at: Double { now.timeIntervalSince1970 }
+
+    /// Appends an event to the outbox; its rowid is the station's sequence number.
+    @discardableResult
+    func outbox(_ event: StationEvent) throws -> Int64 {
+        let json = String(decoding: try WireCoding.encoder().encode(event), as: UTF8.self)
+        try db.execute(sql: "INSERT INTO outbox(at, event) VALUES (?, ?)", arguments: [at, json])
+        return db.lastInsertedRowID
+    }
+
+    /// Appends a record to the audit chain.
+    func audit(_ action: String, job: String? = nil, maskedNIK: String? = nil, detail: String) throws {
+        let prev = try Data.fetchOne(db, sql: "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1") ?? AuditChain.genesis
+        let seq = (try Int64.fetchOne(db, sql: "SELECT seq FROM audit ORDER BY seq DESC LIMIT 1") ?? 0) + 1
+        let record = AuditChain.Record(seq: seq, at: at, actor: actor, action: action, jobId: job, maskedNik: maskedNIK, detail: detail)
+        let hash = AuditChain.hash(record, previous: prev)
+        try db.execute(
+            sql: "INSERT INTO audit(seq, at, actor, action, jobId, maskedNik, detail, prevHash, hash) VALUES (?,?,?,?,?,?,?,?,?)",
+            arguments: [seq, at, actor, action, job, maskedNIK, detail, prev, hash])
+    }
+
+    /// Writes one ledger movement, updates the running balances (refusing a physical place
+    /// below zero), and reports it upstream.
+    @discardableResult
+    func ledger(_ m: LedgerMovement, job: JobID? = nil, cause: SpoilCause? = nil, note: String? = nil, document: String? = nil) throws -> Int64 {
+        if m.from.isPhysical {
+            let have = try balance(m.from)
+            if have < m.quantity {
+                throw StationError(.stockRefused, "blangko di \(m.from) hanya \(have), tidak cukup untuk \(m.quantity)")
+            }
+        }
+        try db.execute(
+            sql: "INSERT INTO ledger(at, kind, fromPlace, toPlace, quantity, jobId, cause, note, document, actor) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            arguments: [at, m.kind.rawValue, m.from.key, m.to.key, m.quantity, job?.rawValue, cause?.rawValue, note, document, actor])
+        let id = db.lastInsertedRowID
+        for (place, delta) in [(m.from, -m.quantity), (m.to, m.quantity)] {
+            try db.execute(
+                sql: "INSERT INTO stockBalance(place, quantity) VALUES (?, ?) ON CONFLICT(place) DO UPDATE SET quantity = quantity + excluded.quantity",
+                arguments: [place.key, delta])
+        }
+        try outbox(.ledger(kind: m.kind, from: m.from.key, to: m.to.key, quantity: m.quantity, job: job, cause: cause, note: note))
+        return id
+    }
+
+    func balance(_ place: StockPlace) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT quantity FROM stockBalance WHERE place = ?", arguments: [place.key]) ?? 0
+    }
+
+    /// Loads a job row for a state change, or throws not-found.
+    func jobRow(_ id: JobID) throws -> JobRow {
+        guard let row = try JobRow.fetch(db, id: id) else {
+            throw StationError(.notFound, "job \(id) tidak ada di stasiun ini")
+        }
+        return row
+    }
+
+    /// Moves a job through the state machine, reporting and auditing the change.
+    @discardableResult
+    func transition(_ row: JobRow, _ t: JobTransition, device: DeviceID? = nil, detail: String? = nil) throws -> JobState {
+        let next: JobState
+        do { next = try row.state.applying(t) } catch {
+            throw StationError(.illegalTransition, "job \(row.id): \(error.description)")
+        }
+        let startsAttempt = t == .startPrinting
+        try db.execute(
+            sql: "UPDATE job SET state = ?, updatedAt = ?, deviceId = COALESCE(?, deviceId), attempts = attempts + ? WHERE id = ?",
+            arguments: [next.rawValue, at, device?.rawValue, startsAttempt ? 1 : 0, row.id.rawValue])
+        try outbox(.jobStateChanged(job: row.id, from: row.state, to: next, device: device ?? row.device, detail: detail))
+        try audit("job \(row.state.rawValue) → \(next.rawValue)", job: row.id.rawValue, maskedNIK: row.maskedNIK, detail: detail ?? "")
+        return next
+    }
+
+    /// Records an alert for a person and reports it upstream.
+    func raise(_ alert: Alert) throws {
+        try db.execute(sql: "INSERT INTO alert(at, kind, deviceId, message) VALUES (?,?,?,?)",
+                       arguments: [at, alert.kind.rawValue, alert.device?.rawValue, alert.message])
+        try outbox(.alert(alert))
+        try audit("peringatan \(alert.kind.rawValue)", detail: alert.message)
+    }
+}
+
+/// A job's row, without its sealed personal data.
+struct JobRow {
+    let id: JobID
+    let state: JobState
+    let priority: JobPriority
+    let maskedNIK: String
+    let device: DeviceID?
+    let attempts: Int
+    let receivedAt: Date
+    let updatedAt: Date
+
+    static let columns = "id, state, priority, maskedNik, deviceId, attempts, receivedAt, updatedAt"
+
+    init(row: Row) {
+        id = try! JobID(row["id"] as String)
+        state = JobState(rawValue: row["state"])!
+        priority = (row["priority"] as Int) == 1 ? .urgent : .normal
+        maskedNIK = row["maskedNik"]
+        device = (row["deviceId"] as String?).flatMap { try? DeviceID($0) }
+        attempts = row["attempts"]
+        receivedAt = Date(timeIntervalSince1970: row["receivedAt"])
+        updatedAt = Date(timeIntervalSince1970: row["updatedAt"])
+    }
+
+    static func fetch(_ db: Database, id: JobID) throws -> JobRow? {
+        try Row.fetchOne(db, sql: "SELECT \(columns) FROM job WHERE id = ?", arguments: [id.rawValue]).map(JobRow.init)
+    }
+
+    var summary: JobSummary {
+        JobSummary(id: id, state: state, priority: priority, maskedNIK: maskedNIK, device: device, attempts: attempts, receivedAt: receivedAt, updatedAt: updatedAt)
+    }
+}

@@ -55,6 +55,7 @@ let package = Package(
             dependencies: [
                 "EKTPDomain",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
 
@@ -89,6 +90,7 @@ let package = Package(
         .target(
             name: "EKTPClient",
             dependencies: [
+                "EKTPDomain",
                 "EKTPWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -125,5 +127,6 @@ let package = Package(
             name: "EKTPStationTests",
             dependencies: ["EKTPStation"]
         ),
+        .testTarget(name: "EKTPClientTests", dependencies: ["EKTPClient"]),
     ]
 )

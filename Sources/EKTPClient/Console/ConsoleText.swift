@@ -1,0 +1,280 @@
+import EKTPDomain
+import EKTPWire
+import Foundation
+
+/// What `ektpctl` prints for each answer of the station API: aligned text in Bahasa
+/// Indonesia, or the JSON itself. Pure functions, so they are tested without a daemon.
+public enum ConsoleText {
+    // MARK: JSON
+
+    /// `value` as pretty JSON with sorted keys and ISO 8601 dates, ending in a newline-free
+    /// last line (the caller prints it).
+    public static func json(_ value: some Encodable) -> String {
+        let encoder = WireCoding.encoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { return "null" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    // MARK: Small pieces
+
+    /// `2026-03-05 14:07` in `timeZone`.
+    public static func date(_ date: Date, timeZone: TimeZone = .current) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        func two(_ n: Int?) -> String { let n = n ?? 0; return n < 10 ? "0\(n)" : String(n) }
+        return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute))"
+    }
+
+    /// One decimal, with the Indonesian decimal comma: `12,5`.
+    public static func decimal(_ x: Double) -> String {
+        guard x.isFinite else { return "-" }
+        let tenths = Int((x * 10).rounded())
+        let sign = tenths < 0 ? "-" : ""
+        return "\(sign)\(abs(tenths) / 10),\(abs(tenths) % 10)"
+    }
+
+    /// `+3`, `0`, `-2`.
+    public static func signed(_ n: Int) -> String { n > 0 ? "+\(n)" : String(n) }
+
+    static func alertLabel(_ kind: Alert.Kind) -> String {
+        switch kind {
+        case .counterMismatch: "penghitung kartu tidak cocok"
+        case .outcomeUnknown: "hasil cetak tidak diketahui"
+        case .deviceError: "gangguan printer"
+        case .stockLow: "stok menipis"
+        }
+    }
+
+    static func stateLabel(_ raw: String) -> String { JobState(rawValue: raw)?.label ?? raw }
+
+    // MARK: Status
+
+    /// `ektpctl status`
+    public static func status(_ s: StationStatusView, timeZone: TimeZone = .current) -> String {
+        var head = KeyValueList()
+        head.append("Kecamatan", s.kecamatanName.map { "\(s.kecamatanCode) \($0)" } ?? s.kecamatanCode)
+        head.append("Blangko tersedia", "\(s.blangkoOnHand) (gudang dan hopper)")
+        head.append("Antrean ke pusat", s.outboxBacklog == 0 ? "terkirim semua" : "\(s.outboxBacklog) kejadian belum terkirim")
+        if let held = s.held { head.append("Cetak tertahan", held) }
+        var out = [head.render(), "", "Job:"]
+        out.append(jobCounts(s.jobs))
+        out += ["", "Printer:", devices(s.devices)]
+        if !s.alerts.isEmpty {
+            out += ["", "Peringatan:"]
+            var t = TextTable(headers: ["WAKTU", "JENIS", "PRINTER", "PESAN"])
+            for a in s.alerts {
+                t.append([date(a.at, timeZone: timeZone), alertLabel(a.alert.kind), a.alert.device?.rawValue ?? "-", a.alert.message])
+            }
+            out.append(t.render())
+        }
+        return out.joined(separator: "\n")
+    }
+
+    /// Jobs per state, in the order of the job's life, states the client does not know last.
+    static func jobCounts(_ counts: [String: Int]) -> String {
+        var t = TextTable(headers: ["STATUS", "JUMLAH"], rightAligned: [1])
+        let known = JobState.allCases.map(\.rawValue)
+        for raw in known where counts[raw] != nil { t.append([stateLabel(raw), String(counts[raw]!)]) }
+        for raw in counts.keys.sorted() where !known.contains(raw) { t.append([raw, String(counts[raw]!)]) }
+        if t.rows.isEmpty { return "  (tidak ada job)" }
+        return t.render()
+    }
+
+    // MARK: Devices
+
+    /// `ektpctl devices`
+    public static func devices(_ list: [DeviceView]) -> String {
+        guard !list.isEmpty else { return "(tidak ada printer)" }
+        var t = TextTable(
+            headers: ["PRINTER", "MODEL", "KEADAAN", "HOPPER", "RIBBON", "TERCETAK", "RUSAK", "KETERANGAN"],
+            rightAligned: [3, 4, 5, 6])
+        for d in list {
+            var hopper = "\(d.hopperLedger)/\(d.hopperCapacity)"
+            if let sensed = d.state.supplies.hopperLevel, sensed != d.hopperLedger { hopper += " (printer: \(sensed))" }
+            let supplies = d.state.supplies
+            let ribbon = supplies.ribbonRemaining.map { r in supplies.ribbonCapacity.map { "\(r)/\($0)" } ?? String(r) } ?? "?"
+            var notes = d.state.reasons.map(\.label)
+            if let v = d.state.vendorDetail, !v.isEmpty { notes.append(v) }
+            t.append([
+                d.id.rawValue, d.model, d.state.status.label, hopper, ribbon, String(d.printed), String(d.spoiled),
+                notes.joined(separator: ", "),
+            ])
+        }
+        return t.render()
+    }
+
+    // MARK: Jobs
+
+    /// `ektpctl jobs list`
+    public static func jobs(_ list: [JobSummary], timeZone: TimeZone = .current) -> String {
+        guard !list.isEmpty else { return "(tidak ada job)" }
+        var t = TextTable(
+            headers: ["JOB", "STATUS", "PRIORITAS", "NIK", "PRINTER", "PERCOBAAN", "DITERIMA", "DIPERBARUI"],
+            rightAligned: [5])
+        for j in list {
+            t.append([
+                j.id.rawValue, j.state.label, j.priority == .urgent ? "mendesak" : "biasa", j.maskedNIK,
+                j.device?.rawValue ?? "-", String(j.attempts), date(j.receivedAt, timeZone: timeZone),
+                date(j.updatedAt, timeZone: timeZone),
+            ])
+        }
+        return t.render()
+    }
+
+    /// `ektpctl jobs show ID`
+    public static func job(_ d: JobDetail, timeZone: TimeZone = .current) -> String {
+        let s = d.summary
+        var kv = KeyValueList()
+        kv.append("Job", s.id.rawValue)
+        kv.append("Status", "\(s.state.label) (\(s.state.rawValue))")
+        kv.append("Prioritas", s.priority == .urgent ? "mendesak" : "biasa")
+        kv.append("NIK", s.maskedNIK)
+        kv.append("Nama", d.nama ?? "(data pribadi sudah dihapus)")
+        kv.append("Pengiriman", d.delivery ?? "-")
+        kv.append("Printer", s.device?.rawValue ?? "-")
+        kv.append("Percobaan", String(s.attempts))
+        kv.append("Diterima", date(s.receivedAt, timeZone: timeZone))
+        kv.append("Diperbarui", date(s.updatedAt, timeZone: timeZone))
+        var out = [kv.render(), "", "Riwayat:"]
+        if d.history.isEmpty {
+            out.append("(kosong)")
+        } else {
+            var t = TextTable(headers: ["NO", "WAKTU", "OLEH", "TINDAKAN", "KETERANGAN"], rightAligned: [0])
+            for e in d.history { t.append([String(e.seq), date(e.at, timeZone: timeZone), e.actor, e.action, e.detail]) }
+            out.append(t.render())
+        }
+        return out.joined(separator: "\n")
+    }
+
+    /// `ektpctl jobs import FILE`
+    public static func importResult(_ r: ImportResult) -> String {
+        var out = ["\(r.stored.count) job disimpan, \(r.duplicates.count) sudah ada (diabaikan)."]
+        if !r.stored.isEmpty { out.append("Disimpan: " + r.stored.map(\.rawValue).joined(separator: ", ")) }
+        if !r.duplicates.isEmpty { out.append("Sudah ada: " + r.duplicates.map(\.rawValue).joined(separator: ", ")) }
+        if !r.warnings.isEmpty {
+            out.append("Peringatan:")
+            out += r.warnings.map { "  - \($0)" }
+        }
+        return out.joined(separator: "\n")
+    }
+
+    /// Any command that changed one job.
+    public static func jobChanged(_ c: JobChanged) -> String {
+        "Job \(c.id.rawValue) sekarang berstatus \(c.state.label) (\(c.state.rawValue))."
+    }
+
+    // MARK: Stock
+
+    /// Any stock operation.
+    public static func stockChanged(_ c: StockChanged) -> String {
+        var out = [c.message]
+        if let entry = c.entry { out.append("Catatan buku stok no. \(entry).") }
+        if let pending = c.pendingCount {
+            out.append("Selisih hitung no. \(pending) menunggu keputusan kepala kecamatan:")
+            out.append("  ektpctl stock confirm-count \(pending)   atau   ektpctl stock refuse-count \(pending)")
+        }
+        return out.joined(separator: "\n")
+    }
+
+    /// Places in the order a person reads them: the store, the printers, spoiled cards,
+    /// then where cards went.
+    static func placeRank(_ key: String) -> (Int, String) {
+        switch StockPlace(key: key) {
+        case .store: (0, key)
+        case .hopper: (1, key)
+        case .spoiled: (2, key)
+        case .issued: (3, key)
+        case .destroyed: (4, key)
+        case .transferred: (5, key)
+        case .supplier: (6, key)
+        case .adjustment: (7, key)
+        case nil: (8, key)
+        }
+    }
+
+    /// `ektpctl stock show`
+    public static func stock(_ v: StockView) -> String {
+        var places = TextTable(headers: ["TEMPAT", "JUMLAH", "KETERANGAN"], rightAligned: [1])
+        for key in v.places.keys.sorted(by: { placeRank($0) < placeRank($1) }) {
+            places.append([key, String(v.places[key]!), StockPlace(key: key)?.description ?? ""])
+        }
+        var out = ["Stok blangko:", places.rows.isEmpty ? "(belum ada catatan)" : places.render(), ""]
+        var kv = KeyValueList()
+        kv.append("Pemakaian rata-rata", "\(decimal(v.usagePerDay)) kartu/hari (30 hari terakhir)")
+        kv.append("Cukup untuk", v.daysLeft.map { "\(decimal($0)) hari" } ?? "-")
+        out.append(kv.render())
+        if !v.pendingCounts.isEmpty {
+            out += ["", "Hitung fisik menunggu keputusan kepala kecamatan:"]
+            var t = TextTable(headers: ["NO", "TEMPAT", "TERCATAT", "DIHITUNG", "SELISIH", "ALASAN", "OLEH"], rightAligned: [0, 2, 3, 4])
+            for p in v.pendingCounts {
+                t.append([String(p.id), p.place, String(p.expected), String(p.counted), signed(p.counted - p.expected), p.reason, p.by])
+            }
+            out.append(t.render())
+        }
+        if !v.identities.isEmpty {
+            out += ["", "Pemeriksaan neraca:"]
+            var t = TextTable(headers: ["", "KIRI", "KANAN", "PERSAMAAN"], rightAligned: [1, 2])
+            for i in v.identities { t.append([i.holds ? "✓" : "✗", String(i.lhs), String(i.rhs), i.name]) }
+            out.append(t.render())
+            if v.identities.contains(where: { !$0.holds }) {
+                out.append("PERHATIAN: ada neraca yang tidak seimbang; laporkan ke kabupaten.")
+            }
+        }
+        return out.joined(separator: "\n")
+    }
+
+    /// `ektpctl stock report --month YYYY-MM`
+    public static func report(_ r: MonthlyBlangkoReport) -> String {
+        let title: String
+        if let m = try? ReportMonth(parsing: r.month) { title = "Laporan blangko \(m.label) (\(r.month))" } else { title = "Laporan blangko \(r.month)" }
+        var t = TextTable(headers: ["", "JUMLAH"], rightAligned: [1])
+        t.append(["Stok awal", String(r.opening)])
+        t.append(["Diterima", String(r.received)])
+        t.append(["Tercetak", String(r.printed)])
+        t.append(["Rusak", String(r.spoiledTotal)])
+        let causes = SpoilCause.allCases.map(\.rawValue)
+        for raw in causes where r.spoiled[raw] != nil { t.append(["  " + (SpoilCause(rawValue: raw)?.label ?? raw), String(r.spoiled[raw]!)]) }
+        for raw in r.spoiled.keys.sorted() where !causes.contains(raw) { t.append(["  " + raw, String(r.spoiled[raw]!)]) }
+        if r.spoiledFromUnused != r.spoiledTotal {
+            t.append(["  dari blangko belum tercetak", String(r.spoiledFromUnused)])
+        }
+        t.append(["Dimusnahkan", String(r.destroyed)])
+        t.append(["Dipindahkan ke kecamatan lain", String(r.transferred)])
+        t.append(["Koreksi hitung", signed(r.countCorrection)])
+        t.append(["Stok akhir", String(r.closing)])
+        let check = r.balances
+            ? "Neraca seimbang: stok awal + diterima − tercetak − rusak − dipindahkan ± koreksi = stok akhir ✓"
+            : "PERHATIAN: neraca tidak seimbang ✗"
+        return [title, "", t.render(), "", check].joined(separator: "\n")
+    }
+
+    // MARK: Audit
+
+    /// `ektpctl audit verify`
+    public static func audit(_ a: AuditVerification) -> String {
+        if a.valid {
+            return "Rantai audit utuh: \(a.entries) catatan diperiksa. \(a.message)"
+                .trimmingCharacters(in: .whitespaces)
+        }
+        var s = "RANTAI AUDIT RUSAK"
+        if let at = a.brokenAt { s += " mulai catatan no. \(at)" }
+        s += " (\(a.entries) catatan diperiksa): \(a.message)"
+        return s
+    }
+
+    // MARK: Errors
+
+    /// The text `ektpctl` writes to stderr for a failed call.
+    public static func error(_ e: StationClientError) -> String {
+        var text = e.description
+        if let api = e.apiError {
+            // The code after the message helps a support call; the message comes first.
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            text = ([lines.first.map { "\($0) [\(api.code)]" } ?? "[\(api.code)]"] + lines.dropFirst().map(String.init))
+                .joined(separator: "\n")
+        }
+        return text
+    }
+}

@@ -1,0 +1,98 @@
+import EKTPDomain
+import EKTPWire
+import Foundation
+
+/// The stock operations of `POST /v1/stock/{operation}`.
+public enum StockOperation: String, Sendable, CaseIterable {
+    case receive, load, unload, spoil, count, destroy, transfer
+}
+
+/// One typed method per route of the station API (see `StationAPI.swift` for the types).
+extension StationClient {
+    // MARK: Status and devices
+
+    /// `GET /v1/status`
+    public func status() async throws(StationClientError) -> StationStatusView {
+        try await send(.GET, "/status")
+    }
+
+    /// `GET /v1/devices`
+    public func devices() async throws(StationClientError) -> [DeviceView] {
+        try await send(.GET, "/devices")
+    }
+
+    /// `POST /v1/devices/{id}/fault`: injects or clears a fault on a simulated printer.
+    public func injectFault(_ device: DeviceID, _ request: FaultRequest) async throws(StationClientError) -> DeviceView {
+        try await post("/devices/\(device.rawValue)/fault", request)
+    }
+
+    // MARK: Jobs
+
+    /// `GET /v1/jobs?state=…&limit=…`
+    public func jobs(state: JobState? = nil, limit: Int? = nil) async throws(StationClientError) -> [JobSummary] {
+        var query: [(String, String)] = []
+        if let state { query.append(("state", state.rawValue)) }
+        if let limit { query.append(("limit", String(limit))) }
+        return try await send(.GET, "/jobs", query: query)
+    }
+
+    /// `GET /v1/jobs/{id}`
+    public func job(_ id: JobID) async throws(StationClientError) -> JobDetail {
+        try await send(.GET, "/jobs/\(id.rawValue)")
+    }
+
+    /// `POST /v1/jobs/import`: the bytes of a signed job file, sent as they are (the
+    /// signature covers them, so the client does not re-encode).
+    public func importJobs(_ data: Data) async throws(StationClientError) -> ImportResult {
+        try await send(.POST, "/jobs/import", body: data)
+    }
+
+    /// `POST /v1/jobs/{id}/outcome`
+    public func recordOutcome(_ id: JobID, _ request: OutcomeRequest) async throws(StationClientError) -> JobChanged {
+        try await post("/jobs/\(id.rawValue)/outcome", request)
+    }
+
+    /// `POST /v1/jobs/{id}/reprint`
+    public func reprint(_ id: JobID, _ request: ReprintRequest) async throws(StationClientError) -> JobChanged {
+        try await post("/jobs/\(id.rawValue)/reprint", request)
+    }
+
+    /// `POST /v1/jobs/{id}/handover`
+    public func handover(_ id: JobID, _ request: HandoverRequest) async throws(StationClientError) -> JobChanged {
+        try await post("/jobs/\(id.rawValue)/handover", request)
+    }
+
+    // MARK: Stock
+
+    /// `POST /v1/stock/{operation}`
+    public func stock(_ operation: StockOperation, _ request: StockRequest) async throws(StationClientError) -> StockChanged {
+        try await post("/stock/\(operation.rawValue)", request)
+    }
+
+    /// `POST /v1/stock/counts/{id}/confirm` (kecamatan head).
+    public func confirmCount(_ id: Int64, _ decision: CountDecision) async throws(StationClientError) -> StockChanged {
+        try await post("/stock/counts/\(id)/confirm", decision)
+    }
+
+    /// `POST /v1/stock/counts/{id}/refuse` (kecamatan head).
+    public func refuseCount(_ id: Int64, _ decision: CountDecision) async throws(StationClientError) -> StockChanged {
+        try await post("/stock/counts/\(id)/refuse", decision)
+    }
+
+    /// `GET /v1/stock`
+    public func stockView() async throws(StationClientError) -> StockView {
+        try await send(.GET, "/stock")
+    }
+
+    /// `GET /v1/stock/report?month=YYYY-MM`
+    public func monthlyReport(month: ReportMonth) async throws(StationClientError) -> MonthlyBlangkoReport {
+        try await send(.GET, "/stock/report", query: [("month", month.description)])
+    }
+
+    // MARK: Audit
+
+    /// `GET /v1/audit/verify`
+    public func verifyAudit() async throws(StationClientError) -> AuditVerification {
+        try await send(.GET, "/audit/verify")
+    }
+}

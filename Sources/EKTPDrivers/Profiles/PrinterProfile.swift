@@ -1,0 +1,100 @@
+import EKTPDomain
+import Foundation
+import TOMLKit
+
+/// A printer model as data: one TOML file per model in `drivers/profiles/`.
+/// Adding a model is adding a file, not code.
+public struct PrinterProfile: Codable, Sendable, Hashable {
+    public struct USB: Codable, Sendable, Hashable {
+        public var vendor_id: Int
+        public var product_ids: [Int]
+        public var device_id_match: String
+    }
+    public struct Print: Codable, Sendable, Hashable {
+        public var dpi: Int
+        public var panel_width: Int
+        public var panel_height: Int
+        public var seconds_per_card: Int
+        public var seconds_per_encode: Int
+    }
+    public struct Hopper: Codable, Sendable, Hashable {
+        public var capacity: Int
+    }
+    public struct Ribbon: Codable, Sendable, Hashable {
+        public var type: String
+        public var capacity: Int
+    }
+
+    public var id: String
+    public var name: String
+    public var vendor: String
+    /// `evolis`, `magicard` or `cups`.
+    public var `protocol`: String
+    /// `planes` or `pdf`.
+    public var document: String
+    public var usb: USB?
+    public var print: Print
+    public var hopper: Hopper
+    public var ribbon: Ribbon
+
+    public var geometry: PanelGeometry { PanelGeometry(width: print.panel_width, height: print.panel_height, dpi: print.dpi) }
+    public var documentKind: CardDocumentKind { document == "pdf" ? .pdf : .planes(geometry) }
+}
+
+/// Every profile in a directory, by id.
+public struct ProfileCatalog: Sendable {
+    public let profiles: [String: PrinterProfile]
+
+    public struct Problem: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init(profiles: [PrinterProfile]) {
+        self.profiles = Dictionary(profiles.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Reads every `*.toml` in `directory`; a file that does not parse is an error naming it.
+    public static func load(directory: String) throws -> ProfileCatalog {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".toml") }.sorted() } catch {
+            throw Problem(description: "folder profil printer \(directory) tidak bisa dibaca")
+        }
+        var profiles: [PrinterProfile] = []
+        for name in names {
+            let path = (directory as NSString).appendingPathComponent(name)
+            do {
+                let text = try String(contentsOfFile: path, encoding: .utf8)
+                let profile = try TOMLDecoder().decode(PrinterProfile.self, from: text)
+                guard profile.id + ".toml" == name else { throw Problem(description: "id \(profile.id) tidak sama dengan nama berkas") }
+                guard profile.hopper.capacity > 0, profile.print.panel_width > 0, profile.print.panel_height > 0 else {
+                    throw Problem(description: "ukuran hopper atau panel tidak wajar")
+                }
+                profiles.append(profile)
+            } catch {
+                throw Problem(description: "profil printer \(path) tidak valid: \(error)")
+            }
+        }
+        return ProfileCatalog(profiles: profiles)
+    }
+
+    /// The profiles folder: `EKTP_DRIVERS_DIR`, else `drivers/profiles` beside the working
+    /// directory or the executable's package, else the installed `/usr/share/ektp/drivers/profiles`.
+    public static func defaultDirectory() -> String {
+        if let env = ProcessInfo.processInfo.environment["EKTP_DRIVERS_DIR"] { return env }
+        var candidates = [FileManager.default.currentDirectoryPath + "/drivers/profiles"]
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(dir.path + "/drivers/profiles")
+            dir = dir.deletingLastPathComponent()
+        }
+        candidates.append("/usr/share/ektp/drivers/profiles")
+        return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? candidates.last!
+    }
+
+    public func profile(_ id: String) throws -> PrinterProfile {
+        guard let p = profiles[id] else {
+            throw Problem(description: "model printer \(id) tidak dikenal (ada: \(profiles.keys.sorted().joined(separator: ", ")))")
+        }
+        return p
+    }
+}

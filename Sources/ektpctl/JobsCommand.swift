@@ -1,0 +1,208 @@
+import ArgumentParser
+import EKTPClient
+import EKTPDomain
+import EKTPWire
+import Foundation
+
+/// `ektpctl jobs …`
+struct JobsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobs",
+        abstract: "Job cetak: daftar, rincian, impor, hasil, cetak ulang, penyerahan.",
+        subcommands: [List.self, Show.self, Import.self, Outcome.self, Reprint.self, Handover.self],
+        defaultSubcommand: List.self)
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Daftar job, terbaru dulu.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: ArgumentHelp(
+            "Hanya job berstatus ini: \(JobState.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "STATUS"))
+        var state: String?
+
+        @Option(help: ArgumentHelp("Paling banyak N job (bawaan: ketentuan daemon).", valueName: "N"))
+        var limit: Int?
+
+        func validate() throws {
+            if let state { _ = try parsed { try OperatorInput.jobState(state) } }
+            if let limit, limit < 1 { throw ValidationError("--limit harus 1 atau lebih") }
+        }
+
+        func run() async throws {
+            let state = try state.map { s in try parsed { try OperatorInput.jobState(s) } }
+            let jobs = try await global.withClient { try await $0.jobs(state: state, limit: limit) }
+            global.emit(jobs) { ConsoleText.jobs($0) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rincian satu job dengan riwayatnya.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("Id job.", valueName: "ID"))
+        var id: String
+
+        func validate() throws { _ = try parsed { try OperatorInput.job(id) } }
+
+        func run() async throws {
+            let id = try parsed { try OperatorInput.job(id) }
+            let detail = try await global.withClient { try await $0.job(id) }
+            global.emit(detail) { ConsoleText.job($0) }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mengimpor berkas job bertanda tangan (mis. dari flashdisk saat jaringan ke pusat putus).",
+            discussion: "Semua atau tidak sama sekali: bila satu job ditolak, tidak ada yang disimpan, dan alasan tiap job dicetak.")
+
+        /// Signed job files carry photos; a few thousand jobs stay well below this.
+        static let maxFileBytes = 256 * 1_048_576
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("Berkas job bertanda tangan (JSON), atau - untuk stdin.", valueName: "FILE"))
+        var file: String
+
+        func run() async throws {
+            let data = try readInput()
+            let result = try await global.withClient { try await $0.importJobs(data) }
+            global.emit(result) { ConsoleText.importResult($0) }
+        }
+
+        func readInput() throws -> Data {
+            let data: Data
+            do {
+                if file == "-" {
+                    data = FileHandle.standardInput.readDataToEndOfFile()
+                } else {
+                    let attributes = try FileManager.default.attributesOfItem(atPath: file)
+                    if let size = attributes[.size] as? Int, size > Self.maxFileBytes {
+                        throw UsageFailure(message: "berkas \(file) terlalu besar (lebih dari \(Self.maxFileBytes / 1_048_576) MiB)")
+                    }
+                    data = try Data(contentsOf: URL(fileURLWithPath: file))
+                }
+            } catch let error as UsageFailure {
+                throw error
+            } catch {
+                throw UsageFailure(message: "berkas \(file) tidak bisa dibaca: \((error as NSError).localizedDescription)")
+            }
+            guard !data.isEmpty else { throw UsageFailure(message: "berkas \(file) kosong") }
+            return data
+        }
+    }
+
+    struct Outcome: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mencatat hasil kartu yang hasilnya tidak diketahui (outcome-unknown).",
+            discussion: """
+                KEPUTUSAN: printed (kartu jadi), spoiled (kartu rusak; perlu --cause), not-fed (kartu tidak \
+                ditarik printer; job kembali ke antrean).
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var operatorOptions: OperatorOptions
+
+        @Argument(help: ArgumentHelp("Id job.", valueName: "ID"))
+        var id: String
+
+        @Argument(help: ArgumentHelp("printed, spoiled atau not-fed.", valueName: "KEPUTUSAN"))
+        var decision: String
+
+        @Option(help: ArgumentHelp("Alasan atau apa yang dilihat operator.", valueName: "ALASAN"))
+        var reason: String
+
+        @Option(help: ArgumentHelp(
+            "Sebab rusak (hanya untuk spoiled): \(SpoilCause.allCases.map(\.rawValue).joined(separator: ", ")).",
+            valueName: "SEBAB"))
+        var cause: String?
+
+        func validate() throws {
+            _ = try parsed { try OperatorInput.job(id) }
+            let d = try parsedDecision()
+            try requireText(reason, "--reason")
+            switch (d, cause) {
+            case (.spoiled, nil): throw ValidationError("kartu rusak perlu --cause")
+            case (.spoiled, let c?): _ = try parsed { try OperatorInput.spoilCause(c) }
+            case (_, _?): throw ValidationError("--cause hanya untuk keputusan spoiled")
+            case (_, nil): break
+            }
+        }
+
+        func parsedDecision() throws -> OutcomeRequest.Decision {
+            guard let d = OutcomeRequest.Decision(rawValue: decision.lowercased()) else {
+                throw ValidationError("keputusan \"\(decision.prefix(20))\" tidak dikenal; pilih printed, spoiled atau not-fed")
+            }
+            return d
+        }
+
+        func run() async throws {
+            let id = try parsed { try OperatorInput.job(id) }
+            let cause = try cause.map { c in try parsed { try OperatorInput.spoilCause(c) } }
+            let request = OutcomeRequest(decision: try parsedDecision(), cause: cause, reason: reason, by: try operatorOptions.name())
+            let changed = try await global.withClient { try await $0.recordOutcome(id, request) }
+            global.emit(changed) { ConsoleText.jobChanged($0) }
+        }
+    }
+
+    struct Reprint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mengantrekan lagi job yang kartunya rusak; alasan wajib.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var operatorOptions: OperatorOptions
+
+        @Argument(help: ArgumentHelp("Id job.", valueName: "ID"))
+        var id: String
+
+        @Option(help: ArgumentHelp("Alasan cetak ulang.", valueName: "ALASAN"))
+        var reason: String
+
+        func validate() throws {
+            _ = try parsed { try OperatorInput.job(id) }
+            try requireText(reason, "--reason")
+        }
+
+        func run() async throws {
+            let id = try parsed { try OperatorInput.job(id) }
+            let request = ReprintRequest(reason: reason, by: try operatorOptions.name())
+            let changed = try await global.withClient { try await $0.reprint(id, request) }
+            global.emit(changed) { ConsoleText.jobChanged($0) }
+        }
+    }
+
+    struct Handover: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mencatat penyerahan kartu: diambil (--recipient) atau diserahkan ke PT Pos (--pos-receipt).")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var operatorOptions: OperatorOptions
+
+        @Argument(help: ArgumentHelp("Id job.", valueName: "ID"))
+        var id: String
+
+        @Option(help: ArgumentHelp("Nama penerima yang mengambil kartu.", valueName: "NAMA"))
+        var recipient: String?
+
+        @Option(name: .customLong("pos-receipt"), help: ArgumentHelp("Nomor tanda terima PT Pos (layan antar).", valueName: "NO"))
+        var posReceipt: String?
+
+        func validate() throws {
+            _ = try parsed { try OperatorInput.job(id) }
+            switch (recipient, posReceipt) {
+            case (nil, nil): throw ValidationError("tentukan --recipient NAMA atau --pos-receipt NO")
+            case (_?, _?): throw ValidationError("--recipient dan --pos-receipt tidak bisa dipakai bersamaan")
+            case (let r?, nil): try requireText(r, "--recipient")
+            case (nil, let p?): try requireText(p, "--pos-receipt")
+            }
+        }
+
+        func run() async throws {
+            let id = try parsed { try OperatorInput.job(id) }
+            let request = HandoverRequest(by: try operatorOptions.name(), recipient: recipient, posReceipt: posReceipt)
+            let changed = try await global.withClient { try await $0.handover(id, request) }
+            global.emit(changed) { ConsoleText.jobChanged($0) }
+        }
+    }
+}

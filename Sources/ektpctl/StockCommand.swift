@@ -1,0 +1,283 @@
+import ArgumentParser
+import EKTPClient
+import EKTPDomain
+import EKTPWire
+import Foundation
+
+/// `ektpctl stock …`: blangko movements, counts, balances and the monthly report.
+///
+/// The command line checks the shape of what is typed; the daemon alone decides what the
+/// ledger allows (balances, capacities, who may confirm a count), so there is one rule book.
+struct StockCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stock",
+        abstract: "Stok blangko: terima, muat, bongkar, rusak, hitung, musnahkan, pindahkan, laporan.",
+        subcommands: [
+            Show.self, Receive.self, Load.self, Unload.self, Spoil.self, Count.self, ConfirmCount.self,
+            RefuseCount.self, Destroy.self, Transfer.self, Report.self,
+        ],
+        defaultSubcommand: Show.self)
+
+    /// Sends one stock operation and prints what it did.
+    static func send(_ operation: StockOperation, _ request: StockRequest, _ global: GlobalOptions) async throws {
+        let changed = try await global.withClient { try await $0.stock(operation, request) }
+        global.emit(changed) { ConsoleText.stockChanged($0) }
+    }
+
+    static func positive(_ n: Int, _ name: String = "JUMLAH") throws {
+        guard n >= 1 else { throw ValidationError("\(name) harus 1 atau lebih") }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stok per tempat, pemakaian per hari, hitung fisik yang menunggu, dan pemeriksaan neraca.")
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let view = try await global.withClient { try await $0.stockView() }
+            global.emit(view) { ConsoleText.stock($0) }
+        }
+    }
+
+    struct Receive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mencatat blangko yang diterima dari kabupaten ke gudang.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var operatorOptions: OperatorOptions
+
+        @Argument(help: "Jumlah blangko.") var quantity: Int
+        @Option(help: ArgumentHelp("Nomor surat jalan / dokumen pengiriman.", valueName: "NO")) var document: String
+        @Option(name: .customLong("serial-first"), help: ArgumentHelp("Nomor seri blangko pertama.", valueName: "SERI"))
+        var serialFirst: String?
+        @Option(name: .customLong("serial-last"), help: ArgumentHelp("Nomor seri blangko terakhir.", valueName: "SERI"))
+        var serialLast: String?
+
+        func validate() throws {
+            try StockCommand.positive(quantity)
+            try requireText(document, "--document")
+            if (serialFirst == nil) != (serialLast == nil) {
+                throw ValidationError("--serial-first dan --serial-last harus diisi bersama")
+            }
+        }
+
+        func run() async throws {
+            let request = StockRequest(
+                quantity: quantity, document: document, serialFirst: serialFirst, serialLast: serialLast,
+                by: try operatorOptions.name())
+            try await StockCommand.send(.receive, request, global)
+        }
+    }
+
+    struct Load: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Memindahkan blangko dari gudang ke hopper printer.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var operatorOptions: OperatorOptions
+
+        @Argument(help: ArgumentHelp("Id printer.", valueName: "PRINTER")) var device: String
+        @Argument(help: "Jumlah blangko.") var quantity: Int
+
+        func validate() throws {
+            _ = try parsed { try OperatorInput.device(device) }
+            try StockCommand.positive(quantity)
+        }
+
+        func run() async throws {
+            let id = try parsed { try OperatorInput.device(device) }
+            try await StockCommand.send(.load, StockRequest(quantity: quantity, device: id, by: try operatorOptions.name()), global)
+        }
+    }
+
+    struct Unload: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mengembalikan blangko dari hopper printer ke gudang.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var operatorOptions: OperatorOptions
+
+        @Argument(help: ArgumentHelp("Id printer.", valueName: "PRINTER")) var device: String
+        @Argument(help: "Jumlah blangko.") var quantity: Int
+
+        func validate() throws {
+            _ = try parsed { try OperatorInput.device(device) }
+            try StockCommand.positive(quantity)
+        }
+
+        func run() async throws {
+            let id = try parsed { try OperatorInput.device(device) }
+            try await StockCommand.send(.unload, StockRequest(quantity: quantity, device: id, by: try operatorOptions.name()), global)
+        }
+    }
+
+    struct Spoil: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mencatat blangko rusak yang bukan bagian dari job (mis. rusak di gudang atau tertekuk di hopper).",
+            discussion: "Kartu rusak saat mencetak job dicatat dengan 'ektpctl jobs outcome', bukan di sini.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var operatorOptions: OperatorOptions
+
+        @Argument(help: "Jumlah blangko.") var quantity: Int
+        @Option(help: ArgumentHelp("store (gudang) atau id printer (hopper-nya).", valueName: "TEMPAT")) var place: String
+        @Option(help: ArgumentHelp(
+            "Sebab: \(SpoilCause.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "SEBAB"))
+        var cause: String
+        @Option(help: ArgumentHelp("Catatan.", valueName: "TEKS")) var note: String?
+
+        func validate() throws {
+            try StockCommand.positive(quantity)
+            _ = try spoilPlace()
+            _ = try parsed { try OperatorInput.spoilCause(cause) }
+        }
+
+        func spoilPlace() throws -> StockPlace {
+            let p = try parsed { try OperatorInput.physicalPlace(place) }
+            guard p != .spoiled else { throw ValidationError("--place harus store atau id printer") }
+            return p
+        }
+
+        func run() async throws {
+            // The contract names the place `store` or a printer id; the id also goes in `device`.
+            let device: DeviceID? = if case .hopper(let d) = try spoilPlace() { d } else { nil }
+            let request = StockRequest(
+                quantity: quantity, device: device, place: device?.rawValue ?? "store",
+                cause: try parsed { try OperatorInput.spoilCause(cause) }, note: note, by: try operatorOptions.name())
+            try await StockCommand.send(.spoil, request, global)
+        }
+    }
+
+    struct Count: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mencatat hitung fisik; selisih menunggu konfirmasi kepala kecamatan dan perlu alasan.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var operatorOptions: OperatorOptions
+
+        @Argument(help: ArgumentHelp("store, spoiled, atau id printer (hopper-nya).", valueName: "TEMPAT")) var place: String
+        @Argument(help: "Jumlah yang dihitung.") var quantity: Int
+        @Option(help: ArgumentHelp("Alasan selisih, bila ada.", valueName: "ALASAN")) var reason: String?
+
+        func validate() throws {
+            _ = try parsed { try OperatorInput.physicalPlace(place) }
+            guard quantity >= 0 else { throw ValidationError("jumlah yang dihitung tidak boleh negatif") }
+        }
+
+        func run() async throws {
+            let p = try parsed { try OperatorInput.physicalPlace(place) }
+            let device: DeviceID? = if case .hopper(let d) = p { d } else { nil }
+            let request = StockRequest(quantity: quantity, device: device, place: p.key, note: reason, by: try operatorOptions.name())
+            try await StockCommand.send(.count, request, global)
+        }
+    }
+
+    struct ConfirmCount: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "confirm-count",
+            abstract: "Kepala kecamatan menyetujui selisih hitung fisik; stok dikoreksi.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var operatorOptions: OperatorOptions
+
+        @Argument(help: ArgumentHelp("Nomor hitung yang menunggu (lihat 'ektpctl stock show').", valueName: "ID")) var id: Int64
+        @Option(help: ArgumentHelp("Catatan.", valueName: "TEKS")) var note: String?
+
+        func run() async throws {
+            let decision = CountDecision(by: try operatorOptions.name(), note: note)
+            let changed = try await global.withClient { try await $0.confirmCount(id, decision) }
+            global.emit(changed) { ConsoleText.stockChanged($0) }
+        }
+    }
+
+    struct RefuseCount: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "refuse-count",
+            abstract: "Kepala kecamatan menolak selisih hitung fisik; stok tidak berubah.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var operatorOptions: OperatorOptions
+
+        @Argument(help: ArgumentHelp("Nomor hitung yang menunggu (lihat 'ektpctl stock show').", valueName: "ID")) var id: Int64
+        @Option(help: ArgumentHelp("Catatan, mis. minta hitung ulang.", valueName: "TEKS")) var note: String?
+
+        func run() async throws {
+            let decision = CountDecision(by: try operatorOptions.name(), note: note)
+            let changed = try await global.withClient { try await $0.refuseCount(id, decision) }
+            global.emit(changed) { ConsoleText.stockChanged($0) }
+        }
+    }
+
+    struct Destroy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mencatat pemusnahan blangko rusak dengan berita acara pemusnahan dan saksi.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var operatorOptions: OperatorOptions
+
+        @Argument(help: "Jumlah blangko rusak yang dimusnahkan.") var quantity: Int
+        @Option(help: ArgumentHelp("Nomor berita acara pemusnahan.", valueName: "NO-BA")) var record: String
+        @Option(help: ArgumentHelp("Nama saksi; ulangi untuk tiap saksi.", valueName: "NAMA")) var witness: [String] = []
+
+        func validate() throws {
+            try StockCommand.positive(quantity)
+            try requireText(record, "--record")
+            let names = witness.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            guard !names.isEmpty else { throw ValidationError("sebutkan saksi dengan --witness NAMA (ulangi untuk tiap saksi)") }
+            guard !names.contains(where: \.isEmpty) else { throw ValidationError("nama saksi tidak boleh kosong") }
+            guard Set(names.map { $0.lowercased() }).count == names.count else { throw ValidationError("saksi yang sama disebut dua kali") }
+        }
+
+        func run() async throws {
+            let request = StockRequest(
+                quantity: quantity, document: record,
+                witnesses: witness.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }, by: try operatorOptions.name())
+            try await StockCommand.send(.destroy, request, global)
+        }
+    }
+
+    struct Transfer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mencatat blangko yang dipindahkan dari gudang ke kecamatan lain.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var operatorOptions: OperatorOptions
+
+        @Argument(help: "Jumlah blangko.") var quantity: Int
+        @Option(help: ArgumentHelp("Kode kecamatan tujuan, mis. 32.16.05.", valueName: "KODE")) var to: String
+        @Option(help: ArgumentHelp("Nomor surat / dokumen serah terima.", valueName: "NO")) var document: String
+
+        func validate() throws {
+            try StockCommand.positive(quantity)
+            guard PrintJob.isKecamatanCode(to) else {
+                throw ValidationError("kode kecamatan \"\(to.prefix(20))\" tidak valid: tulis PP.KK.CC, mis. 32.16.05")
+            }
+            try requireText(document, "--document")
+        }
+
+        func run() async throws {
+            let request = StockRequest(quantity: quantity, document: document, toKecamatan: to, by: try operatorOptions.name())
+            try await StockCommand.send(.transfer, request, global)
+        }
+    }
+
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Laporan blangko bulanan: stok awal, diterima, tercetak, rusak per sebab, dimusnahkan, stok akhir.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("Bulan laporan (bawaan: bulan ini).", valueName: "TTTT-BB")) var month: String?
+
+        func validate() throws {
+            if let month { _ = try parseMonth(month) }
+        }
+
+        func parseMonth(_ text: String) throws -> ReportMonth {
+            do { return try ReportMonth(parsing: text) } catch { throw ValidationError(error.description) }
+        }
+
+        func run() async throws {
+            let m = try month.map(parseMonth) ?? ReportMonth(containing: Date())
+            let report = try await global.withClient { try await $0.monthlyReport(month: m) }
+            global.emit(report) { ConsoleText.report($0) }
+        }
+    }
+}

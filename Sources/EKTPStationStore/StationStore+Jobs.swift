@@ -271,3 +271,15 @@ extension StationStore {
         if text.trimmingCharacters(in: .whitespaces).isEmpty { throw StationError(.invalid, "\(what) wajib diisi") }
     }
 }
+
+extension StationStore {
+    /// A job refused at its last check before printing (signature no longer valid, data
+    /// the card cannot carry): rejected, no card fed, reported upstream with the reason.
+    public func recordRejectedBeforePrint(_ id: JobID, reason: String) throws {
+        try transaction(actor: "ektpd") { tx in
+            let row = try tx.jobRow(id)
+            try tx.transition(row, .reject(reason: reason), detail: reason)
+            try tx.outbox(.jobRejected(job: id, reason: reason))
+        }
+    }
+}

@@ -113,6 +113,9 @@ extension JobState {
         switch (self, transition) {
         case (.received, .accept): return .queued
         case (.received, .reject): return .rejected
+        // Checked again just before printing (signature, data, rendering) and refused:
+        // no card was fed.
+        case (.printing, .reject): return .rejected
         case (.queued, .startPrinting): return .printing
         case (.printing, .finish): return .printed
         case (.printing, .failBeforePick): return .failedBeforePick

@@ -1,0 +1,136 @@
+import EKTPDomain
+import EKTPDrivers
+import EKTPStationStore
+import EKTPWire
+import Foundation
+import Hummingbird
+
+/// The station's local API (contract in `EKTPWire/StationAPI.swift`, reference in
+/// `docs/api.md`), for `ektpctl` over the Unix socket.
+enum LocalAPI {
+    static let maxJSONBody = 64 * 1024
+
+    static func router(_ station: Station) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: StationErrorMiddleware())
+        let v1 = router.group("v1")
+
+        v1.get("status") { _, _ in try JSONReply.response(station.status()) }
+        v1.get("devices") { _, _ in try JSONReply.response(station.store.devices()) }
+        v1.post("devices/:id/fault") { request, context in
+            let id = try deviceID(context)
+            let body: FaultRequest = try await decode(request)
+            try await station.injectFault(body.fault, device: id)
+            guard let view = try station.store.devices().first(where: { $0.id == id }) else { throw APIError(.notFound, code: "not-found", "printer \(id) tidak dikenal") }
+            return JSONReply.response(view)
+        }
+
+        v1.get("jobs") { request, _ in
+            var state: JobState?
+            if let text = request.uri.queryParameters.get("state") {
+                guard let s = JobState(rawValue: text) else {
+                    throw APIError(.badRequest, code: "invalid", "status job \"\(text)\" tidak dikenal (ada: \(JobState.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                state = s
+            }
+            let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1), 10_000)
+            return try JSONReply.response(station.store.jobs(state: state, limit: limit))
+        }
+        v1.get("jobs/:id") { _, context in try JSONReply.response(station.store.jobDetail(try jobID(context))) }
+        v1.post("jobs/import") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: JobIntake.maxFileBytes)
+            let result = try station.intake.importFile(Data(buffer: body), actor: actorName(request))
+            return JSONReply.response(result, status: .created)
+        }
+        v1.post("jobs/:id/outcome") { request, context in
+            let id = try jobID(context)
+            let body: OutcomeRequest = try await decode(request)
+            let decision: OutcomeDecision
+            switch body.decision {
+            case .printed: decision = .printed
+            case .notFed: decision = .notFed
+            case .spoiled:
+                guard let cause = body.cause else { throw APIError(.unprocessableContent, code: "invalid", "penyebab rusak wajib diisi (\(SpoilCause.allCases.map(\.rawValue).joined(separator: ", ")))") }
+                decision = .spoiled(cause)
+            }
+            let detail = try station.store.jobDetail(id)
+            let state: JobState
+            if detail.summary.state == .printed, case .spoiled(let cause) = decision {
+                state = try station.store.spoilPrinted(id, cause: cause, reason: body.reason, by: body.by)
+            } else {
+                state = try station.store.decideOutcome(id, decision, reason: body.reason, by: body.by)
+            }
+            return JSONReply.response(JobChanged(id: id, state: state))
+        }
+        v1.post("jobs/:id/reprint") { request, context in
+            let id = try jobID(context)
+            let body: ReprintRequest = try await decode(request)
+            return JSONReply.response(JobChanged(id: id, state: try station.store.reprint(id, reason: body.reason, by: body.by)))
+        }
+        v1.post("jobs/:id/handover") { request, context in
+            let id = try jobID(context)
+            let body: HandoverRequest = try await decode(request)
+            return JSONReply.response(JobChanged(id: id, state: try station.store.handOver(id, recipient: body.recipient, posReceipt: body.posReceipt, by: body.by)))
+        }
+
+        v1.get("stock") { _, _ in try JSONReply.response(station.store.stockView()) }
+        v1.get("stock/report") { request, _ in
+            guard let month = request.uri.queryParameters.get("month") else { throw APIError(.badRequest, code: "invalid", "parameter month (YYYY-MM) wajib") }
+            return try JSONReply.response(station.store.monthlyReport(month: month))
+        }
+        v1.post("stock/counts/:id/confirm") { request, context in
+            let body: CountDecision = try await decode(request)
+            return try JSONReply.response(station.store.confirmCount(try countID(context), by: body.by, note: body.note))
+        }
+        v1.post("stock/counts/:id/refuse") { request, context in
+            let body: CountDecision = try await decode(request)
+            return try JSONReply.response(station.store.refuseCount(try countID(context), by: body.by, note: body.note))
+        }
+        v1.post("stock/:operation") { request, context in
+            let operation = context.parameters.get("operation") ?? ""
+            let body: StockRequest = try await decode(request)
+            return JSONReply.response(try await station.stock(operation, body), status: .created)
+        }
+
+        v1.get("audit/verify") { _, _ in try JSONReply.response(station.store.verifyAudit()) }
+        return router
+    }
+
+    // MARK: Helpers
+
+    static func decode<T: Decodable>(_ request: Request) async throws -> T {
+        var request = request
+        let buffer = try await request.collectBody(upTo: maxJSONBody)
+        do { return try WireCoding.decoder().decode(T.self, from: Data(buffer: buffer)) } catch {
+            throw APIError(.badRequest, code: "invalid", "isi permintaan tidak valid: \(JobVerifier.describe(error))")
+        }
+    }
+
+    static func jobID(_ context: BasicRequestContext) throws -> JobID {
+        do { return try JobID(context.parameters.get("id") ?? "") } catch { throw APIError(.badRequest, code: "invalid", error.description) }
+    }
+
+    static func deviceID(_ context: BasicRequestContext) throws -> DeviceID {
+        do { return try DeviceID(context.parameters.get("id") ?? "") } catch { throw APIError(.badRequest, code: "invalid", error.description) }
+    }
+
+    static func countID(_ context: BasicRequestContext) throws -> Int64 {
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError(.badRequest, code: "invalid", "nomor hitung tidak valid") }
+        return id
+    }
+
+    static func actorName(_ request: Request) -> String {
+        let name = request.headers[.init("X-EKTP-Operator")!] ?? "operator"
+        return String(name.prefix(64))
+    }
+}
+
+/// Maps the store's refusals to API errors in every handler.
+struct StationErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do { return try await next(request, context) } catch let error as StationError {
+            throw APIError(error)
+        }
+    }
+}

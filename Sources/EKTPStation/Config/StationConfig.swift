@@ -1,0 +1,127 @@
+import Configuration
+import EKTPDomain
+import EKTPWire
+import Foundation
+import TOMLKit
+
+/// The daemon's settings, layered (highest first): command-line flags, environment
+/// variables `EKTP_*` (`EKTP_STATION_KECAMATAN` for `station.kecamatan`), the TOML config
+/// file, defaults. See `docs/configuration.md`.
+public struct StationConfig: Sendable {
+    /// The kecamatan this station prints for, `PP.KK.CC`.
+    public var kecamatan: String
+    /// Database, key file and simulator state live here.
+    public var stateDirectory: String
+    /// The local API's Unix socket.
+    public var socketPath: String
+    /// Printer URIs: `sim://…`, `cups://…`, `usb://…`.
+    public var printers: [String]
+    /// Trusted approval keys, `KEYID:BASE64`.
+    public var approvalKeys: [ApprovalKey]
+    /// Where printer model profiles are.
+    public var driversDirectory: String?
+    /// `wilayah.csv` for kecamatan names and code checks.
+    public var regionsFile: String?
+    /// Days personal data is kept after hand-over.
+    public var retentionDays: Int
+    /// How often an idle printer is asked for its state.
+    public var pollMilliseconds: Int
+
+    public struct Problem: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init(kecamatan: String, stateDirectory: String, socketPath: String, printers: [String], approvalKeys: [ApprovalKey], driversDirectory: String? = nil, regionsFile: String? = nil, retentionDays: Int = 30, pollMilliseconds: Int = 250) {
+        self.kecamatan = kecamatan
+        self.stateDirectory = stateDirectory
+        self.socketPath = socketPath
+        self.printers = printers
+        self.approvalKeys = approvalKeys
+        self.driversDirectory = driversDirectory
+        self.regionsFile = regionsFile
+        self.retentionDays = retentionDays
+        self.pollMilliseconds = pollMilliseconds
+    }
+
+    public var databasePath: String { stateDirectory + "/station.sqlite" }
+    public var keyPath: String { stateDirectory + "/ektpd.key" }
+
+    /// Reads the layers. `flags` holds values given on the command line, by config key.
+    public static func load(file: String?, flags: [String: ConfigContent], environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StationConfig {
+        var providers: [any ConfigProvider] = []
+        providers.append(InMemoryProvider(name: "flags", values: Dictionary(uniqueKeysWithValues: flags.map { (AbsoluteConfigKey($0.key.split(separator: ".").map(String.init)), ConfigValue($0.value, isSecret: false)) })))
+        let ours = Dictionary(uniqueKeysWithValues: environment.filter { $0.key.hasPrefix("EKTP_") }.map { (String($0.key.dropFirst(5)), $0.value) })
+        providers.append(EnvironmentVariablesProvider(environmentVariables: ours))
+        if let file {
+            providers.append(try TOMLFile.provider(path: file))
+        }
+        let reader = ConfigReader(providers: providers)
+        guard let kecamatan = reader.string(forKey: "station.kecamatan") else {
+            throw Problem(description: "kecamatan stasiun belum diatur (station.kecamatan di berkas konfigurasi, EKTP_STATION_KECAMATAN, atau --kecamatan)")
+        }
+        var keys: [ApprovalKey] = []
+        for entry in reader.stringArray(forKey: "approval.keys") ?? [] {
+            let parts = entry.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { throw Problem(description: "kunci persetujuan \"\(entry.prefix(30))\" harus berbentuk KEYID:BASE64") }
+            do { keys.append(try ApprovalKey(keyId: String(parts[0]), publicKeyBase64: String(parts[1]))) } catch {
+                throw Problem(description: error.description)
+            }
+        }
+        let config = StationConfig(
+            kecamatan: kecamatan,
+            stateDirectory: reader.string(forKey: "station.state_directory", default: "/var/lib/ektp"),
+            socketPath: reader.string(forKey: "station.socket", default: "/run/ektp/ektpd.sock"),
+            printers: reader.stringArray(forKey: "station.printers") ?? [],
+            approvalKeys: keys,
+            driversDirectory: reader.string(forKey: "station.drivers_directory"),
+            regionsFile: reader.string(forKey: "station.regions"),
+            retentionDays: reader.int(forKey: "station.retention_days", default: 30),
+            pollMilliseconds: reader.int(forKey: "station.poll_milliseconds", default: 250))
+        try config.check()
+        return config
+    }
+
+    func check() throws {
+        guard PrintJob.isKecamatanCode(kecamatan) else { throw Problem(description: "kode kecamatan \(kecamatan) bukan bentuk PP.KK.CC") }
+        guard !approvalKeys.isEmpty else { throw Problem(description: "belum ada kunci persetujuan yang dipercaya (approval.keys): tidak ada job yang bisa diterima") }
+        guard retentionDays >= 0, pollMilliseconds >= 10 else { throw Problem(description: "retention_days ≥ 0 dan poll_milliseconds ≥ 10") }
+    }
+}
+
+/// A TOML config file, flattened to dotted keys for swift-configuration.
+enum TOMLFile {
+    static func provider(path: String) throws -> InMemoryProvider {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw StationConfig.Problem(description: "berkas konfigurasi \(path) tidak bisa dibaca")
+        }
+        let table: TOMLTable
+        do { table = try TOMLTable(string: text) } catch {
+            throw StationConfig.Problem(description: "berkas konfigurasi \(path) bukan TOML yang valid: \(error)")
+        }
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        func walk(_ t: TOMLTable, _ prefix: [String]) throws {
+            for (key, value) in t {
+                let path = prefix + [key]
+                if let sub = value.table { try walk(sub, path); continue }
+                let content: ConfigContent
+                if let s = value.string { content = .string(s) }
+                else if let i = value.int { content = .int(i) }
+                else if let b = value.bool { content = .bool(b) }
+                else if let d = value.double { content = .double(d) }
+                else if let a = value.array {
+                    let strings = a.compactMap(\.string)
+                    guard strings.count == a.count else {
+                        throw StationConfig.Problem(description: "\(path.joined(separator: ".")): hanya daftar teks yang didukung")
+                    }
+                    content = .stringArray(strings)
+                } else {
+                    throw StationConfig.Problem(description: "\(path.joined(separator: ".")): jenis nilai tidak didukung")
+                }
+                values[AbsoluteConfigKey(path)] = ConfigValue(content, isSecret: false)
+            }
+        }
+        try walk(table, [])
+        return InMemoryProvider(name: path, values: values)
+    }
+}

@@ -1,0 +1,76 @@
+import EKTPDomain
+import EKTPStationStore
+import EKTPWire
+import Foundation
+
+/// Takes signed job files in: parse, verify each signature, check the data and that the
+/// job is this station's kecamatan, then store them all in one transaction. Anything
+/// refused leaves the store untouched. Sync (from the hub) and `ektpctl jobs import` go
+/// through the same door, so a job is checked the same way whichever way it came.
+public struct JobIntake: Sendable {
+    public let store: StationStore
+    public let verifier: JobVerifier
+    public let kecamatan: String
+    public let regions: RegionDirectory?
+    /// Largest job file accepted at once.
+    public static let maxFileBytes = 64 * 1024 * 1024
+
+    public init(store: StationStore, verifier: JobVerifier, kecamatan: String, regions: RegionDirectory?) {
+        self.store = store
+        self.verifier = verifier
+        self.kecamatan = kecamatan
+        self.regions = regions
+    }
+
+    /// Checks one signed document as the station must before storing or printing it.
+    /// Returns the verified job and its plausibility warnings, or the reason it is refused.
+    public func check(_ document: JSONValue, today: CivilDate) -> Result<(VerifiedJob, [String]), StationError> {
+        let verified: VerifiedJob
+        do { verified = try verifier.verify(document) } catch {
+            return .failure(StationError(.rejected, error.description))
+        }
+        let job = verified.job
+        if job.kecamatanCode != kecamatan {
+            return .failure(StationError(.rejected, "job untuk kecamatan \(job.kecamatanCode), bukan stasiun ini (\(kecamatan))"))
+        }
+        let (problem, warnings) = job.validate(today: today, regions: regions)
+        if let problem { return .failure(StationError(.rejected, "data tidak valid: \(problem)")) }
+        return .success((verified, warnings.map { "\(job.id): \($0)" }))
+    }
+
+    /// Imports a file holding one signed-job document or an array of them. All or nothing.
+    public func importFile(_ data: Data, actor: String, today: CivilDate = .today()) throws -> ImportResult {
+        guard data.count <= Self.maxFileBytes else {
+            throw StationError(.invalid, "berkas job terlalu besar (\(data.count / 1_048_576) MiB, paling besar \(Self.maxFileBytes / 1_048_576) MiB)")
+        }
+        let parsed: JSONValue
+        do { parsed = try JSONValue.parse(data) } catch {
+            throw StationError(.invalid, "berkas job bukan JSON yang valid: \(error.description)")
+        }
+        let documents: [JSONValue]
+        switch parsed {
+        case .array(let items): documents = items
+        case .object: documents = [parsed]
+        default: throw StationError(.invalid, "berkas job harus berisi satu job bertanda tangan atau daftar job")
+        }
+        guard !documents.isEmpty else { throw StationError(.invalid, "berkas job kosong") }
+        var accepted: [VerifiedJob] = []
+        var warnings: [String] = []
+        var refused: [String] = []
+        for (index, document) in documents.enumerated() {
+            let name = document["job"]?["id"]?.stringValue.map { "job \($0.prefix(64))" } ?? "job ke-\(index + 1)"
+            switch check(document, today: today) {
+            case .success(let (job, w)):
+                accepted.append(job)
+                warnings += w
+            case .failure(let error):
+                refused.append("\(name): \(error.message)")
+            }
+        }
+        if !refused.isEmpty {
+            throw StationError(.rejected, "\(refused.count) dari \(documents.count) job ditolak; tidak ada yang disimpan", details: refused)
+        }
+        let stored = try store.store(accepted, actor: actor)
+        return ImportResult(stored: stored.stored, duplicates: stored.duplicates, warnings: warnings)
+    }
+}

@@ -1,0 +1,131 @@
+import EKTPDomain
+import EKTPDrivers
+import EKTPStationStore
+import EKTPWire
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Drives every printer: asks each for its state, and while it is ready and its hopper
+/// holds a blangko, takes the next queued job (urgent first), checks it once more,
+/// renders it and prints it, recording the outcome in one transaction.
+///
+/// On graceful shutdown (SIGTERM) a card being printed is finished and recorded first.
+/// A job found `printing` at start (the daemon died mid-card) became `outcome-unknown`
+/// before this service runs: it is never sent again automatically.
+public struct PrintWorker: Service {
+    let store: StationStore
+    let printers: [any CardPrinter]
+    let intake: JobIntake
+    let composer: any CardComposer
+    let poll: Duration
+    let retention: TimeInterval
+    let logger: Logger
+
+    public init(store: StationStore, printers: [any CardPrinter], intake: JobIntake, composer: any CardComposer, poll: Duration, retentionDays: Int, logger: Logger) {
+        self.store = store
+        self.printers = printers
+        self.intake = intake
+        self.composer = composer
+        self.poll = poll
+        self.retention = TimeInterval(retentionDays) * 86_400
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            for printer in printers {
+                group.addTask { await drive(printer) }
+            }
+            group.addTask { await housekeeping() }
+        }
+    }
+
+    /// One printer's loop.
+    func drive(_ printer: any CardPrinter) async {
+        var last: DeviceState?
+        var logger = logger
+        logger[metadataKey: "device"] = "\(printer.info.id)"
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let state = await printer.status()
+            if state != last {
+                do {
+                    try store.updateState(of: printer.info.id, state)
+                    if state.status != last?.status { logger.info("printer \(state.status.rawValue)", metadata: ["reasons": "\(state.reasons.map(\.rawValue))"]) }
+                    last = state
+                } catch {
+                    logger.error("status printer tidak tersimpan: \(error)")
+                }
+            }
+            if state.status.acceptsJobs {
+                do {
+                    if let job = try store.claimNext(for: printer.info.id) {
+                        let refused = await printOne(job, on: printer, logger: logger)
+                        if !refused { continue }
+                    }
+                } catch {
+                    logger.error("gagal mengambil job: \(error)")
+                }
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: poll) }
+        }
+    }
+
+    /// Prints one claimed job and records what happened. Returns true when the printer
+    /// refused before picking a card (the loop then waits before trying again).
+    func printOne(_ claimed: ClaimedJob, on printer: any CardPrinter, logger: Logger) async -> Bool {
+        var logger = logger
+        logger[metadataKey: "job"] = "\(claimed.id)"
+        logger[metadataKey: "nik"] = "\(claimed.maskedNIK)"
+        // Invariant 5: the signature and the data are checked again right before printing.
+        let document: CardDocument
+        do {
+            let parsed = try JSONValue.parse(claimed.document)
+            let (verified, _) = try intake.check(parsed, today: .today()).get()
+            document = try composer.compose(verified.job, for: printer.documentKind)
+        } catch {
+            let reason = (error as? StationError)?.message ?? "\(error)"
+            logger.warning("job ditolak sebelum dicetak: \(reason)")
+            record { try store.recordRejectedBeforePrint(claimed.id, reason: reason) }
+            return false
+        }
+        let outcome = await printer.print(document, job: claimed.id)
+        switch outcome {
+        case .printed(let counter):
+            logger.info("kartu tercetak")
+            record { try store.recordPrinted(claimed.id, counter: counter) }
+            return false
+        case .failedBeforePick(let reason, let counter):
+            logger.warning("gagal sebelum kartu ditarik: \(reason)")
+            record { try store.recordFailedBeforePick(claimed.id, reason: reason, counter: counter) }
+            return true
+        case .spoiled(let cause, let detail, let counter):
+            logger.warning("kartu rusak: \(detail)")
+            record { try store.recordSpoiled(claimed.id, cause: cause, note: detail, counter: counter) }
+            return false
+        case .unknown(let reason):
+            logger.error("hasil cetak tidak diketahui: \(reason)")
+            record { try store.recordOutcomeUnknown(claimed.id, reason: reason) }
+            return true
+        }
+    }
+
+    /// A failed write leaves the job `printing`; at the next start it becomes
+    /// `outcome-unknown`, which is the safe side.
+    private func record(_ write: () throws -> Void) {
+        do { try write() } catch { logger.critical("hasil cetak tidak tersimpan: \(error)") }
+    }
+
+    /// Purges personal data past its retention, hourly.
+    func housekeeping() async {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let purged = try store.purgePersonalData(handedOverBefore: Date().addingTimeInterval(-retention))
+                if purged > 0 { logger.info("data pribadi \(purged) job dihapus (masa simpan habis)") }
+            } catch {
+                logger.error("gagal menghapus data pribadi: \(error)")
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+        }
+    }
+}

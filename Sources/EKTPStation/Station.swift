@@ -1,0 +1,145 @@
+import EKTPDomain
+import EKTPDrivers
+import EKTPStationStore
+import EKTPWire
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The station daemon's parts, opened from its configuration. `services()` gives what
+/// `ektpd` runs in one `ServiceGroup`; tests build the same station in-process.
+public struct Station: Sendable {
+    public let config: StationConfig
+    public let store: StationStore
+    public let intake: JobIntake
+    public let printers: [any CardPrinter]
+    public let regions: RegionDirectory?
+    let composer: any CardComposer
+    let logger: Logger
+
+    /// Opens the store (creating the key file on first start), the printers, and turns
+    /// every job that was printing when the daemon last stopped into `outcome-unknown`.
+    public static func open(config: StationConfig, composer: any CardComposer, registry: DriverRegistry? = nil, logger: Logger) async throws -> Station {
+        try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        let key = try StationKeyFile.loadOrCreate(path: config.keyPath)
+        let store = try StationStore(path: config.databasePath, key: key)
+        let regions = try config.regionsFile.map { path in
+            do { return try RegionDirectory(csv: try String(contentsOfFile: path, encoding: .utf8)) } catch let e as RegionDirectory.Malformed { throw e } catch {
+                throw StationConfig.Problem(description: "berkas wilayah \(path) tidak bisa dibaca")
+            }
+        }
+        if let regions, regions.kecamatan(config.kecamatan) == nil {
+            throw StationConfig.Problem(description: "kecamatan \(config.kecamatan) tidak ada dalam daftar Kemendagri")
+        }
+        let interrupted = try store.recoverInterruptedJobs()
+        for id in interrupted { logger.warning("job \(id) sedang dicetak saat ektpd berhenti: hasil tidak diketahui, menunggu keputusan operator") }
+        let registry = try registry ?? DriverRegistry(profiles: ProfileCatalog.load(directory: config.driversDirectory ?? ProfileCatalog.defaultDirectory()))
+        var printers: [any CardPrinter] = []
+        for uri in config.printers {
+            let printer = try await registry.open(uri)
+            guard !printers.contains(where: { $0.info.id == printer.info.id }) else {
+                throw StationConfig.Problem(description: "dua printer dengan nomor seri yang sama: \(printer.info.id)")
+            }
+            try store.register(printer.info)
+            printers.append(printer)
+            logger.info("printer \(printer.info.id) (\(printer.info.model)) di \(uri)")
+        }
+        let intake = JobIntake(store: store, verifier: JobVerifier(trusted: config.approvalKeys), kecamatan: config.kecamatan, regions: regions)
+        return Station(config: config, store: store, intake: intake, printers: printers, regions: regions, composer: composer, logger: logger)
+    }
+
+    /// The print worker and the local API server.
+    public func services() throws -> [any Service] {
+        let worker = PrintWorker(store: store, printers: printers, intake: intake, composer: composer, poll: .milliseconds(config.pollMilliseconds), retentionDays: config.retentionDays, logger: logger)
+        let socket = config.socketPath
+        try FileManager.default.createDirectory(atPath: (socket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        if FileManager.default.fileExists(atPath: socket) { try FileManager.default.removeItem(atPath: socket) }
+        let api = Application(
+            router: LocalAPI.router(self),
+            configuration: .init(address: .unixDomainSocket(path: socket), serverName: "ektpd"),
+            onServerRunning: { [logger] _ in
+                chmod(socket, 0o660)
+                logger.info("API lokal siap di \(socket)")
+            },
+            logger: logger)
+        return [worker, api]
+    }
+
+    /// The printer with this id, if the station drives it.
+    func printer(_ id: DeviceID) -> (any CardPrinter)? { printers.first { $0.info.id == id } }
+
+    // MARK: Operations behind the API
+
+    func status() throws -> StationStatusView {
+        let counts = try store.jobCounts()
+        let devices = try store.devices().filter { d in printers.contains { $0.info.id == d.id } }
+        var held: String?
+        if (counts[.queued] ?? 0) > 0 {
+            let ready = devices.filter { $0.state.status.acceptsJobs }
+            if devices.isEmpty { held = "tidak ada printer terpasang" }
+            else if ready.isEmpty { held = "tidak ada printer yang siap (\(devices.map { "\($0.id): \($0.state.status.label)" }.joined(separator: ", ")))" }
+            else if ready.allSatisfy({ $0.hopperLedger == 0 }) { held = "blangko habis di hopper printer yang siap" }
+        }
+        return StationStatusView(
+            kecamatanCode: config.kecamatan, kecamatanName: regions?.kecamatan(config.kecamatan)?.name,
+            jobs: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
+            held: held, devices: devices, blangkoOnHand: try store.unusedBlangko(),
+            outboxBacklog: try store.outboxBacklog(), alerts: try store.alerts(limit: 20))
+    }
+
+    func stock(_ operation: String, _ r: StockRequest) async throws -> StockChanged {
+        func device() throws -> DeviceID {
+            guard let d = r.device else { throw StationError(.invalid, "printer wajib disebut") }
+            return d
+        }
+        func place() throws -> StockPlace {
+            guard let text = r.place else { throw StationError(.invalid, "tempat wajib disebut: store atau id printer") }
+            if text == "store" { return .store }
+            if text == "spoiled" { return .spoiled }
+            guard let id = try? DeviceID(text.hasPrefix("hopper:") ? String(text.dropFirst(7)) : text) else { throw StationError(.invalid, "tempat \(text) tidak dikenal") }
+            return .hopper(id)
+        }
+        switch operation {
+        case "receive":
+            let id = try store.receive(r.quantity, document: r.document ?? "", serialFirst: r.serialFirst, serialLast: r.serialLast, by: r.by)
+            return StockChanged(entry: id, pendingCount: nil, message: "\(r.quantity) blangko diterima di gudang")
+        case "load":
+            let d = try device()
+            let id = try store.load(d, r.quantity, by: r.by)
+            if let sim = printer(d) as? any SimulatedDevice { await sim.loadCards(r.quantity) }
+            return StockChanged(entry: id, pendingCount: nil, message: "\(r.quantity) blangko dimuat ke \(d)")
+        case "unload":
+            let d = try device()
+            let id = try store.unload(d, r.quantity, by: r.by)
+            if let sim = printer(d) as? any SimulatedDevice { await sim.unloadCards(r.quantity) }
+            return StockChanged(entry: id, pendingCount: nil, message: "\(r.quantity) blangko dibongkar dari \(d)")
+        case "spoil":
+            guard let cause = r.cause else { throw StationError(.invalid, "penyebab rusak wajib diisi") }
+            let p = try place()
+            let id = try store.spoil(at: p, r.quantity, cause: cause, note: r.note, by: r.by)
+            if case .hopper(let d) = p, let sim = printer(d) as? any SimulatedDevice { await sim.unloadCards(r.quantity) }
+            return StockChanged(entry: id, pendingCount: nil, message: "\(r.quantity) blangko rusak dicatat")
+        case "destroy":
+            let id = try store.destroy(r.quantity, record: r.document ?? "", witnesses: r.witnesses ?? [], by: r.by)
+            return StockChanged(entry: id, pendingCount: nil, message: "\(r.quantity) blangko rusak dimusnahkan")
+        case "transfer":
+            let id = try store.transfer(r.quantity, to: r.toKecamatan ?? "", document: r.document ?? "", by: r.by)
+            return StockChanged(entry: id, pendingCount: nil, message: "\(r.quantity) blangko dipindahkan")
+        case "count":
+            return try store.count(try place(), counted: r.quantity, reason: r.note, by: r.by)
+        default:
+            throw StationError(.notFound, "operasi stok \(operation) tidak dikenal (receive, load, unload, spoil, destroy, transfer, count)")
+        }
+    }
+
+    func injectFault(_ name: String, device: DeviceID) async throws {
+        guard let printer = printer(device) else { throw StationError(.notFound, "printer \(device) tidak dikenal") }
+        guard let sim = printer as? any SimulatedDevice else { throw StationError(.unsupported, "gangguan hanya bisa disuntikkan ke printer simulasi") }
+        guard let fault = SimulatedFault(rawValue: name) else {
+            throw StationError(.invalid, "gangguan \(name) tidak dikenal (\(SimulatedFault.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        await sim.inject(fault)
+        try store.updateState(of: device, await sim.status())
+    }
+}

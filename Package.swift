@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "ektpd", targets: ["ektpd"]),
         .executable(name: "ektpctl", targets: ["ektpctl"]),
+        .executable(name: "ektp-demo", targets: ["ektp-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -78,6 +79,7 @@ let package = Package(
                 "EKTPWire",
                 "EKTPDrivers",
                 "EKTPStationStore",
+                "EKTPRendering",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -96,7 +98,21 @@ let package = Package(
             ]
         ),
 
+        // MARK: Synthetic PRR jobs for synthetic people (demo, tests, benchmarks)
+        .target(
+            name: "EKTPSynthetic",
+            dependencies: ["EKTPDomain", "EKTPWire", "EKTPRendering"]
+        ),
+
         // MARK: Executables
+        .executableTarget(
+            name: "ektp-demo",
+            dependencies: [
+                "EKTPSynthetic",
+                "EKTPClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "ektpd",
             dependencies: [
@@ -117,7 +133,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "EKTPDomainTests", dependencies: ["EKTPDomain"]),
         .testTarget(name: "EKTPWireTests", dependencies: ["EKTPWire"]),
-        .testTarget(name: "EKTPRenderingTests", dependencies: ["EKTPRendering"], resources: [.copy("Golden")]),
+        .testTarget(name: "EKTPRenderingTests", dependencies: ["EKTPRendering", "CCairo"], resources: [.copy("Golden")]),
         .testTarget(
             name: "EKTPStationStoreTests",
             dependencies: ["EKTPStationStore", .product(name: "GRDB", package: "GRDB.swift")]

@@ -101,9 +101,11 @@ struct Tx {
             arguments: [at, m.kind.rawValue, m.from.key, m.to.key, m.quantity, job?.rawValue, cause?.rawValue, note, document, actor])
         let id = db.lastInsertedRowID
         for (place, delta) in [(m.from, -m.quantity), (m.to, m.quantity)] {
-            try db.execute(
-                sql: "INSERT INTO stockBalance(place, quantity) VALUES (?, ?) ON CONFLICT(place) DO UPDATE SET quantity = quantity + excluded.quantity",
-                arguments: [place.key, delta])
+            // Update first: an upsert would check the CHECK constraint on the bare delta.
+            try db.execute(sql: "UPDATE stockBalance SET quantity = quantity + ? WHERE place = ?", arguments: [delta, place.key])
+            if db.changesCount == 0 {
+                try db.execute(sql: "INSERT INTO stockBalance(place, quantity) VALUES (?, ?)", arguments: [place.key, delta])
+            }
         }
         try outbox(.ledger(kind: m.kind, from: m.from.key, to: m.to.key, quantity: m.quantity, job: job, cause: cause, note: note))
         return id

@@ -126,11 +126,17 @@ enum LocalAPI {
     }
 }
 
-/// Maps the store's refusals to API errors in every handler.
+/// Maps the store's refusals to API errors in every handler; anything else is a 500,
+/// logged with the request that caused it.
 struct StationErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do { return try await next(request, context) } catch let error as StationError {
             throw APIError(error)
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            context.logger.error("permintaan \(request.method) \(request.uri.path) gagal: \(String(reflecting: error))")
+            throw APIError(.internalServerError, code: "internal", "kesalahan di ektpd: \(error)")
         }
     }
 }

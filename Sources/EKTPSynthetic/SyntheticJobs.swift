@@ -1,0 +1,115 @@
+import EKTPDomain
+import EKTPRendering
+import EKTPWire
+import Foundation
+
+/// Synthetic PRR jobs for synthetic people: plausible names, addresses and NIKs for a
+/// real kecamatan, a drawn portrait and signature, signed by an approval key. Nobody in
+/// them exists. The same seed gives the same jobs.
+public struct SyntheticJobs: Sendable {
+    public let regions: RegionDirectory
+    public let signer: ApprovalSigner
+    /// Distinct portraits drawn; jobs reuse them (drawing one costs milliseconds).
+    public var portraitCount = 24
+
+    public init(regions: RegionDirectory, signer: ApprovalSigner) {
+        self.regions = regions
+        self.signer = signer
+    }
+
+    static let given = ["AHMAD", "BUDI", "SITI", "DEWI", "RINA", "AGUS", "SRI", "EKO", "NUR", "RIZKY", "PUTRI", "DIAN", "HENDRA", "YULIA", "FITRI", "ANDI", "IWAN", "WAHYU", "RATNA", "MUH.", "A'ISYAH", "INDAH", "TAUFIK", "LESTARI"]
+    static let family = ["SANTOSO", "WIJAYA", "HIDAYAT", "SARI", "PRATAMA", "KURNIAWAN", "RAHAYU", "SAPUTRA", "LESTARI", "NUR-HALIZA", "SETIAWAN", "HASANAH", "MAULANA", "PURNAMASARI", "RIDWAN", "SUSANTI"]
+    static let streets = ["JL. MERDEKA", "JL. RAYA BEKASI", "JL. PAHLAWAN", "KP. SAWAH", "JL. KH. NOER ALIE", "PERUM GRIYA ASRI BLOK C", "JL. DIPONEGORO", "GG. MELATI"]
+    static let villages = ["SUKAMAJU", "SETIA ASIH", "SEGARA MAKMUR", "PANTAI MAKMUR", "SUMBER JAYA", "MEKARSARI", "TANJUNG BARU", "KARANG SATRIA"]
+    static let jobs = ["KARYAWAN SWASTA", "PELAJAR/MAHASISWA", "WIRASWASTA", "MENGURUS RUMAH TANGGA", "PETANI/PEKEBUN", "GURU", "BURUH HARIAN LEPAS", "PEDAGANG"]
+    static let religions = ["ISLAM", "ISLAM", "ISLAM", "KRISTEN", "KATOLIK", "HINDU", "BUDDHA", "KHONGHUCU"]
+
+    public struct Problem: Error, CustomStringConvertible { public let description: String }
+
+    /// `count` jobs for `kecamatan`, ids `PREFIX-000001`…; every `urgentEvery`th is urgent.
+    public func jobs(count: Int, kecamatan: String, prefix: String = "PRR", seed: UInt64 = 1, urgentEvery: Int = 10, today: CivilDate = .today()) throws -> [PrintJob] {
+        guard let kec = regions.kecamatan(kecamatan), let (prov, kab) = regions.parents(ofKecamatan: kecamatan) else {
+            throw Problem(description: "kecamatan \(kecamatan) tidak ada dalam daftar Kemendagri")
+        }
+        var rng = SplitMix(seed: seed)
+        var portraits: [Data] = []
+        for i in 0..<min(portraitCount, max(count, 1)) { portraits.append(try SyntheticPortrait.jpeg(seed: seed &+ UInt64(i))) }
+        var signatures: [Data] = []
+        for i in 0..<min(8, max(count, 1)) { signatures.append(try SyntheticSignature.png(seed: seed &+ UInt64(i))) }
+        let codeDigits = kecamatan.replacingOccurrences(of: ".", with: "")
+        let kabName = Self.cardName(kab.name)
+        return try (0..<count).map { i in
+            let female = rng.next() % 2 == 0
+            let year = 1950 + Int(rng.next() % 58)
+            let month = 1 + Int(rng.next() % 12)
+            let day = 1 + Int(rng.next() % 28)
+            let birth = try CivilDate(year: year, month: month, day: day)
+            let nikText = codeDigits + String(format: "%02d%02d%02d%04d", day + (female ? 40 : 0), month, year % 100, 1 + (i % 9999))
+            let name = "\(Self.given[Int(rng.next() % UInt64(Self.given.count))]) \(Self.family[Int(rng.next() % UInt64(Self.family.count))])"
+            let card = CardRecord(
+                provinsi: "PROVINSI " + prov.name.uppercased(), kabupatenKota: kabName, nik: try NIK(nikText), nama: name,
+                tempatLahir: kabName.replacingOccurrences(of: "KABUPATEN ", with: "").replacingOccurrences(of: "KOTA ", with: ""),
+                tanggalLahir: birth, jenisKelamin: female ? .perempuan : .lakiLaki,
+                golonganDarah: CardRecord.BloodType.allCases[Int(rng.next() % UInt64(CardRecord.BloodType.allCases.count))],
+                alamat: "\(Self.streets[Int(rng.next() % UInt64(Self.streets.count))]) NO. \(1 + rng.next() % 120)",
+                rt: String(format: "%03d", 1 + rng.next() % 15), rw: String(format: "%03d", 1 + rng.next() % 12),
+                kelurahanDesa: Self.villages[Int(rng.next() % UInt64(Self.villages.count))], kecamatan: kec.name.uppercased(),
+                agama: Self.religions[Int(rng.next() % UInt64(Self.religions.count))],
+                statusPerkawinan: year < 2000 ? .kawin : .belumKawin, pekerjaan: Self.jobs[Int(rng.next() % UInt64(Self.jobs.count))],
+                kewarganegaraan: .wni, berlakuHingga: .lifetime,
+                tempatTerbit: kabName.replacingOccurrences(of: "KABUPATEN ", with: "").replacingOccurrences(of: "KOTA ", with: ""),
+                tanggalTerbit: today, foto: portraits[i % portraits.count], tandaTangan: signatures[i % signatures.count])
+            let delivery: Delivery = rng.next() % 4 == 0 ? .pos(address: "\(card.alamat) RT \(card.rtRw), \(card.kelurahanDesa), \(card.kecamatan)") : .pickup
+            return PrintJob(id: try JobID(String(format: "%@-%06d", prefix, i + 1)), kecamatanCode: kecamatan,
+                            priority: urgentEvery > 0 && i % urgentEvery == urgentEvery - 1 ? .urgent : .normal,
+                            delivery: delivery, approvedAt: "\(today.iso)T08:00:00+07:00", card: card)
+        }
+    }
+
+    /// The jobs signed, as one job file (a JSON array of signed-job documents).
+    public func signedFile(_ jobs: [PrintJob]) throws -> Data {
+        var out = Data("[".utf8)
+        for (i, job) in jobs.enumerated() {
+            if i > 0 { out.append(contentsOf: Array(",\n".utf8)) }
+            out.append(try signer.sign(job))
+        }
+        out.append(contentsOf: Array("]\n".utf8))
+        return out
+    }
+
+    /// "Kabupaten Bekasi" → "KABUPATEN BEKASI", as the card header prints it.
+    static func cardName(_ name: String) -> String { name.uppercased() }
+}
+
+/// A small deterministic generator (SplitMix64), so a seed names a data set.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Finds `data/wilayah.csv`: `EKTP_REGIONS`, the working directory, beside the executable's
+/// package, or the installed copy.
+public enum RegionData {
+    public static func path() -> String {
+        if let env = ProcessInfo.processInfo.environment["EKTP_REGIONS"] { return env }
+        var candidates = [FileManager.default.currentDirectoryPath + "/data/wilayah.csv"]
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(dir.path + "/data/wilayah.csv")
+            dir = dir.deletingLastPathComponent()
+        }
+        candidates.append("/usr/share/ektp/data/wilayah.csv")
+        return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? candidates.last!
+    }
+
+    public static func load() throws -> RegionDirectory {
+        try RegionDirectory(csv: try String(contentsOfFile: path(), encoding: .utf8))
+    }
+}

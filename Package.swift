@@ -110,6 +110,7 @@ let package = Package(
             dependencies: [
                 "EKTPSynthetic",
                 "EKTPClient",
+                "EKTPDrivers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -250,7 +250,14 @@ extension StationStore {
             case .pos(let address): delivery = "PT Pos: \(address)"
             }
         }
-        return JobDetail(summary: row.summary, nama: nama, delivery: delivery, history: try auditEntries(job: id))
+        return JobDetail(summary: row.summary, nama: nama, delivery: delivery, history: try auditEntries(job: id), blangkoUsed: try blangkoUsed(by: id))
+    }
+
+    /// Blangko taken from a hopper for this job, over all its attempts.
+    public func blangkoUsed(by id: JobID) throws -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM ledger WHERE jobId = ? AND kind IN ('printed', 'spoiled') AND fromPlace LIKE 'hopper:%'", arguments: [id.rawValue]) ?? 0
+        }
     }
 
     /// The print job inside a stored signed document (already verified at intake).

@@ -127,12 +127,15 @@ public struct JobDetail: Codable, Sendable {
     public var nama: String?
     public var delivery: String?
     public var history: [AuditEntryView]
+    /// Blangko the ledger counts against this job (printed or spoiled), over all attempts.
+    public var blangkoUsed: Int?
 
-    public init(summary: JobSummary, nama: String?, delivery: String?, history: [AuditEntryView]) {
+    public init(summary: JobSummary, nama: String?, delivery: String?, history: [AuditEntryView], blangkoUsed: Int? = nil) {
         self.summary = summary
         self.nama = nama
         self.delivery = delivery
         self.history = history
+        self.blangkoUsed = blangkoUsed
     }
 }
 

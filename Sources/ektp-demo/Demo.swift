@@ -1,6 +1,7 @@
 import ArgumentParser
 import EKTPClient
 import EKTPDomain
+import EKTPDrivers
 import EKTPSynthetic
 import EKTPWire
 import Foundation
@@ -95,7 +96,8 @@ struct Demo: AsyncParsableCommand {
 
             for job in try await client.jobs(state: .outcomeUnknown) {
                 // The operator looks in the printer: the simulator's log is what they would see.
-                let (decision, cause, why) = inspect(job, printerState: printerState)
+                let used = try await client.job(job.id).blangkoUsed ?? 0
+                let (decision, cause, why) = inspect(job, blangkoUsed: used, printerState: printerState)
                 _ = try await client.recordOutcome(job.id, OutcomeRequest(decision: decision, cause: cause, reason: why, by: by))
                 say("  Operator memutuskan \(job.id) (\(job.maskedNIK)): \(decision.rawValue) — \(why)")
                 decided += 1
@@ -125,13 +127,12 @@ struct Demo: AsyncParsableCommand {
         try await summary(client, decided: decided, reprinted: reprinted, handedOver: printed.count)
     }
 
-    func inspect(_ job: JobSummary, printerState: String) -> (OutcomeRequest.Decision, SpoilCause?, String) {
-        let logs = (try? FileManager.default.contentsOfDirectory(atPath: printerState).filter { $0.hasSuffix(".log") }) ?? []
-        let lines = logs.flatMap { ((try? String(contentsOfFile: printerState + "/" + $0, encoding: .utf8)) ?? "").split(separator: "\n") }
-        let mine = lines.filter { $0.split(separator: " ").dropFirst().first.map(String.init) == job.id.rawValue }
-        if mine.last?.hasPrefix("DONE") == true { return (.printed, nil, "kartu keluar dengan baik") }
-        if mine.contains(where: { $0.hasPrefix("PICK") }) { return (.spoiled, .gagalCetak, "kartu tertahan di printer saat listrik padam") }
-        return (.notFed, nil, "tidak ada kartu yang ditarik")
+    func inspect(_ job: JobSummary, blangkoUsed: Int, printerState: String) -> (OutcomeRequest.Decision, SpoilCause?, String) {
+        switch SimulatedPrinter.inspect(job: job.id.rawValue, blangkoCounted: blangkoUsed, stateDirectory: printerState) {
+        case .printed: (.printed, nil, "kartu keluar dengan baik")
+        case .spoiled(let cause): (.spoiled, cause, "kartu tertahan di printer saat listrik padam")
+        case .notFed: (.notFed, nil, "tidak ada kartu yang ditarik")
+        }
     }
 
     func summary(_ client: StationClient, decided: Int, reprinted: Int, handedOver: Int) async throws {

@@ -37,6 +37,10 @@ public actor SimulatedPrinter: SimulatedDevice {
         /// The job whose card is inside the printer, between pick and eject.
         var cardInside: String?
         var faultSince: Double?
+        /// Every card movement, `PICK JOB`, `DONE JOB`, `JAM JOB`, `LOST JOB`, `OUTSIDE N`,
+        /// saved with the counts in one atomic write, so the record and the counts agree
+        /// whenever the daemon dies.
+        var events: [String] = []
     }
     var physical: Physical
     var busy = false
@@ -139,25 +143,21 @@ public actor SimulatedPrinter: SimulatedDevice {
         physical.hopper -= 1
         physical.counter += 1
         physical.cardInside = job.rawValue
-        save()
         log("PICK \(job) \(physical.counter)")
         if printTime > .zero { try? await Task.sleep(for: printTime) }
         if strikes.contains(.powerLoss) {
             standing(.powerLoss)
-            save()
             log("LOST \(job)")
             return .unknown(reason: "listrik printer padam saat mencetak")
         }
         physical.cardInside = nil
         if strikes.contains(.jam) {
             standing(.jam)
-            save()
             log("JAM \(job)")
             return .spoiled(cause: .gagalCetak, detail: "kartu macet di printer", counter: physical.counter)
         }
         physical.ribbon = max(0, physical.ribbon - 1)
         writeCard(document, job: job)
-        save()
         log("DONE \(job)")
         return .printed(counter: physical.counter)
     }
@@ -189,6 +189,22 @@ public actor SimulatedPrinter: SimulatedDevice {
         default: standing(fault)
         }
         save()
+    }
+
+    /// What a person opening the printer would find for a job whose outcome is unknown,
+    /// from the printer's saved record: given the number of blangko the ledger already
+    /// counts against the job, was another card picked, and did it come out?
+    public static func inspect(job: String, blangkoCounted: Int, stateDirectory: String) -> OutcomeDecision {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: stateDirectory).filter { $0.hasSuffix(".json") }) ?? []
+        var events: [String] = []
+        for f in files {
+            if let data = FileManager.default.contents(atPath: stateDirectory + "/" + f), let p = try? JSONDecoder().decode(Physical.self, from: data) {
+                events += p.events.filter { $0.split(separator: " ").dropFirst().first.map(String.init) == job }
+            }
+        }
+        let picks = events.filter { $0.hasPrefix("PICK") }.count
+        guard picks > blangkoCounted else { return .notFed }
+        return events.last?.hasPrefix("DONE") == true ? .printed : .spoiled(.gagalCetak)
     }
 
     /// The physical counts, for tests: cards in the hopper, ribbon left, lifetime counter.
@@ -231,6 +247,8 @@ public actor SimulatedPrinter: SimulatedDevice {
     }
 
     private func log(_ line: String) {
+        physical.events.append(line)
+        save()
         guard let dir = stateDirectory else { return }
         let path = dir.appendingPathComponent("\(info.serial).log").path
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)

@@ -76,9 +76,14 @@ public struct ApprovalSigner: Sendable {
 
     /// The signed-job document for `job`, as JSON bytes.
     public func sign(_ job: PrintJob) throws -> Data {
-        let canonical = try JobSignature.canonicalBytes(of: job)
+        try sign(jobValue: try JSONValue.parse(try JobSignature.canonicalBytes(of: job)))
+    }
+
+    /// Signs any job object as given, valid or not: what a verifier must still check
+    /// after the signature (tests use it to sign data the station must refuse).
+    public func sign(jobValue: JSONValue) throws -> Data {
+        let canonical = jobValue.canonicalBytes()
         let signature = try key.signature(for: JobSignature.message(forCanonicalJob: canonical))
-        let jobValue = try JSONValue.parse(canonical)
         let document = JSONValue.object([
             ("format", .string(JobSignature.format)),
             ("job", jobValue),

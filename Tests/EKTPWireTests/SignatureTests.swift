@@ -1,0 +1,62 @@
+import EKTPDomain
+import EKTPWire
+import Foundation
+import Testing
+
+@Suite("Canonical JSON and job signatures")
+struct SignatureTests {
+    @Test func canonicalFormSortsKeysAndEscapesMinimally() throws {
+        let v = try JSONValue.parse(Data(#"{ "b": 1, "a": ["x\n\"y\"", true, null, -7], "é": "é/" }"#.utf8))
+        #expect(String(decoding: v.canonicalBytes(), as: UTF8.self) == #"{"a":["x\n\"y\"",true,null,-7],"b":1,"é":"é/"}"#)
+    }
+
+    @Test(arguments: [#"{"a":1.5}"#, #"{"a":1,"a":2}"#, #"{"a":01}"#, #"{"a":1} x"#, #"{"a":"\ud800"}"#, "[1,]"])
+    func refusesAmbiguousJSON(text: String) {
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(Data(text.utf8)) }
+    }
+
+    static func job() throws -> PrintJob {
+        let jpeg = Data([0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x01, 0x90, 0x01, 0x2C, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9])
+        let card = CardRecord(
+            provinsi: "PROVINSI JAWA BARAT", kabupatenKota: "KABUPATEN BEKASI", nik: try NIK("3216011502960003"),
+            nama: "MUH. RIDWAN", tempatLahir: "BEKASI", tanggalLahir: try CivilDate(iso: "1996-02-15"),
+            jenisKelamin: .lakiLaki, golonganDarah: .a, alamat: "JL. MERDEKA NO. 9", rt: "005", rw: "003",
+            kelurahanDesa: "SUKAMAJU", kecamatan: "TARUMAJAYA", agama: "ISLAM", statusPerkawinan: .kawin,
+            pekerjaan: "WIRASWASTA", kewarganegaraan: .wni, berlakuHingga: .lifetime, tempatTerbit: "BEKASI",
+            tanggalTerbit: try CivilDate(iso: "2026-11-20"), foto: jpeg, tandaTangan: jpeg)
+        return PrintJob(id: try JobID("PRR-1"), kecamatanCode: "32.16.01", priority: .urgent, delivery: .pos(address: "JL. MERDEKA NO. 9"), approvedAt: "2026-11-20T08:00:00+07:00", card: card)
+    }
+
+    @Test func aSignedJobVerifiesEvenReformatted() throws {
+        let signer = ApprovalSigner.generate(keyId: "approval-2026")
+        let verifier = JobVerifier(trusted: [signer.approvalKey])
+        let signed = try signer.sign(try Self.job())
+        let verified = try verifier.verify(bytes: signed)
+        #expect(verified.job == (try Self.job()))
+        // Pretty-printed with other key order: same canonical bytes, still valid.
+        let pretty = try JSONSerialization.data(withJSONObject: try JSONSerialization.jsonObject(with: signed), options: [.prettyPrinted])
+        #expect(try verifier.verify(bytes: pretty).contentHash == verified.contentHash)
+    }
+
+    @Test func tamperedUnsignedForeignAndUnknownKeysAreRefused() throws {
+        let signer = ApprovalSigner.generate(keyId: "approval-2026")
+        let verifier = JobVerifier(trusted: [signer.approvalKey])
+        let signed = String(decoding: try signer.sign(try Self.job()), as: UTF8.self)
+
+        let tampered = signed.replacingOccurrences(of: "MUH. RIDWAN", with: "MUH. RIDWAM")
+        #expect(throws: SignatureError.invalidSignature) { try verifier.verify(bytes: Data(tampered.utf8)) }
+
+        let doc = try JSONValue.parse(Data(signed.utf8))
+        guard case .object(let members) = doc else { Issue.record("not an object"); return }
+        let unsigned = JSONValue.object(members.filter { $0.0 != "signature" })
+        #expect(throws: SignatureError.unsigned) { try verifier.verify(unsigned) }
+
+        let stranger = ApprovalSigner.generate(keyId: "approval-2026")
+        #expect(throws: SignatureError.invalidSignature) { try verifier.verify(bytes: try stranger.sign(try Self.job())) }
+        let unknown = ApprovalSigner.generate(keyId: "someone-else")
+        #expect(throws: SignatureError.unknownKey(keyId: "someone-else")) { try verifier.verify(bytes: try unknown.sign(try Self.job())) }
+
+        // A signature over other bytes (no domain prefix) is not a job signature.
+        #expect(throws: SignatureError.self) { try verifier.verify(bytes: Data(#"{"format":"ektp-job/1","job":{},"signature":{"algorithm":"Ed25519","keyId":"approval-2026","value":"AAAA"}}"#.utf8)) }
+    }
+}

@@ -142,7 +142,7 @@ let package = Package(
         .testTarget(name: "EKTPDriversTests", dependencies: ["EKTPDrivers"]),
         .testTarget(
             name: "EKTPStationTests",
-            dependencies: ["EKTPStation"]
+            dependencies: ["EKTPStation", "EKTPSynthetic", "EKTPClient", "EKTPDrivers", "EKTPStationStore"]
         ),
         .testTarget(name: "EKTPClientTests", dependencies: ["EKTPClient"]),
     ]

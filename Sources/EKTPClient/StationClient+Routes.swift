@@ -41,10 +41,15 @@ extension StationClient {
         try await send(.GET, "/jobs/\(id.rawValue)")
     }
 
+    /// The header naming the person behind an import: the body is the signed file itself,
+    /// so the operator cannot travel in it.
+    public static let operatorHeader = "X-EKTP-Operator"
+
     /// `POST /v1/jobs/import`: the bytes of a signed job file, sent as they are (the
-    /// signature covers them, so the client does not re-encode).
-    public func importJobs(_ data: Data) async throws(StationClientError) -> ImportResult {
-        try await send(.POST, "/jobs/import", body: data)
+    /// signature covers them, so the client does not re-encode). `by` goes in the
+    /// `X-EKTP-Operator` header for the audit trail.
+    public func importJobs(_ data: Data, by person: String? = nil) async throws(StationClientError) -> ImportResult {
+        try await send(.POST, "/jobs/import", body: data, headers: person.map { [(Self.operatorHeader, $0)] } ?? [])
     }
 
     /// `POST /v1/jobs/{id}/outcome`

@@ -14,6 +14,9 @@ public struct StationClient: Sendable {
     public static let defaultSocketPath = "/run/ektp/ektpd.sock"
     /// The environment variable that overrides the default socket path.
     public static let socketEnvironmentKey = "EKTP_SOCKET"
+    /// The daemon's own setting for its socket (`station.socket` as an `EKTP_*` variable),
+    /// honoured second so one variable can point both programs at the same place.
+    public static let daemonSocketEnvironmentKey = "EKTP_STATION_SOCKET"
     /// The default cap on an answer's size: lists of thousands of jobs stay well under it.
     public static let defaultMaxResponseBytes = 8 * 1_048_576
 
@@ -92,10 +95,13 @@ public struct StationClient: Sendable {
         try await http.shutdown()
     }
 
-    /// The socket path to use: an explicit option first, then `EKTP_SOCKET`, then the default.
+    /// The socket path to use: an explicit option first, then `EKTP_SOCKET`, then
+    /// `EKTP_STATION_SOCKET`, then the default.
     public static func resolveSocketPath(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let option, !option.isEmpty { return option }
-        if let env = environment[socketEnvironmentKey], !env.isEmpty { return env }
+        for key in [socketEnvironmentKey, daemonSocketEnvironmentKey] {
+            if let env = environment[key], !env.isEmpty { return env }
+        }
         return defaultSocketPath
     }
 
@@ -105,9 +111,9 @@ public struct StationClient: Sendable {
     /// `StationClientError`.
     func send<Answer: Decodable>(
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Data? = nil,
-        as: Answer.Type = Answer.self
+        headers: [(String, String)] = [], as: Answer.Type = Answer.self
     ) async throws(StationClientError) -> Answer {
-        let (status, data) = try await exchange(method, path, query: query, body: body)
+        let (status, data) = try await exchange(method, path, query: query, body: body, headers: headers)
         do {
             return try WireCoding.decoder().decode(Answer.self, from: data)
         } catch {
@@ -131,7 +137,8 @@ public struct StationClient: Sendable {
 
     /// One HTTP exchange: the status and body of a 2xx answer, or the error it stands for.
     func exchange(
-        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Data? = nil
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Data? = nil,
+        headers: [(String, String)] = []
     ) async throws(StationClientError) -> (status: Int, body: Data) {
         let uri = "/" + StationAPI.version + path + Self.queryString(query)
         guard let url = URL(httpURLWithSocketPath: socketPath, uri: uri) else {
@@ -141,6 +148,7 @@ public struct StationClient: Sendable {
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: userAgent)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))

@@ -112,7 +112,7 @@ public struct StationClientError: Error, Sendable, CustomStringConvertible {
     /// A successful answer whose body does not decode as the contract says.
     static func undecodable(status: Int, _ error: any Error, socketPath: String) -> StationClientError {
         StationClientError(
-            .unreadableAnswer(status: status, reason: "jawaban tidak sesuai kontrak API: \(JobSignature.describe(error))"),
+            .unreadableAnswer(status: status, reason: "jawaban tidak sesuai kontrak API: \(JobVerifier.describe(error))"),
             socketPath: socketPath)
     }
 

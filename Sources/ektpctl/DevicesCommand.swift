@@ -41,8 +41,8 @@ struct DevicesCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let id = try parsed { try OperatorInput.device(device) }
-            let view = try await global.withClient { try await $0.injectFault(id, FaultRequest(fault: fault)) }
+            let deviceID = try parsed { try OperatorInput.device(device) }
+            let view = try await global.withClient { try await $0.injectFault(deviceID, FaultRequest(fault: fault)) }
             global.emit(view) { ConsoleText.devices([$0]) }
         }
     }

@@ -10,9 +10,11 @@ struct EktpCtl: AsyncParsableCommand {
         commandName: "ektpctl",
         abstract: "Mengendalikan stasiun cetak KTP-el (ektpd) dari baris perintah.",
         discussion: """
-            Soket daemon: --socket PATH, atau variabel EKTP_SOCKET, atau \(StationClient.defaultSocketPath).
-            Kode keluar: 0 berhasil, 1 ditolak daemon, 2 perintah salah, 3 daemon tidak dapat dihubungi,
-            4 daemon gagal. Lihat docs/ektpctl.md.
+            Soket daemon: --socket PATH (setelah nama perintah), atau variabel EKTP_SOCKET, atau \
+            \(StationClient.defaultSocketPath).
+
+            Kode keluar: 0 berhasil, 1 ditolak daemon, 2 perintah salah, 3 daemon tidak dapat \
+            dihubungi, 4 daemon gagal. Lihat docs/ektpctl.md.
             """,
         version: "ektpctl 1",
         subcommands: [StatusCommand.self, DevicesCommand.self, JobsCommand.self, StockCommand.self, AuditCommand.self]
@@ -30,14 +32,16 @@ struct EktpCtl: AsyncParsableCommand {
             }
         } catch let error as StationClientError {
             printError(ConsoleText.error(error))
-            exit(error.exitCode)
+            exit(withError: ExitCode(error.exitCode))
         } catch let error as UsageFailure {
             printError(error.message)
-            exit(ExitStatus.usage)
+            exit(withError: ExitCode(ExitStatus.usage))
         } catch {
             if exitCode(for: error) == .validationFailure {
-                printError(fullMessage(for: error))
-                exit(ExitStatus.usage)
+                var message = fullMessage(for: error)
+                if message.hasPrefix("Error: ") { message.removeFirst(7) }
+                printError(message)
+                exit(withError: ExitCode(ExitStatus.usage))
             }
             exit(withError: error)
         }

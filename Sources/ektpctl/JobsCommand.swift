@@ -47,8 +47,8 @@ struct JobsCommand: AsyncParsableCommand {
         func validate() throws { _ = try parsed { try OperatorInput.job(id) } }
 
         func run() async throws {
-            let id = try parsed { try OperatorInput.job(id) }
-            let detail = try await global.withClient { try await $0.job(id) }
+            let jobID = try parsed { try OperatorInput.job(id) }
+            let detail = try await global.withClient { try await $0.job(jobID) }
             global.emit(detail) { ConsoleText.job($0) }
         }
     }
@@ -58,17 +58,21 @@ struct JobsCommand: AsyncParsableCommand {
             abstract: "Mengimpor berkas job bertanda tangan (mis. dari flashdisk saat jaringan ke pusat putus).",
             discussion: "Semua atau tidak sama sekali: bila satu job ditolak, tidak ada yang disimpan, dan alasan tiap job dicetak.")
 
-        /// Signed job files carry photos; a few thousand jobs stay well below this.
-        static let maxFileBytes = 256 * 1_048_576
+        /// The daemon's own limit (JobIntake.maxFileBytes), checked here for a clear message
+        /// before a large file is sent.
+        static let maxFileBytes = 64 * 1_048_576
 
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("Berkas job bertanda tangan (JSON), atau - untuk stdin.", valueName: "FILE"))
         var file: String
 
         func run() async throws {
             let data = try readInput()
-            let result = try await global.withClient { try await $0.importJobs(data) }
+            let person = try operatorOptions.name()
+            // Verifying thousands of signed jobs takes longer than an ordinary request.
+            let result = try await global.withClient(timeout: .seconds(120)) { try await $0.importJobs(data, by: person) }
             global.emit(result) { ConsoleText.importResult($0) }
         }
 
@@ -87,7 +91,8 @@ struct JobsCommand: AsyncParsableCommand {
             } catch let error as UsageFailure {
                 throw error
             } catch {
-                throw UsageFailure(message: "berkas \(file) tidak bisa dibaca: \((error as NSError).localizedDescription)")
+                let reason = FileManager.default.fileExists(atPath: file) ? "tidak bisa dibaca (izin?)" : "tidak ada"
+                throw UsageFailure(message: "berkas \(file) \(reason)")
             }
             guard !data.isEmpty else { throw UsageFailure(message: "berkas \(file) kosong") }
             return data
@@ -139,10 +144,10 @@ struct JobsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let id = try parsed { try OperatorInput.job(id) }
+            let jobID = try parsed { try OperatorInput.job(id) }
             let cause = try cause.map { c in try parsed { try OperatorInput.spoilCause(c) } }
             let request = OutcomeRequest(decision: try parsedDecision(), cause: cause, reason: reason, by: try operatorOptions.name())
-            let changed = try await global.withClient { try await $0.recordOutcome(id, request) }
+            let changed = try await global.withClient { try await $0.recordOutcome(jobID, request) }
             global.emit(changed) { ConsoleText.jobChanged($0) }
         }
     }
@@ -165,9 +170,9 @@ struct JobsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let id = try parsed { try OperatorInput.job(id) }
+            let jobID = try parsed { try OperatorInput.job(id) }
             let request = ReprintRequest(reason: reason, by: try operatorOptions.name())
-            let changed = try await global.withClient { try await $0.reprint(id, request) }
+            let changed = try await global.withClient { try await $0.reprint(jobID, request) }
             global.emit(changed) { ConsoleText.jobChanged($0) }
         }
     }
@@ -199,9 +204,9 @@ struct JobsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let id = try parsed { try OperatorInput.job(id) }
+            let jobID = try parsed { try OperatorInput.job(id) }
             let request = HandoverRequest(by: try operatorOptions.name(), recipient: recipient, posReceipt: posReceipt)
-            let changed = try await global.withClient { try await $0.handover(id, request) }
+            let changed = try await global.withClient { try await $0.handover(jobID, request) }
             global.emit(changed) { ConsoleText.jobChanged($0) }
         }
     }

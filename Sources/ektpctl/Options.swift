@@ -4,16 +4,16 @@ import Foundation
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Soket daemon ektpd (bawaan: $EKTP_SOCKET, atau \(StationClient.defaultSocketPath)).", valueName: "PATH"))
+    @Option(name: .long, help: ArgumentHelp("Soket daemon ektpd (bawaan: $EKTP_SOCKET, $EKTP_STATION_SOCKET, atau \(StationClient.defaultSocketPath)).", valueName: "PATH"))
     var socket: String?
 
     @Flag(name: .long, help: "Cetak jawaban daemon sebagai JSON (rapi, kunci terurut).")
     var json = false
 
     /// Runs `body` with a client on the chosen socket, shut down afterwards.
-    func withClient<T: Sendable>(_ body: (StationClient) async throws -> T) async throws -> T {
+    func withClient<T: Sendable>(timeout: Duration = .seconds(30), _ body: (StationClient) async throws -> T) async throws -> T {
         try await StationClient.withClient(
-            socketPath: StationClient.resolveSocketPath(option: socket), userAgent: "ektpctl", body)
+            socketPath: StationClient.resolveSocketPath(option: socket), timeout: timeout, userAgent: "ektpctl", body)
     }
 
     /// Prints `value` as JSON with `--json`, or as the text `render` makes of it.

@@ -46,7 +46,7 @@ struct StockCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var operatorOptions: OperatorOptions
 
-        @Argument(help: "Jumlah blangko.") var quantity: Int
+        @Argument(help: ArgumentHelp("Jumlah blangko.", valueName: "JUMLAH")) var quantity: Int
         @Option(help: ArgumentHelp("Nomor surat jalan / dokumen pengiriman.", valueName: "NO")) var document: String
         @Option(name: .customLong("serial-first"), help: ArgumentHelp("Nomor seri blangko pertama.", valueName: "SERI"))
         var serialFirst: String?
@@ -76,7 +76,7 @@ struct StockCommand: AsyncParsableCommand {
         @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("Id printer.", valueName: "PRINTER")) var device: String
-        @Argument(help: "Jumlah blangko.") var quantity: Int
+        @Argument(help: ArgumentHelp("Jumlah blangko.", valueName: "JUMLAH")) var quantity: Int
 
         func validate() throws {
             _ = try parsed { try OperatorInput.device(device) }
@@ -84,8 +84,8 @@ struct StockCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let id = try parsed { try OperatorInput.device(device) }
-            try await StockCommand.send(.load, StockRequest(quantity: quantity, device: id, by: try operatorOptions.name()), global)
+            let deviceID = try parsed { try OperatorInput.device(device) }
+            try await StockCommand.send(.load, StockRequest(quantity: quantity, device: deviceID, by: try operatorOptions.name()), global)
         }
     }
 
@@ -96,7 +96,7 @@ struct StockCommand: AsyncParsableCommand {
         @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("Id printer.", valueName: "PRINTER")) var device: String
-        @Argument(help: "Jumlah blangko.") var quantity: Int
+        @Argument(help: ArgumentHelp("Jumlah blangko.", valueName: "JUMLAH")) var quantity: Int
 
         func validate() throws {
             _ = try parsed { try OperatorInput.device(device) }
@@ -104,8 +104,8 @@ struct StockCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let id = try parsed { try OperatorInput.device(device) }
-            try await StockCommand.send(.unload, StockRequest(quantity: quantity, device: id, by: try operatorOptions.name()), global)
+            let deviceID = try parsed { try OperatorInput.device(device) }
+            try await StockCommand.send(.unload, StockRequest(quantity: quantity, device: deviceID, by: try operatorOptions.name()), global)
         }
     }
 
@@ -117,7 +117,7 @@ struct StockCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var operatorOptions: OperatorOptions
 
-        @Argument(help: "Jumlah blangko.") var quantity: Int
+        @Argument(help: ArgumentHelp("Jumlah blangko.", valueName: "JUMLAH")) var quantity: Int
         @Option(help: ArgumentHelp("store (gudang) atau id printer (hopper-nya).", valueName: "TEMPAT")) var place: String
         @Option(help: ArgumentHelp(
             "Sebab: \(SpoilCause.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "SEBAB"))
@@ -154,7 +154,7 @@ struct StockCommand: AsyncParsableCommand {
         @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("store, spoiled, atau id printer (hopper-nya).", valueName: "TEMPAT")) var place: String
-        @Argument(help: "Jumlah yang dihitung.") var quantity: Int
+        @Argument(help: ArgumentHelp("Jumlah yang dihitung.", valueName: "JUMLAH")) var quantity: Int
         @Option(help: ArgumentHelp("Alasan selisih, bila ada.", valueName: "ALASAN")) var reason: String?
 
         func validate() throws {
@@ -213,7 +213,7 @@ struct StockCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var operatorOptions: OperatorOptions
 
-        @Argument(help: "Jumlah blangko rusak yang dimusnahkan.") var quantity: Int
+        @Argument(help: ArgumentHelp("Jumlah blangko rusak yang dimusnahkan.", valueName: "JUMLAH")) var quantity: Int
         @Option(help: ArgumentHelp("Nomor berita acara pemusnahan.", valueName: "NO-BA")) var record: String
         @Option(help: ArgumentHelp("Nama saksi; ulangi untuk tiap saksi.", valueName: "NAMA")) var witness: [String] = []
 
@@ -240,7 +240,7 @@ struct StockCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var operatorOptions: OperatorOptions
 
-        @Argument(help: "Jumlah blangko.") var quantity: Int
+        @Argument(help: ArgumentHelp("Jumlah blangko.", valueName: "JUMLAH")) var quantity: Int
         @Option(help: ArgumentHelp("Kode kecamatan tujuan, mis. 32.16.05.", valueName: "KODE")) var to: String
         @Option(help: ArgumentHelp("Nomor surat / dokumen serah terima.", valueName: "NO")) var document: String
 

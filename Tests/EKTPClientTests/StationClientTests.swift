@@ -40,10 +40,11 @@ struct StationClientTests {
         let server = try UnixSocketServer(answers: [(200, #"{"stored":["J-1"],"duplicates":[],"warnings":[]}"#)])
         // Odd spacing and key order: the signature covers the file, the client must not re-encode it.
         let file = Data(#"{ "signature": {"value":"x"},  "job": {"id":"J-1"}, "format":"ektp-job/1" }"#.utf8)
-        let result = try await StationClient.withClient(socketPath: server.path) { try await $0.importJobs(file) }
+        let result = try await StationClient.withClient(socketPath: server.path) { try await $0.importJobs(file, by: "budi") }
         #expect(result.stored.map(\.rawValue) == ["J-1"])
         #expect(server.requests.first?.body == file)
         #expect(server.requests.first?.requestLine == "POST /v1/jobs/import HTTP/1.1")
+        #expect(server.requests.first?.headers["x-ektp-operator"] == "budi")
     }
 
     @Test func queryCarriesStateAndLimit() async throws {

@@ -255,8 +255,8 @@ public enum ConsoleText {
     /// `ektpctl audit verify`
     public static func audit(_ a: AuditVerification) -> String {
         if a.valid {
-            return "Rantai audit utuh: \(a.entries) catatan diperiksa. \(a.message)"
-                .trimmingCharacters(in: .whitespaces)
+            let line = "Rantai audit utuh: \(a.entries) catatan diperiksa."
+            return a.message.isEmpty ? line : line + "\n" + a.message
         }
         var s = "RANTAI AUDIT RUSAK"
         if let at = a.brokenAt { s += " mulai catatan no. \(at)" }

@@ -207,6 +207,9 @@ public actor SimulatedPrinter: SimulatedDevice {
         return events.last?.hasPrefix("DONE") == true ? .printed : .spoiled(.gagalCetak)
     }
 
+    /// The printer's saved record of card movements.
+    public var events: [String] { physical.events }
+
     /// The physical counts, for tests: cards in the hopper, ribbon left, lifetime counter.
     public var physicalCounts: (hopper: Int, ribbon: Int, counter: Int) { (physical.hopper, physical.ribbon, physical.counter) }
 

@@ -1,4 +1,4 @@
-import CCairo
+internal import CCairo
 import Foundation
 
 // A thin wrapper over cairo: each class owns one C object and destroys it in deinit, and

@@ -1,4 +1,4 @@
-import CCairo
+internal import CCairo
 import Foundation
 
 /// The card font, regular and bold, loaded once per process.
@@ -128,11 +128,9 @@ final class TextMeasurer {
         }
         regular = r
         bold = b
+        // On failure deinit destroys both.
         for font in [r, b] where cairo_scaled_font_status(font) != CAIRO_STATUS_SUCCESS {
-            let status = cairo_scaled_font_status(font)
-            cairo_scaled_font_destroy(r)
-            cairo_scaled_font_destroy(b)
-            throw RenderError(status: status, while: "menyiapkan font")
+            throw RenderError(status: cairo_scaled_font_status(font), while: "menyiapkan font")
         }
     }
 

@@ -1,5 +1,5 @@
-import CCairo
-import CJPEG
+internal import CCairo
+internal import CJPEG
 import Foundation
 
 /// JPEG through libjpeg-turbo (the `CJPEG` shim keeps libjpeg's longjmp on the C side).

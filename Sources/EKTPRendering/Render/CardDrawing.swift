@@ -1,4 +1,4 @@
-import CCairo
+internal import CCairo
 
 /// Draws a plan in card millimetres: the caller sets the context's transform from
 /// millimetres to its device units. The same code draws every output.
@@ -26,8 +26,10 @@ enum CardDrawing {
             cairo_scale(c, scale, scale)
             cairo_set_source_surface(c, photo.pointer, 0, 0)
             let pattern = cairo_get_source(c)
-            // PAD: the box edge samples the photo's own edge pixels, not transparency.
-            cairo_pattern_set_extend(pattern, CAIRO_EXTEND_PAD)
+            // PAD: the box edge samples the photo's own edge pixels, not transparency. Not in
+            // a PDF, where the image is placed whole and clipped, and where a padded pattern
+            // would make cairo re-encode the photo instead of embedding the record's JPEG.
+            if !forPDF { cairo_pattern_set_extend(pattern, CAIRO_EXTEND_PAD) }
             cairo_pattern_set_filter(pattern, CAIRO_FILTER_GOOD)
             cairo_paint(c)
             cairo_restore(c)

@@ -1,4 +1,4 @@
-import CCairo
+internal import CCairo
 import EKTPDomain
 import Foundation
 
@@ -56,14 +56,14 @@ public struct CardRenderer: Sendable {
     /// Print planes for a direct driver at the printer's panel geometry. The card is centred
     /// on the panel. `overlayKeepOut` lists areas (card millimetres) the overlay must not
     /// cover, such as a chip or a hologram window.
-    public func planes(_ card: CardRecord, geometry: PanelGeometry, overlayKeepOut: [CardRect] = []) throws -> CardPlanes {
+    public func planes(_ card: CardRecord, geometry: PanelGeometry, overlayKeepOut: [CardRect] = []) throws -> PrintPlanes {
         try planes(plan(card), geometry: geometry, overlayKeepOut: overlayKeepOut)
     }
 
     /// The planes of an already computed plan.
     public func planes(
         _ plan: CardLayoutPlan, geometry: PanelGeometry, overlayKeepOut: [CardRect] = []
-    ) throws(RenderError) -> CardPlanes {
+    ) throws(RenderError) -> PrintPlanes {
         let (w, h) = (geometry.width, geometry.height)
         guard w > 0, h > 0, w <= 4000, h <= 4000, geometry.dpi >= 100, geometry.dpi <= 1200 else {
             throw RenderError("geometri panel \(w)×\(h) pada \(geometry.dpi) dpi tidak wajar")
@@ -76,32 +76,45 @@ public struct CardRenderer: Sendable {
             cairo_scale(cr.pointer, scale, scale)
         }
 
-        // Colour: the photo only, dye-sublimated. Text and signature go to resin black.
-        let colour = try CairoSurface(format: CAIRO_FORMAT_RGB24, width: w, height: h)
-        do {
-            let cr = try CairoContext(colour)
-            cairo_set_source_rgb(cr.pointer, 1, 1, 1)
-            cairo_paint(cr.pointer)
-            place(cr)
-            try CardDrawing.draw(plan, .photo, on: cr)
-        }
-        var yellow = [UInt8](repeating: 0, count: w * h)
-        var magenta = [UInt8](repeating: 0, count: w * h)
-        var cyan = [UInt8](repeating: 0, count: w * h)
-        colour.withPixels { base, stride in
-            yellow.withUnsafeMutableBufferPointer { y in
-                magenta.withUnsafeMutableBufferPointer { m in
-                    cyan.withUnsafeMutableBufferPointer { c in
-                        for row in 0..<h {
-                            let pixels = UnsafeRawPointer(base + row * stride).assumingMemoryBound(to: UInt32.self)
-                            let start = row * w
-                            for x in 0..<w {
-                                // Subtractive complement of 0x00RRGGBB; colour management is the
-                                // printer's own (its ribbon LUT).
-                                let p = ~pixels[x]
-                                c[start + x] = UInt8(truncatingIfNeeded: p >> 16)
-                                m[start + x] = UInt8(truncatingIfNeeded: p >> 8)
-                                y[start + x] = UInt8(truncatingIfNeeded: p)
+        // Colour: the photo only, dye-sublimated; text and signature go to resin black.
+        // Only the photo box's dots are drawn and converted: elsewhere there is no dye.
+        let box = plan.photoBox
+        let bx0 = max(0, Int((originX + box.x * scale).rounded(.down)))
+        let by0 = max(0, Int((originY + box.y * scale).rounded(.down)))
+        let bx1 = min(w, Int((originX + box.maxX * scale).rounded(.up)))
+        let by1 = min(h, Int((originY + box.maxY * scale).rounded(.up)))
+        var yellow = Data(count: w * h)
+        var magenta = Data(count: w * h)
+        var cyan = Data(count: w * h)
+        if bx0 < bx1, by0 < by1 {
+            let colour = try CairoSurface(format: CAIRO_FORMAT_RGB24, width: bx1 - bx0, height: by1 - by0)
+            do {
+                let cr = try CairoContext(colour)
+                cairo_set_source_rgb(cr.pointer, 1, 1, 1)
+                cairo_paint(cr.pointer)
+                cairo_translate(cr.pointer, originX - Double(bx0), originY - Double(by0))
+                cairo_scale(cr.pointer, scale, scale)
+                try CardDrawing.draw(plan, .photo, on: cr)
+            }
+            colour.withPixels { base, stride in
+                yellow.withUnsafeMutableBytes { yRaw in
+                    magenta.withUnsafeMutableBytes { mRaw in
+                        cyan.withUnsafeMutableBytes { cRaw in
+                            let (y, m, c) = (
+                                yRaw.bindMemory(to: UInt8.self), mRaw.bindMemory(to: UInt8.self),
+                                cRaw.bindMemory(to: UInt8.self)
+                            )
+                            for row in 0..<(by1 - by0) {
+                                let pixels = UnsafeRawPointer(base + row * stride).assumingMemoryBound(to: UInt32.self)
+                                let start = (by0 + row) * w + bx0
+                                for x in 0..<(bx1 - bx0) {
+                                    // Subtractive complement of 0x00RRGGBB; colour management is
+                                    // the printer's own (its ribbon LUT).
+                                    let p = ~pixels[x]
+                                    c[start + x] = UInt8(truncatingIfNeeded: p >> 16)
+                                    m[start + x] = UInt8(truncatingIfNeeded: p >> 8)
+                                    y[start + x] = UInt8(truncatingIfNeeded: p)
+                                }
                             }
                         }
                     }
@@ -117,21 +130,29 @@ public struct CardRenderer: Sendable {
             try CardDrawing.draw(plan, [.text, .signature], on: cr)
         }
         let rowBytes = (w + 7) / 8
-        var black = [UInt8](repeating: 0, count: rowBytes * h)
+        var black = Data(count: rowBytes * h)
         coverage.withPixels { base, stride in
-            black.withUnsafeMutableBufferPointer { out in
+            black.withUnsafeMutableBytes { raw in
+                let out = raw.bindMemory(to: UInt8.self)
                 for row in 0..<h {
                     let a = base + row * stride
                     let o = row * rowBytes
-                    for x in 0..<w where a[x] >= 128 {
-                        out[o + x >> 3] |= 0x80 >> UInt8(x & 7)
+                    var x = 0
+                    // Most of the card has no text: skip eight blank dots at a time.
+                    while x < w {
+                        if x + 8 <= w, UnsafeRawPointer(a + x).loadUnaligned(as: UInt64.self) == 0 {
+                            x += 8
+                            continue
+                        }
+                        if a[x] >= 128 { out[o + x >> 3] |= 0x80 >> UInt8(x & 7) }
+                        x += 1
                     }
                 }
             }
         }
 
         // Overlay: everywhere, less the keep-out areas (whole dots, rounded outward).
-        var overlay = [UInt8](repeating: 0xFF, count: rowBytes * h)
+        var overlay = Data(repeating: 0xFF, count: rowBytes * h)
         if w % 8 != 0 {
             let lastMask = UInt8(truncatingIfNeeded: 0xFF << (8 - w % 8))
             for row in 0..<h { overlay[row * rowBytes + rowBytes - 1] = lastMask }
@@ -146,9 +167,21 @@ public struct CardRenderer: Sendable {
                 for x in x0..<x1 { overlay[row * rowBytes + x >> 3] &= ~(0x80 >> UInt8(x & 7)) }
             }
         }
-        return CardPlanes(
-            width: w, height: h, dpi: geometry.dpi, yellow: yellow, magenta: magenta, cyan: cyan, black: black,
-            overlay: overlay)
+        return PrintPlanes(
+            geometry: geometry, yellow: yellow, magenta: magenta, cyan: cyan, black: black, overlay: overlay)
+    }
+
+    // MARK: Driver documents
+
+    /// What a printer of `kind` takes for this card: the PDF, or the planes at its geometry.
+    public func document(
+        _ card: CardRecord, for kind: CardDocumentKind, overlayKeepOut: [CardRect] = []
+    ) throws -> CardDocument {
+        let plan = try plan(card)
+        switch kind {
+        case .pdf: return .pdf(try pdf(plan))
+        case .planes(let geometry): return .planes(try planes(plan, geometry: geometry, overlayKeepOut: overlayKeepOut))
+        }
     }
 
     // MARK: PNG preview
@@ -183,48 +216,17 @@ public struct CardRenderer: Sendable {
         cairo_set_line_width(c, 0.2)
         cairo_stroke(c)
         try CardDrawing.draw(plan, .all, on: cr)
-        return try surface.pngData()
+        return try PNGWriter.rgb(surface)
     }
 }
 
-/// A printer's panel: dots across and down, landscape, at `dpi`. Evolis Primacy: 1016 × 648;
-/// Magicard: 1016 × 642 (both 300 dpi). The driver passes it; the renderer reads no profile.
-public struct PanelGeometry: Hashable, Sendable, Codable {
-    public var width: Int
-    public var height: Int
-    public var dpi: Int
+extension PrintPlanes {
+    /// Whether the K plane has resin at a dot.
+    public func blackDot(x: Int, y: Int) -> Bool { Self.bit(black, x, y, bitRowBytes) }
+    /// Whether the O plane has overlay at a dot.
+    public func overlayDot(x: Int, y: Int) -> Bool { Self.bit(overlay, x, y, bitRowBytes) }
 
-    public init(width: Int, height: Int, dpi: Int = 300) {
-        self.width = width
-        self.height = height
-        self.dpi = dpi
-    }
-}
-
-/// Print planes for a direct driver, row-major from the top-left dot.
-public struct CardPlanes: Hashable, Sendable {
-    public let width: Int
-    public let height: Int
-    public let dpi: Int
-    /// Dye amounts for the photo, 8 bits a dot (0 = none, 255 = full), `width` bytes a row.
-    public let yellow: [UInt8]
-    public let magenta: [UInt8]
-    public let cyan: [UInt8]
-    /// Resin black for text and signature: 1 bit a dot, most significant bit first, each
-    /// row padded to `bytesPerBitRow` bytes. 1 = ink.
-    public let black: [UInt8]
-    /// Overlay varnish, packed like `black`. 1 = varnish.
-    public let overlay: [UInt8]
-
-    /// Bytes in one row of a 1-bit plane.
-    public var bytesPerBitRow: Int { (width + 7) / 8 }
-
-    /// Whether the K plane has ink at a dot.
-    public func blackDot(x: Int, y: Int) -> Bool { Self.bit(black, x, y, bytesPerBitRow) }
-    /// Whether the O plane has varnish at a dot.
-    public func overlayDot(x: Int, y: Int) -> Bool { Self.bit(overlay, x, y, bytesPerBitRow) }
-
-    private static func bit(_ plane: [UInt8], _ x: Int, _ y: Int, _ rowBytes: Int) -> Bool {
-        plane[y * rowBytes + x >> 3] & (0x80 >> UInt8(x & 7)) != 0
+    private static func bit(_ plane: Data, _ x: Int, _ y: Int, _ rowBytes: Int) -> Bool {
+        plane[plane.startIndex + y * rowBytes + x >> 3] & (0x80 >> UInt8(x & 7)) != 0
     }
 }

@@ -1,0 +1,26 @@
+# The two commands of the README: `make demo` and `make test`.
+SWIFT ?= swift
+
+.PHONY: deps build demo test bench clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+# Hub-less demo: ektpd with two simulated printers prints synthetic signed jobs.
+demo: build
+	.build/debug/ektp-demo
+
+# Every test; the SIGKILL test runs the real ektpd binary, so build everything first.
+test: build
+	$(SWIFT) test
+
+# Benchmarks with their in-run baselines (release build).
+bench: deps
+	$(SWIFT) build -c release
+	.build/release/ektp-bench
+
+clean:
+	rm -rf .build demo-output

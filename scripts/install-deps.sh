@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ektp builds, tests and benchmarks with, if any is missing.
+# Safe to run again: it installs only what is not there.
+set -euo pipefail
+
+packages=(
+  pkg-config
+  libsqlite3-dev        # GRDB (station store)
+  libcups2-dev          # CUPS driver (libcups)
+  libusb-1.0-0-dev      # direct USB drivers (libusb)
+  libcairo2-dev zlib1g-dev libjpeg62-turbo-dev fonts-liberation2   # card rendering
+  cups cups-filters     # cupsfilter, the baseline of the rendering benchmark
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "Memasang paket yang belum ada: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -115,6 +115,10 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "ektp-bench",
+            dependencies: ["EKTPStation", "EKTPSynthetic", "EKTPClient", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .executableTarget(
             name: "ektpd",
             dependencies: [
                 "EKTPStation",

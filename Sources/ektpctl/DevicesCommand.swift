@@ -25,7 +25,7 @@ struct DevicesCommand: AsyncParsableCommand {
     struct Fault: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Menyuntikkan atau menghapus gangguan pada printer simulasi.",
-            discussion: "FAULT: jam, ribbon-out, hopper-empty, cover-open, offline, power-loss, clear. Printer sungguhan menolak.")
+            discussion: "FAULT: jam, ribbon-out, hopper-empty, cover-open, offline, power-loss, outside-print, clear. Printer sungguhan menolak.")
 
         @OptionGroup var global: GlobalOptions
 

@@ -197,7 +197,10 @@ public enum ConsoleText {
     /// `ektpctl stock show`
     public static func stock(_ v: StockView) -> String {
         var places = TextTable(headers: ["TEMPAT", "JUMLAH", "KETERANGAN"], rightAligned: [1])
-        for key in v.places.keys.sorted(by: { placeRank($0) < placeRank($1) }) {
+        // `supplier` and `adjustment` are the ledger's counterparts (their balance is minus
+        // what came in); they mean nothing on a shelf, so only --json shows them.
+        let shown = v.places.keys.filter { ![StockPlace.supplier, .adjustment].contains(StockPlace(key: $0)) }
+        for key in shown.sorted(by: { placeRank($0) < placeRank($1) }) {
             places.append([key, String(v.places[key]!), StockPlace(key: key)?.description ?? ""])
         }
         var out = ["Stok blangko:", places.rows.isEmpty ? "(belum ada catatan)" : places.render(), ""]
@@ -254,10 +257,8 @@ public enum ConsoleText {
 
     /// `ektpctl audit verify`
     public static func audit(_ a: AuditVerification) -> String {
-        if a.valid {
-            let line = "Rantai audit utuh: \(a.entries) catatan diperiksa."
-            return a.message.isEmpty ? line : line + "\n" + a.message
-        }
+        // The daemon's message for a whole chain says the same thing; --json keeps it.
+        if a.valid { return "Rantai audit utuh: \(a.entries) catatan diperiksa." }
         var s = "RANTAI AUDIT RUSAK"
         if let at = a.brokenAt { s += " mulai catatan no. \(at)" }
         s += " (\(a.entries) catatan diperiksa): \(a.message)"

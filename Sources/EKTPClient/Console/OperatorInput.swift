@@ -28,8 +28,12 @@ public enum OperatorInput {
         case "spoiled", "rusak": return .spoiled
         default: break
         }
-        if let place = StockPlace(key: t), place.isPhysical { return place }
-        if let device = try? DeviceID(t), !t.contains(":") { return .hopper(device) }
+        if let place = StockPlace(key: t) {
+            // `issued`, `supplier` … are ledger places, never a printer's name.
+            if place.isPhysical { return place }
+        } else if let device = try? DeviceID(t), !t.contains(":") {
+            return .hopper(device)
+        }
         throw Invalid(description: "tempat \"\(t.prefix(40))\" tidak dikenal: tulis store, spoiled, atau id printer")
     }
 

@@ -71,6 +71,18 @@ public struct PrintWorker: Service {
         }
     }
 
+    /// Prints queued jobs on `printer` until none can be claimed (nothing queued, no blangko)
+    /// or the printer refuses a card. Returns how many jobs it sent. For benchmarks and tests
+    /// that drive the pipeline without the polling loop.
+    public func printUntilIdle(_ printer: any CardPrinter) async throws -> Int {
+        var sent = 0
+        while let job = try store.claimNext(for: printer.info.id) {
+            sent += 1
+            if await printOne(job, on: printer, logger: logger) { break }
+        }
+        return sent
+    }
+
     /// Prints one claimed job and records what happened. Returns true when the printer
     /// refused before picking a card (the loop then waits before trying again).
     func printOne(_ claimed: ClaimedJob, on printer: any CardPrinter, logger: Logger) async -> Bool {

@@ -140,7 +140,8 @@ public struct JobDetail: Codable, Sendable {
 }
 
 /// `POST /v1/jobs/import`, body: the signed job file (one signed-job document or an array
-/// of them). All or nothing: if any job is refused, nothing is stored.
+/// of them), the operator named in the `X-EKTP-Operator` header. All or nothing: if any
+/// job is refused, nothing is stored.
 public struct ImportResult: Codable, Sendable {
     public var stored: [JobID]
     /// Jobs already held with the same content: ignored, as the hub may send again.
@@ -207,10 +208,11 @@ public struct JobChanged: Codable, Sendable {
 /// `POST /v1/stock/{operation}`. Which fields matter depends on the operation:
 /// - `receive`: quantity, document (surat jalan), serialFirst/serialLast optional
 /// - `load` / `unload`: device, quantity
-/// - `spoil`: place (`store`, or a device id), quantity, cause, note
+/// - `spoil`: place (`store`, a device id or `hopper:ID`), quantity, cause, note
 /// - `destroy`: quantity, document (berita acara number), witnesses
 /// - `transfer`: quantity, toKecamatan, document
-/// - `count`: place, quantity (the number counted), note (the reason, needed for a difference)
+/// - `count`: place (`store`, `spoiled`, a device id or `hopper:ID`), quantity (the number
+///   counted), note (the reason, needed for a difference)
 public struct StockRequest: Codable, Sendable {
     public var quantity: Int
     public var device: DeviceID?
@@ -352,7 +354,8 @@ public struct AuditVerification: Codable, Sendable {
 /// `POST /v1/devices/{id}/fault`: inject or clear a fault on a simulated printer.
 /// Real printers refuse it.
 public struct FaultRequest: Codable, Sendable {
-    /// `jam`, `ribbon-out`, `hopper-empty`, `cover-open`, `offline`, `power-loss`, `clear`.
+    /// `jam`, `ribbon-out`, `hopper-empty`, `cover-open`, `offline`, `power-loss`,
+    /// `outside-print`, `clear`.
     public var fault: String
     public init(fault: String) { self.fault = fault }
 }

@@ -88,14 +88,11 @@ struct StationClientTests {
 
     @Test func missingSocketSaysTheDaemonIsNotRunning() async throws {
         let path = "/tmp/ektpc-absent-\(UUID().uuidString.prefix(8)).sock"
-        let started = ContinuousClock.now
         let error = await #expect(throws: StationClientError.self) {
             try await StationClient.withClient(socketPath: path) { try await $0.status() }
         }
         #expect(error?.category == .unreachable)
         #expect(error?.exitCode == 3)
         #expect(error?.description == "daemon tidak dapat dihubungi di \(path) (apakah ektpd berjalan?): soket tidak ada")
-        // No connection retries: an operator is not left waiting.
-        #expect(ContinuousClock.now - started < .seconds(2))
     }
 }

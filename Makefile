@@ -20,7 +20,7 @@ test: build
 # Benchmarks with their in-run baselines (release build).
 bench: deps
 	$(SWIFT) build -c release
-	.build/release/ektp-bench
+	taskset -c 0 .build/release/ektp-bench
 
 clean:
 	rm -rf .build demo-output

@@ -77,8 +77,9 @@ struct Tx {
 
     /// Appends a record to the audit chain.
     func audit(_ action: String, job: String? = nil, maskedNIK: String? = nil, detail: String) throws {
-        let prev = try Data.fetchOne(db, sql: "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1") ?? AuditChain.genesis
-        let seq = (try Int64.fetchOne(db, sql: "SELECT seq FROM audit ORDER BY seq DESC LIMIT 1") ?? 0) + 1
+        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        let prev: Data = last?["hash"] ?? AuditChain.genesis
+        let seq: Int64 = (last?["seq"] ?? 0) + 1
         let record = AuditChain.Record(seq: seq, at: at, actor: actor, action: action, jobId: job, maskedNik: maskedNIK, detail: detail)
         let hash = AuditChain.hash(record, previous: prev)
         try db.execute(

@@ -23,11 +23,17 @@ let pipelineJobs = Int(ProcessInfo.processInfo.environment["EKTP_BENCH_JOBS"] ??
 let queued = Int(ProcessInfo.processInfo.environment["EKTP_BENCH_QUEUED"] ?? "") ?? 100_000
 let root = FileManager.default.temporaryDirectory.appendingPathComponent("ektp-bench-\(getpid())")
 try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(at: root) }
 let regions = try RegionData.load()
 let signer = ApprovalSigner.generate(keyId: "bench")
 let factory = SyntheticJobs(regions: regions, signer: signer)
 let clock = ContinuousClock()
+
+// MARK: 0. Rendering (one core), against CUPS's own filter chain for the same card PDF
+
+if !args.contains("--skip-render") {
+    say("== rendering: kartu per detik, satu inti, dibanding cupsfilter ==")
+    _ = try RenderBenchmark.run(cards: 300, cupsCards: 10, output: say)
+}
 
 // MARK: 1. Pipeline
 
@@ -38,17 +44,22 @@ let store = try StationStore(path: root.path + "/pipeline.sqlite", key: key)
 let intake = JobIntake(store: store, verifier: JobVerifier(trusted: [signer.approvalKey]), kecamatan: "32.16.01", regions: regions)
 _ = try intake.importFile(try factory.signedFile(jobs), actor: "bench")
 let profiles = try ProfileCatalog.load(directory: ProfileCatalog.defaultDirectory())
-let printer = try SimulatedPrinter(url: URLComponents(string: "sim://evolis-primacy-2?serial=BENCH&hopper=100")!, profiles: profiles)
+let printer = try SimulatedPrinter(url: URLComponents(string: "sim://evolis-primacy-2?serial=BENCH&ribbon=1000000")!, profiles: profiles)
 try store.register(printer.info)
 _ = try store.receive(pipelineJobs, document: "SJ-BENCH", serialFirst: nil, serialLast: nil, by: "bench")
-let worker = PrintWorker(store: store, printers: [printer], intake: intake, composer: RenderingComposer(renderer: try CardRenderer.standard()), poll: .milliseconds(50), retentionDays: 30, logger: Logger(label: "bench"))
+let worker = PrintWorker(store: store, printers: [printer], intake: intake, composer: RenderingComposer(renderer: try CardRenderer.standard()), poll: .milliseconds(50), retentionDays: 30, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
 var printed = 0
 let pipelineTime = try await clock.measure {
     while printed < pipelineJobs {
-        let room = min(100, pipelineJobs - printed)
-        _ = try store.load(printer.info.id, room, by: "bench")
-        await printer.loadCards(room)
-        printed += try await worker.printUntilIdle(printer)
+        let inHopper = try store.balances()[.hopper(printer.info.id)] ?? 0
+        let room = min(100 - inHopper, pipelineJobs - printed)
+        if room > 0 {
+            _ = try store.load(printer.info.id, room, by: "bench")
+            await printer.loadCards(room)
+        }
+        let sent = try await worker.printUntilIdle(printer)
+        guard sent > 0 else { throw StationError(.invalid, "pipeline berhenti: \(try store.jobCounts())") }
+        printed += sent
     }
 }
 let pipelineRate = Double(pipelineJobs) / seconds(pipelineTime)
@@ -141,3 +152,4 @@ let full = try await measureDaemon(fullDir)
 say(String(format: "0 job antre      : mulai %6.3f s, RSS %6.1f MiB", empty.startup, empty.rssMiB))
 say(String(format: "%d job antre : mulai %6.3f s, RSS %6.1f MiB", queued, full.startup, full.rssMiB))
 say(String(format: "rasio %d/0    : mulai %.2f×, RSS %.2f×", queued, full.startup / empty.startup, full.rssMiB / empty.rssMiB))
+try? FileManager.default.removeItem(at: root)

@@ -13,9 +13,9 @@ build: deps
 demo: build
 	.build/debug/ektp-demo
 
-# Every test; the SIGKILL test runs the real ektpd binary, so build everything first.
-test: build
-	$(SWIFT) test
+# Every test, with a private PostgreSQL for the hub (scripts/test.sh).
+test:
+	@bash scripts/test.sh
 
 # Benchmarks with their in-run baselines (release build).
 bench: deps

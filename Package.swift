@@ -23,6 +23,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // MARK: System libraries
@@ -55,6 +60,8 @@ let package = Package(
             name: "EKTPDrivers",
             dependencies: [
                 "EKTPDomain",
+                "CCups",
+                "CLibUSB",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
@@ -85,6 +92,25 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+
+        // MARK: Hub services: intake, queues, station API, events, fleet views
+        .target(
+            name: "EKTPHub",
+            dependencies: [
+                "EKTPDomain",
+                "EKTPWire",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -119,6 +145,13 @@ let package = Package(
             dependencies: ["EKTPStation", "EKTPSynthetic", "EKTPClient", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .executableTarget(
+            name: "ektp-hub",
+            dependencies: [
+                "EKTPHub",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
             name: "ektpd",
             dependencies: [
                 "EKTPStation",
@@ -144,6 +177,16 @@ let package = Package(
             dependencies: ["EKTPStationStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "EKTPDriversTests", dependencies: ["EKTPDrivers"]),
+        .testTarget(
+            name: "EKTPHubTests",
+            dependencies: [
+                "EKTPHub", "EKTPSynthetic",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        .testTarget(name: "EKTPCUPSTests", dependencies: ["EKTPDrivers"]),
+        .testTarget(name: "EKTPUSBTests", dependencies: ["EKTPDrivers"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "EKTPStationTests",
             dependencies: ["EKTPStation", "EKTPSynthetic", "EKTPClient", "EKTPDrivers", "EKTPStationStore"]

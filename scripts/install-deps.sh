@@ -10,6 +10,9 @@ packages=(
   libusb-1.0-0-dev      # direct USB drivers (libusb)
   libcairo2-dev zlib1g-dev libjpeg62-turbo-dev fonts-liberation2   # card rendering
   cups cups-filters     # cupsfilter, the baseline of the rendering benchmark
+  cups-daemon cups-client cups-ipp-utils dbus avahi-daemon curl   # CUPS driver tests: private cupsd, ippeveprinter (needs DNS-SD: D-Bus + avahi)
+  umockdev              # USB driver tests: fake printers for libusb
+  postgresql            # the hub's PostgreSQL backend tests (scripts/test.sh starts a private server)
 )
 
 missing=()

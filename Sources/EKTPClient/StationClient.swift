@@ -213,9 +213,10 @@ public struct StationClient: Sendable {
         guard !items.isEmpty else { return "" }
         // Unreserved characters of RFC 3986 (ASCII only), plus ':' for place keys.
         let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:")
-        return "?" + items.map { key, value in
-            "\(key)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)"
-        }.joined(separator: "&")
+        return "?"
+            + items.map { key, value in
+                "\(key)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)"
+            }.joined(separator: "&")
     }
 
     private static func timeAmount(_ d: Duration) -> TimeAmount {

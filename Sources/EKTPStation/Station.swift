@@ -25,7 +25,8 @@ public struct Station: Sendable {
         let key = try StationKeyFile.loadOrCreate(path: config.keyPath)
         let store = try StationStore(path: config.databasePath, key: key)
         let regions = try config.regionsFile.map { path in
-            do { return try RegionDirectory(csv: try String(contentsOfFile: path, encoding: .utf8)) } catch let e as RegionDirectory.Malformed { throw e } catch {
+            do { return try RegionDirectory(csv: try String(contentsOfFile: path, encoding: .utf8)) } catch let e as RegionDirectory.Malformed { throw e } catch
+            {
                 throw StationConfig.Problem(description: "berkas wilayah \(path) tidak bisa dibaca")
             }
         }
@@ -51,7 +52,9 @@ public struct Station: Sendable {
 
     /// The print worker and the local API server.
     public func services() throws -> [any Service] {
-        let worker = PrintWorker(store: store, printers: printers, intake: intake, composer: composer, poll: .milliseconds(config.pollMilliseconds), retentionDays: config.retentionDays, logger: logger)
+        let worker = PrintWorker(
+            store: store, printers: printers, intake: intake, composer: composer, poll: .milliseconds(config.pollMilliseconds),
+            retentionDays: config.retentionDays, logger: logger)
         let socket = config.socketPath
         try FileManager.default.createDirectory(atPath: (socket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if FileManager.default.fileExists(atPath: socket) { try FileManager.default.removeItem(atPath: socket) }
@@ -77,9 +80,13 @@ public struct Station: Sendable {
         var held: String?
         if (counts[.queued] ?? 0) > 0 {
             let ready = devices.filter { $0.state.status.acceptsJobs }
-            if devices.isEmpty { held = "tidak ada printer terpasang" }
-            else if ready.isEmpty { held = "tidak ada printer yang siap (\(devices.map { "\($0.id): \($0.state.status.label)" }.joined(separator: ", ")))" }
-            else if ready.allSatisfy({ $0.hopperLedger == 0 }) { held = "blangko habis di hopper printer yang siap" }
+            if devices.isEmpty {
+                held = "tidak ada printer terpasang"
+            } else if ready.isEmpty {
+                held = "tidak ada printer yang siap (\(devices.map { "\($0.id): \($0.state.status.label)" }.joined(separator: ", ")))"
+            } else if ready.allSatisfy({ $0.hopperLedger == 0 }) {
+                held = "blangko habis di hopper printer yang siap"
+            }
         }
         return StationStatusView(
             kecamatanCode: config.kecamatan, kecamatanName: regions?.kecamatan(config.kecamatan)?.name,
@@ -97,7 +104,9 @@ public struct Station: Sendable {
             guard let text = r.place else { throw StationError(.invalid, "tempat wajib disebut: store atau id printer") }
             if text == "store" { return .store }
             if text == "spoiled" { return .spoiled }
-            guard let id = try? DeviceID(text.hasPrefix("hopper:") ? String(text.dropFirst(7)) : text) else { throw StationError(.invalid, "tempat \(text) tidak dikenal") }
+            guard let id = try? DeviceID(text.hasPrefix("hopper:") ? String(text.dropFirst(7)) : text) else {
+                throw StationError(.invalid, "tempat \(text) tidak dikenal")
+            }
             return .hopper(id)
         }
         switch operation {

@@ -58,8 +58,9 @@ extension StationStore {
                 let stored: Data = row["hash"]
                 let prev: Data = row["prevHash"]
                 if record.seq != expectedSeq || prev != previous || AuditChain.hash(record, previous: previous) != stored {
-                    return AuditVerification(entries: count, valid: false, brokenAt: record.seq,
-                                             message: "rantai audit putus di catatan #\(record.seq)")
+                    return AuditVerification(
+                        entries: count, valid: false, brokenAt: record.seq,
+                        message: "rantai audit putus di catatan #\(record.seq)")
                 }
                 previous = stored
                 count += 1
@@ -79,8 +80,9 @@ extension StationStore {
                 rows = try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY seq DESC LIMIT ?", arguments: [limit]).reversed()
             }
             return rows.map {
-                AuditEntryView(seq: $0["seq"], at: Date(timeIntervalSince1970: $0["at"]), actor: $0["actor"], action: $0["action"],
-                               job: ($0["jobId"] as String?).flatMap { try? JobID($0) }, maskedNIK: $0["maskedNik"], detail: $0["detail"])
+                AuditEntryView(
+                    seq: $0["seq"], at: Date(timeIntervalSince1970: $0["at"]), actor: $0["actor"], action: $0["action"],
+                    job: ($0["jobId"] as String?).flatMap { try? JobID($0) }, maskedNIK: $0["maskedNik"], detail: $0["detail"])
             }
         }
     }

@@ -8,120 +8,121 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1-station") { db in
-            try db.execute(sql: """
-                CREATE TABLE job (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    kecamatanCode TEXT NOT NULL,
-                    priority INTEGER NOT NULL CHECK (priority IN (0, 1)),
-                    state TEXT NOT NULL CHECK (state IN ('received','queued','printing','printed',
-                        'failed-before-pick','spoiled','outcome-unknown','rejected','handed-over')),
-                    maskedNik TEXT NOT NULL,
-                    contentHash BLOB NOT NULL,
-                    -- AES-GCM sealed signed-job document (personal data); NULL once purged
-                    sealed BLOB,
-                    keyId TEXT NOT NULL,
-                    deviceId TEXT,
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    receivedAt REAL NOT NULL,
-                    updatedAt REAL NOT NULL,
-                    handedOverAt REAL,
-                    purgedAt REAL
-                );
-                CREATE INDEX job_queue ON job(state, priority DESC);
-                CREATE INDEX job_device ON job(deviceId, state);
+            try db.execute(
+                sql: """
+                    CREATE TABLE job (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        kecamatanCode TEXT NOT NULL,
+                        priority INTEGER NOT NULL CHECK (priority IN (0, 1)),
+                        state TEXT NOT NULL CHECK (state IN ('received','queued','printing','printed',
+                            'failed-before-pick','spoiled','outcome-unknown','rejected','handed-over')),
+                        maskedNik TEXT NOT NULL,
+                        contentHash BLOB NOT NULL,
+                        -- AES-GCM sealed signed-job document (personal data); NULL once purged
+                        sealed BLOB,
+                        keyId TEXT NOT NULL,
+                        deviceId TEXT,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        receivedAt REAL NOT NULL,
+                        updatedAt REAL NOT NULL,
+                        handedOverAt REAL,
+                        purgedAt REAL
+                    );
+                    CREATE INDEX job_queue ON job(state, priority DESC);
+                    CREATE INDEX job_device ON job(deviceId, state);
 
-                CREATE TABLE ledger (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    at REAL NOT NULL,
-                    kind TEXT NOT NULL CHECK (kind IN ('received','loaded','unloaded','printed',
-                        'spoiled','destroyed','transferred','counted')),
-                    fromPlace TEXT NOT NULL,
-                    toPlace TEXT NOT NULL,
-                    quantity INTEGER NOT NULL CHECK (quantity > 0),
-                    jobId TEXT REFERENCES job(id),
-                    cause TEXT CHECK (cause IS NULL OR cause IN ('gagal-cetak','gagal-encode','rusak','perubahan-elemen-data')),
-                    note TEXT,
-                    document TEXT,
-                    actor TEXT NOT NULL
-                );
-                CREATE INDEX ledger_at ON ledger(at);
-                CREATE INDEX ledger_from ON ledger(fromPlace, kind);
-                -- The ledger is append-only.
-                CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
-                    BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
-                CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
-                    BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
+                    CREATE TABLE ledger (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at REAL NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('received','loaded','unloaded','printed',
+                            'spoiled','destroyed','transferred','counted')),
+                        fromPlace TEXT NOT NULL,
+                        toPlace TEXT NOT NULL,
+                        quantity INTEGER NOT NULL CHECK (quantity > 0),
+                        jobId TEXT REFERENCES job(id),
+                        cause TEXT CHECK (cause IS NULL OR cause IN ('gagal-cetak','gagal-encode','rusak','perubahan-elemen-data')),
+                        note TEXT,
+                        document TEXT,
+                        actor TEXT NOT NULL
+                    );
+                    CREATE INDEX ledger_at ON ledger(at);
+                    CREATE INDEX ledger_from ON ledger(fromPlace, kind);
+                    -- The ledger is append-only.
+                    CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+                        BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
+                    CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+                        BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
 
-                -- Running balance per place, kept in the same transaction as each entry and
-                -- checked against the ledger by `verifyStock`. Physical places never go below zero.
-                CREATE TABLE stockBalance (
-                    place TEXT PRIMARY KEY NOT NULL,
-                    quantity INTEGER NOT NULL,
-                    CHECK (quantity >= 0 OR place IN ('supplier', 'adjustment'))
-                );
+                    -- Running balance per place, kept in the same transaction as each entry and
+                    -- checked against the ledger by `verifyStock`. Physical places never go below zero.
+                    CREATE TABLE stockBalance (
+                        place TEXT PRIMARY KEY NOT NULL,
+                        quantity INTEGER NOT NULL,
+                        CHECK (quantity >= 0 OR place IN ('supplier', 'adjustment'))
+                    );
 
-                CREATE TABLE stockCount (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    at REAL NOT NULL,
-                    place TEXT NOT NULL,
-                    expected INTEGER NOT NULL,
-                    counted INTEGER NOT NULL CHECK (counted >= 0),
-                    reason TEXT NOT NULL,
-                    actor TEXT NOT NULL,
-                    status TEXT NOT NULL CHECK (status IN ('pending','confirmed','refused')),
-                    decidedBy TEXT,
-                    decidedAt REAL
-                );
+                    CREATE TABLE stockCount (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at REAL NOT NULL,
+                        place TEXT NOT NULL,
+                        expected INTEGER NOT NULL,
+                        counted INTEGER NOT NULL CHECK (counted >= 0),
+                        reason TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        status TEXT NOT NULL CHECK (status IN ('pending','confirmed','refused')),
+                        decidedBy TEXT,
+                        decidedAt REAL
+                    );
 
-                CREATE TABLE device (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    uri TEXT NOT NULL,
-                    model TEXT NOT NULL,
-                    serial TEXT NOT NULL,
-                    hopperCapacity INTEGER NOT NULL CHECK (hopperCapacity > 0),
-                    state TEXT NOT NULL,
-                    -- Card-counter baseline: the printer's counter and the ledger's count of
-                    -- cards consumed on this device at the same moment.
-                    counterBase INTEGER,
-                    consumedBase INTEGER,
-                    firstSeen REAL NOT NULL,
-                    lastSeen REAL NOT NULL
-                );
+                    CREATE TABLE device (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        uri TEXT NOT NULL,
+                        model TEXT NOT NULL,
+                        serial TEXT NOT NULL,
+                        hopperCapacity INTEGER NOT NULL CHECK (hopperCapacity > 0),
+                        state TEXT NOT NULL,
+                        -- Card-counter baseline: the printer's counter and the ledger's count of
+                        -- cards consumed on this device at the same moment.
+                        counterBase INTEGER,
+                        consumedBase INTEGER,
+                        firstSeen REAL NOT NULL,
+                        lastSeen REAL NOT NULL
+                    );
 
-                CREATE TABLE outbox (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                    at REAL NOT NULL,
-                    event TEXT NOT NULL,
-                    sentAt REAL
-                );
-                CREATE INDEX outbox_unsent ON outbox(sentAt) WHERE sentAt IS NULL;
+                    CREATE TABLE outbox (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at REAL NOT NULL,
+                        event TEXT NOT NULL,
+                        sentAt REAL
+                    );
+                    CREATE INDEX outbox_unsent ON outbox(sentAt) WHERE sentAt IS NULL;
 
-                CREATE TABLE alert (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    at REAL NOT NULL,
-                    kind TEXT NOT NULL,
-                    deviceId TEXT,
-                    message TEXT NOT NULL,
-                    clearedAt REAL
-                );
+                    CREATE TABLE alert (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at REAL NOT NULL,
+                        kind TEXT NOT NULL,
+                        deviceId TEXT,
+                        message TEXT NOT NULL,
+                        clearedAt REAL
+                    );
 
-                CREATE TABLE audit (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                    at REAL NOT NULL,
-                    actor TEXT NOT NULL,
-                    action TEXT NOT NULL,
-                    jobId TEXT,
-                    maskedNik TEXT,
-                    detail TEXT NOT NULL,
-                    prevHash BLOB NOT NULL,
-                    hash BLOB NOT NULL
-                );
-                CREATE INDEX audit_job ON audit(jobId);
-                CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-                    BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
-                CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-                    BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
-                """)
+                    CREATE TABLE audit (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at REAL NOT NULL,
+                        actor TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        jobId TEXT,
+                        maskedNik TEXT,
+                        detail TEXT NOT NULL,
+                        prevHash BLOB NOT NULL,
+                        hash BLOB NOT NULL
+                    );
+                    CREATE INDEX audit_job ON audit(jobId);
+                    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+                        BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
+                    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+                        BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
+                    """)
         }
         return m
     }

@@ -10,15 +10,17 @@ extension StationStore {
         try transaction(actor: "ektpd") { tx in
             let existing = try Row.fetchOne(tx.db, sql: "SELECT uri FROM device WHERE id = ?", arguments: [info.id.rawValue])
             if let existing {
-                try tx.db.execute(sql: "UPDATE device SET uri = ?, model = ?, serial = ?, hopperCapacity = ?, lastSeen = ? WHERE id = ?",
-                                  arguments: [info.uri, info.model, info.serial, info.hopperCapacity, tx.at, info.id.rawValue])
+                try tx.db.execute(
+                    sql: "UPDATE device SET uri = ?, model = ?, serial = ?, hopperCapacity = ?, lastSeen = ? WHERE id = ?",
+                    arguments: [info.uri, info.model, info.serial, info.hopperCapacity, tx.at, info.id.rawValue])
                 if (existing["uri"] as String) != info.uri {
                     try tx.audit("printer pindah", detail: "\(info.id): \(existing["uri"] as String) → \(info.uri)")
                 }
             } else {
                 let state = String(decoding: try WireCoding.encoder().encode(DeviceState.offline), as: UTF8.self)
-                try tx.db.execute(sql: "INSERT INTO device(id, uri, model, serial, hopperCapacity, state, firstSeen, lastSeen) VALUES (?,?,?,?,?,?,?,?)",
-                                  arguments: [info.id.rawValue, info.uri, info.model, info.serial, info.hopperCapacity, state, tx.at, tx.at])
+                try tx.db.execute(
+                    sql: "INSERT INTO device(id, uri, model, serial, hopperCapacity, state, firstSeen, lastSeen) VALUES (?,?,?,?,?,?,?,?)",
+                    arguments: [info.id.rawValue, info.uri, info.model, info.serial, info.hopperCapacity, state, tx.at, tx.at])
                 try tx.audit("printer baru", detail: "\(info.id) \(info.model) di \(info.uri)")
             }
         }
@@ -50,8 +52,12 @@ extension StationStore {
     /// the printer outside the system: an alert, and a new baseline so it is raised once.
     static func checkCounter(_ tx: Tx, device: DeviceID, counter: Int) throws {
         let hopper = StockPlace.hopper(device).key
-        let consumed = try Int.fetchOne(tx.db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM ledger WHERE fromPlace = ? AND kind IN ('printed', 'spoiled')", arguments: [hopper]) ?? 0
-        let open = try Int.fetchOne(tx.db, sql: "SELECT COUNT(*) FROM job WHERE deviceId = ? AND state IN ('printing', 'outcome-unknown')", arguments: [device.rawValue]) ?? 0
+        let consumed =
+            try Int.fetchOne(
+                tx.db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM ledger WHERE fromPlace = ? AND kind IN ('printed', 'spoiled')", arguments: [hopper]) ?? 0
+        let open =
+            try Int.fetchOne(
+                tx.db, sql: "SELECT COUNT(*) FROM job WHERE deviceId = ? AND state IN ('printing', 'outcome-unknown')", arguments: [device.rawValue]) ?? 0
         let base = try Row.fetchOne(tx.db, sql: "SELECT counterBase, consumedBase FROM device WHERE id = ?", arguments: [device.rawValue])
         func rebase() throws {
             try tx.db.execute(sql: "UPDATE device SET counterBase = ?, consumedBase = ? WHERE id = ?", arguments: [counter, consumed, device.rawValue])
@@ -63,9 +69,15 @@ extension StationStore {
         let byCounter = counter - counterBase
         let byLedger = consumed - consumedBase
         if byCounter < byLedger || byCounter > byLedger + open {
-            try tx.raise(Alert(kind: .counterMismatch, device: device,
-                message: "penghitung kartu printer \(device) bertambah \(byCounter), buku blangko mencatat \(byLedger)\(open > 0 ? " (+\(open) belum pasti)" : ""): ada kartu yang lewat printer di luar sistem"))
-            if open == 0 { try rebase() } else {
+            try tx.raise(
+                Alert(
+                    kind: .counterMismatch, device: device,
+                    message:
+                        "penghitung kartu printer \(device) bertambah \(byCounter), buku blangko mencatat \(byLedger)\(open > 0 ? " (+\(open) belum pasti)" : ""): ada kartu yang lewat printer di luar sistem"
+                ))
+            if open == 0 {
+                try rebase()
+            } else {
                 try tx.db.execute(sql: "UPDATE device SET counterBase = NULL, consumedBase = NULL WHERE id = ?", arguments: [device.rawValue])
             }
         } else if open == 0 {
@@ -81,14 +93,17 @@ extension StationStore {
                 let id = try DeviceID(row["id"] as String)
                 let hopper = StockPlace.hopper(id).key
                 let state = (try? WireCoding.decoder().decode(DeviceState.self, from: Data((row["state"] as String).utf8))) ?? .offline
-                let sums = try Row.fetchOne(db, sql: """
-                    SELECT COALESCE(SUM(CASE WHEN kind = 'printed' THEN quantity END), 0) AS printed,
-                           COALESCE(SUM(CASE WHEN kind = 'spoiled' THEN quantity END), 0) AS spoiled
-                    FROM ledger WHERE fromPlace = ?
-                    """, arguments: [hopper])!
+                let sums = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COALESCE(SUM(CASE WHEN kind = 'printed' THEN quantity END), 0) AS printed,
+                               COALESCE(SUM(CASE WHEN kind = 'spoiled' THEN quantity END), 0) AS spoiled
+                        FROM ledger WHERE fromPlace = ?
+                        """, arguments: [hopper])!
                 let inHopper = try Int.fetchOne(db, sql: "SELECT quantity FROM stockBalance WHERE place = ?", arguments: [hopper]) ?? 0
-                return DeviceView(id: id, uri: row["uri"], model: row["model"], serial: row["serial"], state: state,
-                                  hopperLedger: inHopper, hopperCapacity: row["hopperCapacity"], printed: sums["printed"], spoiled: sums["spoiled"])
+                return DeviceView(
+                    id: id, uri: row["uri"], model: row["model"], serial: row["serial"], state: state,
+                    hopperLedger: inHopper, hopperCapacity: row["hopperCapacity"], printed: sums["printed"], spoiled: sums["spoiled"])
             }
         }
     }
@@ -97,9 +112,11 @@ extension StationStore {
     public func alerts(limit: Int = 50) throws -> [AlertView] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM alert WHERE clearedAt IS NULL ORDER BY id DESC LIMIT ?", arguments: [limit]).map { row in
-                AlertView(id: row["id"], at: Date(timeIntervalSince1970: row["at"]),
-                          alert: Alert(kind: Alert.Kind(rawValue: row["kind"]) ?? .deviceError,
-                                       device: (row["deviceId"] as String?).flatMap { try? DeviceID($0) }, message: row["message"]))
+                AlertView(
+                    id: row["id"], at: Date(timeIntervalSince1970: row["at"]),
+                    alert: Alert(
+                        kind: Alert.Kind(rawValue: row["kind"]) ?? .deviceError,
+                        device: (row["deviceId"] as String?).flatMap { try? DeviceID($0) }, message: row["message"]))
             }
         }
     }
@@ -112,7 +129,9 @@ extension StationStore {
     /// Outbox events from `after` (exclusive), in sequence order: (seq, event JSON).
     public func outbox(after: Int64, limit: Int = 500) throws -> [(seq: Int64, event: String)] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, event FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [after, limit]).map { ($0["seq"], $0["event"]) }
+            try Row.fetchAll(db, sql: "SELECT seq, event FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [after, limit]).map {
+                ($0["seq"], $0["event"])
+            }
         }
     }
 }

@@ -39,7 +39,9 @@ extension StationStore {
                     continue
                 }
                 if let existing = try Data.fetchOne(tx.db, sql: "SELECT contentHash FROM job WHERE id = ?", arguments: [id.rawValue]) {
-                    if existing == v.contentHash { result.duplicates.append(id) } else {
+                    if existing == v.contentHash {
+                        result.duplicates.append(id)
+                    } else {
                         conflicts.append("\(id): id sudah ada dengan isi berbeda")
                     }
                     continue
@@ -71,9 +73,13 @@ extension StationStore {
     /// flight or awaiting a decision on it. Nil when there is nothing to print or no card.
     public func claimNext(for device: DeviceID) throws -> ClaimedJob? {
         try transaction(actor: "ektpd") { tx in
-            let reserved = try Int.fetchOne(tx.db, sql: "SELECT COUNT(*) FROM job WHERE deviceId = ? AND state IN ('printing', 'outcome-unknown')", arguments: [device.rawValue]) ?? 0
+            let reserved =
+                try Int.fetchOne(
+                    tx.db, sql: "SELECT COUNT(*) FROM job WHERE deviceId = ? AND state IN ('printing', 'outcome-unknown')", arguments: [device.rawValue]) ?? 0
             guard try tx.balance(.hopper(device)) - reserved > 0 else { return nil }
-            guard let row = try Row.fetchOne(tx.db, sql: "SELECT \(JobRow.columns), sealed FROM job WHERE state = 'queued' ORDER BY priority DESC, rowid LIMIT 1") else { return nil }
+            guard
+                let row = try Row.fetchOne(tx.db, sql: "SELECT \(JobRow.columns), sealed FROM job WHERE state = 'queued' ORDER BY priority DESC, rowid LIMIT 1")
+            else { return nil }
             let job = JobRow(row: row)
             guard let sealed = row["sealed"] as Data? else {
                 throw StationError(.invalid, "job \(job.id) tidak punya data untuk dicetak")
@@ -122,7 +128,10 @@ extension StationStore {
         try transaction(actor: "ektpd") { tx in
             let row = try tx.jobRow(id)
             try tx.transition(row, .loseOutcome(reason: reason), detail: reason)
-            try tx.raise(Alert(kind: .outcomeUnknown, device: row.device, message: "job \(id) (\(row.maskedNIK)): hasil cetak tidak diketahui (\(reason)); operator harus memutuskan"))
+            try tx.raise(
+                Alert(
+                    kind: .outcomeUnknown, device: row.device,
+                    message: "job \(id) (\(row.maskedNIK)): hasil cetak tidak diketahui (\(reason)); operator harus memutuskan"))
         }
     }
 
@@ -135,7 +144,10 @@ extension StationStore {
             for row in rows {
                 let reason = "ektpd berhenti saat mencetak"
                 try tx.transition(row, .loseOutcome(reason: reason), detail: reason)
-                try tx.raise(Alert(kind: .outcomeUnknown, device: row.device, message: "job \(row.id) (\(row.maskedNIK)): ektpd berhenti saat mencetak; operator harus memutuskan"))
+                try tx.raise(
+                    Alert(
+                        kind: .outcomeUnknown, device: row.device,
+                        message: "job \(row.id) (\(row.maskedNIK)): ektpd berhenti saat mencetak; operator harus memutuskan"))
             }
             return rows.map(\.id)
         }
@@ -200,7 +212,9 @@ extension StationStore {
     @discardableResult
     public func purgePersonalData(handedOverBefore cutoff: Date) throws -> Int {
         try transaction(actor: "ektpd") { tx in
-            let ids = try String.fetchAll(tx.db, sql: "SELECT id FROM job WHERE state = 'handed-over' AND sealed IS NOT NULL AND handedOverAt < ?", arguments: [cutoff.timeIntervalSince1970])
+            let ids = try String.fetchAll(
+                tx.db, sql: "SELECT id FROM job WHERE state = 'handed-over' AND sealed IS NOT NULL AND handedOverAt < ?",
+                arguments: [cutoff.timeIntervalSince1970])
             for id in ids {
                 try tx.db.execute(sql: "UPDATE job SET sealed = NULL, purgedAt = ? WHERE id = ?", arguments: [tx.at, id])
                 try tx.audit("data pribadi dihapus", job: id, detail: "masa simpan habis")
@@ -215,7 +229,8 @@ extension StationStore {
         try read { db in
             let rows: [Row]
             if let state {
-                rows = try Row.fetchAll(db, sql: "SELECT \(JobRow.columns) FROM job WHERE state = ? ORDER BY priority DESC, rowid LIMIT ?", arguments: [state.rawValue, limit])
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT \(JobRow.columns) FROM job WHERE state = ? ORDER BY priority DESC, rowid LIMIT ?", arguments: [state.rawValue, limit])
             } else {
                 rows = try Row.fetchAll(db, sql: "SELECT \(JobRow.columns) FROM job ORDER BY rowid DESC LIMIT ?", arguments: [limit])
             }
@@ -256,7 +271,9 @@ extension StationStore {
     /// Blangko taken from a hopper for this job, over all its attempts.
     public func blangkoUsed(by id: JobID) throws -> Int {
         try read { db in
-            try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM ledger WHERE jobId = ? AND kind IN ('printed', 'spoiled') AND fromPlace LIKE 'hopper:%'", arguments: [id.rawValue]) ?? 0
+            try Int.fetchOne(
+                db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM ledger WHERE jobId = ? AND kind IN ('printed', 'spoiled') AND fromPlace LIKE 'hopper:%'",
+                arguments: [id.rawValue]) ?? 0
         }
     }
 

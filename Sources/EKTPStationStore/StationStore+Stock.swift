@@ -23,7 +23,8 @@ extension StationStore {
             }
             let inHopper = try tx.balance(.hopper(device))
             if inHopper + quantity > capacity {
-                throw StationError(.stockRefused, "hopper \(device) muat \(capacity) lembar dan sudah berisi \(inHopper); paling banyak \(capacity - inHopper) lagi")
+                throw StationError(
+                    .stockRefused, "hopper \(device) muat \(capacity) lembar dan sudah berisi \(inHopper); paling banyak \(capacity - inHopper) lagi")
             }
             let id = try tx.ledger(try Self.movement(.loaded, .store, .hopper(device), quantity))
             try tx.audit("blangko dimuat", detail: "\(quantity) lembar ke \(device)")
@@ -35,10 +36,15 @@ extension StationStore {
     /// job in flight or awaiting a decision on that printer stay.
     public func unload(_ device: DeviceID, _ quantity: Int, by person: String) throws -> Int64 {
         try transaction(actor: person) { tx in
-            let reserved = try Int.fetchOne(tx.db, sql: "SELECT COUNT(*) FROM job WHERE deviceId = ? AND state IN ('printing', 'outcome-unknown')", arguments: [device.rawValue]) ?? 0
+            let reserved =
+                try Int.fetchOne(
+                    tx.db, sql: "SELECT COUNT(*) FROM job WHERE deviceId = ? AND state IN ('printing', 'outcome-unknown')", arguments: [device.rawValue]) ?? 0
             let free = try tx.balance(.hopper(device)) - reserved
             if quantity > free {
-                throw StationError(.stockRefused, "hopper \(device) hanya punya \(max(free, 0)) lembar yang bisa dibongkar\(reserved > 0 ? " (\(reserved) terikat job yang belum selesai)" : "")")
+                throw StationError(
+                    .stockRefused,
+                    "hopper \(device) hanya punya \(max(free, 0)) lembar yang bisa dibongkar\(reserved > 0 ? " (\(reserved) terikat job yang belum selesai)" : "")"
+                )
             }
             let id = try tx.ledger(try Self.movement(.unloaded, .hopper(device), .store, quantity))
             try tx.audit("blangko dibongkar", detail: "\(quantity) lembar dari \(device)")
@@ -61,7 +67,8 @@ extension StationStore {
         let named = witnesses.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard named.count >= 2 else { throw StationError(.invalid, "pemusnahan perlu paling sedikit dua saksi") }
         return try transaction(actor: person) { tx in
-            let id = try tx.ledger(try Self.movement(.destroyed, .spoiled, .destroyed, quantity), note: "saksi: \(named.joined(separator: ", "))", document: record)
+            let id = try tx.ledger(
+                try Self.movement(.destroyed, .spoiled, .destroyed, quantity), note: "saksi: \(named.joined(separator: ", "))", document: record)
             try tx.audit("blangko dimusnahkan", detail: "\(quantity) lembar, BA \(record), saksi \(named.joined(separator: ", "))")
             return id
         }
@@ -92,10 +99,14 @@ extension StationStore {
             guard let reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw StationError(.invalid, "hitung \(counted) berbeda dari buku (\(expected)) di \(place): alasan wajib diisi")
             }
-            try tx.db.execute(sql: "INSERT INTO stockCount(at, place, expected, counted, reason, actor, status) VALUES (?,?,?,?,?,?,'pending')",
-                              arguments: [tx.at, place.key, expected, counted, reason, person])
+            try tx.db.execute(
+                sql: "INSERT INTO stockCount(at, place, expected, counted, reason, actor, status) VALUES (?,?,?,?,?,?,'pending')",
+                arguments: [tx.at, place.key, expected, counted, reason, person])
             let id = tx.db.lastInsertedRowID
-            try tx.raise(Alert(kind: .stockLow, device: nil, message: "selisih hitung #\(id) di \(place): buku \(expected), hitung \(counted) — menunggu konfirmasi kepala"))
+            try tx.raise(
+                Alert(
+                    kind: .stockLow, device: nil, message: "selisih hitung #\(id) di \(place): buku \(expected), hitung \(counted) — menunggu konfirmasi kepala"
+                ))
             return StockChanged(entry: nil, pendingCount: id, message: "selisih \(counted - expected) di \(place) menunggu konfirmasi kepala (#\(id))")
         }
     }
@@ -106,7 +117,8 @@ extension StationStore {
             let row = try Self.pendingCount(tx, id)
             guard let place = StockPlace(key: row["place"]) else { throw StationError(.invalid, "tempat hitung #\(id) rusak") }
             let difference = (row["counted"] as Int) - (row["expected"] as Int)
-            let m = difference > 0
+            let m =
+                difference > 0
                 ? try Self.movement(.counted, .adjustment, place, difference)
                 : try Self.movement(.counted, place, .adjustment, -difference)
             let entry = try tx.ledger(m, note: "hitung #\(id): \(row["reason"] as String)")
@@ -187,7 +199,9 @@ extension StationStore {
         let running = try balances()
         let since = clock().addingTimeInterval(-30 * 86_400).timeIntervalSince1970
         let used = try read { db in
-            try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM ledger WHERE at >= ? AND kind IN ('printed', 'spoiled') AND fromPlace LIKE 'hopper:%'", arguments: [since]) ?? 0
+            try Int.fetchOne(
+                db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM ledger WHERE at >= ? AND kind IN ('printed', 'spoiled') AND fromPlace LIKE 'hopper:%'",
+                arguments: [since]) ?? 0
         }
         let pending = try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM stockCount WHERE status = 'pending' ORDER BY id").map {
@@ -220,7 +234,8 @@ extension StationStore {
         return try read { db in
             let columns = "SELECT kind, fromPlace, toPlace, quantity, cause FROM ledger"
             let before = try Self.movements(db, sql: "\(columns) WHERE at < ? ORDER BY id", arguments: [start.timeIntervalSince1970]).map(\.movement)
-            let during = try Self.movements(db, sql: "\(columns) WHERE at >= ? AND at < ? ORDER BY id", arguments: [start.timeIntervalSince1970, end.timeIntervalSince1970])
+            let during = try Self.movements(
+                db, sql: "\(columns) WHERE at >= ? AND at < ? ORDER BY id", arguments: [start.timeIntervalSince1970, end.timeIntervalSince1970])
             return MonthlyBlangkoReport.build(month: String(format: "%04d-%02d", y, m), before: before, during: during)
         }
     }

@@ -142,8 +142,9 @@ struct Tx {
 
     /// Records an alert for a person and reports it upstream.
     func raise(_ alert: Alert) throws {
-        try db.execute(sql: "INSERT INTO alert(at, kind, deviceId, message) VALUES (?,?,?,?)",
-                       arguments: [at, alert.kind.rawValue, alert.device?.rawValue, alert.message])
+        try db.execute(
+            sql: "INSERT INTO alert(at, kind, deviceId, message) VALUES (?,?,?,?)",
+            arguments: [at, alert.kind.rawValue, alert.device?.rawValue, alert.message])
         try outbox(.alert(alert))
         try audit("peringatan \(alert.kind.rawValue)", detail: alert.message)
     }
@@ -178,6 +179,7 @@ struct JobRow {
     }
 
     var summary: JobSummary {
-        JobSummary(id: id, state: state, priority: priority, maskedNIK: maskedNIK, device: device, attempts: attempts, receivedAt: receivedAt, updatedAt: updatedAt)
+        JobSummary(
+            id: id, state: state, priority: priority, maskedNIK: maskedNIK, device: device, attempts: attempts, receivedAt: receivedAt, updatedAt: updatedAt)
     }
 }

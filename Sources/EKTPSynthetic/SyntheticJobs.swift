@@ -17,17 +17,29 @@ public struct SyntheticJobs: Sendable {
         self.signer = signer
     }
 
-    static let given = ["AHMAD", "BUDI", "SITI", "DEWI", "RINA", "AGUS", "SRI", "EKO", "NUR", "RIZKY", "PUTRI", "DIAN", "HENDRA", "YULIA", "FITRI", "ANDI", "IWAN", "WAHYU", "RATNA", "MUH.", "A'ISYAH", "INDAH", "TAUFIK", "LESTARI"]
-    static let family = ["SANTOSO", "WIJAYA", "HIDAYAT", "SARI", "PRATAMA", "KURNIAWAN", "RAHAYU", "SAPUTRA", "LESTARI", "NUR-HALIZA", "SETIAWAN", "HASANAH", "MAULANA", "PURNAMASARI", "RIDWAN", "SUSANTI"]
-    static let streets = ["JL. MERDEKA", "JL. RAYA BEKASI", "JL. PAHLAWAN", "KP. SAWAH", "JL. KH. NOER ALIE", "PERUM GRIYA ASRI BLOK C", "JL. DIPONEGORO", "GG. MELATI"]
+    static let given = [
+        "AHMAD", "BUDI", "SITI", "DEWI", "RINA", "AGUS", "SRI", "EKO", "NUR", "RIZKY", "PUTRI", "DIAN", "HENDRA", "YULIA", "FITRI", "ANDI", "IWAN", "WAHYU",
+        "RATNA", "MUH.", "A'ISYAH", "INDAH", "TAUFIK", "LESTARI",
+    ]
+    static let family = [
+        "SANTOSO", "WIJAYA", "HIDAYAT", "SARI", "PRATAMA", "KURNIAWAN", "RAHAYU", "SAPUTRA", "LESTARI", "NUR-HALIZA", "SETIAWAN", "HASANAH", "MAULANA",
+        "PURNAMASARI", "RIDWAN", "SUSANTI",
+    ]
+    static let streets = [
+        "JL. MERDEKA", "JL. RAYA BEKASI", "JL. PAHLAWAN", "KP. SAWAH", "JL. KH. NOER ALIE", "PERUM GRIYA ASRI BLOK C", "JL. DIPONEGORO", "GG. MELATI",
+    ]
     static let villages = ["SUKAMAJU", "SETIA ASIH", "SEGARA MAKMUR", "PANTAI MAKMUR", "SUMBER JAYA", "MEKARSARI", "TANJUNG BARU", "KARANG SATRIA"]
-    static let jobs = ["KARYAWAN SWASTA", "PELAJAR/MAHASISWA", "WIRASWASTA", "MENGURUS RUMAH TANGGA", "PETANI/PEKEBUN", "GURU", "BURUH HARIAN LEPAS", "PEDAGANG"]
+    static let jobs = [
+        "KARYAWAN SWASTA", "PELAJAR/MAHASISWA", "WIRASWASTA", "MENGURUS RUMAH TANGGA", "PETANI/PEKEBUN", "GURU", "BURUH HARIAN LEPAS", "PEDAGANG",
+    ]
     static let religions = ["ISLAM", "ISLAM", "ISLAM", "KRISTEN", "KATOLIK", "HINDU", "BUDDHA", "KHONGHUCU"]
 
     public struct Problem: Error, CustomStringConvertible { public let description: String }
 
     /// `count` jobs for `kecamatan`, ids `PREFIX-000001`…; every `urgentEvery`th is urgent.
-    public func jobs(count: Int, kecamatan: String, prefix: String = "PRR", seed: UInt64 = 1, urgentEvery: Int = 10, today: CivilDate = .today()) throws -> [PrintJob] {
+    public func jobs(count: Int, kecamatan: String, prefix: String = "PRR", seed: UInt64 = 1, urgentEvery: Int = 10, today: CivilDate = .today()) throws
+        -> [PrintJob]
+    {
         guard let kec = regions.kecamatan(kecamatan), let (prov, kab) = regions.parents(ofKecamatan: kecamatan) else {
             throw Problem(description: "kecamatan \(kecamatan) tidak ada dalam daftar Kemendagri")
         }
@@ -60,9 +72,10 @@ public struct SyntheticJobs: Sendable {
                 tempatTerbit: kabName.replacingOccurrences(of: "KABUPATEN ", with: "").replacingOccurrences(of: "KOTA ", with: ""),
                 tanggalTerbit: today, foto: portraits[i % portraits.count], tandaTangan: signatures[i % signatures.count])
             let delivery: Delivery = rng.next() % 4 == 0 ? .pos(address: "\(card.alamat) RT \(card.rtRw), \(card.kelurahanDesa), \(card.kecamatan)") : .pickup
-            return PrintJob(id: try JobID(String(format: "%@-%06d", prefix, i + 1)), kecamatanCode: kecamatan,
-                            priority: urgentEvery > 0 && i % urgentEvery == urgentEvery - 1 ? .urgent : .normal,
-                            delivery: delivery, approvedAt: "\(today.iso)T08:00:00+07:00", card: card)
+            return PrintJob(
+                id: try JobID(String(format: "%@-%06d", prefix, i + 1)), kecamatanCode: kecamatan,
+                priority: urgentEvery > 0 && i % urgentEvery == urgentEvery - 1 ? .urgent : .normal,
+                delivery: delivery, approvedAt: "\(today.iso)T08:00:00+07:00", card: card)
         }
     }
 

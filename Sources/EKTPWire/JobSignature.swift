@@ -87,11 +87,14 @@ public struct ApprovalSigner: Sendable {
         let document = JSONValue.object([
             ("format", .string(JobSignature.format)),
             ("job", jobValue),
-            ("signature", .object([
-                ("algorithm", .string("Ed25519")),
-                ("keyId", .string(keyId)),
-                ("value", .string(signature.base64EncodedString())),
-            ])),
+            (
+                "signature",
+                .object([
+                    ("algorithm", .string("Ed25519")),
+                    ("keyId", .string(keyId)),
+                    ("value", .string(signature.base64EncodedString())),
+                ])
+            ),
         ])
         return Data(document.canonicalBytes())
     }

@@ -45,7 +45,10 @@ public struct StationStatusView: Codable, Sendable {
     public var outboxBacklog: Int
     public var alerts: [AlertView]
 
-    public init(kecamatanCode: String, kecamatanName: String?, jobs: [String: Int], held: String?, devices: [DeviceView], blangkoOnHand: Int, outboxBacklog: Int, alerts: [AlertView]) {
+    public init(
+        kecamatanCode: String, kecamatanName: String?, jobs: [String: Int], held: String?, devices: [DeviceView], blangkoOnHand: Int, outboxBacklog: Int,
+        alerts: [AlertView]
+    ) {
         self.kecamatanCode = kecamatanCode
         self.kecamatanName = kecamatanName
         self.jobs = jobs
@@ -71,7 +74,9 @@ public struct DeviceView: Codable, Sendable {
     public var printed: Int
     public var spoiled: Int
 
-    public init(id: DeviceID, uri: String, model: String, serial: String, state: DeviceState, hopperLedger: Int, hopperCapacity: Int, printed: Int, spoiled: Int) {
+    public init(
+        id: DeviceID, uri: String, model: String, serial: String, state: DeviceState, hopperLedger: Int, hopperCapacity: Int, printed: Int, spoiled: Int
+    ) {
         self.id = id
         self.uri = uri
         self.model = model
@@ -226,7 +231,10 @@ public struct StockRequest: Codable, Sendable {
     public var toKecamatan: String?
     public var by: String
 
-    public init(quantity: Int, device: DeviceID? = nil, place: String? = nil, cause: SpoilCause? = nil, note: String? = nil, document: String? = nil, serialFirst: String? = nil, serialLast: String? = nil, witnesses: [String]? = nil, toKecamatan: String? = nil, by: String) {
+    public init(
+        quantity: Int, device: DeviceID? = nil, place: String? = nil, cause: SpoilCause? = nil, note: String? = nil, document: String? = nil,
+        serialFirst: String? = nil, serialLast: String? = nil, witnesses: [String]? = nil, toKecamatan: String? = nil, by: String
+    ) {
         self.quantity = quantity
         self.device = device
         self.place = place

@@ -47,7 +47,9 @@ let profiles = try ProfileCatalog.load(directory: ProfileCatalog.defaultDirector
 let printer = try SimulatedPrinter(url: URLComponents(string: "sim://evolis-primacy-2?serial=BENCH&ribbon=1000000")!, profiles: profiles)
 try store.register(printer.info)
 _ = try store.receive(pipelineJobs, document: "SJ-BENCH", serialFirst: nil, serialLast: nil, by: "bench")
-let worker = PrintWorker(store: store, printers: [printer], intake: intake, composer: RenderingComposer(renderer: try CardRenderer.standard()), poll: .milliseconds(50), retentionDays: 30, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+let worker = PrintWorker(
+    store: store, printers: [printer], intake: intake, composer: RenderingComposer(renderer: try CardRenderer.standard()), poll: .milliseconds(50),
+    retentionDays: 30, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
 var printed = 0
 let pipelineTime = try await clock.measure {
     while printed < pipelineJobs {
@@ -117,14 +119,14 @@ func measureDaemon(_ dir: String) async throws -> (startup: Double, rssMiB: Doub
     let socket = dir + "/s.sock"
     let configFile = dir + "/ektpd.toml"
     try """
-        [station]
-        kecamatan = "32.16.01"
-        state_directory = "\(dir)"
-        socket = "\(socket)"
-        printers = ["sim://evolis-primacy-2?serial=IDLE"]
-        [approval]
-        keys = ["\(signer.keyId):\(signer.publicKeyBase64)"]
-        """.write(toFile: configFile, atomically: true, encoding: .utf8)
+    [station]
+    kecamatan = "32.16.01"
+    state_directory = "\(dir)"
+    socket = "\(socket)"
+    printers = ["sim://evolis-primacy-2?serial=IDLE"]
+    [approval]
+    keys = ["\(signer.keyId):\(signer.publicKeyBase64)"]
+    """.write(toFile: configFile, atomically: true, encoding: .utf8)
     let exe = URL(fileURLWithPath: args[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("ektpd")
     let p = Process()
     p.executableURL = exe

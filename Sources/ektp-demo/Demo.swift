@@ -6,14 +6,15 @@ import EKTPSynthetic
 import EKTPWire
 import Foundation
 
-/// The demo: a station with two simulated printers (one takes print planes like an
-/// Evolis, one takes PDF like a Fargo behind CUPS) prints synthetic signed jobs through
-/// the real daemon, with faults on the way, and ends with the ledger checked.
+/// The demo: a station with three simulated printers (one takes print planes like an
+/// Evolis, one takes PDF like a Fargo behind CUPS, one is the real Evolis USB driver on
+/// the Evolis emulator) prints synthetic signed jobs through the real daemon, with faults
+/// on the way, and ends with the ledger checked.
 @main
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ektp-demo",
-        abstract: "Demo stasiun: ektpd mencetak job sintetis di dua printer simulasi, dengan gangguan, lalu ringkasan.")
+        abstract: "Demo stasiun: ektpd mencetak job sintetis di tiga printer simulasi, dengan gangguan, lalu ringkasan.")
 
     @Option(help: "Jumlah job.") var jobs = 40
     @Option(help: "Folder hasil (dikosongkan dulu).") var output = "demo-output"
@@ -38,14 +39,19 @@ struct Demo: AsyncParsableCommand {
         let socket = root.appendingPathComponent("ektpd.sock").path
         let printerState = root.appendingPathComponent("printers").path
         let cards = root.appendingPathComponent("cards").path
-        let evolis = "sim://evolis-primacy-2?serial=DEMO-EVO-01&ms=\(printMs)&faults=jam@4,cover-open@9,power-loss@13&clear-ms=700&state=\(printerState)&output=\(cards)"
-        let fargo = "sim://hid-fargo-hdp5000?serial=DEMO-HDP-01&ms=\(printMs + 50)&faults=ribbon-out@7,outside-print@11&clear-ms=700&state=\(printerState)&output=\(cards)"
+        let evolis =
+            "sim://evolis-primacy-2?serial=DEMO-EVO-01&ms=\(printMs)&faults=jam@4,cover-open@9,power-loss@13&state=\(printerState)&output=\(cards)"
+        let fargo =
+            "sim://hid-fargo-hdp5000?serial=DEMO-HDP-01&ms=\(printMs + 50)&faults=ribbon-out@7,outside-print@11&state=\(printerState)&output=\(cards)"
+        // A third printer runs the real Evolis USB driver, byte for byte, against the Evolis
+        // emulator: the same escape commands a Primacy 2 receives over USB.
+        let emulated = "sim+evolis://evolis-primacy-2?serial=DEMO-EVO-USB&ms=\(printMs)&faults=jam@5"
         let config = """
             [station]
             kecamatan = "\(kecamatan)"
             state_directory = "\(root.appendingPathComponent("state").path)"
             socket = "\(socket)"
-            printers = ["\(evolis)", "\(fargo)"]
+            printers = ["\(evolis)", "\(fargo)", "\(emulated)"]
             regions = "\(RegionData.path())"
             poll_milliseconds = 50
 
@@ -72,9 +78,10 @@ struct Demo: AsyncParsableCommand {
         let by = "demo-operator"
         let devices = try await client.devices()
         say("Printer: " + devices.map { "\($0.id) (\($0.model))" }.joined(separator: ", "))
-        _ = try await client.stock(.receive, StockRequest(quantity: 120, document: "SJ/3216/DEMO/001", serialFirst: "KTP-0000001", serialLast: "KTP-0000120", by: by))
+        _ = try await client.stock(
+            .receive, StockRequest(quantity: 150, document: "SJ/3216/DEMO/001", serialFirst: "KTP-0000001", serialLast: "KTP-0000150", by: by))
         for d in devices { _ = try await client.stock(.load, StockRequest(quantity: 25, device: d.id, by: by)) }
-        say("Blangko: 120 diterima di gudang, 25 dimuat ke tiap printer.")
+        say("Blangko: 150 diterima di gudang, 25 dimuat ke tiap printer.")
 
         let imported = try await client.importJobs(try Data(contentsOf: jobFile))
         say("Impor: \(imported.stored.count) job disimpan (tanda tangan diperiksa), \(imported.duplicates.count) duplikat.")
@@ -84,12 +91,15 @@ struct Demo: AsyncParsableCommand {
 
         var decided = 0
         var reprinted = 0
+        var faultSeen: [DeviceID: Date] = [:]
         var lastLine = ""
         let deadline = Date().addingTimeInterval(TimeInterval(timeout))
         while true {
             let status = try await client.status()
             let n = { (s: JobState) in status.jobs[s.rawValue] ?? 0 }
-            let line = "tercetak \(n(.printed) + n(.handedOver))/\(jobs) · antre \(n(.queued)) · mencetak \(n(.printing)) · rusak \(n(.spoiled)) · perlu keputusan \(n(.outcomeUnknown))" + (status.held.map { " · ditahan: \($0)" } ?? "")
+            let line =
+                "tercetak \(n(.printed) + n(.handedOver))/\(jobs) · antre \(n(.queued)) · mencetak \(n(.printing)) · rusak \(n(.spoiled)) · perlu keputusan \(n(.outcomeUnknown))"
+                + (status.held.map { " · ditahan: \($0)" } ?? "")
             if line != lastLine { say("  " + line); lastLine = line }
             if n(.printed) + n(.handedOver) == jobs { break }
             guard Date() < deadline else { throw ValidationError("demo melewati batas waktu \(timeout) detik") }
@@ -107,6 +117,17 @@ struct Demo: AsyncParsableCommand {
                 say("  Cetak ulang \(job.id) dengan alasan tercatat")
                 reprinted += 1
             }
+            // A printer in error is the operator's to fix: clear the jam, close the cover,
+            // change the ribbon, switch it back on.
+            for d in try await client.devices() where d.state.status == .error || d.state.status == .offline {
+                if let since = faultSeen[d.id], Date().timeIntervalSince(since) > 0.6 {
+                    _ = try await client.injectFault(d.id, FaultRequest(fault: "clear"))
+                    say("  Operator membereskan \(d.id): \(d.state.reasons.map(\.label).joined(separator: ", "))")
+                    faultSeen[d.id] = nil
+                } else if faultSeen[d.id] == nil {
+                    faultSeen[d.id] = Date()
+                }
+            }
             for d in try await client.devices() where d.hopperLedger < 3 {
                 let room = d.hopperCapacity - d.hopperLedger
                 _ = try? await client.stock(.load, StockRequest(quantity: min(room, 10), device: d.id, by: by))
@@ -117,12 +138,14 @@ struct Demo: AsyncParsableCommand {
         // Hand-over: a few cards picked up, a few to PT Pos.
         let printed = try await client.jobs(state: .printed, limit: 6)
         for (i, job) in printed.enumerated() {
-            _ = try await client.handover(job.id, HandoverRequest(by: by, recipient: i < 3 ? "pemohon sendiri" : nil, posReceipt: i < 3 ? nil : "POS-DEMO-\(i)"))
+            _ = try await client.handover(
+                job.id, HandoverRequest(by: by, recipient: i < 3 ? "pemohon sendiri" : nil, posReceipt: i < 3 ? nil : "POS-DEMO-\(i)"))
         }
         // Spoiled cards destroyed under a record with witnesses.
         let stock = try await client.stockView()
         if let spoiled = stock.places["spoiled"], spoiled > 0 {
-            _ = try await client.stock(.destroy, StockRequest(quantity: spoiled, document: "BA/3216/DEMO/001", witnesses: ["Kasi Pelayanan", "Operator Cetak"], by: "kepala"))
+            _ = try await client.stock(
+                .destroy, StockRequest(quantity: spoiled, document: "BA/3216/DEMO/001", witnesses: ["Kasi Pelayanan", "Operator Cetak"], by: "kepala"))
         }
         try await summary(client, decided: decided, reprinted: reprinted, handedOver: printed.count)
     }
@@ -146,7 +169,10 @@ struct Demo: AsyncParsableCommand {
         say("Kecamatan          : \(status.kecamatanCode) \(status.kecamatanName ?? "")")
         say("Job                : \(status.jobs.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
         say("Tercetak bulan ini : \(report.printed)")
-        say("Rusak              : \(report.spoiledTotal)" + (report.spoiled.isEmpty ? "" : " (" + report.spoiled.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
+        say(
+            "Rusak              : \(report.spoiledTotal)"
+                + (report.spoiled.isEmpty ? "" : " (" + report.spoiled.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")")
+        )
         say("Keputusan operator : \(decided) hasil tak diketahui diputuskan, \(reprinted) cetak ulang dengan alasan, \(handedOver) diserahkan")
         say("Dimusnahkan        : \(report.destroyed)")
         say("Stok per tempat    :")
@@ -154,9 +180,13 @@ struct Demo: AsyncParsableCommand {
             say("  \(place.padding(toLength: 28, withPad: " ", startingAt: 0)) \(q)")
         }
         for d in status.devices {
-            say("Printer \(d.id): \(d.state.status.label), hopper \(d.hopperLedger)/\(d.hopperCapacity), tercetak \(d.printed), rusak \(d.spoiled), penghitung \(d.state.supplies.cardCounter.map(String.init) ?? "-")")
+            say(
+                "Printer \(d.id): \(d.state.status.label), hopper \(d.hopperLedger)/\(d.hopperCapacity), tercetak \(d.printed), rusak \(d.spoiled), penghitung \(d.state.supplies.cardCounter.map(String.init) ?? "-")"
+            )
         }
-        say("Laporan bulanan    : awal \(report.opening) + terima \(report.received) − cetak \(report.printed) − rusak \(report.spoiledFromUnused) = akhir \(report.closing) \(report.balances ? "✓" : "✗")")
+        say(
+            "Laporan bulanan    : awal \(report.opening) + terima \(report.received) − cetak \(report.printed) − rusak \(report.spoiledFromUnused) = akhir \(report.closing) \(report.balances ? "✓" : "✗")"
+        )
         say("Identitas buku blangko:")
         for i in stock.identities { say("  \(i.holds ? "✓" : "✗") \(i.name): \(i.lhs) = \(i.rhs)") }
         for a in status.alerts.reversed() { say("Peringatan [\(a.alert.kind.rawValue)]: \(a.alert.message)") }

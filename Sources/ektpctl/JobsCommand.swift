@@ -17,8 +17,9 @@ struct JobsCommand: AsyncParsableCommand {
 
         @OptionGroup var global: GlobalOptions
 
-        @Option(help: ArgumentHelp(
-            "Hanya job berstatus ini: \(JobState.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "STATUS"))
+        @Option(
+            help: ArgumentHelp(
+                "Hanya job berstatus ini: \(JobState.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "STATUS"))
         var state: String?
 
         @Option(help: ArgumentHelp("Paling banyak N job (bawaan: ketentuan daemon).", valueName: "N"))
@@ -119,9 +120,10 @@ struct JobsCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Alasan atau apa yang dilihat operator.", valueName: "ALASAN"))
         var reason: String
 
-        @Option(help: ArgumentHelp(
-            "Sebab rusak (hanya untuk spoiled): \(SpoilCause.allCases.map(\.rawValue).joined(separator: ", ")).",
-            valueName: "SEBAB"))
+        @Option(
+            help: ArgumentHelp(
+                "Sebab rusak (hanya untuk spoiled): \(SpoilCause.allCases.map(\.rawValue).joined(separator: ", ")).",
+                valueName: "SEBAB"))
         var cause: String?
 
         func validate() throws {

@@ -4,7 +4,9 @@ import Foundation
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Soket daemon ektpd (bawaan: $EKTP_SOCKET, $EKTP_STATION_SOCKET, atau \(StationClient.defaultSocketPath)).", valueName: "PATH"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Soket daemon ektpd (bawaan: $EKTP_SOCKET, $EKTP_STATION_SOCKET, atau \(StationClient.defaultSocketPath)).", valueName: "PATH"))
     var socket: String?
 
     @Flag(name: .long, help: "Cetak jawaban daemon sebagai JSON (rapi, kunci terurut).")

@@ -119,8 +119,9 @@ struct StockCommand: AsyncParsableCommand {
 
         @Argument(help: ArgumentHelp("Jumlah blangko.", valueName: "JUMLAH")) var quantity: Int
         @Option(help: ArgumentHelp("store (gudang) atau id printer (hopper-nya).", valueName: "TEMPAT")) var place: String
-        @Option(help: ArgumentHelp(
-            "Sebab: \(SpoilCause.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "SEBAB"))
+        @Option(
+            help: ArgumentHelp(
+                "Sebab: \(SpoilCause.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "SEBAB"))
         var cause: String
         @Option(help: ArgumentHelp("Catatan.", valueName: "TEKS")) var note: String?
 

@@ -15,11 +15,12 @@ struct ConsoleTextTests {
         var t = TextTable(headers: ["PRINTER", "HOPPER"], rightAligned: [1])
         t.append(["sim-SIM0001", "5/100"])
         t.append(["evolis-PRI1", "100/100"])
-        #expect(t.render() == """
-            PRINTER       HOPPER
-            sim-SIM0001    5/100
-            evolis-PRI1  100/100
-            """)
+        #expect(
+            t.render() == """
+                PRINTER       HOPPER
+                sim-SIM0001    5/100
+                evolis-PRI1  100/100
+                """)
     }
 
     @Test func tableKeepsEachRowOnOneLineAndDropsTrailingSpaces() {
@@ -88,11 +89,12 @@ struct ConsoleTextTests {
 
     @Test func stockChangedPointsToTheCountDecision() {
         let text = ConsoleText.stockChanged(StockChanged(entry: nil, pendingCount: 12, message: "Selisih 2 blangko di gudang."))
-        #expect(text == """
-            Selisih 2 blangko di gudang.
-            Selisih hitung no. 12 menunggu keputusan kepala kecamatan:
-              ektpctl stock confirm-count 12   atau   ektpctl stock refuse-count 12
-            """)
+        #expect(
+            text == """
+                Selisih 2 blangko di gudang.
+                Selisih hitung no. 12 menunggu keputusan kepala kecamatan:
+                  ektpctl stock confirm-count 12   atau   ektpctl stock refuse-count 12
+                """)
     }
 
     @Test func stockShowOrdersPlacesAndFlagsBrokenIdentities() {

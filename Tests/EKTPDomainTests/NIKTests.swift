@@ -34,7 +34,8 @@ struct NIKTests {
 
     @Test func plausibilityProblemsAreWarningsNotRejections() throws {
         let today = try CivilDate(iso: "2026-11-23")
-        let regions = try RegionDirectory(csv: "kode,nama,tingkat\n32,Jawa Barat,provinsi\n32.16,Kabupaten Bekasi,kabupaten_kota\n32.16.01,Tarumajaya,kecamatan\n")
+        let regions = try RegionDirectory(
+            csv: "kode,nama,tingkat\n32,Jawa Barat,provinsi\n32.16,Kabupaten Bekasi,kabupaten_kota\n32.16.01,Tarumajaya,kecamatan\n")
         let nik = try NIK("3216014502960003")
         #expect(nik.warnings(recordBirthDate: try CivilDate(iso: "1996-02-05"), reference: today, regions: regions).isEmpty)
         // The law allows a NIK whose date differs from the birth date.

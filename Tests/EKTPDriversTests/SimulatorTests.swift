@@ -6,7 +6,8 @@ import Testing
 @Suite("Simulated printer")
 struct SimulatorTests {
     static let profiles = try! ProfileCatalog.load(directory: ProfileCatalog.defaultDirectory())
-    static let planes = PrintPlanes(geometry: PanelGeometry(width: 1016, height: 648), yellow: Data(), magenta: Data(), cyan: Data(), black: Data(), overlay: Data())
+    static let planes = PrintPlanes(
+        geometry: PanelGeometry(width: 1016, height: 648), yellow: Data(), magenta: Data(), cyan: Data(), black: Data(), overlay: Data())
     let job = try! JobID("J-1")
 
     func printer(_ query: String) throws -> SimulatedPrinter {

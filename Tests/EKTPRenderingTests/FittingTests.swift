@@ -24,7 +24,10 @@ import Testing
 
     @Test func headerIsUpperCaseCentredWithTheProvinsiPrefixOnce() throws {
         for provinsi in ["JAWA BARAT", "Jawa Barat", "PROVINSI JAWA BARAT"] {
-            let plan = try renderer.plan(Fixture.card { $0.provinsi = provinsi; $0.kabupatenKota = "Kabupaten Bekasi" })
+            let plan = try renderer.plan(
+                Fixture.card {
+                    $0.provinsi = provinsi; $0.kabupatenKota = "Kabupaten Bekasi"
+                })
             let p = try #require(plan.value(.provinsi))
             let k = try #require(plan.value(.kabupatenKota))
             #expect(p.text == "PROVINSI JAWA BARAT")

@@ -126,7 +126,8 @@ import Testing
             for y in 0..<h {
                 let row = UnsafeRawPointer(base + y * stride).assumingMemoryBound(to: UInt32.self)
                 for x in 0..<w {
-                    let inPhoto = Double(x) / perMillimetre >= plan.photoBox.x - 0.2
+                    let inPhoto =
+                        Double(x) / perMillimetre >= plan.photoBox.x - 0.2
                         && Double(y) / perMillimetre < plan.photoBox.maxY + 0.2
                     guard !inPhoto else { continue }
                     // Black at 50 % coverage or more, the K plane's own cut.

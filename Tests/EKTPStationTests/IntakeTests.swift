@@ -8,7 +8,9 @@ import Testing
 /// Bad job files are refused before anything is stored, with the job and the reason named.
 @Suite("Job intake")
 struct IntakeTests {
-    static let jpeg = Data([0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x01, 0x90, 0x01, 0x2C, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9])
+    static let jpeg = Data([
+        0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x01, 0x90, 0x01, 0x2C, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9,
+    ])
     let signer = ApprovalSigner.generate(keyId: "approval")
     let today = try! CivilDate(iso: "2026-11-23")
 
@@ -20,7 +22,8 @@ struct IntakeTests {
             kelurahanDesa: "SUKAMAJU", kecamatan: "TARUMAJAYA", agama: "ISLAM", statusPerkawinan: .belumKawin,
             pekerjaan: "PELAJAR/MAHASISWA", kewarganegaraan: .wni, berlakuHingga: .lifetime, tempatTerbit: "BEKASI",
             tanggalTerbit: try CivilDate(iso: "2026-11-20"), foto: Self.jpeg, tandaTangan: Self.jpeg)
-        return PrintJob(id: try JobID("PRR-\(n)"), kecamatanCode: kecamatan, priority: .normal, delivery: .pickup, approvedAt: "2026-11-20T08:00:00+07:00", card: card)
+        return PrintJob(
+            id: try JobID("PRR-\(n)"), kecamatanCode: kecamatan, priority: .normal, delivery: .pickup, approvedAt: "2026-11-20T08:00:00+07:00", card: card)
     }
 
     func intake() throws -> JobIntake {

@@ -8,7 +8,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The real daemon, killed with SIGKILL again and again in the middle of a 500-card run
@@ -36,15 +36,15 @@ struct KillTests {
         let stateDir = root.appendingPathComponent("state").path
         let config = root.appendingPathComponent("ektpd.toml").path
         try """
-            [station]
-            kecamatan = "32.16.05"
-            state_directory = "\(stateDir)"
-            socket = "\(socket)"
-            printers = [\(uris.map { "\"\($0)\"" }.joined(separator: ", "))]
-            poll_milliseconds = 20
-            [approval]
-            keys = ["\(signer.keyId):\(signer.publicKeyBase64)"]
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        [station]
+        kecamatan = "32.16.05"
+        state_directory = "\(stateDir)"
+        socket = "\(socket)"
+        printers = [\(uris.map { "\"\($0)\"" }.joined(separator: ", "))]
+        poll_milliseconds = 20
+        [approval]
+        keys = ["\(signer.keyId):\(signer.publicKeyBase64)"]
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let daemon = try Self.binary("ektpd")
         let catalog = try ProfileCatalog.load(directory: ProfileCatalog.defaultDirectory())
 
@@ -111,7 +111,8 @@ struct KillTests {
             let physical = await printer.physicalCounts
             let view = try #require(try store.devices().first { $0.id == printer.info.id })
             #expect(view.hopperLedger == physical.hopper, "\(printer.info.id): ledger \(view.hopperLedger), hopper \(physical.hopper)")
-            #expect(view.printed + view.spoiled == physical.counter, "\(printer.info.id): ledger used \(view.printed + view.spoiled), counter \(physical.counter)")
+            #expect(
+                view.printed + view.spoiled == physical.counter, "\(printer.info.id): ledger used \(view.printed + view.spoiled), counter \(physical.counter)")
         }
         #expect(done.count == Self.jobs)
         #expect(done.values.allSatisfy { $0 == 1 }, "printed twice: \(done.filter { $0.value > 1 })")

@@ -16,7 +16,9 @@ struct SignatureTests {
     }
 
     static func job() throws -> PrintJob {
-        let jpeg = Data([0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x01, 0x90, 0x01, 0x2C, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9])
+        let jpeg = Data([
+            0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x01, 0x90, 0x01, 0x2C, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9,
+        ])
         let card = CardRecord(
             provinsi: "PROVINSI JAWA BARAT", kabupatenKota: "KABUPATEN BEKASI", nik: try NIK("3216011502960003"),
             nama: "MUH. RIDWAN", tempatLahir: "BEKASI", tanggalLahir: try CivilDate(iso: "1996-02-15"),
@@ -24,7 +26,9 @@ struct SignatureTests {
             kelurahanDesa: "SUKAMAJU", kecamatan: "TARUMAJAYA", agama: "ISLAM", statusPerkawinan: .kawin,
             pekerjaan: "WIRASWASTA", kewarganegaraan: .wni, berlakuHingga: .lifetime, tempatTerbit: "BEKASI",
             tanggalTerbit: try CivilDate(iso: "2026-11-20"), foto: jpeg, tandaTangan: jpeg)
-        return PrintJob(id: try JobID("PRR-1"), kecamatanCode: "32.16.01", priority: .urgent, delivery: .pos(address: "JL. MERDEKA NO. 9"), approvedAt: "2026-11-20T08:00:00+07:00", card: card)
+        return PrintJob(
+            id: try JobID("PRR-1"), kecamatanCode: "32.16.01", priority: .urgent, delivery: .pos(address: "JL. MERDEKA NO. 9"),
+            approvedAt: "2026-11-20T08:00:00+07:00", card: card)
     }
 
     @Test func aSignedJobVerifiesEvenReformatted() throws {
@@ -57,6 +61,9 @@ struct SignatureTests {
         #expect(throws: SignatureError.unknownKey(keyId: "someone-else")) { try verifier.verify(bytes: try unknown.sign(try Self.job())) }
 
         // A signature over other bytes (no domain prefix) is not a job signature.
-        #expect(throws: SignatureError.self) { try verifier.verify(bytes: Data(#"{"format":"ektp-job/1","job":{},"signature":{"algorithm":"Ed25519","keyId":"approval-2026","value":"AAAA"}}"#.utf8)) }
+        #expect(throws: SignatureError.self) {
+            try verifier.verify(
+                bytes: Data(#"{"format":"ektp-job/1","job":{},"signature":{"algorithm":"Ed25519","keyId":"approval-2026","value":"AAAA"}}"#.utf8))
+        }
     }
 }

@@ -247,7 +247,8 @@ public enum ConsoleText {
         t.append(["Dipindahkan ke kecamatan lain", String(r.transferred)])
         t.append(["Koreksi hitung", signed(r.countCorrection)])
         t.append(["Stok akhir", String(r.closing)])
-        let check = r.balances
+        let check =
+            r.balances
             ? "Neraca seimbang: stok awal + diterima − tercetak − rusak − dipindahkan ± koreksi = stok akhir ✓"
             : "PERHATIAN: neraca tidak seimbang ✗"
         return [title, "", t.render(), "", check].joined(separator: "\n")

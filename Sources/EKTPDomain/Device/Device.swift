@@ -20,9 +20,11 @@ public struct DeviceID: Hashable, Comparable, Codable, Sendable, CustomStringCon
     /// Builds the id from a vendor tag and the serial the printer reports; characters a
     /// serial may hold that an id may not become `_`.
     public init(vendor: String, serial: String) {
-        let clean = String(String.UnicodeScalarView((vendor + "-" + serial).unicodeScalars.prefix(96).map {
-            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "." || $0 == "_")) ? $0 : "_"
-        }))
+        let clean = String(
+            String.UnicodeScalarView(
+                (vendor + "-" + serial).unicodeScalars.prefix(96).map {
+                    ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "." || $0 == "_")) ? $0 : "_"
+                }))
         rawValue = clean
     }
 

@@ -53,8 +53,9 @@ public struct NIK: Hashable, Sendable, CustomStringConvertible {
         // Any year has the day if a leap year in the right century has it; 29 February needs a
         // leap year in at least one candidate century.
         let yy = num(10, 2)
-        guard CivilDate.isValid(year: 1900 + yy, month: month, day: day)
-            || CivilDate.isValid(year: 2000 + yy, month: month, day: day)
+        guard
+            CivilDate.isValid(year: 1900 + yy, month: month, day: day)
+                || CivilDate.isValid(year: 2000 + yy, month: month, day: day)
         else { throw Invalid(reason: "tanggal \(day)-\(month) tidak ada") }
         if num(12, 4) == 0 { throw Invalid(reason: "nomor urut 0000 tidak mungkin") }
         self.digits = text

@@ -192,10 +192,11 @@ public struct StockBalances: Equatable, Sendable {
         result.append(Identity(name: "rusak: rusak − dimusnahkan = menunggu pemusnahan", lhs: spoiledIn - spoiledOut, rhs: balance(.spoiled)))
         let physical = onHand.filter { $0.key.isPhysical }.values.reduce(0, +)
         let adjustments = total(.counted, from: .adjustment) - total(.counted, to: .adjustment)
-        result.append(Identity(
-            name: "stasiun: diterima ± hitung = stok fisik + tercetak + dimusnahkan + dipindah",
-            lhs: total(.received) + adjustments,
-            rhs: physical + balance(.issued) + balance(.destroyed) + balance(.transferred)))
+        result.append(
+            Identity(
+                name: "stasiun: diterima ± hitung = stok fisik + tercetak + dimusnahkan + dipindah",
+                lhs: total(.received) + adjustments,
+                rhs: physical + balance(.issued) + balance(.destroyed) + balance(.transferred)))
         return result
     }
 }

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import EKTPDomain
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A card printer in software: a hopper, a ribbon, a lifetime card counter, a print time
 /// and injectable faults. It is what the demo and most tests print on.
@@ -64,7 +65,9 @@ public actor SimulatedPrinter: SimulatedDevice {
         for spec in (query["faults"] ?? "").split(separator: ",") {
             let parts = spec.split(separator: "@")
             guard parts.count == 2, let fault = SimulatedFault(rawValue: String(parts[0])), fault != .clear, let n = Int(parts[1]), n > 0 else {
-                throw Problem(description: "sim://: gangguan \"\(spec)\" tidak dikenal (bentuk: NAMA@N, nama: \(SimulatedFault.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw Problem(
+                    description:
+                        "sim://: gangguan \"\(spec)\" tidak dikenal (bentuk: NAMA@N, nama: \(SimulatedFault.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             scheduled[n, default: []].append(fault)
         }
@@ -75,9 +78,12 @@ public actor SimulatedPrinter: SimulatedDevice {
         self.clearAfter = clear > 0 ? .milliseconds(clear) : nil
         self.stateDirectory = query["state"].map { URL(fileURLWithPath: $0) }
         self.outputDirectory = query["output"].map { URL(fileURLWithPath: $0) }
-        self.info = DeviceInfo(id: DeviceID(vendor: "sim", serial: serial), uri: url.string ?? "sim://\(model)", model: profile.name + " (simulasi)", serial: serial, hopperCapacity: profile.hopper.capacity)
+        self.info = DeviceInfo(
+            id: DeviceID(vendor: "sim", serial: serial), uri: url.string ?? "sim://\(model)", model: profile.name + " (simulasi)", serial: serial,
+            hopperCapacity: profile.hopper.capacity)
         self.documentKind = profile.documentKind
-        let initial = Physical(hopper: min(try int("hopper", 0), profile.hopper.capacity), ribbon: try int("ribbon", profile.ribbon.capacity), counter: 0, attempts: 0)
+        let initial = Physical(
+            hopper: min(try int("hopper", 0), profile.hopper.capacity), ribbon: try int("ribbon", profile.ribbon.capacity), counter: 0, attempts: 0)
         if let dir = stateDirectory {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let file = dir.appendingPathComponent("\(serial).json")
@@ -105,13 +111,20 @@ public actor SimulatedPrinter: SimulatedDevice {
         var reasons: [StateReason] = []
         if physical.standing.contains(.jam) { reasons.append(.mediaJam) }
         if physical.standing.contains(.coverOpen) { reasons.append(.coverOpen) }
-        if physical.ribbon == 0 || physical.standing.contains(.ribbonOut) { reasons.append(.markerSupplyEmpty) }
-        else if physical.ribbon * 10 < profile.ribbon.capacity { reasons.append(.markerSupplyLow) }
-        if physical.hopper == 0 || physical.standing.contains(.hopperEmpty) { reasons.append(.mediaEmpty) }
-        else if physical.hopper <= 5 { reasons.append(.mediaLow) }
+        if physical.ribbon == 0 || physical.standing.contains(.ribbonOut) {
+            reasons.append(.markerSupplyEmpty)
+        } else if physical.ribbon * 10 < profile.ribbon.capacity {
+            reasons.append(.markerSupplyLow)
+        }
+        if physical.hopper == 0 || physical.standing.contains(.hopperEmpty) {
+            reasons.append(.mediaEmpty)
+        } else if physical.hopper <= 5 {
+            reasons.append(.mediaLow)
+        }
         return DeviceState(
             status: DeviceState.status(forReasons: reasons, busy: busy), reasons: reasons,
-            supplies: Supplies(ribbonRemaining: physical.ribbon, ribbonCapacity: profile.ribbon.capacity, hopperLevel: physical.hopper, cardCounter: physical.counter))
+            supplies: Supplies(
+                ribbonRemaining: physical.ribbon, ribbonCapacity: profile.ribbon.capacity, hopperLevel: physical.hopper, cardCounter: physical.counter))
     }
 
     public func print(_ document: CardDocument, job: JobID) async -> PrintOutcome {

@@ -68,7 +68,9 @@ public enum RenderBenchmark {
             results.append(result)
             output(result.description)
         }
-        try measure("plan (decode + fit)") { _ = try renderer.plan($0); return 0 }
+        try measure("plan (decode + fit)") {
+            _ = try renderer.plan($0); return 0
+        }
         try measure("pdf") { try renderer.pdf($0).count }
         try measure("planes \(geometry.width)×\(geometry.height) YMCKO") {
             let p = try renderer.planes($0, geometry: geometry)

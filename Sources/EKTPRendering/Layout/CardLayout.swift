@@ -125,8 +125,9 @@ public struct CardLayout: Codable, Hashable, Sendable {
 
     /// The KTP-el front layout shipped with the package.
     public static func standard() throws(RenderError) -> CardLayout {
-        guard let url = Bundle.module.url(forResource: "ktp-el", withExtension: "json", subdirectory: "Resources")
-            ?? Bundle.module.url(forResource: "ktp-el", withExtension: "json")
+        guard
+            let url = Bundle.module.url(forResource: "ktp-el", withExtension: "json", subdirectory: "Resources")
+                ?? Bundle.module.url(forResource: "ktp-el", withExtension: "json")
         else { throw RenderError("tata letak bawaan ktp-el.json tidak ada dalam paket") }
         return try CardLayout(contentsOf: url)
     }

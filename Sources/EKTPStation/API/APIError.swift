@@ -16,12 +16,13 @@ struct APIError: HTTPResponseError {
     }
 
     init(_ error: StationError) {
-        let status: HTTPResponse.Status = switch error.code {
-        case .notFound: .notFound
-        case .conflict, .illegalTransition, .stockRefused: .conflict
-        case .invalid, .rejected: .unprocessableContent
-        case .unsupported: .badRequest
-        }
+        let status: HTTPResponse.Status =
+            switch error.code {
+            case .notFound: .notFound
+            case .conflict, .illegalTransition, .stockRefused: .conflict
+            case .invalid, .rejected: .unprocessableContent
+            case .unsupported: .badRequest
+            }
         self.init(status, code: error.code.rawValue, error.message, details: error.details.isEmpty ? nil : error.details)
     }
 

@@ -21,7 +21,9 @@ enum LocalAPI {
             let id = try deviceID(context)
             let body: FaultRequest = try await decode(request)
             try await station.injectFault(body.fault, device: id)
-            guard let view = try station.store.devices().first(where: { $0.id == id }) else { throw APIError(.notFound, code: "not-found", "printer \(id) tidak dikenal") }
+            guard let view = try station.store.devices().first(where: { $0.id == id }) else {
+                throw APIError(.notFound, code: "not-found", "printer \(id) tidak dikenal")
+            }
             return JSONReply.response(view)
         }
 
@@ -29,7 +31,9 @@ enum LocalAPI {
             var state: JobState?
             if let text = request.uri.queryParameters.get("state") {
                 guard let s = JobState(rawValue: text) else {
-                    throw APIError(.badRequest, code: "invalid", "status job \"\(text)\" tidak dikenal (ada: \(JobState.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    throw APIError(
+                        .badRequest, code: "invalid", "status job \"\(text)\" tidak dikenal (ada: \(JobState.allCases.map(\.rawValue).joined(separator: ", ")))"
+                    )
                 }
                 state = s
             }
@@ -51,7 +55,10 @@ enum LocalAPI {
             case .printed: decision = .printed
             case .notFed: decision = .notFed
             case .spoiled:
-                guard let cause = body.cause else { throw APIError(.unprocessableContent, code: "invalid", "penyebab rusak wajib diisi (\(SpoilCause.allCases.map(\.rawValue).joined(separator: ", ")))") }
+                guard let cause = body.cause else {
+                    throw APIError(
+                        .unprocessableContent, code: "invalid", "penyebab rusak wajib diisi (\(SpoilCause.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
                 decision = .spoiled(cause)
             }
             let detail = try station.store.jobDetail(id)
@@ -71,7 +78,8 @@ enum LocalAPI {
         v1.post("jobs/:id/handover") { request, context in
             let id = try jobID(context)
             let body: HandoverRequest = try await decode(request)
-            return JSONReply.response(JobChanged(id: id, state: try station.store.handOver(id, recipient: body.recipient, posReceipt: body.posReceipt, by: body.by)))
+            return JSONReply.response(
+                JobChanged(id: id, state: try station.store.handOver(id, recipient: body.recipient, posReceipt: body.posReceipt, by: body.by)))
         }
 
         v1.get("stock") { _, _ in try JSONReply.response(station.store.stockView()) }

@@ -31,7 +31,10 @@ public struct StationConfig: Sendable {
         public let description: String
     }
 
-    public init(kecamatan: String, stateDirectory: String, socketPath: String, printers: [String], approvalKeys: [ApprovalKey], driversDirectory: String? = nil, regionsFile: String? = nil, retentionDays: Int = 30, pollMilliseconds: Int = 250) {
+    public init(
+        kecamatan: String, stateDirectory: String, socketPath: String, printers: [String], approvalKeys: [ApprovalKey], driversDirectory: String? = nil,
+        regionsFile: String? = nil, retentionDays: Int = 30, pollMilliseconds: Int = 250
+    ) {
         self.kecamatan = kecamatan
         self.stateDirectory = stateDirectory
         self.socketPath = socketPath
@@ -47,9 +50,17 @@ public struct StationConfig: Sendable {
     public var keyPath: String { stateDirectory + "/ektpd.key" }
 
     /// Reads the layers. `flags` holds values given on the command line, by config key.
-    public static func load(file: String?, flags: [String: ConfigContent], environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StationConfig {
+    public static func load(file: String?, flags: [String: ConfigContent], environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> StationConfig
+    {
         var providers: [any ConfigProvider] = []
-        providers.append(InMemoryProvider(name: "flags", values: Dictionary(uniqueKeysWithValues: flags.map { (AbsoluteConfigKey($0.key.split(separator: ".").map(String.init)), ConfigValue($0.value, isSecret: false)) })))
+        providers.append(
+            InMemoryProvider(
+                name: "flags",
+                values: Dictionary(
+                    uniqueKeysWithValues: flags.map {
+                        (AbsoluteConfigKey($0.key.split(separator: ".").map(String.init)), ConfigValue($0.value, isSecret: false))
+                    })))
         let ours = Dictionary(uniqueKeysWithValues: environment.filter { $0.key.hasPrefix("EKTP_") }.map { (String($0.key.dropFirst(5)), $0.value) })
         providers.append(EnvironmentVariablesProvider(environmentVariables: ours))
         if let file {
@@ -83,7 +94,9 @@ public struct StationConfig: Sendable {
 
     func check() throws {
         guard PrintJob.isKecamatanCode(kecamatan) else { throw Problem(description: "kode kecamatan \(kecamatan) bukan bentuk PP.KK.CC") }
-        guard !approvalKeys.isEmpty else { throw Problem(description: "belum ada kunci persetujuan yang dipercaya (approval.keys): tidak ada job yang bisa diterima") }
+        guard !approvalKeys.isEmpty else {
+            throw Problem(description: "belum ada kunci persetujuan yang dipercaya (approval.keys): tidak ada job yang bisa diterima")
+        }
         guard retentionDays >= 0, pollMilliseconds >= 10 else { throw Problem(description: "retention_days ≥ 0 dan poll_milliseconds ≥ 10") }
     }
 }
@@ -105,11 +118,15 @@ enum TOMLFile {
                 let path = prefix + [key]
                 if let sub = value.table { try walk(sub, path); continue }
                 let content: ConfigContent
-                if let s = value.string { content = .string(s) }
-                else if let i = value.int { content = .int(i) }
-                else if let b = value.bool { content = .bool(b) }
-                else if let d = value.double { content = .double(d) }
-                else if let a = value.array {
+                if let s = value.string {
+                    content = .string(s)
+                } else if let i = value.int {
+                    content = .int(i)
+                } else if let b = value.bool {
+                    content = .bool(b)
+                } else if let d = value.double {
+                    content = .double(d)
+                } else if let a = value.array {
                     let strings = a.compactMap(\.string)
                     guard strings.count == a.count else {
                         throw StationConfig.Problem(description: "\(path.joined(separator: ".")): hanya daftar teks yang didukung")

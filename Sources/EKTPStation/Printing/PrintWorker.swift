@@ -22,7 +22,9 @@ public struct PrintWorker: Service {
     let retention: TimeInterval
     let logger: Logger
 
-    public init(store: StationStore, printers: [any CardPrinter], intake: JobIntake, composer: any CardComposer, poll: Duration, retentionDays: Int, logger: Logger) {
+    public init(
+        store: StationStore, printers: [any CardPrinter], intake: JobIntake, composer: any CardComposer, poll: Duration, retentionDays: Int, logger: Logger
+    ) {
         self.store = store
         self.printers = printers
         self.intake = intake
@@ -51,7 +53,9 @@ public struct PrintWorker: Service {
             if state != last {
                 do {
                     try store.updateState(of: printer.info.id, state)
-                    if state.status != last?.status { logger.info("printer \(state.status.rawValue)", metadata: ["reasons": "\(state.reasons.map(\.rawValue))"]) }
+                    if state.status != last?.status {
+                        logger.info("printer \(state.status.rawValue)", metadata: ["reasons": "\(state.reasons.map(\.rawValue))"])
+                    }
                     last = state
                 } catch {
                     logger.error("status printer tidak tersimpan: \(error)")

@@ -1,0 +1,124 @@
+import CCups
+import EKTPDomain
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Time from "job ready" to "completed" through a CUPS queue: the station's driver path
+/// (`CUPSPrinter.print`: state check, Create-Job, Send-Document, following the job)
+/// against plain `lp` of the same PDF to the same queue, followed to its end with the same
+/// Get-Job-Attributes at the same interval. Runs alternate between the two, so both see
+/// the same printer and cupsd.
+public enum CUPSBenchmark {
+    public struct Result: Sendable, CustomStringConvertible {
+        public var driverSeconds: [Double]
+        public var lpSeconds: [Double]
+        public var driverMedian: Double { Self.median(driverSeconds) }
+        public var lpMedian: Double { Self.median(lpSeconds) }
+        /// Driver median over `lp` median; the aim is ≤ 1.2.
+        public var ratio: Double { lpMedian > 0 ? driverMedian / lpMedian : .infinity }
+
+        static func median(_ v: [Double]) -> Double {
+            guard !v.isEmpty else { return 0 }
+            let s = v.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+
+        public var description: String {
+            String(format: "CUPS %d kartu: driver median %.3f s, lp median %.3f s, rasio %.2f", driverSeconds.count, driverMedian, lpMedian, ratio)
+        }
+    }
+
+    public struct Problem: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Prints `cards` cards each way on `queue` at `server` (`HOST:PORT`).
+    /// - `pdf`: the card; `lp` gets the same bytes from a temp file.
+    /// - `lpPath`: the `lp` binary.
+    public static func run(
+        server: String, queue: String, cards: Int, pdf: Data, profiles: ProfileCatalog,
+        pollMilliseconds: Int = 20, lpPath: String = "/usr/bin/lp"
+    ) async throws -> Result {
+        guard var url = URLComponents(string: "cups://\(queue)") else { throw Problem(description: "antrean tidak valid: \(queue)") }
+        url.queryItems = [URLQueryItem(name: "server", value: server), URLQueryItem(name: "poll-ms", value: String(pollMilliseconds))]
+        let printer = try await CUPSPrinter.open(url: url, profiles: profiles)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ektp-bench-\(UUID().uuidString).pdf")
+        try pdf.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+
+        var result = Result(driverSeconds: [], lpSeconds: [])
+        let clock = ContinuousClock()
+        for i in 0..<cards {
+            // Driver path.
+            let job = try JobID("BENCH-\(i)")
+            let t0 = clock.now
+            let outcome = await printer.print(.pdf(pdf), job: job)
+            let driver = clock.now - t0
+            guard case .printed = outcome else { throw Problem(description: "kartu \(i) lewat driver tidak tercetak: \(outcome)") }
+            result.driverSeconds.append(driver.seconds)
+
+            // Plain lp, followed the same way.
+            let t1 = clock.now
+            let jobId = try submitWithLP(lpPath, server: server, queue: queue, media: printer.media, file: file.path)
+            let state = try await waitForEnd(printer, jobId)
+            let lp = clock.now - t1
+            guard state == 9 else { throw Problem(description: "kartu \(i) lewat lp berakhir \(CUPSPrinter.stateName(state))") }
+            result.lpSeconds.append(lp.seconds)
+        }
+        await printer.close()
+        return result
+    }
+
+    /// Runs `lp` (posix_spawn, waitpid: no Foundation process machinery in the timing)
+    /// and returns the CUPS job id it prints.
+    static func submitWithLP(_ lp: String, server: String, queue: String, media: String?, file: String) throws -> Int32 {
+        let out = file + ".out"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let words: [String] = [lp, "-h", server, "-d", queue] + (media.map { ["-o", "media=\($0)"] } ?? []) + [file]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Threads of this process (libdispatch's) block signals, and a spawned process
+        // inherits the mask: without this a daemon would ignore SIGTERM.
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, lp, &actions, &attributes, argv, environ)
+        guard rc == 0 else { throw Problem(description: "lp tidak bisa dijalankan: \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        // "request id is card1-12 (1 file(s))"
+        guard status == 0, let word = output.split(separator: " ").first(where: { $0.hasPrefix(queue + "-") }),
+            let id = Int32(word.dropFirst(queue.count + 1))
+        else { throw Problem(description: "lp gagal: \(output)") }
+        return id
+    }
+
+    static func waitForEnd(_ printer: CUPSPrinter, _ jobId: Int32) async throws -> Int {
+        while true {
+            let state = try await printer.jobAttributes(jobId).integer("job-state") ?? 3
+            if state >= 7 { return state }
+            try await Task.sleep(for: printer.pollInterval)
+        }
+    }
+}
+
+extension Duration {
+    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,427 @@
+import CCups
+import EKTPDomain
+import Foundation
+
+/// A card printer behind a CUPS queue, driven through libcups.
+///
+/// `cups://QUEUE?server=HOST:PORT&profile=ID&timeout=S&media=PWG&direct=0|1&poll-ms=N`
+/// - `QUEUE`: the CUPS queue (`lpstat -v`).
+/// - `server`: the cupsd to use; default libcups's own (`CUPS_SERVER`, client.conf, the
+///   local socket).
+/// - `profile`: a profile id from `drivers/profiles` (default `ipp-everywhere-card`):
+///   hopper capacity, ribbon capacity, seconds per card.
+/// - `timeout`: seconds to wait for a submitted job to finish before the outcome is
+///   unknown (default: six card times, at least 120 s).
+/// - `media`: the `media` job option (a PWG name the queue knows, e.g. its card size).
+///   Default: none, the queue's own default media, which a card queue has set to the
+///   card (the vendor PPD's default page size, or `lpadmin -o media-default=…`). A media
+///   the printer does not support gets the job canceled by CUPS's ipp backend.
+/// - `direct`: also ask the printer itself for its state when the queue's device URI is
+///   `ipp://` or `ipps://` (default 1). cupsd only learns a printer's state while a job
+///   runs; the printer knows it at once.
+/// - `poll-ms`: how often a submitted job is asked for its state (default 100).
+///
+/// Outcomes: a job CUPS reports `completed` is `printed`; a job that ended (aborted,
+/// canceled) or was canceled by us without ever reaching the printer is
+/// `failedBeforePick`; anything else (the job was processing and then failed, cupsd went
+/// away mid-job, no answer before the deadline) is `unknown`: a person decides.
+public final class CUPSPrinter: CardPrinter, Sendable {
+    public let info: DeviceInfo
+    public let documentKind: CardDocumentKind = .pdf
+    public let queue: String
+    let profile: PrinterProfile
+    let server: CUPSConnection
+    let device: CUPSConnection?
+    let deviceResource: String
+    let jobTimeout: Duration
+    /// The `media` job option, when the URI sets one; else the queue's default media.
+    let media: String?
+    let pollInterval: Duration
+
+    public struct Problem: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    static let printerAttributes = [
+        "printer-state", "printer-state-reasons", "printer-state-message", "printer-is-accepting-jobs",
+        "marker-names", "marker-levels", "marker-types",
+    ]
+
+    public static func open(url: URLComponents, profiles: ProfileCatalog) async throws -> CUPSPrinter {
+        guard let queue = url.host, !queue.isEmpty,
+            queue.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && !"/#?\\\"'".unicodeScalars.contains($0) })
+        else { throw Problem(description: "cups://: nama antrean CUPS tidak valid (\(url.string ?? ""))") }
+        var query: [String: String] = [:]
+        for item in url.queryItems ?? [] { query[item.name] = item.value ?? "" }
+        let profile = try profiles.profile(query["profile"] ?? "ipp-everywhere-card")
+
+        let host: String
+        let port: Int
+        if let server = query["server"] {
+            let parts = server.split(separator: ":", maxSplits: 1)
+            guard let h = parts.first, !h.isEmpty, parts.count == 1 || Int(parts[1]) != nil else {
+                throw Problem(description: "cups://: server=\(server) harus HOST:PORT")
+            }
+            host = String(h)
+            port = parts.count == 2 ? Int(parts[1])! : 631
+        } else {
+            host = String(cString: cupsServer())
+            port = Int(ippPort())
+        }
+        let timeoutSeconds: Int
+        if let t = query["timeout"] {
+            guard let v = Int(t), v > 0 else { throw Problem(description: "cups://: timeout=\(t) harus detik > 0") }
+            timeoutSeconds = v
+        } else {
+            timeoutSeconds = max(120, profile.print.seconds_per_card * 6)
+        }
+        var pollMs = 100
+        if let p = query["poll-ms"] {
+            guard let v = Int(p), (1...5000).contains(v) else { throw Problem(description: "cups://: poll-ms=\(p) harus 1…5000") }
+            pollMs = v
+        }
+        let server = CUPSConnection(host: host, port: port, timeout: 3, label: "\(queue)@\(host):\(port)")
+
+        // The queue's own record: its device URI names the device; the printer's serial,
+        // when the device URI carries one (usb://…?serial=…), is its identity.
+        let uri = "ipp://\(server.authority)/printers/\(queue)"
+        let attrs: IPPAttributes
+        do {
+            attrs = try await server.run { http in
+                try IPP.send(
+                    http,
+                    IPP.request(
+                        IPP_OP_GET_PRINTER_ATTRIBUTES, uriName: "printer-uri", uri: uri,
+                        requested: ["device-uri", "printer-make-and-model", "printer-uuid", "printer-name"]),
+                    resource: "/", what: "Get-Printer-Attributes \(queue)")
+            }
+        } catch {
+            throw Problem(description: "antrean CUPS \(queue) di \(server.authority) tidak bisa dibaca: \(error)")
+        }
+        let deviceURI = attrs.string("device-uri") ?? ""
+        var device: CUPSConnection?
+        var resource = "/ipp/print"
+        var serial: String?
+        if let d = URLComponents(string: deviceURI) {
+            serial = d.queryItems?.first { $0.name.lowercased() == "serial" || $0.name.lowercased() == "uuid" }?.value
+            if query["direct"] != "0", d.scheme == "ipp" || d.scheme == "ipps", let h = d.host {
+                device = CUPSConnection(host: h, port: d.port ?? 631, timeout: 1.5, label: "device-\(queue)")
+                resource = d.path.isEmpty ? "/" : d.path
+            }
+        }
+        if serial == nil, let device {
+            // The printer's own serial from its IEEE 1284 device id, else its UUID.
+            let direct = try? await device.run { [resource] http in
+                try IPP.send(
+                    http,
+                    IPP.request(
+                        IPP_OP_GET_PRINTER_ATTRIBUTES, uriName: "printer-uri", uri: deviceURI,
+                        requested: ["printer-device-id", "printer-uuid"]),
+                    resource: resource, what: "Get-Printer-Attributes")
+            }
+            if let id = direct?.string("printer-device-id") {
+                for field in id.split(separator: ";") {
+                    let kv = field.split(separator: ":", maxSplits: 1)
+                    if kv.count == 2, ["SN", "SERN", "SERIALNUMBER"].contains(kv[0].uppercased()) { serial = String(kv[1]) }
+                }
+            }
+            if serial == nil, let uuid = direct?.string("printer-uuid") { serial = uuid.replacingOccurrences(of: "urn:uuid:", with: "") }
+        }
+        if serial == nil, let d = URLComponents(string: deviceURI), let h = d.host {
+            serial = h + (d.port.map { "_\($0)" } ?? "") + d.path
+        }
+        let serialText = serial ?? queue
+        let model = attrs.string("printer-make-and-model").map { "\(profile.name) (\($0))" } ?? profile.name
+        let info = DeviceInfo(
+            id: DeviceID(vendor: "cups", serial: serialText), uri: url.string ?? "cups://\(queue)",
+            model: model, serial: serialText, hopperCapacity: profile.hopper.capacity)
+        return CUPSPrinter(
+            info: info, queue: queue, profile: profile, server: server, device: device, deviceResource: resource,
+            deviceURI: deviceURI, jobTimeout: .seconds(timeoutSeconds), media: query["media"].flatMap { $0.isEmpty ? nil : $0 },
+            pollInterval: .milliseconds(pollMs))
+    }
+
+    let deviceURI: String
+
+    init(
+        info: DeviceInfo, queue: String, profile: PrinterProfile, server: CUPSConnection, device: CUPSConnection?, deviceResource: String,
+        deviceURI: String, jobTimeout: Duration, media: String?, pollInterval: Duration = .milliseconds(100)
+    ) {
+        self.info = info
+        self.queue = queue
+        self.profile = profile
+        self.server = server
+        self.device = device
+        self.deviceResource = deviceResource
+        self.deviceURI = deviceURI
+        self.jobTimeout = jobTimeout
+        self.media = media
+        self.pollInterval = pollInterval
+    }
+
+    var printerURI: String { "ipp://\(server.authority)/printers/\(queue)" }
+
+    // MARK: State
+
+    /// The queue's state from cupsd, merged with the printer's own when it can be asked.
+    public func status() async -> DeviceState {
+        let uri = printerURI
+        let queue = self.queue
+        let cups: CUPSPrinterState
+        do {
+            cups = try await server.run { http in
+                CUPSPrinterState(
+                    try IPP.send(
+                        http, IPP.request(IPP_OP_GET_PRINTER_ATTRIBUTES, uriName: "printer-uri", uri: uri, requested: Self.printerAttributes),
+                        resource: "/", what: "Get-Printer-Attributes \(queue)"))
+            }
+        } catch let error as CUPSError {
+            if case .ipp(let code) = error.kind, code == Int32(IPP_STATUS_ERROR_NOT_FOUND.rawValue) {
+                return DeviceState(status: .offline, reasons: [.offlineReport], vendorDetail: "antrean CUPS \(queue) tidak ada")
+            }
+            return DeviceState(status: .offline, reasons: [.offlineReport], vendorDetail: "cupsd tidak menjawab: \(error)")
+        } catch {
+            return DeviceState(status: .offline, reasons: [.offlineReport], vendorDetail: "cupsd tidak menjawab: \(error)")
+        }
+        var merged = cups
+        var extra: String?
+        if let device {
+            let deviceURI = self.deviceURI
+            let resource = deviceResource
+            do {
+                let own = try await device.run { http in
+                    CUPSPrinterState(
+                        try IPP.send(
+                            http, IPP.request(IPP_OP_GET_PRINTER_ATTRIBUTES, uriName: "printer-uri", uri: deviceURI, requested: Self.printerAttributes),
+                            resource: resource, what: "Get-Printer-Attributes"))
+                }
+                // cupsd hears of the printer's reasons only while a job runs, and keeps the
+                // last ones it heard (a jam long cleared, "offline" from a past failed
+                // connection): when the printer answers, its own reasons are the truth.
+                // The queue's own state (stopped, rejecting) still comes from cupsd.
+                merged.reasons = own.reasons
+                if merged.markerLevels.isEmpty {
+                    merged.markerNames = own.markerNames
+                    merged.markerLevels = own.markerLevels
+                    merged.markerTypes = own.markerTypes
+                }
+                // A stopped queue stays stopped; otherwise the printer says whether it is busy.
+                if cups.printerState != 5, own.printerState == 4 { merged.printerState = 4 }
+                if !own.message.isEmpty, own.message != "Idle." { extra = "printer: \(own.message)" }
+            } catch {
+                merged.reasons.append("offline-report")
+                extra = "printer \(deviceURI) tidak menjawab: \(error)"
+            }
+        }
+        return merged.deviceState(ribbonCapacity: profile.ribbon.capacity, extraDetail: extra)
+    }
+
+    // MARK: Printing
+
+    /// What following a job saw.
+    struct JobProgress: Sendable {
+        var state = 3
+        var reasons: [String] = []
+        var impressions = 0
+        /// The job got as far as the backend (`processing`, or `job-printing`).
+        var reachedPrinter = false
+        /// cupsd stopped answering at some point while the job was not finished.
+        var lostContact = false
+    }
+
+    public func print(_ document: CardDocument, job: JobID) async -> PrintOutcome {
+        guard case .pdf(let pdf) = document else {
+            return .failedBeforePick(reason: "printer ini menerima PDF, bukan \(document.kind)", counter: nil)
+        }
+        // Never feed a job into a printer that cannot take it: a stopped queue would keep
+        // it, and print it later, unasked.
+        // A busy printer (`printing`) may take the job: CUPS queues it behind the other.
+        let before = await status()
+        guard before.status.acceptsJobs || before.status == .printing else {
+            let why = before.reasons.first.map(\.label) ?? before.status.label
+            return .failedBeforePick(reason: "printer tidak siap (\(why)); job tidak dikirim", counter: nil)
+        }
+        let jobId: Int32
+        do {
+            jobId = try await submit(pdf, title: job.rawValue)
+        } catch let failure as SubmitFailure {
+            if failure.jobId == 0 { return .failedBeforePick(reason: "job tidak diterima CUPS: \(failure.error)", counter: nil) }
+            // The document did not arrive whole: cupsd does not start a job before its last
+            // document is in, so a job canceled now never reached the printer.
+            if await cancel(failure.jobId) {
+                return .failedBeforePick(reason: "PDF tidak terkirim utuh ke CUPS: \(failure.error)", counter: nil)
+            }
+            return .unknown(reason: "PDF tidak terkirim utuh ke CUPS dan job \(queue)-\(failure.jobId) tidak bisa dibatalkan: \(failure.error)")
+        } catch {
+            return .failedBeforePick(reason: "job tidak diterima CUPS: \(error)", counter: nil)
+        }
+        return await follow(jobId)
+    }
+
+    struct SubmitFailure: Error {
+        var jobId: Int32
+        var error: CUPSError
+    }
+
+    /// Create-Job + Send-Document in one block on the connection's queue.
+    func submit(_ pdf: Data, title: String) async throws -> Int32 {
+        let queue = self.queue
+        let media = self.media
+        let uri = printerURI
+        return try await server.run { http in
+            // Create-Job by hand: cupsCreateJob (2.4) looks the destination up again and
+            // failed here with "The printer or class does not exist" against a cupsd on
+            // a non-default port. Send-Document still goes through libcups.
+            let request = IPP.request(IPP_OP_CREATE_JOB, uriName: "printer-uri", uri: uri)
+            ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nil, cupsUser())
+            ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "job-name", nil, title)
+            if let media { ippAddString(request, IPP_TAG_JOB, IPP_TAG_KEYWORD, "media", nil, media) }
+            ippAddInteger(request, IPP_TAG_JOB, IPP_TAG_INTEGER, "copies", 1)
+            let created: IPPAttributes
+            do {
+                created = try IPP.send(http, request, resource: "/printers/\(queue)", what: "Create-Job")
+            } catch let error as CUPSError {
+                throw SubmitFailure(jobId: 0, error: error)
+            }
+            guard let job = created.integer("job-id"), job > 0 else {
+                throw SubmitFailure(jobId: 0, error: CUPSError(kind: .ipp(0), description: "Create-Job: tidak ada job-id"))
+            }
+            let id = Int32(job)
+            guard cupsStartDocument(http, queue, id, "\(title).pdf", "application/pdf", 1) == HTTP_STATUS_CONTINUE else {
+                throw SubmitFailure(jobId: id, error: CUPSError.last("Send-Document"))
+            }
+            let written = pdf.withUnsafeBytes { buffer in
+                cupsWriteRequestData(http, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.count)
+            }
+            guard written == HTTP_STATUS_CONTINUE else { throw SubmitFailure(jobId: id, error: CUPSError.last("Send-Document")) }
+            guard cupsFinishDocument(http, queue).rawValue <= IPP_STATUS_OK_EVENTS_COMPLETE.rawValue else {
+                throw SubmitFailure(jobId: id, error: CUPSError.last("Send-Document"))
+            }
+            return id
+        }
+    }
+
+    /// Cancel-Job; true when cupsd confirms it.
+    func cancel(_ jobId: Int32) async -> Bool {
+        let queue = self.queue
+        return
+            (try? await server.run { http in
+                cupsCancelJob2(http, queue, jobId, 0).rawValue <= IPP_STATUS_OK_EVENTS_COMPLETE.rawValue
+            }) ?? false
+    }
+
+    /// One Get-Job-Attributes.
+    func jobAttributes(_ jobId: Int32) async throws -> IPPAttributes {
+        let uri = "ipp://\(server.authority)/jobs/\(jobId)"
+        return try await server.run { http in
+            try IPP.send(
+                http,
+                IPP.request(
+                    IPP_OP_GET_JOB_ATTRIBUTES, uriName: "job-uri", uri: uri,
+                    requested: ["job-state", "job-state-reasons", "job-impressions-completed", "job-printer-state-message"]),
+                resource: "/", what: "Get-Job-Attributes \(jobId)")
+        }
+    }
+
+    /// Follows the job to its end or the deadline.
+    func follow(_ jobId: Int32) async -> PrintOutcome {
+        let clock = ContinuousClock()
+        let deadline = clock.now + jobTimeout
+        var progress = JobProgress()
+        let name = "\(queue)-\(jobId)"
+        while true {
+            do {
+                let a = try await jobAttributes(jobId)
+                let wasAtPrinter = progress.reachedPrinter
+                progress.state = a.integer("job-state") ?? progress.state
+                if wasAtPrinter, progress.state == 3 || progress.state == 4 {
+                    // Back in the queue after it reached the printer: cupsd restarted, or
+                    // the job is to be retried. A second run would feed a second card:
+                    // stop it, and let a person decide about the first.
+                    let canceled = await cancel(jobId)
+                    return .unknown(
+                        reason:
+                            "job \(name) kembali ke antrean setelah sampai ke printer (cupsd dimulai ulang?)\(canceled ? "; job dibatalkan" : ""); periksa printer"
+                    )
+                }
+                progress.reasons = a.strings["job-state-reasons"] ?? []
+                progress.impressions = max(progress.impressions, a.integer("job-impressions-completed") ?? 0)
+                if progress.state == 5 || progress.reasons.contains("job-printing") || progress.impressions > 0 { progress.reachedPrinter = true }
+                if progress.state >= 7 { return Self.outcome(progress, job: name) }
+                if progress.lostContact {
+                    // cupsd is back after losing us mid-job (a restart re-runs the job from
+                    // the start): stop it before it feeds more cards; a person decides.
+                    let canceled = await cancel(jobId)
+                    return .unknown(reason: "cupsd terputus selama job \(name) berjalan\(canceled ? "; job dibatalkan" : ""); periksa printer")
+                }
+            } catch let error as CUPSError where error.kind == .ipp(Int32(IPP_STATUS_ERROR_NOT_FOUND.rawValue)) {
+                // cupsd no longer knows the job (a restart lost it): nobody can say what
+                // the printer did with it.
+                return .unknown(reason: "job \(name) hilang dari CUPS\(progress.lostContact ? " setelah cupsd terputus" : ""); periksa printer")
+            } catch {
+                progress.lostContact = true
+            }
+            if clock.now >= deadline { break }
+            try? await Task.sleep(for: pollInterval)
+        }
+        // No end in time: stop the job so it cannot print later unseen.
+        let canceled = await cancel(jobId)
+        if canceled, !progress.reachedPrinter, !progress.lostContact {
+            return .failedBeforePick(reason: "job \(name) tidak dimulai printer dalam \(jobTimeout) lalu dibatalkan", counter: nil)
+        }
+        let why = progress.lostContact ? "cupsd tidak menjawab" : "printer tidak menyelesaikan job"
+        return .unknown(reason: "\(why) dalam \(jobTimeout) (job \(name)\(canceled ? ", dibatalkan" : ", tidak bisa dibatalkan")); periksa printer")
+    }
+
+    /// The outcome of a finished job (7 canceled, 8 aborted, 9 completed).
+    static func outcome(_ p: JobProgress, job: String) -> PrintOutcome {
+        let reasons = p.reasons.joined(separator: ",")
+        if p.lostContact {
+            // cupsd went away while the job was open: it may have restarted the job and
+            // fed a second card, or killed it after the first. Only a person can tell.
+            return .unknown(reason: "cupsd terputus selama job \(job) berjalan (akhir: \(Self.stateName(p.state)), \(reasons)); periksa printer")
+        }
+        switch p.state {
+        case 9:
+            return .printed(counter: nil)
+        default:
+            if !p.reachedPrinter && p.impressions == 0 {
+                return .failedBeforePick(reason: "job \(job) \(Self.stateName(p.state)) sebelum sampai ke printer (\(reasons))", counter: nil)
+            }
+            return .unknown(reason: "job \(job) \(Self.stateName(p.state)) setelah sampai ke printer (\(reasons)); periksa printer")
+        }
+    }
+
+    static func stateName(_ state: Int) -> String {
+        switch state {
+        case 3: "menunggu"
+        case 4: "ditahan"
+        case 5: "diproses"
+        case 6: "dihentikan"
+        case 7: "dibatalkan"
+        case 8: "digagalkan"
+        case 9: "selesai"
+        default: "keadaan \(state)"
+        }
+    }
+
+    public func close() async {
+        await server.close()
+        await device?.close()
+    }
+
+    /// Queue names on a CUPS server (`cupsGetDests2`).
+    public static func queues(server: String? = nil) async throws -> [String] {
+        var host = String(cString: cupsServer())
+        var port = Int(ippPort())
+        if let server {
+            let parts = server.split(separator: ":", maxSplits: 1)
+            host = String(parts[0])
+            port = parts.count == 2 ? Int(parts[1]) ?? 631 : 631
+        }
+        let connection = CUPSConnection(host: host, port: port, timeout: 3, label: "dests")
+        let names = try await connection.destinations()
+        await connection.close()
+        return names
+    }
+}

@@ -1,0 +1,143 @@
+import EKTPDomain
+
+/// How serious an IPP `printer-state-reasons` keyword is, from its suffix (RFC 8011
+/// §5.4.12): `-error`, `-warning`, `-report`; a keyword without a suffix is an error.
+public enum ReasonSeverity: String, Sendable, Comparable {
+    case report, warning, error
+    public static func < (a: Self, b: Self) -> Bool {
+        let order: [Self] = [.report, .warning, .error]
+        return order.firstIndex(of: a)! < order.firstIndex(of: b)!
+    }
+}
+
+/// The printer's state as CUPS (or the IPP printer itself) reports it, mapped to the
+/// canonical `DeviceState`.
+public struct CUPSPrinterState: Sendable, Equatable {
+    /// `printer-state`: 3 idle, 4 processing, 5 stopped.
+    public var printerState: Int
+    public var reasons: [String]
+    public var message: String
+    public var acceptingJobs: Bool
+    public var markerNames: [String] = []
+    public var markerLevels: [Int] = []
+    public var markerTypes: [String] = []
+
+    public init(
+        printerState: Int, reasons: [String], message: String = "", acceptingJobs: Bool = true,
+        markerNames: [String] = [], markerLevels: [Int] = [], markerTypes: [String] = []
+    ) {
+        self.printerState = printerState
+        self.reasons = reasons
+        self.message = message
+        self.acceptingJobs = acceptingJobs
+        self.markerNames = markerNames
+        self.markerLevels = markerLevels
+        self.markerTypes = markerTypes
+    }
+
+    /// Splits an IPP keyword into its reason and severity: `media-empty-error` →
+    /// (`media-empty`, error); `offline-report` stays `offline-report` (the canonical
+    /// offline reason), as does a bare `offline`.
+    public static func split(_ keyword: String) -> (StateReason, ReasonSeverity) {
+        if keyword == "offline" || keyword == "offline-report" || keyword == "offline-error" || keyword == "offline-warning" {
+            return (.offlineReport, .error)
+        }
+        var base = keyword
+        var severity = ReasonSeverity.error
+        for (suffix, s) in [("-error", ReasonSeverity.error), ("-warning", .warning), ("-report", .report)] where keyword.hasSuffix(suffix) {
+            base = String(keyword.dropLast(suffix.count))
+            severity = s
+            break
+        }
+        return (StateReason(rawValue: aliases[base] ?? base), severity)
+    }
+
+    /// IPP keywords of office printers that mean the card printer's own: the marker supply
+    /// of a card printer is its ribbon, its door is its cover.
+    static let aliases = [
+        "toner-empty": "marker-supply-empty", "toner-low": "marker-supply-low",
+        "door-open": "cover-open", "media-needed": "media-empty",
+    ]
+
+    /// Keywords that say nothing about the printer itself: CUPS's own bookkeeping.
+    static func isBookkeeping(_ keyword: String) -> Bool {
+        keyword == "none" || keyword.hasPrefix("cups-") || keyword.hasPrefix("com.apple.") || keyword == "connecting-to-device"
+            || keyword == "moving-to-paused" || keyword == "deactivated-report"
+    }
+
+    /// The canonical state. `ribbonCapacity` is the profile's cards per ribbon, used to
+    /// turn a marker percentage into cards left.
+    public func deviceState(ribbonCapacity: Int?, extraDetail: String? = nil) -> DeviceState {
+        var reasons: [StateReason] = []
+        var worst: ReasonSeverity?
+        var blocking = false
+        var raw: [String] = []
+        for keyword in self.reasons where !Self.isBookkeeping(keyword) {
+            raw.append(keyword)
+            let (reason, severity) = Self.split(keyword)
+            if reason.rawValue == "paused" || reason.rawValue == "shutdown" || reason.rawValue == "stopped-partly" { continue }
+            if !reasons.contains(reason) { reasons.append(reason) }
+            // A known stopping reason (cover open, jam, hopper or ribbon empty) stops a card
+            // printer whatever suffix it came with: ippeveprinter, for one, reports a jam as
+            // `media-jam-report` while idle. Any other reason stops only as `-error`.
+            if reason.isError || keyword.hasSuffix("-error") { blocking = true }
+            worst = max(worst ?? .report, reason.isError ? .error : severity)
+        }
+        let stopped = printerState == 5 || !acceptingJobs
+        var detail: [String] = []
+        if printerState == 5 { detail.append("antrean CUPS berhenti") }
+        if !acceptingJobs { detail.append("antrean CUPS menolak job") }
+        if !message.isEmpty { detail.append(message) }
+        if !raw.isEmpty { detail.append(raw.joined(separator: ",")) }
+        if let extraDetail { detail.append(extraDetail) }
+
+        // A printer that does not answer is offline. A stopped or rejecting queue is
+        // offline too, unless the printer says why it stopped (a jam, the cover): then
+        // the cause is what the operator must see, with `paused` beside it.
+        let status: DeviceStatus
+        if reasons.contains(.offlineReport) {
+            status = .offline
+        } else if blocking {
+            status = .error
+            if stopped { reasons.append(StateReason(rawValue: "paused")) }
+        } else if stopped {
+            status = .offline
+            reasons.insert(.offlineReport, at: 0)
+            reasons.append(StateReason(rawValue: "paused"))
+        } else if blocking {
+            status = .error
+        } else if printerState == 4 {
+            status = .printing
+        } else {
+            status = (worst ?? .report) >= .warning ? .warning : .ready
+        }
+        return DeviceState(
+            status: status, reasons: reasons, vendorDetail: detail.isEmpty ? nil : detail.joined(separator: "; "),
+            supplies: supplies(ribbonCapacity: ribbonCapacity))
+    }
+
+    /// Ribbon left, from the first marker that is a ribbon (or the only marker there is).
+    /// Levels are percent; negative levels mean "unknown" (RFC 3805 / CUPS).
+    func supplies(ribbonCapacity: Int?) -> Supplies {
+        var index: Int?
+        for (i, type) in markerTypes.enumerated() where type.contains("ribbon") {
+            index = i
+            break
+        }
+        if index == nil, markerLevels.count == 1 { index = 0 }
+        guard let i = index, i < markerLevels.count, markerLevels[i] >= 0, let capacity = ribbonCapacity else {
+            return Supplies(ribbonCapacity: ribbonCapacity)
+        }
+        return Supplies(ribbonRemaining: capacity * min(markerLevels[i], 100) / 100, ribbonCapacity: capacity)
+    }
+
+    init(_ a: IPPAttributes) {
+        printerState = a.integer("printer-state") ?? 3
+        reasons = a.strings["printer-state-reasons"] ?? []
+        message = a.string("printer-state-message") ?? ""
+        acceptingJobs = a.booleans["printer-is-accepting-jobs"] ?? true
+        markerNames = a.strings["marker-names"] ?? []
+        markerLevels = a.integers["marker-levels"] ?? []
+        markerTypes = a.strings["marker-types"] ?? []
+    }
+}

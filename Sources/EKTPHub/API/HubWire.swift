@@ -1,0 +1,173 @@
+import EKTPDomain
+import Foundation
+
+// The hub's wire types (contract in `docs/hub-openapi.json`). Dates are ISO 8601, keys
+// sorted (`WireCoding`). Every refusal is an `APIErrorBody`.
+
+/// `POST /v1/intake` and `ektp-hub import`.
+public struct IntakeResult: Codable, Sendable, Equatable {
+    /// Jobs stored now, routed to their kecamatan.
+    public var stored: [JobID]
+    /// Jobs the hub already held with the same content (sent again; stored once).
+    public var duplicates: [JobID]
+    public var warnings: [String]
+    public init(stored: [JobID], duplicates: [JobID], warnings: [String]) {
+        self.stored = stored
+        self.duplicates = duplicates
+        self.warnings = warnings
+    }
+}
+
+/// `POST /v1/admin/enrollment-tokens`
+public struct EnrollmentTokenRequest: Codable, Sendable {
+    public var kecamatan: String
+    public init(kecamatan: String) { self.kecamatan = kecamatan }
+}
+
+/// A one-time enrollment token, shown once.
+public struct EnrollmentTokenIssued: Codable, Sendable {
+    public var token: String
+    public var kecamatanCode: String
+    public var expiresAt: Date
+    public init(token: String, kecamatanCode: String, expiresAt: Date) {
+        self.token = token
+        self.kecamatanCode = kecamatanCode
+        self.expiresAt = expiresAt
+    }
+}
+
+/// `POST /v1/stations/enroll`
+public struct EnrollRequest: Codable, Sendable {
+    public var token: String
+    /// A name people recognise: "Kantor Kecamatan Tarumajaya, PC cetak 1".
+    public var name: String
+    public init(token: String, name: String) {
+        self.token = token
+        self.name = name
+    }
+}
+
+/// The station's own credential, returned once; the hub keeps only its SHA-256.
+public struct EnrollResult: Codable, Sendable {
+    public var stationId: String
+    public var kecamatanCode: String
+    public var credential: String
+    public var credentialExpiresAt: Date?
+    public init(stationId: String, kecamatanCode: String, credential: String, credentialExpiresAt: Date?) {
+        self.stationId = stationId
+        self.kecamatanCode = kecamatanCode
+        self.credential = credential
+        self.credentialExpiresAt = credentialExpiresAt
+    }
+}
+
+/// `POST /v1/admin/stations/{id}/revoke`
+public struct RevokeResult: Codable, Sendable {
+    public var stationId: String
+    public var revokedAt: Date
+    /// Jobs the station held that were offered but not acknowledged, back in the queue.
+    public var requeued: Int
+}
+
+/// `POST /v1/station/ack`
+public struct AckRequest: Codable, Sendable {
+    public var jobs: [JobID]
+    public init(jobs: [JobID]) { self.jobs = jobs }
+}
+
+public struct AckResult: Codable, Sendable, Equatable {
+    /// Now claimed by this station.
+    public var claimed: [JobID]
+    /// Already claimed (or further along) by this station: an ack sent again.
+    public var already: [JobID]
+}
+
+/// `GET /v1/station/reconcile`: what the hub believes the station holds.
+public struct ReconcileResult: Codable, Sendable {
+    public var stationId: String
+    public var kecamatanCode: String
+    public var jobs: [ReconcileJob]
+    /// Highest event sequence number the hub has from this station.
+    public var highestSeq: Int64
+    public var gaps: [SeqGap]
+}
+
+public struct ReconcileJob: Codable, Sendable, Equatable {
+    public var id: JobID
+    public var state: HubJobState
+    /// The station's own state, as its last event said.
+    public var stationState: JobState?
+    public var leaseExpiresAt: Date?
+}
+
+/// One numbered event in `POST /v1/station/events`.
+public struct SequencedEvent: Codable, Sendable {
+    public var seq: Int64
+    public var event: StationEvent
+    public init(seq: Int64, event: StationEvent) {
+        self.seq = seq
+        self.event = event
+    }
+}
+
+public struct EventBatch: Codable, Sendable {
+    public var events: [SequencedEvent]
+    public init(events: [SequencedEvent]) { self.events = events }
+}
+
+/// Missing sequence numbers `from...to` (inclusive) in what a station has sent.
+public struct SeqGap: Codable, Sendable, Equatable {
+    public var from: Int64
+    public var to: Int64
+    public init(from: Int64, to: Int64) {
+        self.from = from
+        self.to = to
+    }
+}
+
+public struct EventIngestResult: Codable, Sendable, Equatable {
+    /// Events stored now.
+    public var accepted: Int
+    /// Sequence numbers the hub already had: ignored, not doubled.
+    public var duplicates: [Int64]
+    /// Of those, the ones whose content differs from what was first received.
+    public var conflicting: [Int64]
+    /// Highest sequence number received from this station.
+    public var highestSeq: Int64
+    /// Every hole below `highestSeq`: the station should resend these.
+    public var gaps: [SeqGap]
+}
+
+/// `POST /v1/station/heartbeat`
+public struct Heartbeat: Codable, Sendable {
+    public var devices: [DeviceReport]
+    /// Blangko per place as the station's ledger says (`store`, `hopper:ID`, `spoiled`).
+    public var stock: [String: Int]?
+    /// Events still in the station's outbox.
+    public var outboxBacklog: Int?
+    public var version: String?
+    public init(devices: [DeviceReport], stock: [String: Int]? = nil, outboxBacklog: Int? = nil, version: String? = nil) {
+        self.devices = devices
+        self.stock = stock
+        self.outboxBacklog = outboxBacklog
+        self.version = version
+    }
+}
+
+public struct DeviceReport: Codable, Sendable {
+    public var id: DeviceID
+    public var model: String?
+    public var state: DeviceState
+    public init(id: DeviceID, model: String? = nil, state: DeviceState) {
+        self.id = id
+        self.model = model
+        self.state = state
+    }
+}
+
+public struct HeartbeatResult: Codable, Sendable {
+    public var stationId: String
+    public var receivedAt: Date
+    /// When the hub would like the next heartbeat.
+    public var nextHeartbeatSeconds: Int
+}

@@ -1,0 +1,158 @@
+import EKTPDomain
+import EKTPWire
+import Foundation
+import Logging
+
+/// The hub's parts and the operations behind its API and CLI. The HTTP layer
+/// (`HubAPI`) only authenticates, decodes and encodes; everything else is here, so the
+/// CLI and tests call the same code.
+public struct Hub: Sendable {
+    public let config: HubConfig
+    public let store: any HubStore
+    public let regions: RegionDirectory
+    public let intake: HubIntake
+    public let notifier: JobNotifier
+    public let clock: HubClock
+    public let metrics: HubMetrics
+    public let logger: Logger
+
+    public init(
+        config: HubConfig, store: any HubStore, regions: RegionDirectory, clock: @escaping HubClock = HubClocks.system,
+        logger: Logger = Logger(label: "ektp-hub")
+    ) {
+        self.config = config
+        self.store = store
+        self.regions = regions
+        self.clock = clock
+        self.logger = logger
+        let notifier = JobNotifier()
+        self.notifier = notifier
+        self.intake = HubIntake(store: store, verifier: JobVerifier(trusted: config.approvalKeys), regions: regions, clock: clock, notifier: notifier)
+        self.metrics = HubMetrics()
+    }
+
+    /// Opens the SQLite store at `config.databasePath` and the region directory.
+    public static func open(config: HubConfig, logger: Logger = Logger(label: "ektp-hub")) throws -> Hub {
+        let regions = try config.loadRegions()
+        let store = try SQLiteHubStore(path: config.databasePath)
+        return Hub(config: config, store: store, regions: regions, logger: logger)
+    }
+
+    // MARK: Stations
+
+    /// A one-time token a new station exchanges for its credential.
+    public func issueEnrollmentToken(kecamatan: String) async throws -> EnrollmentTokenIssued {
+        guard PrintJob.isKecamatanCode(kecamatan), regions.kecamatan(kecamatan) != nil else {
+            throw HubError(.invalid, "kode kecamatan \(kecamatan.prefix(20)) tidak ada dalam daftar Kemendagri")
+        }
+        let token = Credentials.generate(prefix: "ektp-en-")
+        let now = clock()
+        let expires = now.addingTimeInterval(Double(config.enrollmentTokenHours) * 3600)
+        try await store.createEnrollmentToken(hash: Credentials.hash(token), kecamatan: kecamatan, now: now, expiresAt: expires)
+        return EnrollmentTokenIssued(token: token, kecamatanCode: kecamatan, expiresAt: expires)
+    }
+
+    public func enroll(_ request: EnrollRequest) async throws -> EnrollResult {
+        let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty, name.count <= 120 else { throw HubError(.invalid, "nama stasiun wajib diisi (paling panjang 120 karakter)") }
+        guard !request.token.isEmpty, request.token.count <= 200 else { throw HubError(.unauthorized, "token pendaftaran tidak dikenal") }
+        let now = clock()
+        let credential = Credentials.generate(prefix: "ektp-st-")
+        let expires = config.credentialDays.map { now.addingTimeInterval(Double($0) * 86_400) }
+        // The kecamatan comes from the token, and the station id from the kecamatan.
+        let station = try await store.enroll(
+            tokenHash: Credentials.hash(request.token), name: name, credentialHash: Credentials.hash(credential), now: now,
+            credentialExpiresAt: expires, stationID: { Credentials.stationID(kecamatan: $0) })
+        logger.info("stasiun \(station.id) (\(station.kecamatanCode)) terdaftar: \(name)")
+        return EnrollResult(stationId: station.id, kecamatanCode: station.kecamatanCode, credential: credential, credentialExpiresAt: expires)
+    }
+
+    public func revoke(stationId: String) async throws -> RevokeResult {
+        let result = try await store.revoke(stationId: stationId, now: clock())
+        if result.requeued > 0, let station = try await store.stations().first(where: { $0.id == stationId }) {
+            notifier.notify([station.kecamatanCode])
+        }
+        logger.notice("kredensial stasiun \(stationId) dicabut; \(result.requeued) job kembali ke antrean")
+        return result
+    }
+
+    /// The station a bearer credential belongs to, or why it is refused.
+    public func authenticate(bearer: String?) async throws -> StationRecord {
+        guard let bearer, !bearer.isEmpty, bearer.count <= 200 else {
+            throw HubError(.unauthorized, "kredensial stasiun wajib dikirim (Authorization: Bearer …)")
+        }
+        guard let station = try await store.station(credentialHash: Credentials.hash(bearer)) else {
+            throw HubError(.unauthorized, "kredensial stasiun tidak dikenal")
+        }
+        let now = clock()
+        if station.revokedAt != nil {
+            throw HubError(.credentialRevoked, "kredensial stasiun \(station.id) sudah dicabut; daftarkan ulang dengan token baru")
+        }
+        if let expires = station.credentialExpiresAt, expires <= now {
+            throw HubError(.credentialExpired, "kredensial stasiun \(station.id) sudah kedaluwarsa; daftarkan ulang dengan token baru")
+        }
+        return station
+    }
+
+    /// Whether `bearer` is the admin token.
+    public func isAdmin(bearer: String?) -> Bool {
+        guard let expected = config.adminToken, !expected.isEmpty, let bearer else { return false }
+        return Credentials.equal(bearer, expected)
+    }
+
+    // MARK: Jobs for stations
+
+    /// Leases the station's next jobs; when there are none, waits up to `wait` seconds
+    /// for intake to store some (woken in-process), then answers, possibly empty.
+    public func poll(station: StationRecord, wait: Int, max: Int) async throws -> [LeasedJob] {
+        let deadline = ContinuousClock.now + .seconds(wait)
+        try await store.touch(stationId: station.id, now: clock())
+        while true {
+            let generation = notifier.generation(station.kecamatanCode)
+            let now = clock()
+            let jobs = try await store.lease(station: station, max: max, now: now, leaseUntil: now.addingTimeInterval(Double(config.leaseSeconds)))
+            if !jobs.isEmpty || ContinuousClock.now >= deadline || Task.isCancelled {
+                return jobs
+            }
+            await notifier.wait(station.kecamatanCode, after: generation, until: deadline)
+        }
+    }
+
+    public func ack(station: StationRecord, jobs: [JobID]) async throws -> AckResult {
+        guard !jobs.isEmpty else { throw HubError(.invalid, "daftar job kosong") }
+        guard jobs.count <= 1000 else { throw HubError(.invalid, "paling banyak 1000 job per pengakuan") }
+        return try await store.ack(station: station, jobs: jobs, now: clock())
+    }
+
+    // MARK: Events
+
+    public func ingest(station: StationRecord, batch: EventBatch) async throws -> EventIngestResult {
+        guard batch.events.count <= 10_000 else { throw HubError(.invalid, "paling banyak 10000 peristiwa per kiriman") }
+        var seen: Set<Int64> = []
+        for e in batch.events {
+            guard e.seq > 0 else { throw HubError(.invalid, "nomor urut peristiwa harus lebih dari 0 (dapat \(e.seq))") }
+            guard seen.insert(e.seq).inserted else { throw HubError(.invalid, "nomor urut \(e.seq) muncul dua kali dalam kiriman ini") }
+            if case .ledger(_, let from, let to, let quantity, _, _, _) = e.event {
+                guard StockPlace(key: from) != nil, StockPlace(key: to) != nil, quantity > 0 else {
+                    throw HubError(.invalid, "peristiwa \(e.seq): mutasi blangko tidak valid (\(from.prefix(40)) → \(to.prefix(40)), \(quantity))")
+                }
+            }
+        }
+        let result = try await store.ingest(station: station, events: batch.events, now: clock())
+        if !result.gaps.isEmpty {
+            logger.warning("stasiun \(station.id): nomor urut peristiwa bolong \(result.gaps.map { "\($0.from)–\($0.to)" }.joined(separator: ", "))")
+        }
+        return result
+    }
+
+    public func heartbeat(station: StationRecord, _ heartbeat: Heartbeat) async throws -> HeartbeatResult {
+        guard heartbeat.devices.count <= 64 else { throw HubError(.invalid, "paling banyak 64 printer per stasiun") }
+        for (place, quantity) in heartbeat.stock ?? [:] {
+            guard let p = StockPlace(key: place), p.isPhysical else { throw HubError(.invalid, "tempat blangko \"\(place.prefix(40))\" tidak dikenal") }
+            guard quantity >= 0 else { throw HubError(.invalid, "stok di \(place) tidak boleh negatif") }
+        }
+        let now = clock()
+        try await store.heartbeat(station: station, heartbeat, now: now)
+        return HeartbeatResult(stationId: station.id, receivedAt: now, nextHeartbeatSeconds: max(config.staleAfterSeconds / 4, 5))
+    }
+}

@@ -1,0 +1,142 @@
+import EKTPDomain
+import EKTPWire
+import Foundation
+
+/// The hub's settings. Read from the environment (`EKTP_HUB_*`), then overridden by
+/// command-line flags; defaults suit a single kabupaten or the demo. See `docs/hub.md`.
+public struct HubConfig: Sendable {
+    /// SQLite database file (used unless `postgres` is set).
+    public var databasePath = "./hub.sqlite"
+    /// A PostgreSQL server instead of SQLite (a province or the country, several hubs).
+    public var postgres: PostgresSettings?
+    public var host = "127.0.0.1"
+    public var port = 8480
+    /// Bearer token for intake, enrollment and the central-office views. Without it those
+    /// routes refuse every request.
+    public var adminToken: String?
+    /// Trusted approval keys; a job signed by any other key is rejected at intake.
+    public var approvalKeys: [ApprovalKey] = []
+    /// `wilayah.csv`; nil: looked up like the station does (`EKTP_REGIONS`, `./data`, …).
+    public var regionsFile: String?
+    /// How long a job offered to a station stays reserved for it without an ack.
+    public var leaseSeconds = 60
+    /// Longest long-poll a station may ask for.
+    public var maxWaitSeconds = 60
+    /// Most jobs handed out by one poll.
+    public var maxJobsPerPoll = 100
+    /// Largest intake body (a job file with photos).
+    public var maxIntakeBytes = 64 * 1024 * 1024
+    /// Largest JSON body on every other route.
+    public var maxJSONBytes = 4 * 1024 * 1024
+    /// Lifetime of a one-time enrollment token.
+    public var enrollmentTokenHours = 72
+    /// Lifetime of a station credential; nil: until revoked.
+    public var credentialDays: Int? = 365
+    /// A station is online while its last heartbeat is younger than this, then stale.
+    public var staleAfterSeconds = 120
+    /// …and offline once its last heartbeat is older than this (or it never sent one).
+    public var offlineAfterSeconds = 600
+    /// Alert when a device has been in error longer than this.
+    public var deviceErrorMinutes = 30
+    /// Alert when a station has not called for longer than this.
+    public var silentMinutes = 30
+    /// Alert when a kecamatan has fewer days of blangko left than this.
+    public var stockLowDays = 14
+    /// Days of consumption (printed + spoiled) the rate is computed over.
+    public var consumptionWindowDays = 7
+
+    public init() {}
+
+    public struct Problem: Error, CustomStringConvertible {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    /// Settings from `EKTP_HUB_*` variables over the defaults.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> HubConfig {
+        var c = HubConfig()
+        func int(_ name: String) throws -> Int? {
+            guard let text = env["EKTP_HUB_" + name] else { return nil }
+            guard let v = Int(text), v >= 0 else { throw Problem("EKTP_HUB_\(name) harus bilangan bulat tidak negatif, bukan \"\(text.prefix(20))\"") }
+            return v
+        }
+        if let v = env["EKTP_HUB_DATABASE"] { c.databasePath = v }
+        if let host = env["EKTP_HUB_POSTGRES_HOST"], !host.isEmpty {
+            c.postgres = PostgresSettings(
+                host: host, port: try int("POSTGRES_PORT") ?? 5432, username: env["EKTP_HUB_POSTGRES_USER"] ?? "ektp",
+                password: env["EKTP_HUB_POSTGRES_PASSWORD"], database: env["EKTP_HUB_POSTGRES_DATABASE"] ?? "ektp_hub",
+                tls: env["EKTP_HUB_POSTGRES_TLS"].map { $0 == "1" || $0 == "true" } ?? false)
+        }
+        if let v = env["EKTP_HUB_HOST"] { c.host = v }
+        if let v = try int("PORT") { c.port = v }
+        if let v = env["EKTP_HUB_ADMIN_TOKEN"], !v.isEmpty { c.adminToken = v }
+        if let v = env["EKTP_HUB_APPROVAL_KEYS"] {
+            c.approvalKeys = try parseKeys(v.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        }
+        if let v = env["EKTP_HUB_REGIONS"] ?? env["EKTP_REGIONS"] { c.regionsFile = v }
+        if let v = try int("LEASE_SECONDS") { c.leaseSeconds = v }
+        if let v = try int("MAX_WAIT_SECONDS") { c.maxWaitSeconds = v }
+        if let v = try int("MAX_INTAKE_BYTES") { c.maxIntakeBytes = v }
+        if let v = try int("MAX_JSON_BYTES") { c.maxJSONBytes = v }
+        if let v = try int("ENROLLMENT_TOKEN_HOURS") { c.enrollmentTokenHours = v }
+        if let v = try int("CREDENTIAL_DAYS") { c.credentialDays = v == 0 ? nil : v }
+        if let v = try int("STALE_AFTER_SECONDS") { c.staleAfterSeconds = v }
+        if let v = try int("OFFLINE_AFTER_SECONDS") { c.offlineAfterSeconds = v }
+        if let v = try int("DEVICE_ERROR_MINUTES") { c.deviceErrorMinutes = v }
+        if let v = try int("SILENT_MINUTES") { c.silentMinutes = v }
+        if let v = try int("STOCK_LOW_DAYS") { c.stockLowDays = v }
+        return c
+    }
+
+    /// Parses trusted keys written `KEYID:BASE64` (the line `ektp-hub keys generate` prints).
+    public static func parseKeys(_ entries: [String]) throws -> [ApprovalKey] {
+        try entries.map { entry in
+            let parts = entry.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { throw Problem("kunci persetujuan harus ditulis KEYID:BASE64, bukan \"\(entry.prefix(40))\"") }
+            do { return try ApprovalKey(keyId: String(parts[0]), publicKeyBase64: String(parts[1])) } catch {
+                throw Problem("\(error)")
+            }
+        }
+    }
+
+    /// Reads the region directory from `regionsFile` or the usual places.
+    public func loadRegions() throws -> RegionDirectory {
+        let path = regionsFile ?? Self.defaultRegionsPath()
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw Problem("berkas wilayah \(path) tidak bisa dibaca (atur EKTP_HUB_REGIONS)")
+        }
+        do { return try RegionDirectory(csv: text) } catch { throw Problem(error.description) }
+    }
+
+    static func defaultRegionsPath() -> String {
+        var candidates = [FileManager.default.currentDirectoryPath + "/data/wilayah.csv"]
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(dir.path + "/data/wilayah.csv")
+            dir = dir.deletingLastPathComponent()
+        }
+        candidates.append("/usr/share/ektp/data/wilayah.csv")
+        return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? candidates.last!
+    }
+}
+
+/// Where the hub's PostgreSQL database is.
+public struct PostgresSettings: Sendable {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    /// Require TLS (with the system's trust roots).
+    public var tls: Bool
+
+    public init(host: String, port: Int = 5432, username: String, password: String?, database: String, tls: Bool = false) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+        self.tls = tls
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOSSL
+import PostgresNIO
+import ServiceLifecycle
+
+/// What `ektp-hub serve` runs: the HTTP server in a `ServiceGroup` that turns SIGTERM and
+/// SIGINT into a graceful shutdown; with PostgreSQL, the database client too.
+public enum HubServer {
+    /// Logs to standard error at `EKTP_LOG_LEVEL` (default `info`). Call once per process.
+    public static func bootstrapLogging() {
+        let level = ProcessInfo.processInfo.environment["EKTP_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+
+    public static func run(config: HubConfig) async throws {
+        let logger = Logger(label: "ektp-hub")
+        if config.approvalKeys.isEmpty { logger.warning("belum ada kunci persetujuan yang dipercaya: setiap intake akan ditolak") }
+        if config.adminToken == nil { logger.warning("EKTP_HUB_ADMIN_TOKEN belum diatur: intake dan tampilan pusat tidak bisa dipakai lewat HTTP") }
+        let regions = try config.loadRegions()
+        if let pg = config.postgres {
+            let client = try postgresClient(pg, logger: logger)
+            let store = PostgresHubStore(client: client, logger: logger)
+            let hub = Hub(config: config, store: store, regions: regions, logger: logger)
+            logger.info("hub mendengarkan di \(config.host):\(config.port), PostgreSQL \(pg.host):\(pg.port)/\(pg.database)")
+            let app = HubAPI.buildApplication(hub: hub)
+            let group = ServiceGroup(
+                services: [client, JobWakeups(store: store, notifier: hub.notifier, logger: logger), MigrateThenServe(store: store, app: app)],
+                gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+            try await group.run()
+        } else {
+            let hub = Hub(config: config, store: try SQLiteHubStore(path: config.databasePath), regions: regions, logger: logger)
+            logger.info("hub mendengarkan di \(config.host):\(config.port), basis data \(config.databasePath)")
+            let app = HubAPI.buildApplication(hub: hub)
+            let group = ServiceGroup(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+            try await group.run()
+        }
+    }
+
+    /// Runs `body` with a hub on the configured store (the CLI's one-shot commands): for
+    /// PostgreSQL the client runs, and the schema is migrated, for the duration.
+    public static func withHub<T: Sendable>(config: HubConfig, _ body: (Hub) async throws -> T) async throws -> T {
+        guard let pg = config.postgres else { return try await body(try Hub.open(config: config)) }
+        let logger = Logger(label: "ektp-hub")
+        let client = try postgresClient(pg, logger: logger)
+        let store = PostgresHubStore(client: client, logger: logger)
+        let hub = Hub(config: config, store: store, regions: try config.loadRegions(), logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await store.migrate()
+            return try await body(hub)
+        }
+    }
+
+    static func postgresClient(_ pg: PostgresSettings, logger: Logger) throws -> PostgresClient {
+        let tls: PostgresClient.Configuration.TLS = pg.tls ? .require(.makeClientConfiguration()) : .disable
+        return PostgresClient(
+            configuration: .init(host: pg.host, port: pg.port, username: pg.username, password: pg.password, database: pg.database, tls: tls),
+            backgroundLogger: logger)
+    }
+}
+
+/// Migrates the PostgreSQL schema once the client runs, then serves.
+struct MigrateThenServe<App: ApplicationProtocol>: Service {
+    let store: PostgresHubStore
+    let app: App
+
+    func run() async throws {
+        try await store.migrate()
+        try await app.run()
+    }
+}
+
+/// Listens for other hub processes' new jobs (PostgreSQL `LISTEN`), reconnecting after a
+/// lost connection; a missed wake-up only delays a poll until its timeout.
+struct JobWakeups: Service {
+    let store: PostgresHubStore
+    let notifier: JobNotifier
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await store.listen(notifier: notifier) } catch {
+                    if Task.isCancelled { return }
+                    logger.warning("LISTEN ektp_hub_jobs terputus: \(error); mencoba lagi")
+                    try? await Task.sleep(for: .seconds(2))
+                }
+            }
+        }
+    }
+}

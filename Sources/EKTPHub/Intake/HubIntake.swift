@@ -1,0 +1,92 @@
+import EKTPDomain
+import EKTPWire
+import Foundation
+
+/// Takes approved jobs in, from `POST /v1/intake` or `ektp-hub import`: parse the file
+/// (one signed-job document or an array), verify every Ed25519 signature with the trusted
+/// approval keys, check the data and that the kecamatan exists (`wilayah.csv`), then
+/// store them all in one transaction. Any refusal leaves the hub untouched (invariant 5).
+public struct HubIntake: Sendable {
+    public let store: any HubStore
+    public let verifier: JobVerifier
+    public let regions: RegionDirectory
+    public let clock: HubClock
+    /// Wakes stations long-polling for the kecamatan that got new jobs.
+    public let notifier: JobNotifier?
+
+    public init(
+        store: any HubStore, verifier: JobVerifier, regions: RegionDirectory, clock: @escaping HubClock = HubClocks.system, notifier: JobNotifier? = nil
+    ) {
+        self.store = store
+        self.verifier = verifier
+        self.regions = regions
+        self.clock = clock
+        self.notifier = notifier
+    }
+
+    /// Verifies one signed document and turns it into a job to store, or says why not.
+    public func check(_ document: JSONValue, today: CivilDate) -> Result<(IncomingJob, [String]), HubError> {
+        let verified: VerifiedJob
+        do { verified = try verifier.verify(document) } catch {
+            return .failure(HubError(.rejected, error.description))
+        }
+        let job = verified.job
+        if regions.kecamatan(job.kecamatanCode) == nil {
+            return .failure(HubError(.rejected, "kode kecamatan \(job.kecamatanCode.prefix(20)) tidak ada dalam daftar Kemendagri"))
+        }
+        let (problem, warnings) = job.validate(today: today, regions: regions)
+        if let problem { return .failure(HubError(.rejected, "data tidak valid: \(problem)")) }
+        guard let approvedAt = Self.parseTimestamp(job.approvedAt) else {
+            return .failure(HubError(.rejected, "approvedAt \"\(job.approvedAt.prefix(40))\" bukan waktu ISO 8601"))
+        }
+        let incoming = IncomingJob(
+            id: job.id, kecamatanCode: job.kecamatanCode, priority: job.priority, approvedAt: approvedAt,
+            contentHash: verified.contentHash, keyId: verified.keyId, document: verified.document, maskedNik: job.card.nik.masked)
+        return .success((incoming, warnings.map { "\(job.id): \($0)" }))
+    }
+
+    /// Imports a job file. All or nothing: one refused job refuses the whole file.
+    public func importFile(_ data: Data, today: CivilDate = .today()) async throws -> IntakeResult {
+        let parsed: JSONValue
+        do { parsed = try JSONValue.parse(data) } catch {
+            throw HubError(.invalid, "berkas job bukan JSON yang valid: \(error.description)")
+        }
+        let documents: [JSONValue]
+        switch parsed {
+        case .array(let items): documents = items
+        case .object: documents = [parsed]
+        default: throw HubError(.invalid, "berkas job harus berisi satu job bertanda tangan atau daftar job")
+        }
+        guard !documents.isEmpty else { throw HubError(.invalid, "berkas job kosong") }
+        var accepted: [IncomingJob] = []
+        var warnings: [String] = []
+        var refused: [String] = []
+        for (index, document) in documents.enumerated() {
+            let name = document["job"]?["id"]?.stringValue.map { "job \($0.prefix(64))" } ?? "job ke-\(index + 1)"
+            switch check(document, today: today) {
+            case .success(let (job, w)):
+                accepted.append(job)
+                warnings += w
+            case .failure(let error):
+                refused.append("\(name): \(error.message)")
+            }
+        }
+        if !refused.isEmpty {
+            throw HubError(.rejected, "\(refused.count) dari \(documents.count) job ditolak; tidak ada yang disimpan", details: refused)
+        }
+        let result = try await store.storeApproved(accepted, now: clock())
+        let stored = Set(result.stored)
+        notifier?.notify(accepted.filter { stored.contains($0.id) }.map(\.kecamatanCode))
+        return IntakeResult(stored: result.stored, duplicates: result.duplicates, warnings: warnings)
+    }
+
+    /// ISO 8601 with an offset (`2026-11-20T08:00:00+07:00`), with or without fractions.
+    static func parseTimestamp(_ text: String) -> Date? {
+        let plain = ISO8601DateFormatter()
+        plain.formatOptions = [.withInternetDateTime]
+        if let d = plain.date(from: text) { return d }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)
+    }
+}

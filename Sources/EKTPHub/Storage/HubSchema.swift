@@ -1,0 +1,126 @@
+import GRDB
+
+/// Named migrations of the hub's SQLite database. A shipped migration is never edited.
+///
+/// Constraints live in the schema ("trust SQLite more than yourself"): job states, an
+/// offered job always names its station and lease, one event per (station, seq), one
+/// station per credential hash.
+enum HubSchema {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-hub") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE station (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL,
+                        kecamatanCode TEXT NOT NULL,
+                        credentialHash BLOB NOT NULL UNIQUE CHECK (length(credentialHash) = 32),
+                        enrolledAt REAL NOT NULL,
+                        credentialExpiresAt REAL,
+                        revokedAt REAL,
+                        lastSeenAt REAL,
+                        lastHeartbeatAt REAL,
+                        outboxBacklog INTEGER,
+                        highestSeq INTEGER NOT NULL DEFAULT 0 CHECK (highestSeq >= 0)
+                    );
+                    CREATE INDEX station_kecamatan ON station(kecamatanCode);
+
+                    CREATE TABLE enrollmentToken (
+                        tokenHash BLOB PRIMARY KEY NOT NULL CHECK (length(tokenHash) = 32),
+                        kecamatanCode TEXT NOT NULL,
+                        createdAt REAL NOT NULL,
+                        expiresAt REAL NOT NULL,
+                        usedAt REAL,
+                        stationId TEXT REFERENCES station(id),
+                        CHECK ((usedAt IS NULL) = (stationId IS NULL))
+                    );
+
+                    CREATE TABLE job (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        kecamatanCode TEXT NOT NULL,
+                        priority INTEGER NOT NULL CHECK (priority IN (0, 1)),
+                        approvedAt REAL NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('approved','offered','claimed','printed',
+                            'spoiled-reprint-needed','returned','handed-over')),
+                        contentHash BLOB NOT NULL CHECK (length(contentHash) = 32),
+                        keyId TEXT NOT NULL,
+                        -- the signed document, canonical bytes, as stations receive it
+                        document BLOB NOT NULL,
+                        maskedNik TEXT NOT NULL,
+                        stationId TEXT REFERENCES station(id),
+                        leaseExpiresAt REAL,
+                        offerCount INTEGER NOT NULL DEFAULT 0,
+                        stationState TEXT,
+                        receivedAt REAL NOT NULL,
+                        updatedAt REAL NOT NULL,
+                        CHECK (state <> 'offered' OR (stationId IS NOT NULL AND leaseExpiresAt IS NOT NULL)),
+                        CHECK (state = 'approved' OR stationId IS NOT NULL),
+                        CHECK (state <> 'approved' OR stationId IS NULL)
+                    );
+                    CREATE INDEX job_queue ON job(kecamatanCode, state, priority DESC, approvedAt, id);
+                    CREATE INDEX job_station ON job(stationId, state);
+
+                    -- Every event a station sent, once: (station, seq) is the idempotency key.
+                    CREATE TABLE stationEvent (
+                        stationId TEXT NOT NULL REFERENCES station(id),
+                        seq INTEGER NOT NULL CHECK (seq > 0),
+                        receivedAt REAL NOT NULL,
+                        kind TEXT NOT NULL,
+                        event TEXT NOT NULL,
+                        PRIMARY KEY (stationId, seq)
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE device (
+                        stationId TEXT NOT NULL REFERENCES station(id),
+                        id TEXT NOT NULL,
+                        model TEXT,
+                        status TEXT NOT NULL CHECK (status IN ('ready','printing','warning','error','offline')),
+                        state TEXT NOT NULL,
+                        errorSince REAL,
+                        updatedAt REAL NOT NULL,
+                        CHECK ((status = 'error') = (errorSince IS NOT NULL)),
+                        PRIMARY KEY (stationId, id)
+                    );
+
+                    -- Running balance per kecamatan and ledger place, from ledger events.
+                    CREATE TABLE stockBalance (
+                        kecamatanCode TEXT NOT NULL,
+                        place TEXT NOT NULL,
+                        quantity INTEGER NOT NULL,
+                        PRIMARY KEY (kecamatanCode, place)
+                    );
+
+                    -- Blangko consumed (printed or spoiled out of store or hopper), for the rate.
+                    CREATE TABLE consumption (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kecamatanCode TEXT NOT NULL,
+                        at REAL NOT NULL,
+                        quantity INTEGER NOT NULL CHECK (quantity > 0)
+                    );
+                    CREATE INDEX consumption_at ON consumption(kecamatanCode, at);
+
+                    -- Stock per place as the station's last heartbeat reported it.
+                    CREATE TABLE stockReported (
+                        stationId TEXT NOT NULL REFERENCES station(id),
+                        place TEXT NOT NULL,
+                        quantity INTEGER NOT NULL,
+                        reportedAt REAL NOT NULL,
+                        PRIMARY KEY (stationId, place)
+                    );
+
+                    -- Alerts stations raised (counter mismatch, outcome unknown, …).
+                    CREATE TABLE stationAlert (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        stationId TEXT NOT NULL REFERENCES station(id),
+                        seq INTEGER NOT NULL,
+                        at REAL NOT NULL,
+                        kind TEXT NOT NULL,
+                        device TEXT,
+                        message TEXT NOT NULL
+                    );
+                    """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,100 @@
+import EKTPDomain
+import Foundation
+
+/// The hub's durable state, behind one protocol so SQLite (one kabupaten, the demo) and
+/// PostgreSQL (a province or the country, several hub processes) can serve the same API.
+///
+/// Every method that keeps an invariant is one transaction: an intake batch is stored
+/// whole or not at all; a lease, an ack, an event batch with the job states and stock it
+/// changes, a revocation with the jobs it puts back in the queue. Methods take `now` from
+/// the caller, so the hub's clock (and a test's manual clock) decides time, not the store.
+public protocol HubStore: Sendable {
+    // MARK: Intake
+    /// Stores verified jobs in their kecamatan's queue as `approved`. A job id already held
+    /// with the same content is a duplicate (stored once); with other content the whole
+    /// batch is refused (`conflict`).
+    func storeApproved(_ jobs: [IncomingJob], now: Date) async throws -> (stored: [JobID], duplicates: [JobID])
+
+    // MARK: Stations
+    func createEnrollmentToken(hash: Data, kecamatan: String, now: Date, expiresAt: Date) async throws
+    /// Exchanges a one-time token for a station of the token's kecamatan, named by
+    /// `stationID(kecamatan)`; the token cannot be used again.
+    func enroll(tokenHash: Data, name: String, credentialHash: Data, now: Date, credentialExpiresAt: Date?, stationID: @escaping @Sendable (String) -> String)
+        async throws -> StationRecord
+    /// Revokes a station's credential and puts the jobs offered to it (not yet acked) back
+    /// in the queue.
+    func revoke(stationId: String, now: Date) async throws -> RevokeResult
+    func station(credentialHash: Data) async throws -> StationRecord?
+    func touch(stationId: String, now: Date) async throws
+
+    // MARK: Jobs for stations
+    /// Leases up to `max` jobs of the station's kecamatan (never approved, or whose lease
+    /// ran out), urgent first, then oldest, until `leaseUntil`.
+    func lease(station: StationRecord, max: Int, now: Date, leaseUntil: Date) async throws -> [LeasedJob]
+    /// The station stored these durably: `offered` → `claimed`. All or nothing.
+    func ack(station: StationRecord, jobs: [JobID], now: Date) async throws -> AckResult
+    func reconcile(station: StationRecord) async throws -> ReconcileResult
+
+    // MARK: Events
+    /// Ingests a batch by (station, seq): a seq already held is ignored. Job states, stock,
+    /// devices and alerts change in the same transaction as the events are stored.
+    func ingest(station: StationRecord, events: [SequencedEvent], now: Date) async throws -> EventIngestResult
+    func heartbeat(station: StationRecord, _ heartbeat: Heartbeat, now: Date) async throws
+
+    // MARK: Views (raw facts; `FleetReport` turns them into what people see)
+    func stations() async throws -> [StationRecord]
+    func devices() async throws -> [DeviceView]
+    func stockFacts(consumedSince: Date) async throws -> StockFacts
+    func backlog() async throws -> [BacklogEntry]
+    func jobCounts() async throws -> [HubJobState: Int]
+    func stationAlerts(limit: Int) async throws -> [HubAlert]
+    func gaps() async throws -> [String: [SeqGap]]
+    func job(_ id: JobID) async throws -> JobView?
+}
+
+/// A verified job ready to be stored.
+public struct IncomingJob: Sendable {
+    public var id: JobID
+    public var kecamatanCode: String
+    public var priority: JobPriority
+    public var approvedAt: Date
+    /// SHA-256 of the canonical job bytes.
+    public var contentHash: Data
+    public var keyId: String
+    /// The signed document in canonical form, as stations receive it.
+    public var document: Data
+    public var maskedNik: String
+}
+
+/// A job leased to a station by one poll.
+public struct LeasedJob: Sendable {
+    public var id: JobID
+    public var priority: JobPriority
+    public var leaseExpiresAt: Date
+    public var document: Data
+}
+
+/// A station as the hub knows it.
+public struct StationRecord: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var kecamatanCode: String
+    public var enrolledAt: Date
+    public var credentialExpiresAt: Date?
+    public var revokedAt: Date?
+    public var lastSeenAt: Date?
+    public var lastHeartbeatAt: Date?
+    public var highestSeq: Int64
+    public var heldJobs: Int
+    public var outboxBacklog: Int?
+}
+
+/// Stock per kecamatan as events and heartbeats left it.
+public struct StockFacts: Sendable {
+    /// Balance per (kecamatan, place key) from ledger events.
+    public var balances: [String: [String: Int]]
+    /// Blangko consumed (printed or spoiled out of store or hopper) since the window start.
+    public var consumed: [String: Int]
+    /// Unused blangko per kecamatan as the last heartbeats said.
+    public var reportedOnHand: [String: Int]
+}

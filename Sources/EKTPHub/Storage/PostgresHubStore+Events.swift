@@ -1,0 +1,269 @@
+import EKTPDomain
+import EKTPWire
+import Foundation
+import Logging
+import PostgresNIO
+
+// MARK: - Events and heartbeats
+
+extension PostgresHubStore {
+    public func ingest(station: StationRecord, events: [SequencedEvent], now: Date) async throws -> EventIngestResult {
+        let encoder = WireCoding.encoder()
+        let encoded = try events.sorted { $0.seq < $1.seq }.map { e in
+            (seq: e.seq, event: e.event, json: String(decoding: try encoder.encode(e.event), as: UTF8.self))
+        }
+        return try await tx { c in
+            // One station's batches are applied one at a time, across hub processes.
+            try await c.query("SELECT id FROM station WHERE id = \(station.id) FOR UPDATE", logger: logger).drain()
+            var accepted = 0
+            var duplicates: [Int64] = []
+            var conflicting: [Int64] = []
+            for e in encoded {
+                var held: String?
+                for try await h in try await c.query("SELECT event FROM station_event WHERE station_id = \(station.id) AND seq = \(e.seq)", logger: logger)
+                    .decode(String.self)
+                { held = h }
+                if let held {
+                    duplicates.append(e.seq)
+                    if held != e.json { conflicting.append(e.seq) }
+                    continue
+                }
+                try await c.query(
+                    "INSERT INTO station_event(station_id, seq, received_at, kind, event) VALUES (\(station.id), \(e.seq), \(now.epoch), \(e.event.kind), \(e.json))",
+                    logger: logger
+                ).drain()
+                accepted += 1
+                try await apply(e.event, seq: e.seq, station: station, now: now, c: c)
+            }
+            var stored: Int64 = 0
+            for try await h in try await c.query("SELECT highest_seq FROM station WHERE id = \(station.id)", logger: logger).decode(Int64.self) { stored = h }
+            let highest = Swift.max(station.highestSeq, encoded.last?.seq ?? 0, stored)
+            try await c.query("UPDATE station SET highest_seq = \(highest), last_seen_at = \(now.epoch) WHERE id = \(station.id)", logger: logger).drain()
+            return EventIngestResult(
+                accepted: accepted, duplicates: duplicates, conflicting: conflicting, highestSeq: highest,
+                gaps: try await Self.gaps(c, stationId: station.id, logger: logger))
+        }
+    }
+
+    /// Same effects as `SQLiteHubStore.apply`.
+    func apply(_ event: StationEvent, seq: Int64, station: StationRecord, now: Date, c: PostgresConnection) async throws {
+        switch event {
+        case .jobStored(let job, _):
+            try await c.query(
+                "UPDATE job SET state = 'claimed', lease_expires_at = NULL, station_state = 'queued', updated_at = \(now.epoch) WHERE id = \(job.rawValue) AND station_id = \(station.id) AND state = 'offered'",
+                logger: logger
+            ).drain()
+        case .jobRejected(let job, let reason):
+            if let job {
+                try await c.query(
+                    """
+                    UPDATE job SET state = 'returned', lease_expires_at = NULL, station_state = 'rejected', updated_at = \(now.epoch)
+                    WHERE id = \(job.rawValue) AND station_id = \(station.id) AND state IN ('offered', 'claimed')
+                    """, logger: logger
+                ).drain()
+            }
+            try await insertAlert(
+                c, station: station, seq: seq, now: now, kind: "job-rejected", device: nil,
+                message: "stasiun menolak \(job.map { "job \($0)" } ?? "sebuah job"): \(reason)")
+        case .jobStateChanged(let job, _, let to, _, _):
+            try await c.query(
+                """
+                UPDATE job SET state = \(HubJobState(station: to).rawValue), station_state = \(to.rawValue), lease_expires_at = NULL, updated_at = \(now.epoch)
+                WHERE id = \(job.rawValue) AND station_id = \(station.id) AND state NOT IN ('approved', 'handed-over')
+                """, logger: logger
+            ).drain()
+        case .ledger(let kind, let from, let to, let quantity, _, _, _):
+            for (place, delta) in [(from, -quantity), (to, quantity)] {
+                try await c.query(
+                    """
+                    INSERT INTO stock_balance(kecamatan_code, place, quantity) VALUES (\(station.kecamatanCode), \(place), \(Int64(delta)))
+                    ON CONFLICT (kecamatan_code, place) DO UPDATE SET quantity = stock_balance.quantity + excluded.quantity
+                    """, logger: logger
+                ).drain()
+            }
+            if kind == .printed || kind == .spoiled, SQLiteHubStore.isUnused(from), !SQLiteHubStore.isUnused(to), quantity > 0 {
+                try await c.query(
+                    "INSERT INTO consumption(kecamatan_code, at, quantity) VALUES (\(station.kecamatanCode), \(now.epoch), \(Int64(quantity)))", logger: logger
+                ).drain()
+            }
+        case .deviceState(let device, let state):
+            try await upsertDevice(c, station: station, id: device, model: nil, state: state, now: now)
+        case .alert(let alert):
+            try await insertAlert(c, station: station, seq: seq, now: now, kind: alert.kind.rawValue, device: alert.device?.rawValue, message: alert.message)
+        }
+    }
+
+    func insertAlert(_ c: PostgresConnection, station: StationRecord, seq: Int64, now: Date, kind: String, device: String?, message: String) async throws {
+        try await c.query(
+            "INSERT INTO station_alert(station_id, seq, at, kind, device, message) VALUES (\(station.id), \(seq), \(now.epoch), \(kind), \(device), \(String(message.prefix(500))))",
+            logger: logger
+        ).drain()
+    }
+
+    func upsertDevice(_ c: PostgresConnection, station: StationRecord, id: DeviceID, model: String?, state: DeviceState, now: Date) async throws {
+        let json = String(decoding: try WireCoding.encoder().encode(state), as: UTF8.self)
+        var previous: (String, Double?)?
+        for try await row in try await c.query(
+            "SELECT status, error_since FROM device WHERE station_id = \(station.id) AND id = \(id.rawValue)", logger: logger
+        )
+        .decode((String, Double?).self) { previous = row }
+        var errorSince: Double?
+        if state.status == .error {
+            errorSince = previous?.0 == "error" ? (previous?.1 ?? now.epoch) : now.epoch
+        }
+        try await c.query(
+            """
+            INSERT INTO device(station_id, id, model, status, state, error_since, updated_at)
+            VALUES (\(station.id), \(id.rawValue), \(model), \(state.status.rawValue), \(json), \(errorSince), \(now.epoch))
+            ON CONFLICT (station_id, id) DO UPDATE SET model = COALESCE(excluded.model, device.model), status = excluded.status,
+                state = excluded.state, error_since = excluded.error_since, updated_at = excluded.updated_at
+            """, logger: logger
+        ).drain()
+    }
+
+    public func heartbeat(station: StationRecord, _ heartbeat: Heartbeat, now: Date) async throws {
+        try await tx { c in
+            try await c.query(
+                "UPDATE station SET last_heartbeat_at = \(now.epoch), last_seen_at = \(now.epoch), outbox_backlog = \(heartbeat.outboxBacklog.map(Int64.init)) WHERE id = \(station.id)",
+                logger: logger
+            ).drain()
+            for device in heartbeat.devices {
+                try await upsertDevice(c, station: station, id: device.id, model: device.model, state: device.state, now: now)
+            }
+            if let stock = heartbeat.stock {
+                try await c.query("DELETE FROM stock_reported WHERE station_id = \(station.id)", logger: logger).drain()
+                for (place, quantity) in stock {
+                    try await c.query(
+                        "INSERT INTO stock_reported(station_id, place, quantity, reported_at) VALUES (\(station.id), \(place), \(Int64(quantity)), \(now.epoch))",
+                        logger: logger
+                    ).drain()
+                }
+            }
+        }
+    }
+}
+
+// MARK: - Views
+
+extension PostgresHubStore {
+    public func stations() async throws -> [StationRecord] {
+        try await Self.stations(
+            try await client.query("SELECT \(unescaped: Self.stationColumns) FROM station s ORDER BY s.kecamatan_code, s.id", logger: logger))
+    }
+
+    public func devices() async throws -> [DeviceView] {
+        let decoder = WireCoding.decoder()
+        var out: [DeviceView] = []
+        for try await (stationId, kec, id, model, stateJSON, errorSince, updated) in try await client.query(
+            """
+            SELECT d.station_id, s.kecamatan_code, d.id, d.model, d.state, d.error_since, d.updated_at
+            FROM device d JOIN station s ON s.id = d.station_id ORDER BY s.kecamatan_code, d.station_id, d.id
+            """, logger: logger
+        ).decode((String, String, String, String?, String, Double?, Double).self) {
+            let state = (try? decoder.decode(DeviceState.self, from: Data(stateJSON.utf8))) ?? .offline
+            out.append(
+                DeviceView(
+                    stationId: stationId, kecamatanCode: kec, id: try DeviceID(id), model: model, status: state.status, reasons: state.reasons,
+                    vendorDetail: state.vendorDetail, supplies: state.supplies, errorSince: errorSince.date, updatedAt: Date(timeIntervalSince1970: updated)))
+        }
+        return out
+    }
+
+    public func stockFacts(consumedSince: Date) async throws -> StockFacts {
+        var balances: [String: [String: Int]] = [:]
+        for try await (kec, place, q) in try await client.query("SELECT kecamatan_code, place, quantity FROM stock_balance", logger: logger).decode(
+            (String, String, Int64).self)
+        {
+            balances[kec, default: [:]][place] = Int(q)
+        }
+        var consumed: [String: Int] = [:]
+        for try await (kec, q) in try await client.query(
+            "SELECT kecamatan_code, SUM(quantity)::BIGINT FROM consumption WHERE at >= \(consumedSince.epoch) GROUP BY kecamatan_code", logger: logger
+        ).decode((String, Int64).self) { consumed[kec] = Int(q) }
+        var reported: [String: Int] = [:]
+        for try await (kec, q) in try await client.query(
+            """
+            SELECT s.kecamatan_code, SUM(r.quantity)::BIGINT FROM stock_reported r JOIN station s ON s.id = r.station_id
+            WHERE s.revoked_at IS NULL AND (r.place = 'store' OR r.place LIKE 'hopper:%') GROUP BY s.kecamatan_code
+            """, logger: logger
+        ).decode((String, Int64).self) { reported[kec] = Int(q) }
+        return StockFacts(balances: balances, consumed: consumed, reportedOnHand: reported)
+    }
+
+    public func backlog() async throws -> [BacklogEntry] {
+        var out: [BacklogEntry] = []
+        for try await (kec, waiting, urgent, atStation, oldest) in try await client.query(
+            """
+            SELECT kecamatan_code,
+                COUNT(*) FILTER (WHERE state IN ('approved', 'offered')) AS waiting,
+                COUNT(*) FILTER (WHERE state IN ('approved', 'offered') AND priority = 1),
+                COUNT(*) FILTER (WHERE state = 'claimed') AS at_station,
+                MIN(approved_at) FILTER (WHERE state IN ('approved', 'offered'))
+            FROM job GROUP BY kecamatan_code
+            HAVING COUNT(*) FILTER (WHERE state IN ('approved', 'offered')) > 0 OR COUNT(*) FILTER (WHERE state = 'claimed') > 0
+            ORDER BY 2 DESC, kecamatan_code
+            """, logger: logger
+        ).decode((String, Int64, Int64, Int64, Double?).self) {
+            out.append(
+                BacklogEntry(
+                    kecamatanCode: kec, name: nil, waiting: Int(waiting), urgent: Int(urgent), atStation: Int(atStation), oldestApprovedAt: oldest.date))
+        }
+        return out
+    }
+
+    public func jobCounts() async throws -> [HubJobState: Int] {
+        var counts: [HubJobState: Int] = [:]
+        for try await (state, n) in try await client.query("SELECT state, COUNT(*) FROM job GROUP BY state", logger: logger).decode((String, Int64).self) {
+            if let s = HubJobState(rawValue: state) { counts[s] = Int(n) }
+        }
+        return counts
+    }
+
+    public func stationAlerts(limit: Int) async throws -> [HubAlert] {
+        var out: [HubAlert] = []
+        for try await (stationId, kec, kind, device, message, at) in try await client.query(
+            """
+            SELECT a.station_id, s.kecamatan_code, a.kind, a.device, a.message, a.at
+            FROM station_alert a JOIN station s ON s.id = a.station_id ORDER BY a.id DESC LIMIT \(limit)
+            """, logger: logger
+        ).decode((String, String, String, String?, String, Double).self) {
+            out.append(
+                HubAlert(
+                    kind: kind == Alert.Kind.counterMismatch.rawValue ? .counterMismatch : .station, stationId: stationId, kecamatanCode: kec,
+                    device: device, message: message, since: Date(timeIntervalSince1970: at)))
+        }
+        return out
+    }
+
+    public func gaps() async throws -> [String: [SeqGap]] {
+        try await tx { c in
+            var ids: [String] = []
+            for try await id in try await c.query("SELECT id FROM station WHERE highest_seq > 0 AND revoked_at IS NULL", logger: logger).decode(String.self) {
+                ids.append(id)
+            }
+            var result: [String: [SeqGap]] = [:]
+            for id in ids {
+                let g = try await Self.gaps(c, stationId: id, logger: logger)
+                if !g.isEmpty { result[id] = g }
+            }
+            return result
+        }
+    }
+
+    public func job(_ id: JobID) async throws -> JobView? {
+        var view: JobView?
+        for try await (kec, priority, state, stationId, stationState, nik, approved, received, lease, offers) in try await client.query(
+            """
+            SELECT kecamatan_code, priority, state, station_id, station_state, masked_nik, approved_at, received_at, lease_expires_at, offer_count
+            FROM job WHERE id = \(id.rawValue)
+            """, logger: logger
+        ).decode((String, Int64, String, String?, String?, String, Double, Double, Double?, Int64).self) {
+            view = JobView(
+                id: id, kecamatanCode: kec, priority: priority == 1 ? .urgent : .normal, state: HubJobState(rawValue: state) ?? .approved,
+                stationId: stationId, stationState: stationState.flatMap(JobState.init(rawValue:)), maskedNik: nik,
+                approvedAt: Date(timeIntervalSince1970: approved), receivedAt: Date(timeIntervalSince1970: received), leaseExpiresAt: lease.date,
+                offers: Int(offers))
+        }
+        return view
+    }
+}

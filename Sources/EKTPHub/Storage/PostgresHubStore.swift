@@ -1,0 +1,366 @@
+import EKTPDomain
+import EKTPWire
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The hub's store on PostgreSQL, for a province or the country with several hub
+/// processes sharing one database. Same contract as `SQLiteHubStore`: one transaction per
+/// invariant-keeping method; constraints in the schema. Leases take rows with
+/// `FOR UPDATE SKIP LOCKED`, so two hub processes never offer the same job at once.
+///
+/// The `PostgresClient` must be running (`client.run()`, or the client added to the
+/// `ServiceGroup`). Times are stored as epoch seconds, as in SQLite.
+///
+/// Wake-ups across processes: storing or re-queueing jobs sends `NOTIFY ektp_hub_jobs`
+/// with the kecamatan code in the same transaction (delivered on commit); each hub process
+/// runs `listen(notifier:)`, which wakes its own long-polls for that kecamatan.
+public struct PostgresHubStore: HubStore {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger = Logger(label: "ektp-hub.postgres")) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Creates the schema if needed (named migrations, applied once, under an advisory lock).
+    public func migrate() async throws {
+        try await client.withTransaction(logger: logger) { c in
+            try await c.query("SELECT pg_advisory_xact_lock(728316)", logger: logger).drain()
+            try await c.query("CREATE TABLE IF NOT EXISTS hub_migration (name TEXT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)", logger: logger).drain()
+            let done = try await c.query("SELECT name FROM hub_migration WHERE name = 'v1-hub'", logger: logger).collect().count > 0
+            if done { return }
+            for statement in Self.v1 {
+                try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger).drain()
+            }
+            try await c.query("INSERT INTO hub_migration(name, applied_at) VALUES ('v1-hub', \(Date().epoch))", logger: logger).drain()
+        }
+    }
+
+    static let v1: [String] = [
+        """
+        CREATE TABLE station (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, kecamatan_code TEXT NOT NULL,
+            credential_hash BYTEA NOT NULL UNIQUE CHECK (length(credential_hash) = 32),
+            enrolled_at DOUBLE PRECISION NOT NULL, credential_expires_at DOUBLE PRECISION, revoked_at DOUBLE PRECISION,
+            last_seen_at DOUBLE PRECISION, last_heartbeat_at DOUBLE PRECISION, outbox_backlog BIGINT,
+            highest_seq BIGINT NOT NULL DEFAULT 0 CHECK (highest_seq >= 0))
+        """,
+        """
+        CREATE TABLE enrollment_token (
+            token_hash BYTEA PRIMARY KEY CHECK (length(token_hash) = 32), kecamatan_code TEXT NOT NULL,
+            created_at DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION NOT NULL, used_at DOUBLE PRECISION,
+            station_id TEXT REFERENCES station(id), CHECK ((used_at IS NULL) = (station_id IS NULL)))
+        """,
+        """
+        CREATE TABLE job (
+            id TEXT PRIMARY KEY, kecamatan_code TEXT NOT NULL, priority BIGINT NOT NULL CHECK (priority IN (0, 1)),
+            approved_at DOUBLE PRECISION NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('approved','offered','claimed','printed','spoiled-reprint-needed','returned','handed-over')),
+            content_hash BYTEA NOT NULL CHECK (length(content_hash) = 32), key_id TEXT NOT NULL, document BYTEA NOT NULL,
+            masked_nik TEXT NOT NULL, station_id TEXT REFERENCES station(id), lease_expires_at DOUBLE PRECISION,
+            offer_count BIGINT NOT NULL DEFAULT 0, station_state TEXT,
+            received_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL,
+            CHECK (state <> 'offered' OR (station_id IS NOT NULL AND lease_expires_at IS NOT NULL)),
+            CHECK (state = 'approved' OR station_id IS NOT NULL),
+            CHECK (state <> 'approved' OR station_id IS NULL))
+        """,
+        "CREATE INDEX job_queue ON job(kecamatan_code, state, priority DESC, approved_at, id)",
+        "CREATE INDEX job_station ON job(station_id, state)",
+        """
+        CREATE TABLE station_event (
+            station_id TEXT NOT NULL REFERENCES station(id), seq BIGINT NOT NULL CHECK (seq > 0),
+            received_at DOUBLE PRECISION NOT NULL, kind TEXT NOT NULL, event TEXT NOT NULL, PRIMARY KEY (station_id, seq))
+        """,
+        """
+        CREATE TABLE device (
+            station_id TEXT NOT NULL REFERENCES station(id), id TEXT NOT NULL, model TEXT,
+            status TEXT NOT NULL CHECK (status IN ('ready','printing','warning','error','offline')), state TEXT NOT NULL,
+            error_since DOUBLE PRECISION, updated_at DOUBLE PRECISION NOT NULL,
+            CHECK ((status = 'error') = (error_since IS NOT NULL)), PRIMARY KEY (station_id, id))
+        """,
+        "CREATE TABLE stock_balance (kecamatan_code TEXT NOT NULL, place TEXT NOT NULL, quantity BIGINT NOT NULL, PRIMARY KEY (kecamatan_code, place))",
+        "CREATE TABLE consumption (id BIGSERIAL PRIMARY KEY, kecamatan_code TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, quantity BIGINT NOT NULL CHECK (quantity > 0))",
+        "CREATE INDEX consumption_at ON consumption(kecamatan_code, at)",
+        """
+        CREATE TABLE stock_reported (
+            station_id TEXT NOT NULL REFERENCES station(id), place TEXT NOT NULL, quantity BIGINT NOT NULL,
+            reported_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (station_id, place))
+        """,
+        """
+        CREATE TABLE station_alert (
+            id BIGSERIAL PRIMARY KEY, station_id TEXT NOT NULL REFERENCES station(id), seq BIGINT NOT NULL,
+            at DOUBLE PRECISION NOT NULL, kind TEXT NOT NULL, device TEXT, message TEXT NOT NULL)
+        """,
+    ]
+
+    /// Runs `body` in one transaction. A refusal (`HubError`) thrown inside rolls back and
+    /// comes out as itself, not wrapped in `PostgresTransactionError`.
+    func tx<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { c in try await body(c) }
+        } catch let error as PostgresTransactionError {
+            if let refusal = error.closureError as? HubError, error.rollbackError == nil { throw refusal }
+            throw error
+        }
+    }
+}
+
+// MARK: - Wake-ups across hub processes
+
+extension PostgresHubStore {
+    static let jobsChannel = "ektp_hub_jobs"
+
+    static func notifyJobs(_ c: PostgresConnection, kecamatan: String, logger: Logger) async throws {
+        try await c.query("SELECT pg_notify(\(jobsChannel), \(kecamatan))", logger: logger).drain()
+    }
+
+    /// Wakes this process's long-polls when any hub process stores jobs for their
+    /// kecamatan. Runs until cancelled; `onListening` is called once the channel is heard.
+    public func listen(notifier: JobNotifier, onListening: @Sendable () -> Void = {}) async throws {
+        try await client.withConnection { connection in
+            try await connection.listen(on: Self.jobsChannel) { notifications in
+                onListening()
+                for try await n in notifications { notifier.notify([n.payload]) }
+            }
+        }
+    }
+}
+
+extension PostgresRowSequence {
+    func drain() async throws { for try await _ in self {} }
+}
+
+extension Optional where Wrapped == Double {
+    var date: Date? { map { Date(timeIntervalSince1970: $0) } }
+}
+
+// MARK: - Stations
+
+extension PostgresHubStore {
+    static let stationColumns = """
+        s.id, s.name, s.kecamatan_code, s.enrolled_at, s.credential_expires_at, s.revoked_at, s.last_seen_at,
+        s.last_heartbeat_at, s.highest_seq, s.outbox_backlog,
+        (SELECT COUNT(*) FROM job j WHERE j.station_id = s.id AND j.state IN ('claimed','printed','spoiled-reprint-needed'))
+        """
+
+    static func stations(_ rows: PostgresRowSequence) async throws -> [StationRecord] {
+        var out: [StationRecord] = []
+        for try await (id, name, kec, enrolled, expires, revoked, seen, heartbeat, seq, backlog, held) in rows.decode(
+            (String, String, String, Double, Double?, Double?, Double?, Double?, Int64, Int64?, Int64).self)
+        {
+            out.append(
+                StationRecord(
+                    id: id, name: name, kecamatanCode: kec, enrolledAt: Date(timeIntervalSince1970: enrolled), credentialExpiresAt: expires.date,
+                    revokedAt: revoked.date, lastSeenAt: seen.date, lastHeartbeatAt: heartbeat.date, highestSeq: seq, heldJobs: Int(held),
+                    outboxBacklog: backlog.map(Int.init)))
+        }
+        return out
+    }
+
+    static func station(_ c: PostgresConnection, id: String, logger: Logger) async throws -> StationRecord? {
+        try await stations(try await c.query("SELECT \(unescaped: stationColumns) FROM station s WHERE s.id = \(id)", logger: logger)).first
+    }
+
+    public func createEnrollmentToken(hash: Data, kecamatan: String, now: Date, expiresAt: Date) async throws {
+        try await client.query(
+            "INSERT INTO enrollment_token(token_hash, kecamatan_code, created_at, expires_at) VALUES (\(hash), \(kecamatan), \(now.epoch), \(expiresAt.epoch))",
+            logger: logger
+        ).drain()
+    }
+
+    public func enroll(
+        tokenHash: Data, name: String, credentialHash: Data, now: Date, credentialExpiresAt: Date?, stationID: @escaping @Sendable (String) -> String
+    ) async throws -> StationRecord {
+        try await tx { c in
+            var token: (String, Double, Double?)?
+            for try await row in try await c.query(
+                "SELECT kecamatan_code, expires_at, used_at FROM enrollment_token WHERE token_hash = \(tokenHash) FOR UPDATE", logger: logger
+            ).decode((String, Double, Double?).self) { token = row }
+            guard let (kecamatan, expires, used) = token else { throw HubError(.unauthorized, "token pendaftaran tidak dikenal") }
+            if used != nil { throw HubError(.unauthorized, "token pendaftaran sudah dipakai; minta token baru ke admin hub") }
+            if expires <= now.epoch { throw HubError(.credentialExpired, "token pendaftaran sudah kedaluwarsa; minta token baru ke admin hub") }
+            let id = stationID(kecamatan)
+            try await c.query(
+                """
+                INSERT INTO station(id, name, kecamatan_code, credential_hash, enrolled_at, credential_expires_at)
+                VALUES (\(id), \(name), \(kecamatan), \(credentialHash), \(now.epoch), \(credentialExpiresAt?.epoch))
+                """, logger: logger
+            ).drain()
+            try await c.query("UPDATE enrollment_token SET used_at = \(now.epoch), station_id = \(id) WHERE token_hash = \(tokenHash)", logger: logger).drain()
+            return try await Self.station(c, id: id, logger: logger)!
+        }
+    }
+
+    public func revoke(stationId: String, now: Date) async throws -> RevokeResult {
+        try await tx { c in
+            guard let station = try await Self.station(c, id: stationId, logger: logger) else {
+                throw HubError(.notFound, "stasiun \(stationId.prefix(64)) tidak dikenal")
+            }
+            if let revokedAt = station.revokedAt { return RevokeResult(stationId: stationId, revokedAt: revokedAt, requeued: 0) }
+            try await c.query("UPDATE station SET revoked_at = \(now.epoch) WHERE id = \(stationId)", logger: logger).drain()
+            let requeued = try await c.query(
+                "UPDATE job SET state = 'approved', station_id = NULL, lease_expires_at = NULL, updated_at = \(now.epoch) WHERE station_id = \(stationId) AND state = 'offered' RETURNING id",
+                logger: logger
+            ).collect().count
+            if requeued > 0 { try await Self.notifyJobs(c, kecamatan: station.kecamatanCode, logger: logger) }
+            return RevokeResult(stationId: stationId, revokedAt: now, requeued: requeued)
+        }
+    }
+
+    public func station(credentialHash: Data) async throws -> StationRecord? {
+        try await Self.stations(
+            try await client.query("SELECT \(unescaped: Self.stationColumns) FROM station s WHERE s.credential_hash = \(credentialHash)", logger: logger)
+        ).first
+    }
+
+    public func touch(stationId: String, now: Date) async throws {
+        try await client.query("UPDATE station SET last_seen_at = \(now.epoch) WHERE id = \(stationId)", logger: logger).drain()
+    }
+}
+
+// MARK: - Intake and jobs
+
+extension PostgresHubStore {
+    public func storeApproved(_ jobs: [IncomingJob], now: Date) async throws -> (stored: [JobID], duplicates: [JobID]) {
+        try await tx { c in
+            var stored: [JobID] = []
+            var duplicates: [JobID] = []
+            var conflicts: [String] = []
+            var seen: [JobID: Data] = [:]
+            for job in jobs {
+                if let earlier = seen[job.id] {
+                    if earlier == job.contentHash {
+                        duplicates.append(job.id)
+                    } else {
+                        conflicts.append("job \(job.id): muncul dua kali dalam kiriman ini dengan isi berbeda")
+                    }
+                    continue
+                }
+                seen[job.id] = job.contentHash
+                var held: Data?
+                for try await h in try await c.query("SELECT content_hash FROM job WHERE id = \(job.id.rawValue)", logger: logger).decode(Data.self) {
+                    held = h
+                }
+                if let held {
+                    if held == job.contentHash { duplicates.append(job.id) } else { conflicts.append("job \(job.id): id sudah ada di hub dengan isi berbeda") }
+                    continue
+                }
+                try await c.query(
+                    """
+                    INSERT INTO job(id, kecamatan_code, priority, approved_at, state, content_hash, key_id, document, masked_nik, received_at, updated_at)
+                    VALUES (\(job.id.rawValue), \(job.kecamatanCode), \(job.priority == .urgent ? 1 : 0), \(job.approvedAt.epoch), 'approved',
+                            \(job.contentHash), \(job.keyId), \(job.document), \(job.maskedNik), \(now.epoch), \(now.epoch))
+                    """, logger: logger
+                ).drain()
+                stored.append(job.id)
+            }
+            if !conflicts.isEmpty {
+                throw HubError(
+                    .conflict, "\(conflicts.count) dari \(jobs.count) job bentrok dengan yang sudah ada; tidak ada yang disimpan", details: conflicts)
+            }
+            let storedIDs = Set(stored)
+            for kecamatan in Set(jobs.filter { storedIDs.contains($0.id) }.map(\.kecamatanCode)) {
+                try await Self.notifyJobs(c, kecamatan: kecamatan, logger: logger)
+            }
+            return (stored, duplicates)
+        }
+    }
+
+    public func lease(station: StationRecord, max: Int, now: Date, leaseUntil: Date) async throws -> [LeasedJob] {
+        try await tx { c in
+            var picked: [(String, Int64, Data)] = []
+            for try await row in try await c.query(
+                """
+                SELECT id, priority, document FROM job
+                WHERE kecamatan_code = \(station.kecamatanCode) AND (state = 'approved' OR (state = 'offered' AND lease_expires_at <= \(now.epoch)))
+                ORDER BY priority DESC, approved_at, id LIMIT \(max) FOR UPDATE SKIP LOCKED
+                """, logger: logger
+            ).decode((String, Int64, Data).self) { picked.append(row) }
+            var leased: [LeasedJob] = []
+            for (id, priority, document) in picked {
+                try await c.query(
+                    """
+                    UPDATE job SET state = 'offered', station_id = \(station.id), lease_expires_at = \(leaseUntil.epoch),
+                        offer_count = offer_count + 1, updated_at = \(now.epoch) WHERE id = \(id)
+                    """, logger: logger
+                ).drain()
+                leased.append(LeasedJob(id: try JobID(id), priority: priority == 1 ? .urgent : .normal, leaseExpiresAt: leaseUntil, document: document))
+            }
+            return leased
+        }
+    }
+
+    public func ack(station: StationRecord, jobs: [JobID], now: Date) async throws -> AckResult {
+        try await tx { c in
+            var claimed: [JobID] = [], already: [JobID] = [], forbidden: [String] = [], missing: [String] = [], conflicts: [String] = []
+            for id in Array(Set(jobs)).sorted() {
+                var row: (String, String, String?)?
+                for try await r in try await c.query("SELECT kecamatan_code, state, station_id FROM job WHERE id = \(id.rawValue) FOR UPDATE", logger: logger)
+                    .decode((String, String, String?).self)
+                { row = r }
+                guard let (kec, stateText, holder) = row else { missing.append("job \(id): tidak dikenal di hub"); continue }
+                guard kec == station.kecamatanCode else { forbidden.append("job \(id): milik kecamatan lain"); continue }
+                let state = HubJobState(rawValue: stateText) ?? .approved
+                guard holder == station.id else {
+                    conflicts.append("job \(id): \(state == .approved ? "belum ditawarkan ke stasiun ini" : "sedang dipegang stasiun lain")")
+                    continue
+                }
+                if state == .offered {
+                    try await c.query(
+                        "UPDATE job SET state = 'claimed', lease_expires_at = NULL, station_state = COALESCE(station_state, 'queued'), updated_at = \(now.epoch) WHERE id = \(id.rawValue)",
+                        logger: logger
+                    ).drain()
+                    claimed.append(id)
+                } else {
+                    already.append(id)
+                }
+            }
+            if !forbidden.isEmpty {
+                throw HubError(
+                    .forbidden, "stasiun ini hanya boleh mengakui job kecamatan \(station.kecamatanCode); tidak ada yang diubah",
+                    details: forbidden + missing + conflicts)
+            }
+            if !missing.isEmpty { throw HubError(.notFound, "ada job yang tidak dikenal; tidak ada yang diubah", details: missing + conflicts) }
+            if !conflicts.isEmpty {
+                throw HubError(.conflict, "ada job yang tidak sedang ditawarkan ke stasiun ini; tidak ada yang diubah", details: conflicts)
+            }
+            return AckResult(claimed: claimed, already: already)
+        }
+    }
+
+    public func reconcile(station: StationRecord) async throws -> ReconcileResult {
+        try await tx { c in
+            var jobs: [ReconcileJob] = []
+            for try await (id, state, stationState, lease) in try await c.query(
+                "SELECT id, state, station_state, lease_expires_at FROM job WHERE station_id = \(station.id) AND state <> 'approved' ORDER BY id",
+                logger: logger
+            ).decode((String, String, String?, Double?).self) {
+                jobs.append(
+                    ReconcileJob(
+                        id: try JobID(id), state: HubJobState(rawValue: state) ?? .claimed, stationState: stationState.flatMap(JobState.init(rawValue:)),
+                        leaseExpiresAt: lease.date))
+            }
+            var highest: Int64 = 0
+            for try await h in try await c.query("SELECT highest_seq FROM station WHERE id = \(station.id)", logger: logger).decode(Int64.self) { highest = h }
+            return ReconcileResult(
+                stationId: station.id, kecamatanCode: station.kecamatanCode, jobs: jobs, highestSeq: highest,
+                gaps: try await Self.gaps(c, stationId: station.id, logger: logger))
+        }
+    }
+
+    static func gaps(_ c: PostgresConnection, stationId: String, logger: Logger) async throws -> [SeqGap] {
+        var gaps: [SeqGap] = []
+        for try await first in try await c.query("SELECT MIN(seq) FROM station_event WHERE station_id = \(stationId)", logger: logger).decode(Int64?.self) {
+            if let first, first > 1 { gaps.append(SeqGap(from: 1, to: first - 1)) }
+        }
+        for try await (seq, next) in try await c.query(
+            """
+            SELECT seq, next FROM (SELECT seq, LEAD(seq) OVER (ORDER BY seq) AS next FROM station_event WHERE station_id = \(stationId)) g
+            WHERE next > seq + 1 ORDER BY seq LIMIT 100
+            """, logger: logger
+        ).decode((Int64, Int64).self) { gaps.append(SeqGap(from: seq + 1, to: next - 1)) }
+        return gaps
+    }
+}

@@ -1,0 +1,124 @@
+import EKTPDomain
+import EKTPWire
+import Foundation
+import GRDB
+
+// MARK: - Views
+
+extension SQLiteHubStore {
+    public func stations() async throws -> [StationRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(StationRecord.columns) FROM station s ORDER BY s.kecamatanCode, s.id").map(StationRecord.init(row:))
+        }
+    }
+
+    public func devices() async throws -> [DeviceView] {
+        try await writer.read { db in
+            let decoder = WireCoding.decoder()
+            return try Row.fetchAll(
+                db, sql: "SELECT d.*, s.kecamatanCode FROM device d JOIN station s ON s.id = d.stationId ORDER BY s.kecamatanCode, d.stationId, d.id"
+            ).map { row in
+                let state = (try? decoder.decode(DeviceState.self, from: Data((row["state"] as String).utf8))) ?? .offline
+                return DeviceView(
+                    stationId: row["stationId"], kecamatanCode: row["kecamatanCode"], id: try DeviceID(row["id"]), model: row["model"],
+                    status: state.status, reasons: state.reasons, vendorDetail: state.vendorDetail, supplies: state.supplies,
+                    errorSince: row.date("errorSince"), updatedAt: row.date("updatedAt") ?? .distantPast)
+            }
+        }
+    }
+
+    public func stockFacts(consumedSince: Date) async throws -> StockFacts {
+        try await writer.read { db in
+            var balances: [String: [String: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT kecamatanCode, place, quantity FROM stockBalance") {
+                balances[row["kecamatanCode"] as String, default: [:]][row["place"] as String] = (row["quantity"] as Int)
+            }
+            var consumed: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT kecamatanCode, SUM(quantity) AS q FROM consumption WHERE at >= ? GROUP BY kecamatanCode", arguments: [consumedSince.epoch])
+            {
+                consumed[row["kecamatanCode"] as String] = (row["q"] as Int)
+            }
+            var reported: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.kecamatanCode, SUM(r.quantity) AS q FROM stockReported r JOIN station s ON s.id = r.stationId
+                    WHERE s.revokedAt IS NULL AND (r.place = 'store' OR r.place LIKE 'hopper:%') GROUP BY s.kecamatanCode
+                    """)
+            {
+                reported[row["kecamatanCode"] as String] = (row["q"] as Int)
+            }
+            return StockFacts(balances: balances, consumed: consumed, reportedOnHand: reported)
+        }
+    }
+
+    public func backlog() async throws -> [BacklogEntry] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT kecamatanCode,
+                        SUM(state IN ('approved', 'offered')) AS waiting,
+                        SUM(state IN ('approved', 'offered') AND priority = 1) AS urgent,
+                        SUM(state = 'claimed') AS atStation,
+                        MIN(CASE WHEN state IN ('approved', 'offered') THEN approvedAt END) AS oldest
+                    FROM job GROUP BY kecamatanCode HAVING waiting > 0 OR atStation > 0
+                    ORDER BY waiting DESC, kecamatanCode
+                    """
+            ).map { row in
+                BacklogEntry(
+                    kecamatanCode: row["kecamatanCode"], name: nil, waiting: row["waiting"], urgent: row["urgent"], atStation: row["atStation"],
+                    oldestApprovedAt: row.date("oldest"))
+            }
+        }
+    }
+
+    public func jobCounts() async throws -> [HubJobState: Int] {
+        try await writer.read { db in
+            var counts: [HubJobState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job GROUP BY state") {
+                if let s = HubJobState(rawValue: row["state"]) { counts[s] = (row["n"] as Int) }
+            }
+            return counts
+        }
+    }
+
+    public func stationAlerts(limit: Int) async throws -> [HubAlert] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT a.*, s.kecamatanCode FROM stationAlert a JOIN station s ON s.id = a.stationId ORDER BY a.id DESC LIMIT ?",
+                arguments: [limit]
+            ).map { row in
+                let kind: String = row["kind"]
+                return HubAlert(
+                    kind: kind == Alert.Kind.counterMismatch.rawValue ? .counterMismatch : .station, stationId: row["stationId"],
+                    kecamatanCode: row["kecamatanCode"], device: row["device"], message: row["message"], since: row.date("at"))
+            }
+        }
+    }
+
+    public func gaps() async throws -> [String: [SeqGap]] {
+        try await writer.read { db in
+            var result: [String: [SeqGap]] = [:]
+            for id in try String.fetchAll(db, sql: "SELECT id FROM station WHERE highestSeq > 0 AND revokedAt IS NULL") {
+                let g = try Self.gaps(db, stationId: id)
+                if !g.isEmpty { result[id] = g }
+            }
+            return result
+        }
+    }
+
+    public func job(_ id: JobID) async throws -> JobView? {
+        try await writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id.rawValue]) else { return nil }
+            return JobView(
+                id: id, kecamatanCode: row["kecamatanCode"], priority: (row["priority"] as Int) == 1 ? .urgent : .normal,
+                state: HubJobState(rawValue: row["state"]) ?? .approved, stationId: row["stationId"],
+                stationState: (row["stationState"] as String?).flatMap(JobState.init(rawValue:)), maskedNik: row["maskedNik"],
+                approvedAt: row.date("approvedAt") ?? .distantPast, receivedAt: row.date("receivedAt") ?? .distantPast,
+                leaseExpiresAt: row.date("leaseExpiresAt"), offers: row["offerCount"])
+        }
+    }
+}

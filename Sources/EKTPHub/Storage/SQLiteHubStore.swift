@@ -1,0 +1,292 @@
+import EKTPDomain
+import EKTPWire
+import Foundation
+import GRDB
+
+/// The hub's store on SQLite through GRDB (WAL, `synchronous=FULL`): one kabupaten, the
+/// demo, tests. One `Sendable` struct owns the writer; every invariant-keeping method is
+/// one write transaction.
+public struct SQLiteHubStore: HubStore {
+    let writer: any DatabaseWriter
+
+    /// Opens (creating and migrating if needed) the database at `path`.
+    public init(path: String) throws {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        config.busyMode = .timeout(10)
+        try self.init(writer: try DatabasePool(path: path, configuration: config))
+    }
+
+    /// An in-memory store, for tests.
+    public static func inMemory() throws -> SQLiteHubStore {
+        var config = Configuration()
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
+        return try SQLiteHubStore(writer: DatabaseQueue(configuration: config))
+    }
+
+    init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try HubSchema.migrator.migrate(writer)
+    }
+}
+
+// MARK: - Row helpers
+
+extension Row {
+    func date(_ column: String) -> Date? {
+        (self[column] as Double?).map { Date(timeIntervalSince1970: $0) }
+    }
+}
+
+extension Date {
+    var epoch: Double { timeIntervalSince1970 }
+}
+
+extension StationRecord {
+    static let columns = """
+        s.id, s.name, s.kecamatanCode, s.enrolledAt, s.credentialExpiresAt, s.revokedAt, s.lastSeenAt,
+        s.lastHeartbeatAt, s.highestSeq, s.outboxBacklog,
+        (SELECT COUNT(*) FROM job j WHERE j.stationId = s.id AND j.state IN ('claimed','printed','spoiled-reprint-needed')) AS heldJobs
+        """
+
+    init(row: Row) {
+        self.init(
+            id: row["id"], name: row["name"], kecamatanCode: row["kecamatanCode"],
+            enrolledAt: row.date("enrolledAt") ?? .distantPast, credentialExpiresAt: row.date("credentialExpiresAt"),
+            revokedAt: row.date("revokedAt"), lastSeenAt: row.date("lastSeenAt"), lastHeartbeatAt: row.date("lastHeartbeatAt"),
+            highestSeq: row["highestSeq"], heldJobs: row["heldJobs"], outboxBacklog: row["outboxBacklog"])
+    }
+
+    static func fetch(_ db: Database, id: String) throws -> StationRecord? {
+        try Row.fetchOne(db, sql: "SELECT \(columns) FROM station s WHERE s.id = ?", arguments: [id]).map(StationRecord.init(row:))
+    }
+}
+
+// MARK: - Intake
+
+extension SQLiteHubStore {
+    public func storeApproved(_ jobs: [IncomingJob], now: Date) async throws -> (stored: [JobID], duplicates: [JobID]) {
+        try await writer.write { db in
+            var stored: [JobID] = []
+            var duplicates: [JobID] = []
+            var conflicts: [String] = []
+            var seen: [JobID: Data] = [:]
+            for job in jobs {
+                if let earlier = seen[job.id] {
+                    if earlier == job.contentHash {
+                        duplicates.append(job.id)
+                    } else {
+                        conflicts.append("job \(job.id): muncul dua kali dalam kiriman ini dengan isi berbeda")
+                    }
+                    continue
+                }
+                seen[job.id] = job.contentHash
+                if let held = try Data.fetchOne(db, sql: "SELECT contentHash FROM job WHERE id = ?", arguments: [job.id.rawValue]) {
+                    if held == job.contentHash {
+                        duplicates.append(job.id)
+                    } else {
+                        conflicts.append("job \(job.id): id sudah ada di hub dengan isi berbeda")
+                    }
+                    continue
+                }
+                try db.execute(
+                    sql: """
+                        INSERT INTO job(id, kecamatanCode, priority, approvedAt, state, contentHash, keyId, document, maskedNik, receivedAt, updatedAt)
+                        VALUES (?, ?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        job.id.rawValue, job.kecamatanCode, job.priority == .urgent ? 1 : 0, job.approvedAt.epoch,
+                        job.contentHash, job.keyId, job.document, job.maskedNik, now.epoch, now.epoch,
+                    ])
+                stored.append(job.id)
+            }
+            if !conflicts.isEmpty {
+                // Throwing rolls the whole batch back: all or nothing.
+                throw HubError(
+                    .conflict, "\(conflicts.count) dari \(jobs.count) job bentrok dengan yang sudah ada; tidak ada yang disimpan", details: conflicts)
+            }
+            return (stored, duplicates)
+        }
+    }
+}
+
+// MARK: - Stations
+
+extension SQLiteHubStore {
+    public func createEnrollmentToken(hash: Data, kecamatan: String, now: Date, expiresAt: Date) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO enrollmentToken(tokenHash, kecamatanCode, createdAt, expiresAt) VALUES (?, ?, ?, ?)",
+                arguments: [hash, kecamatan, now.epoch, expiresAt.epoch])
+        }
+    }
+
+    public func enroll(
+        tokenHash: Data, name: String, credentialHash: Data, now: Date, credentialExpiresAt: Date?, stationID: @escaping @Sendable (String) -> String
+    ) async throws -> StationRecord {
+        try await writer.write { db in
+            guard let token = try Row.fetchOne(db, sql: "SELECT * FROM enrollmentToken WHERE tokenHash = ?", arguments: [tokenHash]) else {
+                throw HubError(.unauthorized, "token pendaftaran tidak dikenal")
+            }
+            if token["usedAt"] as Double? != nil {
+                throw HubError(.unauthorized, "token pendaftaran sudah dipakai; minta token baru ke admin hub")
+            }
+            if let expires = token.date("expiresAt"), expires <= now {
+                throw HubError(.credentialExpired, "token pendaftaran sudah kedaluwarsa; minta token baru ke admin hub")
+            }
+            let kecamatan: String = token["kecamatanCode"]
+            let stationId = stationID(kecamatan)
+            try db.execute(
+                sql: "INSERT INTO station(id, name, kecamatanCode, credentialHash, enrolledAt, credentialExpiresAt) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [stationId, name, kecamatan, credentialHash, now.epoch, credentialExpiresAt?.epoch])
+            try db.execute(sql: "UPDATE enrollmentToken SET usedAt = ?, stationId = ? WHERE tokenHash = ?", arguments: [now.epoch, stationId, tokenHash])
+            return try StationRecord.fetch(db, id: stationId)!
+        }
+    }
+
+    public func revoke(stationId: String, now: Date) async throws -> RevokeResult {
+        try await writer.write { db in
+            guard let station = try StationRecord.fetch(db, id: stationId) else {
+                throw HubError(.notFound, "stasiun \(stationId.prefix(64)) tidak dikenal")
+            }
+            if let revokedAt = station.revokedAt {
+                return RevokeResult(stationId: stationId, revokedAt: revokedAt, requeued: 0)
+            }
+            try db.execute(sql: "UPDATE station SET revokedAt = ? WHERE id = ?", arguments: [now.epoch, stationId])
+            // Offered but never acknowledged: the station may not have them; another
+            // station of the kecamatan (or this one, re-enrolled) gets them.
+            try db.execute(
+                sql: "UPDATE job SET state = 'approved', stationId = NULL, leaseExpiresAt = NULL, updatedAt = ? WHERE stationId = ? AND state = 'offered'",
+                arguments: [now.epoch, stationId])
+            return RevokeResult(stationId: stationId, revokedAt: now, requeued: db.changesCount)
+        }
+    }
+
+    public func station(credentialHash: Data) async throws -> StationRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(StationRecord.columns) FROM station s WHERE s.credentialHash = ?", arguments: [credentialHash])
+                .map(StationRecord.init(row:))
+        }
+    }
+
+    /// Every station's stored credential hash (audits and tests: no secret is stored).
+    func credentialHashes() async throws -> [Data] {
+        try await writer.read { db in try Data.fetchAll(db, sql: "SELECT credentialHash FROM station ORDER BY id") }
+    }
+
+    public func touch(stationId: String, now: Date) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE station SET lastSeenAt = ? WHERE id = ?", arguments: [now.epoch, stationId])
+        }
+    }
+}
+
+// MARK: - Jobs for stations
+
+extension SQLiteHubStore {
+    public func lease(station: StationRecord, max: Int, now: Date, leaseUntil: Date) async throws -> [LeasedJob] {
+        try await writer.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, priority, document FROM job
+                    WHERE kecamatanCode = ? AND (state = 'approved' OR (state = 'offered' AND leaseExpiresAt <= ?))
+                    ORDER BY priority DESC, approvedAt, id LIMIT ?
+                    """,
+                arguments: [station.kecamatanCode, now.epoch, max])
+            var leased: [LeasedJob] = []
+            for row in rows {
+                let id: String = row["id"]
+                try db.execute(
+                    sql: "UPDATE job SET state = 'offered', stationId = ?, leaseExpiresAt = ?, offerCount = offerCount + 1, updatedAt = ? WHERE id = ?",
+                    arguments: [station.id, leaseUntil.epoch, now.epoch, id])
+                leased.append(
+                    LeasedJob(
+                        id: try JobID(id), priority: (row["priority"] as Int) == 1 ? .urgent : .normal, leaseExpiresAt: leaseUntil, document: row["document"]))
+            }
+            return leased
+        }
+    }
+
+    public func ack(station: StationRecord, jobs: [JobID], now: Date) async throws -> AckResult {
+        try await writer.write { db in
+            var claimed: [JobID] = []
+            var already: [JobID] = []
+            var forbidden: [String] = []
+            var missing: [String] = []
+            var conflicts: [String] = []
+            for id in Array(Set(jobs)).sorted() {
+                guard let row = try Row.fetchOne(db, sql: "SELECT kecamatanCode, state, stationId FROM job WHERE id = ?", arguments: [id.rawValue]) else {
+                    missing.append("job \(id): tidak dikenal di hub")
+                    continue
+                }
+                guard (row["kecamatanCode"] as String) == station.kecamatanCode else {
+                    forbidden.append("job \(id): milik kecamatan lain")
+                    continue
+                }
+                let state = HubJobState(rawValue: row["state"]) ?? .approved
+                guard (row["stationId"] as String?) == station.id else {
+                    conflicts.append("job \(id): \(state == .approved ? "belum ditawarkan ke stasiun ini" : "sedang dipegang stasiun lain")")
+                    continue
+                }
+                if state == .offered {
+                    try db.execute(
+                        sql:
+                            "UPDATE job SET state = 'claimed', leaseExpiresAt = NULL, stationState = COALESCE(stationState, 'queued'), updatedAt = ? WHERE id = ?",
+                        arguments: [now.epoch, id.rawValue])
+                    claimed.append(id)
+                } else {
+                    already.append(id)
+                }
+            }
+            if !forbidden.isEmpty {
+                throw HubError(
+                    .forbidden, "stasiun ini hanya boleh mengakui job kecamatan \(station.kecamatanCode); tidak ada yang diubah",
+                    details: forbidden + missing + conflicts)
+            }
+            if !missing.isEmpty {
+                throw HubError(.notFound, "ada job yang tidak dikenal; tidak ada yang diubah", details: missing + conflicts)
+            }
+            if !conflicts.isEmpty {
+                throw HubError(.conflict, "ada job yang tidak sedang ditawarkan ke stasiun ini; tidak ada yang diubah", details: conflicts)
+            }
+            return AckResult(claimed: claimed, already: already)
+        }
+    }
+
+    public func reconcile(station: StationRecord) async throws -> ReconcileResult {
+        try await writer.read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, state, stationState, leaseExpiresAt FROM job WHERE stationId = ? AND state <> 'approved' ORDER BY id",
+                arguments: [station.id])
+            let jobs = try rows.map { row in
+                ReconcileJob(
+                    id: try JobID(row["id"]), state: HubJobState(rawValue: row["state"]) ?? .claimed,
+                    stationState: (row["stationState"] as String?).flatMap(JobState.init(rawValue:)), leaseExpiresAt: row.date("leaseExpiresAt"))
+            }
+            let highest = try Int64.fetchOne(db, sql: "SELECT highestSeq FROM station WHERE id = ?", arguments: [station.id]) ?? 0
+            return ReconcileResult(
+                stationId: station.id, kecamatanCode: station.kecamatanCode, jobs: jobs, highestSeq: highest, gaps: try Self.gaps(db, stationId: station.id))
+        }
+    }
+
+    /// Holes in a station's sequence, from 1 up to the highest seq received; at most 100.
+    static func gaps(_ db: Database, stationId: String) throws -> [SeqGap] {
+        var gaps: [SeqGap] = []
+        if let first = try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM stationEvent WHERE stationId = ?", arguments: [stationId]), first > 1 {
+            gaps.append(SeqGap(from: 1, to: first - 1))
+        }
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT seq, next FROM (SELECT seq, LEAD(seq) OVER (ORDER BY seq) AS next FROM stationEvent WHERE stationId = ?)
+                WHERE next > seq + 1 ORDER BY seq LIMIT 100
+                """,
+            arguments: [stationId])
+        for row in rows { gaps.append(SeqGap(from: (row["seq"] as Int64) + 1, to: (row["next"] as Int64) - 1)) }
+        return gaps
+    }
+}

@@ -1,0 +1,134 @@
+import EKTPDomain
+import Foundation
+
+// What the central office sees (`GET /v1/views/*`).
+
+/// How recently a station was heard from, by its last heartbeat.
+public enum Freshness: String, Codable, Sendable, CaseIterable {
+    case online, stale, offline
+
+    public var label: String {
+        switch self {
+        case .online: "daring"
+        case .stale: "terlambat"
+        case .offline: "luring"
+        }
+    }
+}
+
+public struct StationView: Codable, Sendable {
+    public var id: String
+    public var name: String
+    public var kecamatanCode: String
+    public var kecamatanName: String?
+    public var freshness: Freshness
+    public var lastHeartbeatAt: Date?
+    public var lastSeenAt: Date?
+    public var enrolledAt: Date
+    public var revoked: Bool
+    public var highestSeq: Int64
+    /// Jobs the hub believes the station holds (claimed, printed, spoiled).
+    public var heldJobs: Int
+    public var outboxBacklog: Int?
+}
+
+public struct DeviceView: Codable, Sendable {
+    public var stationId: String
+    public var kecamatanCode: String
+    public var id: DeviceID
+    public var model: String?
+    public var status: DeviceStatus
+    public var reasons: [StateReason]
+    public var vendorDetail: String?
+    public var supplies: Supplies
+    /// Since when the device has been in `error`, if it is.
+    public var errorSince: Date?
+    public var updatedAt: Date
+}
+
+public struct KecamatanStock: Codable, Sendable {
+    public var kecamatanCode: String
+    public var name: String?
+    /// Unused blangko: store plus hoppers.
+    public var onHand: Int
+    public var store: Int
+    public var hoppers: Int
+    /// Spoiled cards waiting for destruction.
+    public var spoiledAwaitingDestruction: Int
+    /// Printed plus spoiled per day over the recent window.
+    public var consumptionPerDay: Double
+    /// `onHand / consumptionPerDay`; nil without recent consumption.
+    public var daysLeft: Double?
+    /// Unused blangko as the station's last heartbeat said, for comparison.
+    public var reportedOnHand: Int?
+}
+
+public struct KabupatenStock: Codable, Sendable {
+    public var kabupatenCode: String
+    public var name: String?
+    public var onHand: Int
+    public var consumptionPerDay: Double
+    public var daysLeft: Double?
+    public var kecamatan: Int
+}
+
+public struct StockOverview: Codable, Sendable {
+    public var windowDays: Int
+    public var kecamatan: [KecamatanStock]
+    public var kabupaten: [KabupatenStock]
+}
+
+public struct BacklogEntry: Codable, Sendable {
+    public var kecamatanCode: String
+    public var name: String?
+    /// Jobs not yet acknowledged by a station (approved or offered).
+    public var waiting: Int
+    public var urgent: Int
+    /// Jobs at the station, not yet printed.
+    public var atStation: Int
+    /// When the oldest waiting job was approved.
+    public var oldestApprovedAt: Date?
+}
+
+public struct BacklogView: Codable, Sendable {
+    public var kecamatan: [BacklogEntry]
+    public var totalWaiting: Int
+}
+
+public struct HubAlert: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        case deviceError = "device-error"
+        case stationSilent = "station-silent"
+        case stockLow = "stock-low"
+        case sequenceGap = "sequence-gap"
+        /// Raised by a station: the printer's counter moved without the ledger.
+        case counterMismatch = "counter-mismatch"
+        /// Any other alert a station raised (outcome unknown, stock low at the station…).
+        case station = "station"
+    }
+    public var kind: Kind
+    public var stationId: String?
+    public var kecamatanCode: String?
+    public var device: String?
+    public var message: String
+    public var since: Date?
+}
+
+public struct AlertsView: Codable, Sendable {
+    public var alerts: [HubAlert]
+}
+
+/// `GET /v1/views/jobs/{id}`: one job's place on the hub.
+public struct JobView: Codable, Sendable {
+    public var id: JobID
+    public var kecamatanCode: String
+    public var priority: JobPriority
+    public var state: HubJobState
+    public var stationId: String?
+    public var stationState: JobState?
+    public var maskedNik: String
+    public var approvedAt: Date
+    public var receivedAt: Date
+    public var leaseExpiresAt: Date?
+    public var offers: Int
+}

@@ -1,0 +1,110 @@
+import EKTPDomain
+import Foundation
+
+/// The central office's views, computed from the store's facts at the hub's clock.
+extension Hub {
+    public func freshness(of station: StationRecord, now: Date) -> Freshness {
+        guard let last = station.lastHeartbeatAt else { return .offline }
+        let age = now.timeIntervalSince(last)
+        if age <= Double(config.staleAfterSeconds) { return .online }
+        if age <= Double(config.offlineAfterSeconds) { return .stale }
+        return .offline
+    }
+
+    public func stationViews() async throws -> [StationView] {
+        let now = clock()
+        return try await store.stations().map { s in
+            StationView(
+                id: s.id, name: s.name, kecamatanCode: s.kecamatanCode, kecamatanName: regions.kecamatan(s.kecamatanCode)?.name,
+                freshness: s.revokedAt == nil ? freshness(of: s, now: now) : .offline, lastHeartbeatAt: s.lastHeartbeatAt,
+                lastSeenAt: s.lastSeenAt, enrolledAt: s.enrolledAt, revoked: s.revokedAt != nil, highestSeq: s.highestSeq,
+                heldJobs: s.heldJobs, outboxBacklog: s.outboxBacklog)
+        }
+    }
+
+    public func deviceViews() async throws -> [DeviceView] { try await store.devices() }
+
+    public func stockOverview() async throws -> StockOverview {
+        let window = max(config.consumptionWindowDays, 1)
+        let facts = try await store.stockFacts(consumedSince: clock().addingTimeInterval(-Double(window) * 86_400))
+        let codes = Set(facts.balances.keys).union(facts.consumed.keys).union(facts.reportedOnHand.keys).sorted()
+        let kecamatan = codes.map { code -> KecamatanStock in
+            let places = facts.balances[code] ?? [:]
+            let store = places["store"] ?? 0
+            let hoppers = places.filter { $0.key.hasPrefix("hopper:") }.reduce(0) { $0 + $1.value }
+            let rate = Double(facts.consumed[code] ?? 0) / Double(window)
+            return KecamatanStock(
+                kecamatanCode: code, name: regions.kecamatan(code)?.name, onHand: store + hoppers, store: store, hoppers: hoppers,
+                spoiledAwaitingDestruction: places["spoiled"] ?? 0, consumptionPerDay: rate,
+                daysLeft: rate > 0 ? Double(store + hoppers) / rate : nil, reportedOnHand: facts.reportedOnHand[code])
+        }
+        let byKabupaten = Dictionary(grouping: kecamatan) { String($0.kecamatanCode.prefix(5)) }
+        let kabupaten = byKabupaten.keys.sorted().map { code -> KabupatenStock in
+            let rows = byKabupaten[code]!
+            let onHand = rows.reduce(0) { $0 + $1.onHand }
+            let rate = rows.reduce(0) { $0 + $1.consumptionPerDay }
+            return KabupatenStock(
+                kabupatenCode: code, name: regions.region(code)?.name, onHand: onHand, consumptionPerDay: rate,
+                daysLeft: rate > 0 ? Double(onHand) / rate : nil, kecamatan: rows.count)
+        }
+        return StockOverview(windowDays: window, kecamatan: kecamatan, kabupaten: kabupaten)
+    }
+
+    public func backlogView() async throws -> BacklogView {
+        let rows = try await store.backlog().map { row in
+            var r = row
+            r.name = regions.kecamatan(row.kecamatanCode)?.name
+            return r
+        }
+        return BacklogView(kecamatan: rows, totalWaiting: rows.reduce(0) { $0 + $1.waiting })
+    }
+
+    /// Everything someone at the centre should look at now.
+    public func alertsView() async throws -> AlertsView {
+        let now = clock()
+        var alerts: [HubAlert] = []
+        let stations = try await store.stations().filter { $0.revokedAt == nil }
+        let byID = Dictionary(uniqueKeysWithValues: stations.map { ($0.id, $0) })
+
+        let errorLimit = now.addingTimeInterval(-Double(config.deviceErrorMinutes) * 60)
+        for d in try await store.devices() where byID[d.stationId] != nil {
+            if let since = d.errorSince, since <= errorLimit {
+                let reasons = d.reasons.map(\.label).joined(separator: ", ")
+                alerts.append(
+                    HubAlert(
+                        kind: .deviceError, stationId: d.stationId, kecamatanCode: d.kecamatanCode, device: d.id.rawValue,
+                        message: "printer \(d.id) gangguan lebih dari \(config.deviceErrorMinutes) menit\(reasons.isEmpty ? "" : ": \(reasons)")", since: since)
+                )
+            }
+        }
+        let silentLimit = now.addingTimeInterval(-Double(config.silentMinutes) * 60)
+        for s in stations {
+            let last = s.lastSeenAt ?? s.enrolledAt
+            if last <= silentLimit {
+                alerts.append(
+                    HubAlert(
+                        kind: .stationSilent, stationId: s.id, kecamatanCode: s.kecamatanCode, device: nil,
+                        message: "stasiun \(s.name) tidak menghubungi hub lebih dari \(config.silentMinutes) menit", since: last))
+            }
+        }
+        for k in try await stockOverview().kecamatan {
+            if let days = k.daysLeft, days < Double(config.stockLowDays) {
+                alerts.append(
+                    HubAlert(
+                        kind: .stockLow, stationId: nil, kecamatanCode: k.kecamatanCode, device: nil,
+                        message: "blangko \(k.name ?? k.kecamatanCode) cukup untuk \(Int(days.rounded(.down))) hari (\(k.onHand) lembar)", since: nil))
+            }
+        }
+        for (id, gaps) in try await store.gaps().sorted(by: { $0.key < $1.key }) {
+            let missing = gaps.reduce(Int64(0)) { $0 + $1.to - $1.from + 1 }
+            alerts.append(
+                HubAlert(
+                    kind: .sequenceGap, stationId: id, kecamatanCode: byID[id]?.kecamatanCode, device: nil,
+                    message:
+                        "\(missing) peristiwa belum diterima dari stasiun \(id) (nomor \(gaps.prefix(5).map { $0.from == $0.to ? "\($0.from)" : "\($0.from)–\($0.to)" }.joined(separator: ", ")))",
+                    since: nil))
+        }
+        alerts += try await store.stationAlerts(limit: 100)
+        return AlertsView(alerts: alerts)
+    }
+}

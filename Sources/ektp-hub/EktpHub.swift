@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The central hub: takes approved jobs in, routes them to kecamatan stations, ingests
+/// their events and shows the fleet.
+@main
+struct EktpHub: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ektp-hub",
+        abstract: "Hub pusat KTP-el: menerima job yang disetujui, membagikannya ke stasiun kecamatan, dan memantau armada.",
+        discussion: "Pengaturan dibaca dari opsi, lalu variabel lingkungan EKTP_HUB_*. Lihat docs/hub.md.",
+        subcommands: [ServeCommand.self, ImportCommand.self, KeysCommand.self, SignCommand.self, EnrollTokenCommand.self, RevokeCommand.self],
+        defaultSubcommand: ServeCommand.self)
+}

@@ -1,0 +1,422 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A private CUPS world for one test: a D-Bus system bus and avahi-daemon (ippeveprinter
+/// will not start without DNS-SD), an `ippeveprinter` as the card printer, and a cupsd on
+/// a loopback port with a queue `card1` pointing at it. Everything lives in a temp
+/// directory; every process is started here and stopped by its pid in `stop()`.
+///
+/// The printer "prints" by running `printer-command.sh`, whose behaviour the test sets
+/// with files in the directory: `cmd-sleep` (seconds per card), `cmd-stderr` (lines
+/// written to stderr: `STATE: +media-jam-error`, `ATTR: marker-levels=0`), `cmd-exit`
+/// (exit status). Each card the command starts is a line in `started.log`; each it
+/// finishes, a line in `finished.log`.
+final class CUPSEnvironment: @unchecked Sendable {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let dir: URL
+    let cupsPort: Int
+    let printerPort: Int
+    let queue = "card1"
+    private var pids: [String: pid_t] = [:]
+    private var order: [String] = []
+
+    var server: String { "127.0.0.1:\(cupsPort)" }
+    var printerURL: String { "http://127.0.0.1:\(printerPort)" }
+    func uri(_ extra: String = "") -> String { "cups://\(queue)?server=\(server)\(extra)" }
+
+    /// Starts the whole environment, and stops whatever started if a step fails.
+    static func start() throws -> CUPSEnvironment {
+        let env = try CUPSEnvironment()
+        do {
+            try env.startBus()
+            try env.startPrinter()
+            try env.startCUPS()
+            try env.addQueue()
+        } catch {
+            env.stop()
+            throw error
+        }
+        return env
+    }
+
+    /// Runs `body` with a started environment and stops it afterwards, also when `body` throws.
+    static func with<T>(_ body: (CUPSEnvironment) async throws -> T) async throws -> T {
+        let env = try start()
+        defer { env.stop() }
+        return try await body(env)
+    }
+
+    private init() throws {
+        dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("ektp-cups-\(getpid())-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        // cupsd runs filters as lp: the tree must be reachable.
+        chmod(dir.path, 0o755)
+        cupsPort = try Self.freePort()
+        printerPort = try Self.freePort()
+    }
+
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    func write(_ name: String, _ text: String) throws {
+        try text.write(toFile: path(name), atomically: true, encoding: .utf8)
+    }
+
+    func read(_ name: String) -> String { (try? String(contentsOfFile: path(name), encoding: .utf8)) ?? "" }
+
+    func lines(_ name: String) -> [String] { read(name).split(separator: "\n").map(String.init) }
+
+    // MARK: D-Bus and avahi
+
+    private func startBus() throws {
+        // A copy of the system bus config listening on our own socket, without its user,
+        // pidfile or fd limit; root may own any name (avahi runs as root here).
+        var config = try String(contentsOfFile: "/usr/share/dbus-1/system.conf", encoding: .utf8)
+        config = config.replacingOccurrences(
+            of: #"<listen>[^<]*</listen>"#, with: "<listen>unix:path=\(path("dbus.sock"))</listen>", options: .regularExpression)
+        config = config.replacingOccurrences(of: #"<user>[^<]*</user>"#, with: "", options: .regularExpression)
+        config = config.replacingOccurrences(of: #"<pidfile>[^<]*</pidfile>"#, with: "", options: .regularExpression)
+        config = config.replacingOccurrences(
+            of: "</busconfig>",
+            with:
+                #"<policy user="root"><allow own="*"/></policy><policy context="default"><allow send_destination="*" eavesdrop="false"/></policy></busconfig>"#)
+        try write("dbus.conf", config)
+        try launch("dbus", "/usr/bin/dbus-daemon", ["--config-file=\(path("dbus.conf"))", "--nofork", "--nopidfile"])
+        try wait("the D-Bus socket", process: "dbus") { FileManager.default.fileExists(atPath: self.path("dbus.sock")) }
+
+        try write(
+            "avahi.conf",
+            """
+            [server]
+            use-ipv4=yes
+            use-ipv6=no
+            allow-interfaces=lo
+            enable-dbus=yes
+            [wide-area]
+            enable-wide-area=no
+            [publish]
+            disable-publishing=yes
+
+            """)
+        // avahi-daemon's pid file is fixed at /run/avahi-daemon/pid: to let two test runs
+        // (or a system avahi) coexist, it gets a private /run/avahi-daemon in its own
+        // mount namespace. `exec` keeps the pid we signal the daemon's own.
+        try launch(
+            "avahi", "/usr/bin/unshare",
+            [
+                "--mount", "--propagation", "private", "/bin/sh", "-c",
+                "mkdir -p /run/avahi-daemon && mount -t tmpfs tmpfs /run/avahi-daemon && exec /usr/sbin/avahi-daemon --no-drop-root --no-chroot --no-rlimits -f '\(path("avahi.conf"))'",
+            ])
+        try wait("avahi-daemon", process: "avahi") { self.read("avahi.log").contains("Server startup complete") }
+    }
+
+    var busEnvironment: [String: String] {
+        var e = ProcessInfo.processInfo.environment
+        e["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=\(path("dbus.sock"))"
+        return e
+    }
+
+    // MARK: ippeveprinter
+
+    func startPrinter() throws {
+        if !FileManager.default.fileExists(atPath: path("printer-command.sh")) {
+            try write(
+                "printer-command.sh",
+                """
+                #!/bin/sh
+                D="\(dir.path)"
+                echo "$1" >> "$D/started.log"
+                [ -f "$D/cmd-stderr" ] && cat "$D/cmd-stderr" >&2
+                sleep "$(cat "$D/cmd-sleep" 2>/dev/null || echo 0)"
+                echo "$1" >> "$D/finished.log"
+                exit "$(cat "$D/cmd-exit" 2>/dev/null || echo 0)"
+
+                """)
+            chmod(path("printer-command.sh"), 0o755)
+            try FileManager.default.createDirectory(atPath: path("spool"), withIntermediateDirectories: true)
+        }
+        try launch(
+            "printer", "/usr/sbin/ippeveprinter",
+            [
+                "-r", "off", "-p", String(printerPort), "-k", "-d", path("spool"),
+                "-f", "image/png,image/jpeg,image/pwg-raster,application/pdf",
+                "-c", path("printer-command.sh"), "KartuUji",
+            ])
+        try wait("ippeveprinter on port \(printerPort)", process: "printer") { Self.accepts(self.printerPort) }
+    }
+
+    /// Kills the printer outright (SIGKILL), as if its power went.
+    func killPrinter() { stopProcess("printer", signal: SIGKILL) }
+
+    /// Sets ippeveprinter's main tray level through its web form (0 → `media-empty`).
+    func setMediaLevel(_ level: Int) throws {
+        try httpGet("/media?size1=na_letter_8.5x11in&type1=stationery&level1=\(level)&size3=na_number-10_4.125x9.5in&type3=envelope&level3=-2")
+    }
+
+    /// Sets ippeveprinter's supply levels through its web form (0 → `toner-empty`).
+    func setSupplies(_ level: Int) throws {
+        try httpGet("/supplies?supply0=\(max(0, 100 - level))&supply1=\(level)")
+    }
+
+    private func httpGet(_ path: String) throws {
+        let result = try run("/usr/bin/curl", ["-sf", "-o", "/dev/null", printerURL + path])
+        guard result.status == 0 else { throw Failure(description: "GET \(path) failed: \(result.output)") }
+    }
+
+    // MARK: cupsd
+
+    func startCUPS() throws {
+        if !FileManager.default.fileExists(atPath: path("cupsd.conf")) {
+            for d in ["root", "root/ppd", "root/ssl", "req", "tmp", "cache", "state", "log"] {
+                try FileManager.default.createDirectory(atPath: path(d), withIntermediateDirectories: true)
+            }
+            chmod(path("tmp"), 0o1777)
+            try write(
+                "cups-files.conf",
+                """
+                ServerRoot \(path("root"))
+                RequestRoot \(path("req"))
+                TempDir \(path("tmp"))
+                CacheDir \(path("cache"))
+                StateDir \(path("state"))
+                AccessLog \(path("log/access_log"))
+                ErrorLog \(path("log/error_log"))
+                PageLog \(path("log/page_log"))
+                User lp
+                Group lp
+                SystemGroup root
+                ServerBin /usr/lib/cups
+                DataDir /usr/share/cups
+                FileDevice No
+
+                """)
+            try write(
+                "cupsd.conf",
+                """
+                Listen 127.0.0.1:\(cupsPort)
+                Browsing No
+                WebInterface No
+                IdleExitTimeout 0
+                LogLevel info
+                DefaultAuthType None
+                <Location />
+                  Order allow,deny
+                  Allow all
+                </Location>
+                <Policy default>
+                  <Limit All>
+                    Order deny,allow
+                    Allow all
+                  </Limit>
+                </Policy>
+
+                """)
+        }
+        try launch("cupsd", "/usr/sbin/cupsd", ["-f", "-c", path("cupsd.conf"), "-s", path("cups-files.conf")])
+        try wait("cupsd on port \(cupsPort)", process: "cupsd") { Self.accepts(self.cupsPort) }
+    }
+
+    /// Stops cupsd (SIGTERM, as `systemctl stop cups` does) and waits until it is gone.
+    func stopCUPS() { stopProcess("cupsd", signal: SIGTERM) }
+
+    private func addQueue() throws {
+        try admin("/usr/sbin/lpadmin", ["-p", queue, "-E", "-v", "ipp://127.0.0.1:\(printerPort)/ipp/print", "-m", "everywhere"])
+    }
+
+    /// Runs a CUPS command-line tool against our cupsd (`-h` server).
+    func admin(_ tool: String, _ args: [String]) throws {
+        let result = try run(tool, ["-h", server] + args)
+        guard result.status == 0 else { throw Failure(description: "\(tool) \(args.joined(separator: " ")): \(result.output)") }
+    }
+
+    func disableQueue() throws { try admin("/usr/sbin/cupsdisable", [queue]) }
+    func enableQueue() throws { try admin("/usr/sbin/cupsenable", [queue]) }
+    func rejectJobs() throws { try admin("/usr/sbin/cupsreject", [queue]) }
+
+    /// Jobs cupsd holds that are not finished.
+    func activeJobs() throws -> [String] {
+        let result = try run("/usr/bin/lpstat", ["-h", server, "-o", queue])
+        return result.output.split(separator: "\n").map(String.init)
+    }
+
+    // MARK: Processes
+
+    /// Starts a daemon with posix_spawn, its output appended to `NAME.log`. Daemons are
+    /// ours to reap (waitpid), not Foundation's: a bounded wait must be able to tell
+    /// a dead process from a live one.
+    private func launch(_ name: String, _ executable: String, _ args: [String]) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, path("\(name).log"), O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + args).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = busEnvironment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Threads of this process (libdispatch's) block signals, and a spawned process
+        // inherits the mask: without this a daemon would ignore SIGTERM.
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard rc == 0 else { throw Failure(description: "\(executable) did not start: \(String(cString: strerror(rc)))") }
+        pids[name] = pid
+        if !order.contains(name) { order.append(name) }
+    }
+
+    /// Whether a daemon we started still runs (reaps it if it ended).
+    func isRunning(_ name: String) -> Bool {
+        guard let pid = pids[name] else { return false }
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
+    }
+
+    /// Signals one daemon by its pid and waits (bounded) for it to exit, then SIGKILL.
+    func stopProcess(_ name: String, signal: Int32) {
+        guard let pid = pids[name] else { return }
+        defer { pids[name] = nil }
+        var status: Int32 = 0
+        guard waitpid(pid, &status, WNOHANG) == 0 else { return }
+        kill(pid, signal)
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            if waitpid(pid, &status, WNOHANG) != 0 { return }
+            usleep(20_000)
+        }
+        kill(pid, SIGKILL)
+        waitpid(pid, &status, 0)
+    }
+
+    /// Stops every process this environment started, newest first, and removes the
+    /// directory unless `EKTP_KEEP_CUPS_ENV` is set.
+    func stop() {
+        for name in order.reversed() { stopProcess(name, signal: SIGTERM) }
+        if ProcessInfo.processInfo.environment["EKTP_KEEP_CUPS_ENV"] == nil {
+            try? FileManager.default.removeItem(at: dir)
+        }
+    }
+
+    /// Runs a short command to its end (posix_spawn and waitpid, output through a file).
+    @discardableResult
+    func run(_ executable: String, _ args: [String]) throws -> (status: Int32, output: String) {
+        let out = path("run-\(UUID().uuidString.prefix(8)).out")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + args).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = busEnvironment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Threads of this process (libdispatch's) block signals, and a spawned process
+        // inherits the mask: without this a daemon would ignore SIGTERM.
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard rc == 0 else { throw Failure(description: "\(executable) did not start: \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (exit, read(URL(fileURLWithPath: out).lastPathComponent))
+    }
+
+    // MARK: Waiting
+
+    /// Polls `ready` every 50 ms for up to `seconds`.
+    func wait(_ what: String, seconds: Double = 20, process: String? = nil, _ ready: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !ready() {
+            if let process, !isRunning(process) {
+                throw Failure(description: "\(what) exited: \(read("\(process).log").suffix(600))")
+            }
+            if Date() > deadline { throw Failure(description: "\(what) not ready after \(seconds) s; logs in \(dir.path)") }
+            usleep(50_000)
+        }
+    }
+
+    static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { Glibc.close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// A TCP port nobody listens on now (bind to 0 and read it back).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket failed") }
+        defer { Glibc.close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard ok else { throw Failure(description: "bind failed") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+/// A card-size (85.6 × 53.98 mm) one-page PDF, built by hand.
+enum CardPDF {
+    static func make(label: String = "KTP-el uji") -> Data {
+        let stream = "0.2 0.4 0.8 rg 12 12 120 60 re f BT /F1 10 Tf 14 90 Td (\(label)) Tj ET"
+        let objects = [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 242.65 153.01] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            "<< /Length \(stream.utf8.count) >>\nstream\n\(stream)\nendstream",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+        var out = "%PDF-1.4\n"
+        var offsets: [Int] = []
+        for (i, o) in objects.enumerated() {
+            offsets.append(out.utf8.count)
+            out += "\(i + 1) 0 obj\n\(o)\nendobj\n"
+        }
+        let xref = out.utf8.count
+        out += "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n"
+        for o in offsets { out += String(format: "%010d 00000 n \n", o) }
+        out += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
+        return Data(out.utf8)
+    }
+}

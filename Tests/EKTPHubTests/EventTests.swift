@@ -1,0 +1,149 @@
+import EKTPDomain
+import EKTPWire
+import Foundation
+import HummingbirdTesting
+import Testing
+
+@testable import EKTPHub
+
+@Suite("Station events and heartbeats")
+struct EventTests {
+    static func ledger(_ kind: LedgerKind, _ from: String, _ to: String, _ quantity: Int, job: JobID? = nil) -> StationEvent {
+        .ledger(kind: kind, from: from, to: to, quantity: quantity, job: job, cause: nil, note: nil)
+    }
+
+    @Test("a replayed event is ignored, not doubled", arguments: Backend.all)
+    func replayNotDoubled(_ backend: Backend) async throws {
+        try await TestHub.with(backend) { t in
+            let (station, _) = try await t.enroll()
+            let batch = EventBatch(events: [
+                SequencedEvent(seq: 1, event: Self.ledger(.received, "supplier", "store", 500)),
+                SequencedEvent(seq: 2, event: Self.ledger(.loaded, "store", "hopper:sim-SIM0001", 100)),
+            ])
+            let first = try await t.hub.ingest(station: station, batch: batch)
+            #expect(first.accepted == 2 && first.duplicates.isEmpty && first.gaps.isEmpty)
+            let again = try await t.hub.ingest(station: station, batch: batch)
+            #expect(again.accepted == 0)
+            #expect(again.duplicates == [1, 2])
+            #expect(again.conflicting.isEmpty)
+            let stock = try await t.hub.stockOverview().kecamatan.first { $0.kecamatanCode == "32.16.01" }
+            #expect(stock?.store == 400)
+            #expect(stock?.hoppers == 100)
+            #expect(stock?.onHand == 500)
+            // The same seq with other content is still ignored, and reported.
+            let forged = try await t.hub.ingest(
+                station: station, batch: EventBatch(events: [SequencedEvent(seq: 1, event: Self.ledger(.received, "supplier", "store", 9999))]))
+            #expect(forged.conflicting == [1])
+            #expect(try await t.hub.stockOverview().kecamatan.first?.onHand == 500)
+        }
+    }
+
+    @Test("gaps in the sequence are reported in the reply and in alerts until filled", arguments: Backend.all)
+    func gapsReported(_ backend: Backend) async throws {
+        try await TestHub.with(backend) { t in
+            let (station, _) = try await t.enroll()
+            let alert = StationEvent.alert(Alert(kind: .outcomeUnknown, device: nil, message: "x"))
+            let r = try await t.hub.ingest(station: station, batch: EventBatch(events: [1, 2, 5, 9].map { SequencedEvent(seq: $0, event: alert) }))
+            #expect(r.highestSeq == 9)
+            #expect(r.gaps == [SeqGap(from: 3, to: 4), SeqGap(from: 6, to: 8)])
+            let alerts = try await t.hub.alertsView().alerts.filter { $0.kind == .sequenceGap }
+            #expect(alerts.count == 1)
+            #expect(alerts.first?.message.contains("5 peristiwa") == true)
+            let filled = try await t.hub.ingest(station: station, batch: EventBatch(events: [3, 4, 6, 7, 8].map { SequencedEvent(seq: $0, event: alert) }))
+            #expect(filled.gaps.isEmpty)
+            #expect(try await t.hub.alertsView().alerts.filter { $0.kind == .sequenceGap }.isEmpty)
+        }
+    }
+
+    @Test("job outcomes move the hub's job states; another station's job is not touched", arguments: Backend.all)
+    func jobOutcomes(_ backend: Backend) async throws {
+        try await TestHub.with(backend) { t in
+            try await t.importJobs(try t.jobs(3))
+            let (station, _) = try await t.enroll()
+            let (other, _) = try await t.enroll(name: "PC 2")
+            _ = try await t.hub.poll(station: station, wait: 0, max: 2)  // PRR-1, PRR-2
+            _ = try await t.hub.ack(station: station, jobs: [try JobID("PRR-000001"), try JobID("PRR-000002")])
+            _ = try await t.hub.poll(station: other, wait: 0, max: 1)  // PRR-3 to the other station
+            let one = try JobID("PRR-000001"), two = try JobID("PRR-000002"), three = try JobID("PRR-000003")
+            let dev = try DeviceID("sim-SIM0001")
+            _ = try await t.hub.ingest(
+                station: station,
+                batch: EventBatch(events: [
+                    SequencedEvent(seq: 1, event: .jobStateChanged(job: one, from: .queued, to: .printing, device: dev, detail: nil)),
+                    SequencedEvent(seq: 2, event: .jobStateChanged(job: one, from: .printing, to: .printed, device: dev, detail: nil)),
+                    SequencedEvent(seq: 3, event: .jobStateChanged(job: two, from: .printing, to: .spoiled, device: dev, detail: "macet")),
+                    SequencedEvent(seq: 4, event: .jobStateChanged(job: one, from: .printed, to: .handedOver, device: nil, detail: nil)),
+                    SequencedEvent(seq: 5, event: .jobStateChanged(job: three, from: .printing, to: .printed, device: dev, detail: nil)),
+                ]))
+            #expect(try await t.hub.store.job(one)?.state == .handedOver)
+            #expect(try await t.hub.store.job(two)?.state == .spoiledReprintNeeded)
+            #expect(try await t.hub.store.job(three)?.state == .offered)
+            // A reprint puts it back in the station's hands.
+            _ = try await t.hub.ingest(
+                station: station,
+                batch: EventBatch(events: [
+                    SequencedEvent(seq: 6, event: .jobStateChanged(job: two, from: .spoiled, to: .queued, device: nil, detail: "cetak ulang"))
+                ]))
+            let rec = try await t.hub.store.reconcile(station: station)
+            #expect(rec.jobs.first { $0.id == two }?.state == .claimed)
+            #expect(rec.jobs.first { $0.id == two }?.stationState == .queued)
+        }
+    }
+
+    @Test("heartbeats record devices and supplies; freshness follows the last heartbeat", arguments: Backend.all)
+    func heartbeatAndFreshness(_ backend: Backend) async throws {
+        try await TestHub.with(
+            backend,
+            tweak: {
+                $0.staleAfterSeconds = 120; $0.offlineAfterSeconds = 600
+            }
+        ) { t in
+            let (station, credential) = try await t.enroll()
+            let hb = Heartbeat(
+                devices: [
+                    DeviceReport(
+                        id: try DeviceID("evolis-PRI01"), model: "Evolis Primacy 2",
+                        state: DeviceState(
+                            status: .warning, reasons: [.markerSupplyLow], supplies: Supplies(ribbonRemaining: 40, ribbonCapacity: 500, cardCounter: 1234)))
+                ],
+                stock: ["store": 300, "hopper:evolis-PRI01": 50], outboxBacklog: 0)
+            try await t.app.test(.router) { client in
+                let r = try await client.call(.post, "/v1/station/heartbeat", headers: Fixtures.bearer(credential), json: hb)
+                #expect(r.status == .ok)
+                let bad = try await client.call(
+                    .post, "/v1/station/heartbeat", headers: Fixtures.bearer(credential), json: Heartbeat(devices: [], stock: ["gudang-lain": 5]))
+                #expect(bad.status == .badRequest)
+            }
+            let devices = try await t.hub.deviceViews()
+            #expect(devices.map(\.id.rawValue) == ["evolis-PRI01"])
+            #expect(devices.first?.supplies.ribbonRemaining == 40)
+            #expect(devices.first?.status == .warning)
+            #expect(try await t.hub.stationViews().first?.freshness == .online)
+            t.clock.advance(seconds: 121)
+            #expect(try await t.hub.stationViews().first?.freshness == .stale)
+            t.clock.advance(seconds: 600)
+            #expect(try await t.hub.stationViews().first?.freshness == .offline)
+            #expect(try await t.hub.stockOverview().kecamatan.first?.reportedOnHand == 350)
+            _ = station
+        }
+    }
+
+    @Test("malformed event batches are refused whole", arguments: Backend.all)
+    func badBatches(_ backend: Backend) async throws {
+        try await TestHub.with(backend) { t in
+            let (station, _) = try await t.enroll()
+            let e = Self.ledger(.received, "supplier", "store", 10)
+            await #expect { try await t.hub.ingest(station: station, batch: EventBatch(events: [SequencedEvent(seq: 0, event: e)])) } throws: {
+                ($0 as? HubError)?.code == .invalid
+            }
+            await #expect {
+                try await t.hub.ingest(station: station, batch: EventBatch(events: [SequencedEvent(seq: 1, event: e), SequencedEvent(seq: 1, event: e)]))
+            } throws: { ($0 as? HubError)?.code == .invalid }
+            await #expect {
+                try await t.hub.ingest(
+                    station: station, batch: EventBatch(events: [SequencedEvent(seq: 1, event: Self.ledger(.received, "supplier", "mars", 10))]))
+            } throws: { ($0 as? HubError)?.code == .invalid }
+            #expect(try await t.hub.stockOverview().kecamatan.isEmpty)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import EKTPDomain
+import EKTPWire
+import Foundation
+import HummingbirdTesting
+import Testing
+
+@testable import EKTPHub
+
+@Suite("Fleet views and alerts")
+struct ViewsTests {
+    @Test("stock per kecamatan and kabupaten with days left at the recent rate", arguments: Backend.all)
+    func stockDaysLeft(_ backend: Backend) async throws {
+        try await TestHub.with(backend, tweak: { $0.consumptionWindowDays = 7 }) { t in
+            let (a, _) = try await t.enroll("32.16.01")
+            let (b, _) = try await t.enroll("32.16.02")
+            func ledger(_ kind: LedgerKind, _ from: String, _ to: String, _ q: Int) -> StationEvent {
+                .ledger(kind: kind, from: from, to: to, quantity: q, job: nil, cause: nil, note: nil)
+            }
+            _ = try await t.hub.ingest(
+                station: a,
+                batch: EventBatch(events: [
+                    SequencedEvent(seq: 1, event: ledger(.received, "supplier", "store", 1000)),
+                    SequencedEvent(seq: 2, event: ledger(.loaded, "store", "hopper:sim-A", 100)),
+                    SequencedEvent(seq: 3, event: ledger(.printed, "hopper:sim-A", "issued", 63)),
+                    SequencedEvent(seq: 4, event: ledger(.spoiled, "hopper:sim-A", "spoiled", 7)),
+                    // A printed card found bad later is not a second blangko used.
+                    SequencedEvent(seq: 5, event: ledger(.spoiled, "issued", "spoiled", 1)),
+                ]))
+            _ = try await t.hub.ingest(station: b, batch: EventBatch(events: [SequencedEvent(seq: 1, event: ledger(.received, "supplier", "store", 70))]))
+            let stock = try await t.hub.stockOverview()
+            let tarumajaya = try #require(stock.kecamatan.first { $0.kecamatanCode == "32.16.01" })
+            #expect(tarumajaya.name == "Tarumajaya")
+            #expect(tarumajaya.onHand == 930)
+            #expect(tarumajaya.spoiledAwaitingDestruction == 8)
+            #expect(tarumajaya.consumptionPerDay == 10)
+            #expect(tarumajaya.daysLeft == 93)
+            #expect(stock.kecamatan.first { $0.kecamatanCode == "32.16.02" }?.daysLeft == nil)
+            let bekasi = try #require(stock.kabupaten.first)
+            #expect(bekasi.kabupatenCode == "32.16" && bekasi.kecamatan == 2)
+            #expect(bekasi.onHand == 1000)
+            #expect(bekasi.daysLeft == 100)
+            // Outside the window the rate falls to nothing.
+            t.clock.advance(seconds: 8 * 86_400)
+            #expect(try await t.hub.stockOverview().kecamatan.first?.consumptionPerDay == 0)
+        }
+    }
+
+    @Test("backlog per kecamatan: waiting, urgent, at the station, oldest", arguments: Backend.all)
+    func backlog(_ backend: Backend) async throws {
+        try await TestHub.with(backend) { t in
+            try await t.importJobs(try t.jobs(4, urgentEvery: 2))
+            try await t.importJobs(try t.jobs(1, kecamatan: "32.16.02", prefix: "BAB"))
+            let (station, _) = try await t.enroll()
+            _ = try await t.hub.poll(station: station, wait: 0, max: 1)
+            _ = try await t.hub.ack(station: station, jobs: [try JobID("PRR-000002")])
+            let view = try await t.hub.backlogView()
+            #expect(view.totalWaiting == 4)
+            let row = try #require(view.kecamatan.first { $0.kecamatanCode == "32.16.01" })
+            #expect(row.waiting == 3 && row.urgent == 1 && row.atStation == 1)
+            #expect(row.oldestApprovedAt != nil)
+        }
+    }
+
+    @Test("alerts: device in error too long, station silent, stock low, counter mismatch", arguments: Backend.all)
+    func alerts(_ backend: Backend) async throws {
+        try await TestHub.with(
+            backend,
+            tweak: {
+                $0.deviceErrorMinutes = 15; $0.silentMinutes = 30; $0.stockLowDays = 14
+            }
+        ) { t in
+            let (station, _) = try await t.enroll()
+            let jam = DeviceState(status: .error, reasons: [.mediaJam])
+            _ = try await t.hub.heartbeat(station: station, Heartbeat(devices: [DeviceReport(id: try DeviceID("sim-A"), state: jam)]))
+            _ = try await t.hub.ingest(
+                station: station,
+                batch: EventBatch(events: [
+                    SequencedEvent(seq: 1, event: .ledger(kind: .received, from: "supplier", to: "store", quantity: 20, job: nil, cause: nil, note: nil)),
+                    SequencedEvent(seq: 2, event: .ledger(kind: .spoiled, from: "store", to: "spoiled", quantity: 7, job: nil, cause: .rusak, note: nil)),
+                    SequencedEvent(
+                        seq: 3,
+                        event: .alert(Alert(kind: .counterMismatch, device: try DeviceID("sim-A"), message: "penghitung printer naik 3, buku blangko 1"))),
+                ]))
+            var kinds = Set(try await t.hub.alertsView().alerts.map(\.kind))
+            #expect(kinds == [.stockLow, .counterMismatch])  // the jam is new, the station just called
+            t.clock.advance(seconds: 16 * 60)
+            // Still jammed at the next heartbeat: the error started 16 minutes ago.
+            _ = try await t.hub.heartbeat(station: station, Heartbeat(devices: [DeviceReport(id: try DeviceID("sim-A"), state: jam)]))
+            kinds = Set(try await t.hub.alertsView().alerts.map(\.kind))
+            #expect(kinds == [.stockLow, .counterMismatch, .deviceError])
+            t.clock.advance(seconds: 31 * 60)
+            kinds = Set(try await t.hub.alertsView().alerts.map(\.kind))
+            #expect(kinds.contains(.stationSilent))
+            // Cleared: no device alert any more.
+            _ = try await t.hub.heartbeat(station: station, Heartbeat(devices: [DeviceReport(id: try DeviceID("sim-A"), state: DeviceState(status: .ready))]))
+            kinds = Set(try await t.hub.alertsView().alerts.map(\.kind))
+            #expect(!kinds.contains(.deviceError) && !kinds.contains(.stationSilent))
+        }
+    }
+
+    @Test("views need the admin token and answer JSON", arguments: Backend.all)
+    func viewsOverHTTP(_ backend: Backend) async throws {
+        try await TestHub.with(backend) { t in
+            try await t.app.test(.router) { client in
+                for view in ["stations", "devices", "stock", "backlog", "alerts"] {
+                    #expect(try await client.call(.get, "/v1/views/\(view)").status == .unauthorized)
+                    let r = try await client.call(.get, "/v1/views/\(view)", headers: Fixtures.admin)
+                    #expect(r.status == .ok, "\(view)")
+                    #expect(r.json != nil)
+                }
+            }
+        }
+    }
+}

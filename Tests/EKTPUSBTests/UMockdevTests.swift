@@ -1,0 +1,163 @@
+import EKTPDomain
+import Foundation
+import Testing
+
+@testable import EKTPDrivers
+
+/// The libusb drivers against printers played by umockdev: `Fixtures/printers.umockdev`
+/// describes a fake Evolis (1-3, /dev/bus/usb/001/005) and a fake Magicard (1-4,
+/// /dev/bus/usb/001/007) with sysfs attributes and raw descriptors (one printer-class
+/// interface 7/1/2, bulk OUT 0x01 and bulk IN 0x82); `Fixtures/*.ioctl` (written by
+/// `make-fixtures.py`) check every byte the driver writes and answer it.
+///
+/// umockdev works by LD_PRELOAD, so libusb must run in a process umockdev-run starts:
+/// the parent test re-runs this very test binary under umockdev-run with
+/// `EKTP_USB_CHILD=SCENARIO`, which turns `UMockdevChild.scenario` on; the child writes
+/// what it saw to `EKTP_USB_RESULT` and the parent checks it.
+@Suite struct UMockdevTests {
+    static let umockdevRun = "/usr/bin/umockdev-run"
+
+    static func fixture(_ name: String) throws -> String {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/" + name, withExtension: nil))
+        return url.path
+    }
+
+    /// Runs one child scenario; nil when umockdev is not installed (the test says so).
+    static func run(_ scenario: String, devices: String = "printers.umockdev", ioctl: (device: String, file: String)) throws -> [String]? {
+        guard FileManager.default.isExecutableFile(atPath: umockdevRun) else {
+            Issue.record("umockdev-run is missing: apt-get install umockdev (scripts/install-deps.sh)")
+            return nil
+        }
+        let binary = CommandLine.arguments[0]
+        let result = FileManager.default.temporaryDirectory.appendingPathComponent("ektp-usb-\(scenario)-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: result) }
+        var env = ProcessInfo.processInfo.environment
+        env["EKTP_USB_CHILD"] = scenario
+        env["EKTP_USB_RESULT"] = result.path
+        let args = [
+            "--device", try fixture(devices), "--ioctl", "\(ioctl.device)=\(try fixture(ioctl.file))", "--",
+            binary, "--testing-library", "swift-testing", "--filter", "UMockdevChild",
+        ]
+        let (status, output) = try runTool(umockdevRun, args, environment: env)
+        let lines = (try? String(contentsOf: result, encoding: .utf8))?.split(separator: "\n").map(String.init)
+        #expect(status == 0, "child under umockdev failed:\n\(output.suffix(4000))")
+        #expect(lines != nil, "child wrote no result:\n\(output.suffix(4000))")
+        return lines
+    }
+
+    @Test func evolisOverLibusb() throws {
+        guard let lines = try Self.run("evolis", ioctl: ("/dev/bus/usb/001/005", "evolis.ioctl")) else { return }
+        #expect(
+            lines == [
+                "enumerate 0f49:0e00 bus 1 addr 5 (1-3) serial PRI0123456 Evolis Primacy 2",
+                "identify Primacy 2 PRI0123456 1.2.3",
+                "status ready [] counter 1234 ribbon 250/300",
+                "card printed(counter: Optional(1235))",
+                "card failedBeforePick(reason: \"tutup printer terbuka\", counter: Optional(1235))",
+                "card failedBeforePick(reason: \"hopper kosong\", counter: Optional(1235))",
+                "card failedBeforePick(reason: \"ribbon habis\", counter: Optional(1235))",
+                "card spoiled(cause: EKTPDomain.SpoilCause.gagalCetak, detail: \"kartu macet di printer (ERR JAM)\", counter: Optional(1236))",
+                "status error [media-jam] counter 1236 ribbon 250/300",
+                "status ready [] counter 1236 ribbon 250/300",
+                "card unknown",
+                // Re-enumerated, reopened by serial and answering again. umockdev replays a
+                // freshly opened device node from the top of its script, so the replugged
+                // printer answers the script's first status (counter 1234).
+                "status ready [] counter 1234 ribbon 250/300",
+            ])
+    }
+
+    /// No serial in sysfs, and control transfers (the string descriptor) cannot be
+    /// scripted: the driver finds the printer by asking it (`Rsn`).
+    @Test func evolisSerialFromThePrinterItself() throws {
+        guard let lines = try Self.run("evolis-no-serial", devices: "evolis-no-serial.umockdev", ioctl: ("/dev/bus/usb/001/005", "evolis-no-serial.ioctl"))
+        else { return }
+        #expect(
+            lines == [
+                "enumerate 0f49:0e00 bus 1 addr 5 (1-3) serial - Evolis Primacy 2",
+                "status ready [] counter 1234 ribbon 250/300",
+            ])
+    }
+
+    /// The script accepts only the exact bytes: a card with other pixels is refused at
+    /// the yellow panel (the URB matches nothing), a transfer error mid-job.
+    @Test func scriptRefusesOtherBytes() throws {
+        guard let lines = try Self.run("evolis-other-card", ioctl: ("/dev/bus/usb/001/005", "evolis.ioctl")) else { return }
+        #expect(lines == ["card unknown"])
+    }
+
+    @Test func magicardOverLibusb() throws {
+        guard let lines = try Self.run("magicard", ioctl: ("/dev/bus/usb/001/007", "magicard.ioctl")) else { return }
+        #expect(
+            lines == [
+                "enumerate 0c1f:1800 bus 1 addr 7 (1-4) serial MC0042 Magicard Rio Pro 360",
+                "status ready [] counter 500 ribbon 240/300",
+                "card printed(counter: Optional(501))",
+                "card failedBeforePick(reason: \"hopper kosong\", counter: Optional(501))",
+            ])
+    }
+}
+
+/// The child half: does nothing unless started by `UMockdevTests` under umockdev-run.
+@Suite struct UMockdevChild {
+    @Test func scenario() async throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let scenario = env["EKTP_USB_CHILD"], let resultPath = env["EKTP_USB_RESULT"] else { return }
+        var lines: [String] = []
+        func describe(_ s: DeviceState) -> String {
+            "status \(s.status.rawValue) [\(s.reasons.map(\.rawValue).joined(separator: ","))] counter \(s.supplies.cardCounter.map(String.init) ?? "-") ribbon \(s.supplies.ribbonRemaining.map(String.init) ?? "-")/\(s.supplies.ribbonCapacity.map(String.init) ?? "-")"
+        }
+        func card(_ o: PrintOutcome) -> String {
+            if case .unknown = o { return "card unknown" }
+            return "card \(o)"
+        }
+        func enumerate(_ vendor: Int) {
+            for r in USBBus.devices(vendor: vendor) {
+                lines.append(
+                    String(
+                        format: "enumerate %04x:%04x bus %d addr %d (%@) serial %@ %@ %@", r.vendorID, r.productID, r.bus, r.address, r.portPath,
+                        r.serial ?? "-", r.manufacturer ?? "-", r.product ?? "-"))
+            }
+        }
+        let planes = CardDocument.planes(TestMaterial.planes())
+        let job = TestMaterial.job
+        switch scenario {
+        case "evolis":
+            enumerate(0x0f49)
+            let info = DeviceInfo(
+                id: DeviceID(vendor: "evolis", serial: "PRI0123456"), uri: "usb://0f49:0e00/PRI0123456", model: "t", serial: "PRI0123456", hopperCapacity: 100)
+            let source = USBTransportSource(vendorID: 0x0f49, productIDs: [0x0e00], serial: "PRI0123456", serialProbe: USBDrivers.evolisSerial)
+            let printer = EvolisPrinter(info: info, profile: TestMaterial.evolis, source: source, pollInterval: .zero)
+            let id = try await printer.identify()
+            lines.append("identify \(id.model) \(id.serial) \(id.firmware)")
+            lines.append(describe(await printer.status()))
+            for _ in 0..<5 { lines.append(card(await printer.print(planes, job: job))) }
+            lines.append(describe(await printer.status()))
+            lines.append(describe(await printer.status()))
+            lines.append(card(await printer.print(planes, job: job)))
+            lines.append(describe(await printer.status()))
+            await printer.close()
+        case "evolis-no-serial":
+            enumerate(0x0f49)
+            let printer = try USBDrivers.open(uri: "usb://0f49/PRI0123456?model=evolis-test", profiles: TestMaterial.catalog)
+            lines.append(describe(await printer.status()))
+            await printer.close()
+        case "evolis-other-card":
+            let printer = try USBDrivers.open(uri: "usb://0f49/PRI0123456?model=evolis-test", profiles: TestMaterial.catalog)
+            var other = TestMaterial.planes()
+            other.yellow = Data(repeating: 0x10, count: other.yellow.count)
+            lines.append(card(await printer.print(.planes(other), job: job)))
+            await printer.close()
+        case "magicard":
+            enumerate(0x0c1f)
+            let printer = try USBDrivers.open(uri: "usb://0c1f:1800/MC0042?model=magicard-test", profiles: TestMaterial.catalog)
+            lines.append(describe(await printer.status()))
+            lines.append(card(await printer.print(planes, job: job)))
+            lines.append(card(await printer.print(planes, job: job)))
+            await printer.close()
+        default:
+            lines.append("unknown scenario \(scenario)")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: resultPath, atomically: true, encoding: .utf8)
+    }
+}

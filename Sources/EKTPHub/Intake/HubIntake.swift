@@ -47,32 +47,11 @@ public struct HubIntake: Sendable {
 
     /// Imports a job file. All or nothing: one refused job refuses the whole file.
     public func importFile(_ data: Data, today: CivilDate = .today()) async throws -> IntakeResult {
-        let parsed: JSONValue
-        do { parsed = try JSONValue.parse(data) } catch {
-            throw HubError(.invalid, "berkas job bukan JSON yang valid: \(error.description)")
-        }
-        let documents: [JSONValue]
-        switch parsed {
-        case .array(let items): documents = items
-        case .object: documents = [parsed]
-        default: throw HubError(.invalid, "berkas job harus berisi satu job bertanda tangan atau daftar job")
-        }
-        guard !documents.isEmpty else { throw HubError(.invalid, "berkas job kosong") }
-        var accepted: [IncomingJob] = []
-        var warnings: [String] = []
-        var refused: [String] = []
-        for (index, document) in documents.enumerated() {
-            let name = document["job"]?["id"]?.stringValue.map { "job \($0.prefix(64))" } ?? "job ke-\(index + 1)"
-            switch check(document, today: today) {
-            case .success(let (job, w)):
-                accepted.append(job)
-                warnings += w
-            case .failure(let error):
-                refused.append("\(name): \(error.message)")
-            }
-        }
-        if !refused.isEmpty {
-            throw HubError(.rejected, "\(refused.count) dari \(documents.count) job ditolak; tidak ada yang disimpan", details: refused)
+        let (accepted, warnings): ([IncomingJob], [String])
+        do {
+            (accepted, warnings) = try SignedJobFile.admit(data) { check($0, today: today) }
+        } catch {
+            throw HubError(error.kind == .malformed ? .invalid : .rejected, error.message, details: error.details)
         }
         let result = try await store.storeApproved(accepted, now: clock())
         let stored = Set(result.stored)

@@ -43,32 +43,11 @@ public struct JobIntake: Sendable {
         guard data.count <= Self.maxFileBytes else {
             throw StationError(.invalid, "berkas job terlalu besar (\(data.count / 1_048_576) MiB, paling besar \(Self.maxFileBytes / 1_048_576) MiB)")
         }
-        let parsed: JSONValue
-        do { parsed = try JSONValue.parse(data) } catch {
-            throw StationError(.invalid, "berkas job bukan JSON yang valid: \(error.description)")
-        }
-        let documents: [JSONValue]
-        switch parsed {
-        case .array(let items): documents = items
-        case .object: documents = [parsed]
-        default: throw StationError(.invalid, "berkas job harus berisi satu job bertanda tangan atau daftar job")
-        }
-        guard !documents.isEmpty else { throw StationError(.invalid, "berkas job kosong") }
-        var accepted: [VerifiedJob] = []
-        var warnings: [String] = []
-        var refused: [String] = []
-        for (index, document) in documents.enumerated() {
-            let name = document["job"]?["id"]?.stringValue.map { "job \($0.prefix(64))" } ?? "job ke-\(index + 1)"
-            switch check(document, today: today) {
-            case .success(let (job, w)):
-                accepted.append(job)
-                warnings += w
-            case .failure(let error):
-                refused.append("\(name): \(error.message)")
-            }
-        }
-        if !refused.isEmpty {
-            throw StationError(.rejected, "\(refused.count) dari \(documents.count) job ditolak; tidak ada yang disimpan", details: refused)
+        let (accepted, warnings): ([VerifiedJob], [String])
+        do {
+            (accepted, warnings) = try SignedJobFile.admit(data) { check($0, today: today) }
+        } catch {
+            throw StationError(error.kind == .malformed ? .invalid : .rejected, error.message, details: error.details)
         }
         let stored = try store.store(accepted, actor: actor)
         return ImportResult(stored: stored.stored, duplicates: stored.duplicates, warnings: warnings)

@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test test-cups bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -16,6 +16,10 @@ demo: build
 # Every test, with a private PostgreSQL for the hub (scripts/test.sh).
 test:
 	@bash scripts/test.sh
+
+# The whole CUPS suite, including its three timing-dependent tests.
+test-cups:
+	@EKTP_TEST_CUPS_ALL=1 bash scripts/test.sh
 
 # Benchmarks with their in-run baselines (release build).
 bench: deps

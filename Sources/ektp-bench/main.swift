@@ -21,7 +21,7 @@ func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.
 let args = CommandLine.arguments
 let pipelineJobs = Int(ProcessInfo.processInfo.environment["EKTP_BENCH_JOBS"] ?? "") ?? 1000
 let queued = Int(ProcessInfo.processInfo.environment["EKTP_BENCH_QUEUED"] ?? "") ?? 100_000
-let root = FileManager.default.temporaryDirectory.appendingPathComponent("ektp-bench-\(getpid())")
+let root = FileManager.default.temporaryDirectory.appendingPathComponent("ektp-station-bench-\(getpid())")
 try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
 let regions = try RegionData.load()
 let signer = ApprovalSigner.generate(keyId: "bench")

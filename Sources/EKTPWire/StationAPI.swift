@@ -147,7 +147,7 @@ public struct JobDetail: Codable, Sendable {
 /// `POST /v1/jobs/import`, body: the signed job file (one signed-job document or an array
 /// of them), the operator named in the `X-EKTP-Operator` header. All or nothing: if any
 /// job is refused, nothing is stored.
-public struct ImportResult: Codable, Sendable {
+public struct ImportResult: Codable, Sendable, Equatable {
     public var stored: [JobID]
     /// Jobs already held with the same content: ignored, as the hub may send again.
     public var duplicates: [JobID]

@@ -1,22 +1,13 @@
 import EKTPDomain
+import EKTPWire
 import Foundation
 
 // The hub's wire types (contract in `docs/hub-openapi.json`). Dates are ISO 8601, keys
 // sorted (`WireCoding`). Every refusal is an `APIErrorBody`.
 
-/// `POST /v1/intake` and `ektp-hub import`.
-public struct IntakeResult: Codable, Sendable, Equatable {
-    /// Jobs stored now, routed to their kecamatan.
-    public var stored: [JobID]
-    /// Jobs the hub already held with the same content (sent again; stored once).
-    public var duplicates: [JobID]
-    public var warnings: [String]
-    public init(stored: [JobID], duplicates: [JobID], warnings: [String]) {
-        self.stored = stored
-        self.duplicates = duplicates
-        self.warnings = warnings
-    }
-}
+/// `POST /v1/intake` and `ektp-hub import`: the same answer as the station's import
+/// (stored, duplicates sent again and stored once, warnings).
+public typealias IntakeResult = ImportResult
 
 /// `POST /v1/admin/enrollment-tokens`
 public struct EnrollmentTokenRequest: Codable, Sendable {

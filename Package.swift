@@ -90,6 +90,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
@@ -142,7 +145,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "ektp-bench",
-            dependencies: ["EKTPStation", "EKTPSynthetic", "EKTPClient", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "EKTPStation", "EKTPHub", "EKTPSynthetic", "EKTPClient",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .executableTarget(
             name: "ektp-hub",

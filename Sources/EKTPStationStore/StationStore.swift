@@ -145,7 +145,7 @@ struct Tx {
         try db.execute(
             sql: "INSERT INTO alert(at, kind, deviceId, message) VALUES (?,?,?,?)",
             arguments: [at, alert.kind.rawValue, alert.device?.rawValue, alert.message])
-        try outbox(.alert(alert))
+        try outbox(.alert(alert: alert))
         try audit("peringatan \(alert.kind.rawValue)", detail: alert.message)
     }
 }

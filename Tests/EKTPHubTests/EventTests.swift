@@ -42,7 +42,7 @@ struct EventTests {
     func gapsReported(_ backend: Backend) async throws {
         try await TestHub.with(backend) { t in
             let (station, _) = try await t.enroll()
-            let alert = StationEvent.alert(Alert(kind: .outcomeUnknown, device: nil, message: "x"))
+            let alert = StationEvent.alert(alert: Alert(kind: .outcomeUnknown, device: nil, message: "x"))
             let r = try await t.hub.ingest(station: station, batch: EventBatch(events: [1, 2, 5, 9].map { SequencedEvent(seq: $0, event: alert) }))
             #expect(r.highestSeq == 9)
             #expect(r.gaps == [SeqGap(from: 3, to: 4), SeqGap(from: 6, to: 8)])

@@ -7,7 +7,7 @@ public enum StationEvent: Codable, Hashable, Sendable {
     case jobStateChanged(job: JobID, from: JobState, to: JobState, device: DeviceID?, detail: String?)
     case ledger(kind: LedgerKind, from: String, to: String, quantity: Int, job: JobID?, cause: SpoilCause?, note: String?)
     case deviceState(device: DeviceID, state: DeviceState)
-    case alert(Alert)
+    case alert(alert: Alert)
 }
 
 /// Something a person must look at.

@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPWire
 import Foundation
 
 /// The hub's durable state, behind one protocol so SQLite (one kabupaten, the demo) and

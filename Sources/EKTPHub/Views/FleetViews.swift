@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPWire
 import Foundation
 
 // What the central office sees (`GET /v1/views/*`).

@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPWire
 import Foundation
 
 /// The central office's views, computed from the store's facts at the hub's clock.

@@ -1,3 +1,4 @@
+import EKTPWire
 import Foundation
 import Prometheus
 

@@ -1,9 +1,9 @@
 import EKTPDomain
-import EKTPWire
 import Foundation
 
-// The hub's wire types (contract in `docs/hub-openapi.json`). Dates are ISO 8601, keys
-// sorted (`WireCoding`). Every refusal is an `APIErrorBody`.
+// The station–hub protocol (DESIGN.md, "Station–hub protocol"; contract in
+// `docs/hub-openapi.json`): the types both `ektp-hub` and `ektpd`'s sync speak. Dates are
+// ISO 8601, keys sorted (`WireCoding`). Every refusal is an `APIErrorBody`.
 
 /// `POST /v1/intake` and `ektp-hub import`: the same answer as the station's import
 /// (stored, duplicates sent again and stored once, warnings).
@@ -58,6 +58,11 @@ public struct RevokeResult: Codable, Sendable {
     public var revokedAt: Date
     /// Jobs the station held that were offered but not acknowledged, back in the queue.
     public var requeued: Int
+    public init(stationId: String, revokedAt: Date, requeued: Int) {
+        self.stationId = stationId
+        self.revokedAt = revokedAt
+        self.requeued = requeued
+    }
 }
 
 /// `POST /v1/station/ack`
@@ -71,6 +76,10 @@ public struct AckResult: Codable, Sendable, Equatable {
     public var claimed: [JobID]
     /// Already claimed (or further along) by this station: an ack sent again.
     public var already: [JobID]
+    public init(claimed: [JobID], already: [JobID]) {
+        self.claimed = claimed
+        self.already = already
+    }
 }
 
 /// `GET /v1/station/reconcile`: what the hub believes the station holds.
@@ -81,6 +90,13 @@ public struct ReconcileResult: Codable, Sendable {
     /// Highest event sequence number the hub has from this station.
     public var highestSeq: Int64
     public var gaps: [SeqGap]
+    public init(stationId: String, kecamatanCode: String, jobs: [ReconcileJob], highestSeq: Int64, gaps: [SeqGap]) {
+        self.stationId = stationId
+        self.kecamatanCode = kecamatanCode
+        self.jobs = jobs
+        self.highestSeq = highestSeq
+        self.gaps = gaps
+    }
 }
 
 public struct ReconcileJob: Codable, Sendable, Equatable {
@@ -89,6 +105,12 @@ public struct ReconcileJob: Codable, Sendable, Equatable {
     /// The station's own state, as its last event said.
     public var stationState: JobState?
     public var leaseExpiresAt: Date?
+    public init(id: JobID, state: HubJobState, stationState: JobState?, leaseExpiresAt: Date?) {
+        self.id = id
+        self.state = state
+        self.stationState = stationState
+        self.leaseExpiresAt = leaseExpiresAt
+    }
 }
 
 /// One numbered event in `POST /v1/station/events`.
@@ -127,6 +149,13 @@ public struct EventIngestResult: Codable, Sendable, Equatable {
     public var highestSeq: Int64
     /// Every hole below `highestSeq`: the station should resend these.
     public var gaps: [SeqGap]
+    public init(accepted: Int, duplicates: [Int64], conflicting: [Int64], highestSeq: Int64, gaps: [SeqGap]) {
+        self.accepted = accepted
+        self.duplicates = duplicates
+        self.conflicting = conflicting
+        self.highestSeq = highestSeq
+        self.gaps = gaps
+    }
 }
 
 /// `POST /v1/station/heartbeat`
@@ -161,4 +190,9 @@ public struct HeartbeatResult: Codable, Sendable {
     public var receivedAt: Date
     /// When the hub would like the next heartbeat.
     public var nextHeartbeatSeconds: Int
+    public init(stationId: String, receivedAt: Date, nextHeartbeatSeconds: Int) {
+        self.stationId = stationId
+        self.receivedAt = receivedAt
+        self.nextHeartbeatSeconds = nextHeartbeatSeconds
+    }
 }

@@ -79,7 +79,8 @@ struct ViewsTests {
                     SequencedEvent(seq: 2, event: .ledger(kind: .spoiled, from: "store", to: "spoiled", quantity: 7, job: nil, cause: .rusak, note: nil)),
                     SequencedEvent(
                         seq: 3,
-                        event: .alert(alert: Alert(kind: .counterMismatch, device: try DeviceID("sim-A"), message: "penghitung printer naik 3, buku blangko 1"))),
+                        event: .alert(alert: Alert(kind: .counterMismatch, device: try DeviceID("sim-A"), message: "penghitung printer naik 3, buku blangko 1"))
+                    ),
                 ]))
             var kinds = Set(try await t.hub.alertsView().alerts.map(\.kind))
             #expect(kinds == [.stockLow, .counterMismatch])  // the jam is new, the station just called

@@ -32,9 +32,14 @@ public struct EnrollRequest: Codable, Sendable {
     public var token: String
     /// A name people recognise: "Kantor Kecamatan Tarumajaya, PC cetak 1".
     public var name: String
-    public init(token: String, name: String) {
+    /// The sequence number of the first event the station will send under this
+    /// credential (its outbox's next number; 1 for a new station). The hub counts gaps
+    /// from here, so a station that ran before enrolling, or enrolls again, shows none.
+    public var firstSeq: Int64?
+    public init(token: String, name: String, firstSeq: Int64? = nil) {
         self.token = token
         self.name = name
+        self.firstSeq = firstSeq
     }
 }
 

@@ -101,3 +101,24 @@ extension StationClient {
         try await send(.GET, "/audit/verify")
     }
 }
+
+// MARK: Sync with the hub
+extension StationClient {
+    /// `POST /v1/sync/enroll`: the daemon exchanges the token at the hub and keeps the
+    /// credential (0600). Enrolling takes a round trip to the hub.
+    public func enroll(_ request: EnrollStationRequest, by person: String? = nil) async throws(StationClientError) -> SyncStatusView {
+        let body: Data
+        do { body = try WireCoding.encoder().encode(request) } catch { preconditionFailure("request does not encode: \(error)") }
+        return try await send(.POST, "/sync/enroll", body: body, headers: person.map { [(Self.operatorHeader, $0)] } ?? [])
+    }
+
+    /// `GET /v1/sync`
+    public func syncStatus() async throws(StationClientError) -> SyncStatusView {
+        try await send(.GET, "/sync")
+    }
+
+    /// `POST /v1/sync/reconcile`
+    public func reconcile() async throws(StationClientError) -> ReconcileReport {
+        try await send(.POST, "/sync/reconcile")
+    }
+}

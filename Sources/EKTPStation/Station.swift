@@ -15,6 +15,9 @@ public struct Station: Sendable {
     public let intake: JobIntake
     public let printers: [any CardPrinter]
     public let regions: RegionDirectory?
+    /// The link to the hub (idle until `ektpctl enroll`).
+    public let sync: HubSync
+    let metrics = StationMetrics()
     let composer: any CardComposer
     let logger: Logger
 
@@ -47,7 +50,13 @@ public struct Station: Sendable {
             logger.info("printer \(printer.info.id) (\(printer.info.model)) di \(uri)")
         }
         let intake = JobIntake(store: store, verifier: JobVerifier(trusted: config.approvalKeys), kecamatan: config.kecamatan, regions: regions)
-        return Station(config: config, store: store, intake: intake, printers: printers, regions: regions, composer: composer, logger: logger)
+        let ids = Set(printers.map(\.info.id))
+        let sync = try HubSync(
+            store: store, intake: intake, settings: config.hub, stateDirectory: config.stateDirectory,
+            stationName: "Kecamatan " + (regions?.kecamatan(config.kecamatan)?.name ?? config.kecamatan), logger: logger,
+            devices: { try store.devices().filter { ids.contains($0.id) } })
+        return Station(
+            config: config, store: store, intake: intake, printers: printers, regions: regions, sync: sync, composer: composer, logger: logger)
     }
 
     /// The print worker and the local API server.
@@ -66,7 +75,11 @@ public struct Station: Sendable {
                 logger.info("API lokal siap di \(socket)")
             },
             logger: logger)
-        return [worker, api]
+        var services: [any Service] = [worker, api, SyncService(sync: sync)]
+        if let listen = config.metricsListen, let address = HostPort(listen) {
+            services.append(StationMetrics.server(self, host: address.host, port: address.port, logger: logger))
+        }
+        return services
     }
 
     /// The printer with this id, if the station drives it.
@@ -74,7 +87,7 @@ public struct Station: Sendable {
 
     // MARK: Operations behind the API
 
-    func status() throws -> StationStatusView {
+    func status() async throws -> StationStatusView {
         let counts = try store.jobCounts()
         let devices = try store.devices().filter { d in printers.contains { $0.info.id == d.id } }
         var held: String?
@@ -92,7 +105,7 @@ public struct Station: Sendable {
             kecamatanCode: config.kecamatan, kecamatanName: regions?.kecamatan(config.kecamatan)?.name,
             jobs: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
             held: held, devices: devices, blangkoOnHand: try store.unusedBlangko(),
-            outboxBacklog: try store.outboxBacklog(), alerts: try store.alerts(limit: 20))
+            outboxBacklog: try store.outboxBacklog(), alerts: try store.alerts(limit: 20), sync: try await sync.status())
     }
 
     func stock(_ operation: String, _ r: StockRequest) async throws -> StockChanged {

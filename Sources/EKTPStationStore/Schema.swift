@@ -124,6 +124,7 @@ enum Schema {
                         BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
                     """)
         }
+        m.registerMigration("v2-sync", migrate: Schema.syncTables)
         return m
     }
 }

@@ -44,11 +44,14 @@ public struct StationStatusView: Codable, Sendable {
     /// Events not yet sent upstream.
     public var outboxBacklog: Int
     public var alerts: [AlertView]
+    /// The link to the hub; nil when the station is not enrolled.
+    public var sync: SyncStatusView?
 
     public init(
         kecamatanCode: String, kecamatanName: String?, jobs: [String: Int], held: String?, devices: [DeviceView], blangkoOnHand: Int, outboxBacklog: Int,
-        alerts: [AlertView]
+        alerts: [AlertView], sync: SyncStatusView? = nil
     ) {
+        self.sync = sync
         self.kecamatanCode = kecamatanCode
         self.kecamatanName = kecamatanName
         self.jobs = jobs
@@ -57,6 +60,80 @@ public struct StationStatusView: Codable, Sendable {
         self.blangkoOnHand = blangkoOnHand
         self.outboxBacklog = outboxBacklog
         self.alerts = alerts
+    }
+}
+
+// MARK: Sync with the hub
+
+/// `POST /v1/sync/enroll` (`ektpctl enroll HUB_URL TOKEN`): exchange a one-time token for
+/// this station's credential at the hub.
+public struct EnrollStationRequest: Codable, Sendable {
+    public var hubURL: String
+    public var token: String
+    /// How the hub shows this station; defaults to the kecamatan's name.
+    public var name: String?
+    /// A PEM file of CA certificates trusted for the hub's TLS, instead of the system's.
+    public var caFile: String?
+    /// Allow `http://` to a hub that is not on loopback (never needed in production).
+    public var allowPlainHTTP: Bool
+    public init(hubURL: String, token: String, name: String? = nil, caFile: String? = nil, allowPlainHTTP: Bool = false) {
+        self.hubURL = hubURL
+        self.token = token
+        self.name = name
+        self.caFile = caFile
+        self.allowPlainHTTP = allowPlainHTTP
+    }
+}
+
+/// `GET /v1/sync`: the state of the link to the hub.
+public struct SyncStatusView: Codable, Sendable {
+    public var hubURL: String
+    public var stationId: String
+    public var enrolledAt: Date
+    /// Last call the hub answered.
+    public var lastContactAt: Date?
+    /// Last time jobs were pulled and events pushed without error.
+    public var lastSyncAt: Date?
+    /// The last error talking to the hub, while it lasts.
+    public var lastError: String?
+    /// Events waiting for the hub.
+    public var outboxBacklog: Int
+    /// A warning when the backlog is large (the hub has been away for long).
+    public var warning: String?
+    public var lastReconcile: ReconcileReport?
+    public init(
+        hubURL: String, stationId: String, enrolledAt: Date, lastContactAt: Date?, lastSyncAt: Date?, lastError: String?, outboxBacklog: Int,
+        warning: String?, lastReconcile: ReconcileReport?
+    ) {
+        self.hubURL = hubURL
+        self.stationId = stationId
+        self.enrolledAt = enrolledAt
+        self.lastContactAt = lastContactAt
+        self.lastSyncAt = lastSyncAt
+        self.lastError = lastError
+        self.outboxBacklog = outboxBacklog
+        self.warning = warning
+        self.lastReconcile = lastReconcile
+    }
+}
+
+/// What one reconcile found and did (`POST /v1/sync/reconcile`, and after every start).
+public struct ReconcileReport: Codable, Sendable, Equatable {
+    public var at: Date
+    /// Jobs the hub lists for this station.
+    public var hubJobs: Int
+    /// Offered jobs the station held but had not acknowledged: acknowledged now.
+    public var acknowledged: [JobID]
+    /// Events the hub was missing, queued to be sent again.
+    public var resent: Int
+    /// Differences sync cannot settle alone, each raised as an alert for the operator.
+    public var forOperator: [String]
+    public init(at: Date, hubJobs: Int, acknowledged: [JobID], resent: Int, forOperator: [String]) {
+        self.at = at
+        self.hubJobs = hubJobs
+        self.acknowledged = acknowledged
+        self.resent = resent
+        self.forOperator = forOperator
     }
 }
 

@@ -44,6 +44,7 @@ public enum ConsoleText {
         case .outcomeUnknown: "hasil cetak tidak diketahui"
         case .deviceError: "gangguan printer"
         case .stockLow: "stok menipis"
+        case .syncMismatch: "selisih dengan hub"
         }
     }
 
@@ -58,6 +59,7 @@ public enum ConsoleText {
         head.append("Blangko tersedia", "\(s.blangkoOnHand) (gudang dan hopper)")
         head.append("Antrean ke pusat", s.outboxBacklog == 0 ? "terkirim semua" : "\(s.outboxBacklog) kejadian belum terkirim")
         if let held = s.held { head.append("Cetak tertahan", held) }
+        head.append("Hub", s.sync.map { syncLine($0, timeZone: timeZone) } ?? "belum terdaftar (ektpctl enroll HUB_URL TOKEN)")
         var out = [head.render(), "", "Job:"]
         out.append(jobCounts(s.jobs))
         out += ["", "Printer:", devices(s.devices)]
@@ -278,5 +280,41 @@ public enum ConsoleText {
                 .joined(separator: "\n")
         }
         return text
+    }
+
+    // MARK: Sync
+
+    static func syncLine(_ s: SyncStatusView, timeZone: TimeZone) -> String {
+        var line = "\(s.hubURL) sebagai \(s.stationId)"
+        line += s.lastSyncAt.map { ", sinkron terakhir \(date($0, timeZone: timeZone))" } ?? ", belum pernah sinkron"
+        if let error = s.lastError { line += " — \(error)" }
+        if let warning = s.warning { line += " — \(warning)" }
+        return line
+    }
+
+    /// `ektpctl sync status`
+    public static func sync(_ s: SyncStatusView, timeZone: TimeZone = .current) -> String {
+        var list = KeyValueList()
+        list.append("Hub", s.hubURL)
+        list.append("Nomor stasiun", s.stationId)
+        list.append("Terdaftar", date(s.enrolledAt, timeZone: timeZone))
+        list.append("Kontak terakhir", s.lastContactAt.map { date($0, timeZone: timeZone) } ?? "-")
+        list.append("Sinkron terakhir", s.lastSyncAt.map { date($0, timeZone: timeZone) } ?? "-")
+        list.append("Antrean ke pusat", s.outboxBacklog == 0 ? "terkirim semua" : "\(s.outboxBacklog) kejadian belum terkirim")
+        if let error = s.lastError { list.append("Galat terakhir", error) }
+        if let warning = s.warning { list.append("Peringatan", warning) }
+        if let r = s.lastReconcile { list.append("Rekonsiliasi", reconcileLine(r, timeZone: timeZone)) }
+        return list.render()
+    }
+
+    /// `ektpctl sync reconcile`
+    public static func reconcile(_ r: ReconcileReport, timeZone: TimeZone = .current) -> String {
+        var out = [reconcileLine(r, timeZone: timeZone)]
+        for line in r.forOperator { out.append("  perlu keputusan: \(line)") }
+        return out.joined(separator: "\n")
+    }
+
+    static func reconcileLine(_ r: ReconcileReport, timeZone: TimeZone) -> String {
+        "\(date(r.at, timeZone: timeZone)): \(r.hubJobs) job di hub, \(r.acknowledged.count) di-ack ulang, \(r.resent) kejadian dikirim ulang, \(r.forOperator.count) perlu keputusan operator"
     }
 }

@@ -19,6 +19,8 @@ public struct Alert: Codable, Hashable, Sendable {
         case outcomeUnknown = "outcome-unknown"
         case deviceError = "device-error"
         case stockLow = "stock-low"
+        /// The hub and the station disagree about a job in a way sync cannot settle alone.
+        case syncMismatch = "sync-mismatch"
     }
     public var kind: Kind
     public var device: DeviceID?

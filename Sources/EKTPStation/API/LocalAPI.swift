@@ -15,7 +15,27 @@ enum LocalAPI {
         router.add(middleware: StationErrorMiddleware())
         let v1 = router.group("v1")
 
-        v1.get("status") { _, _ in try JSONReply.response(station.status()) }
+        v1.get("status") { _, _ in try await JSONReply.response(station.status()) }
+        router.get("metrics") { _, _ in StationMetrics.response(try await station.metrics.render(station)) }
+
+        // MARK: Sync with the hub
+        v1.get("sync") { _, _ in
+            guard let status = try await station.sync.status() else {
+                throw APIError(.notFound, code: "not-enrolled", "stasiun belum terdaftar di hub (ektpctl enroll HUB_URL TOKEN)")
+            }
+            return JSONReply.response(status)
+        }
+        v1.post("sync/enroll") { request, _ in
+            let body: EnrollStationRequest = try await decode(request)
+            do { return JSONReply.response(try await station.sync.enroll(body, by: actorName(request)), status: .created) } catch let e as SyncProblem {
+                throw APIError(e.hubUnreachable ? .badGateway : .unprocessableContent, code: e.hubUnreachable ? "hub-unreachable" : "enroll-refused", e.description)
+            }
+        }
+        v1.post("sync/reconcile") { _, _ in
+            do { return JSONReply.response(try await station.sync.reconcileNow()) } catch let e as SyncProblem {
+                throw APIError(e.hubUnreachable ? .badGateway : .conflict, code: e.hubUnreachable ? "hub-unreachable" : "not-enrolled", e.description)
+            }
+        }
         v1.get("devices") { _, _ in try JSONReply.response(station.store.devices()) }
         v1.post("devices/:id/fault") { request, context in
             let id = try deviceID(context)

@@ -26,6 +26,11 @@ public struct StationConfig: Sendable {
     public var retentionDays: Int
     /// How often an idle printer is asked for its state.
     public var pollMilliseconds: Int
+    /// How the station talks to the hub once enrolled (`[hub]`).
+    public var hub: HubSyncSettings = HubSyncSettings()
+    /// `HOST:PORT` for Prometheus `GET /metrics` over TCP (`metrics.listen`); nil: only on
+    /// the local socket.
+    public var metricsListen: String?
 
     public struct Problem: Error, CustomStringConvertible {
         public let description: String
@@ -78,7 +83,7 @@ public struct StationConfig: Sendable {
                 throw Problem(description: error.description)
             }
         }
-        let config = StationConfig(
+        var config = StationConfig(
             kecamatan: kecamatan,
             stateDirectory: reader.string(forKey: "station.state_directory", default: "/var/lib/ektp"),
             socketPath: reader.string(forKey: "station.socket", default: "/run/ektp/ektpd.sock"),
@@ -88,6 +93,14 @@ public struct StationConfig: Sendable {
             regionsFile: reader.string(forKey: "station.regions"),
             retentionDays: reader.int(forKey: "station.retention_days", default: 30),
             pollMilliseconds: reader.int(forKey: "station.poll_milliseconds", default: 250))
+        config.hub = HubSyncSettings(
+            pollWaitSeconds: reader.int(forKey: "hub.poll_wait_seconds", default: 25),
+            heartbeatSeconds: reader.int(forKey: "hub.heartbeat_seconds", default: 30),
+            batchSize: reader.int(forKey: "hub.batch_size", default: 200),
+            retryMaxSeconds: reader.int(forKey: "hub.retry_max_seconds", default: 300),
+            backlogWarning: reader.int(forKey: "hub.backlog_warning", default: 10_000),
+            reconcileAfterOfflineSeconds: reader.int(forKey: "hub.reconcile_after_offline_seconds", default: 600))
+        config.metricsListen = reader.string(forKey: "metrics.listen").flatMap { $0.isEmpty ? nil : $0 }
         try config.check()
         return config
     }
@@ -98,6 +111,61 @@ public struct StationConfig: Sendable {
             throw Problem(description: "belum ada kunci persetujuan yang dipercaya (approval.keys): tidak ada job yang bisa diterima")
         }
         guard retentionDays >= 0, pollMilliseconds >= 10 else { throw Problem(description: "retention_days ≥ 0 dan poll_milliseconds ≥ 10") }
+        try hub.check()
+        if let metricsListen, HostPort(metricsListen) == nil {
+            throw Problem(description: "metrics.listen harus berbentuk HOST:PORT, bukan \"\(metricsListen.prefix(40))\"")
+        }
+    }
+}
+
+/// The `[hub]` section: timing of the sync with the hub. Where the hub is, and the
+/// station's credential, come from enrollment (`ektpctl enroll`), not from here.
+public struct HubSyncSettings: Sendable {
+    /// How long one long-poll for jobs waits at the hub.
+    public var pollWaitSeconds = 25
+    /// The heartbeat period when the hub does not ask for another.
+    public var heartbeatSeconds = 30
+    /// Events per upload.
+    public var batchSize = 200
+    /// The longest wait between retries while the hub is away (backoff with jitter).
+    public var retryMaxSeconds = 300
+    /// Undelivered events above which status and logs warn.
+    public var backlogWarning = 10_000
+    /// After this long without the hub, reconcile again when it comes back.
+    public var reconcileAfterOfflineSeconds = 600
+
+    public init(
+        pollWaitSeconds: Int = 25, heartbeatSeconds: Int = 30, batchSize: Int = 200, retryMaxSeconds: Int = 300, backlogWarning: Int = 10_000,
+        reconcileAfterOfflineSeconds: Int = 600
+    ) {
+        self.pollWaitSeconds = pollWaitSeconds
+        self.heartbeatSeconds = heartbeatSeconds
+        self.batchSize = batchSize
+        self.retryMaxSeconds = retryMaxSeconds
+        self.backlogWarning = backlogWarning
+        self.reconcileAfterOfflineSeconds = reconcileAfterOfflineSeconds
+    }
+
+    func check() throws {
+        guard (0...60).contains(pollWaitSeconds), heartbeatSeconds >= 1, (1...5_000).contains(batchSize), retryMaxSeconds >= 1, backlogWarning >= 1,
+            reconcileAfterOfflineSeconds >= 1
+        else {
+            throw StationConfig.Problem(
+                description: "pengaturan [hub] tidak wajar: poll_wait_seconds 0…60, heartbeat_seconds ≥ 1, batch_size 1…5000, lainnya ≥ 1")
+        }
+    }
+}
+
+/// `HOST:PORT`, as `metrics.listen` and similar settings give an address.
+struct HostPort {
+    let host: String
+    let port: Int
+    init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else { return nil }
+        let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
     }
 }
 

@@ -1,0 +1,153 @@
+import AsyncHTTPClient
+import EKTPDomain
+import EKTPWire
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// The station's calls to the hub's station API (`docs/hub-openapi.json`), over HTTPS
+/// with the station's credential. The station is always the caller: stations sit behind
+/// NAT. No call is retried here; the sync loops decide when to call again.
+struct HubConnection: Sendable {
+    let base: String
+    let credential: String?
+    let http: HTTPClient
+
+    /// An HTTP client trusting the system's CAs, or only those in `caFile`.
+    static func makeClient(caFile: String?) throws -> HTTPClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile {
+            guard FileManager.default.isReadableFile(atPath: caFile) else { throw SyncProblem("berkas CA \(caFile) tidak bisa dibaca") }
+            tls.trustRoots = .file(caFile)
+        }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(120))
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    /// One call; the answer's body on 2xx, `HubCallError` otherwise.
+    func call(_ method: HTTPMethod, _ path: String, body: Data? = nil, timeout: Duration = .seconds(30)) async throws(HubCallError) -> Data {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        request.headers.add(name: "User-Agent", value: "ektpd")
+        if let credential { request.headers.add(name: "Authorization", value: "Bearer \(credential)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let status: HTTPResponseStatus
+        let bytes: ByteBuffer
+        do {
+            let response = try await http.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+            status = response.status
+            bytes = try await response.body.collect(upTo: 64 * 1_048_576)
+        } catch {
+            throw .unreachable(Self.describe(error))
+        }
+        let data = Data(bytes.readableBytesView)
+        guard (200..<300).contains(status.code) else {
+            let message = (try? WireCoding.decoder().decode(APIErrorBody.self, from: data))?.message ?? String(decoding: data.prefix(200), as: UTF8.self)
+            throw .answered(status: Int(status.code), message: message)
+        }
+        return data
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws(HubCallError) -> T {
+        do { return try WireCoding.decoder().decode(T.self, from: data) } catch {
+            throw .badAnswer("jawaban hub tidak bisa dibaca: \(JobVerifier.describe(error))")
+        }
+    }
+
+    func encode(_ value: some Encodable) -> Data {
+        // The protocol's types always encode.
+        (try? WireCoding.encoder().encode(value)) ?? Data()
+    }
+
+    // MARK: The station API
+
+    func enroll(_ request: EnrollRequest) async throws(HubCallError) -> EnrollResult {
+        try decode(EnrollResult.self, try await call(.POST, "/v1/stations/enroll", body: encode(request)))
+    }
+
+    /// Long-poll: waits up to `wait` seconds at the hub for jobs of this station's kecamatan.
+    func poll(wait: Int, max: Int) async throws(HubCallError) -> [OfferedJob] {
+        let data = try await call(.GET, "/v1/station/jobs?wait=\(wait)&max=\(max)", timeout: .seconds(wait + 30))
+        return try OfferedJob.parseList(data)
+    }
+
+    func ack(_ jobs: [JobID]) async throws(HubCallError) -> AckResult {
+        try decode(AckResult.self, try await call(.POST, "/v1/station/ack", body: encode(AckRequest(jobs: jobs))))
+    }
+
+    /// Sends a batch built by the store (`OutboxBatch.body`).
+    func events(_ body: Data) async throws(HubCallError) -> EventIngestResult {
+        try decode(EventIngestResult.self, try await call(.POST, "/v1/station/events", body: body, timeout: .seconds(60)))
+    }
+
+    func heartbeat(_ heartbeat: Heartbeat) async throws(HubCallError) -> HeartbeatResult {
+        try decode(HeartbeatResult.self, try await call(.POST, "/v1/station/heartbeat", body: encode(heartbeat)))
+    }
+
+    func reconcile() async throws(HubCallError) -> ReconcileResult {
+        try decode(ReconcileResult.self, try await call(.GET, "/v1/station/reconcile", timeout: .seconds(60)))
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .deadlineExceeded, .readTimeout, .connectTimeout: return "hub tidak menjawab tepat waktu"
+            default: return "hub tidak bisa dihubungi (\(e))"
+            }
+        }
+        if let e = error as? NIOSSLError { return "TLS ke hub gagal: \(e)" }
+        return "hub tidak bisa dihubungi: \(error)"
+    }
+}
+
+/// Why a call to the hub failed.
+enum HubCallError: Error, CustomStringConvertible {
+    /// No answer: the link or the hub is down. Try again later.
+    case unreachable(String)
+    /// The hub answered with an error status.
+    case answered(status: Int, message: String)
+    /// The hub answered something the station cannot read.
+    case badAnswer(String)
+
+    var description: String {
+        switch self {
+        case .unreachable(let m): m
+        case .answered(let status, let m): "hub menjawab \(status): \(m)"
+        case .badAnswer(let m): m
+        }
+    }
+
+    /// The credential was refused: revoked or expired. Only a new enrollment helps.
+    var credentialRefused: Bool {
+        if case .answered(let status, _) = self { return status == 401 || status == 403 }
+        return false
+    }
+}
+
+/// A job the hub offers, with its signed document exactly as signed.
+struct OfferedJob: Sendable {
+    let id: String
+    let document: JSONValue
+
+    /// Reads `{"jobs":[{"id":…,"document":{…},…}]}` strictly (duplicate keys refused), so
+    /// each document's canonical bytes are what the approval key signed.
+    static func parseList(_ data: Data) throws(HubCallError) -> [OfferedJob] {
+        let root: JSONValue
+        do { root = try JSONValue.parse(data) } catch { throw .badAnswer("daftar job dari hub bukan JSON yang valid: \(error)") }
+        guard case .array(let items)? = root["jobs"] else { throw .badAnswer("daftar job dari hub tanpa \"jobs\"") }
+        var offers: [OfferedJob] = []
+        for item in items {
+            guard let id = item["id"]?.stringValue, let document = item["document"] else {
+                throw .badAnswer("job dari hub tanpa id atau dokumen")
+            }
+            offers.append(OfferedJob(id: id, document: document))
+        }
+        return offers
+    }
+}

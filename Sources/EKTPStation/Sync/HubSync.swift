@@ -1,0 +1,384 @@
+import AsyncHTTPClient
+import EKTPDomain
+import EKTPStationStore
+import EKTPWire
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The station's side of the station–hub protocol (DESIGN.md, "Station ↔ hub"), once
+/// enrolled. Three loops share one connection:
+///
+/// - **pull**: reconcile first, then long-poll for jobs; each offered job is checked as an
+///   import is (signature, kecamatan, data), stored durably, and only then acknowledged
+///   (invariant 2). A job that fails the check is never stored for printing: the refusal
+///   goes upstream through the outbox, once, and the offer is acknowledged so the hub
+///   stops re-offering it.
+/// - **push**: outbox events in sequence, in batches; marked delivered only when the hub
+///   answered for them (invariant 4). Backoff with jitter while the hub is away; nothing
+///   is dropped, however long that is.
+/// - **heartbeat**: device states, supplies and stock per place, every period.
+///
+/// Printing never waits for any of this: the print worker only reads the store.
+public actor HubSync {
+    let store: StationStore
+    let intake: JobIntake
+    let settings: HubSyncSettings
+    let stateDirectory: String
+    let stationName: String
+    let logger: Logger
+    let devices: @Sendable () throws -> [DeviceView]
+
+    private(set) var enrollment: HubEnrollment?
+    private var connection: HubConnection?
+    /// Bumped at every (re-)enrollment: loops of an older one stop.
+    private var generation = 0
+    private var retired: [HTTPClient] = []
+
+    private var lastContactAt: Date?
+    private var lastSyncAt: Date?
+    private var lastError: String?
+    private var lastReconcile: ReconcileReport?
+    private var unreachableSince: Date?
+    private var backlogWarnedAt: Date?
+    private var reconcileDue = true
+
+    init(
+        store: StationStore, intake: JobIntake, settings: HubSyncSettings, stateDirectory: String, stationName: String, logger: Logger,
+        devices: @escaping @Sendable () throws -> [DeviceView]
+    ) throws {
+        self.store = store
+        self.intake = intake
+        self.settings = settings
+        self.stateDirectory = stateDirectory
+        self.stationName = stationName
+        self.logger = logger
+        self.devices = devices
+        let enrollment = try HubEnrollment.load(stateDirectory: stateDirectory)
+        if let enrollment {
+            guard enrollment.kecamatanCode == intake.kecamatan else {
+                throw SyncProblem(
+                    "berkas kredensial hub untuk kecamatan \(enrollment.kecamatanCode), stasiun ini \(intake.kecamatan): daftar ulang dengan ektpctl enroll")
+            }
+            self.enrollment = enrollment
+            self.connection = HubConnection(
+                base: enrollment.hubURL, credential: enrollment.credential, http: try HubConnection.makeClient(caFile: enrollment.caFile))
+        }
+    }
+
+    // MARK: Enrollment and status (local API)
+
+    /// Exchanges a one-time token for this station's credential and starts syncing with
+    /// that hub. The credential is written (0600) before anything uses it.
+    public func enroll(_ request: EnrollStationRequest, by person: String) async throws -> SyncStatusView {
+        let base = try HubAddress.check(request.hubURL, allowPlainHTTP: request.allowPlainHTTP)
+        guard !request.token.trimmingCharacters(in: .whitespaces).isEmpty else { throw SyncProblem("token pendaftaran kosong") }
+        let http = try HubConnection.makeClient(caFile: request.caFile)
+        let first = try store.firstUndeliveredSeq()
+        let result: EnrollResult
+        do {
+            result = try await HubConnection(base: base, credential: nil, http: http).enroll(
+                EnrollRequest(token: request.token, name: request.name ?? stationName, firstSeq: first))
+        } catch {
+            try? await http.shutdown()
+            switch error {
+            case .unreachable(let m): throw SyncProblem(m, hubUnreachable: true)
+            case .answered(_, let m): throw SyncProblem("hub menolak pendaftaran: \(m)")
+            case .badAnswer(let m): throw SyncProblem(m, hubUnreachable: true)
+            }
+        }
+        guard result.kecamatanCode == intake.kecamatan else {
+            try? await http.shutdown()
+            throw SyncProblem(
+                "token ini untuk kecamatan \(result.kecamatanCode), stasiun ini \(intake.kecamatan). Cabut stasiun \(result.stationId) di hub dan minta token untuk \(intake.kecamatan)"
+            )
+        }
+        let enrollment = HubEnrollment(
+            hubURL: base, stationId: result.stationId, kecamatanCode: result.kecamatanCode, credential: result.credential, caFile: request.caFile,
+            allowPlainHTTP: request.allowPlainHTTP, firstSeq: first, enrolledAt: Date())
+        do { try enrollment.save(stateDirectory: stateDirectory) } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try store.recordEnrollment(hub: base, stationId: result.stationId, firstSeq: first, by: person)
+        if let old = connection { retired.append(old.http) }
+        self.enrollment = enrollment
+        connection = HubConnection(base: base, credential: result.credential, http: http)
+        generation += 1
+        lastContactAt = Date()
+        lastError = nil
+        lastReconcile = nil
+        reconcileDue = true
+        logger.info("stasiun terdaftar di hub \(base) sebagai \(result.stationId); peristiwa dikirim mulai nomor \(first)")
+        return try status()!
+    }
+
+    /// The link's state; nil when not enrolled.
+    public func status() throws -> SyncStatusView? {
+        guard let enrollment else { return nil }
+        let backlog = try store.outboxBacklog()
+        return SyncStatusView(
+            hubURL: enrollment.hubURL, stationId: enrollment.stationId, enrolledAt: enrollment.enrolledAt, lastContactAt: lastContactAt,
+            lastSyncAt: lastSyncAt, lastError: lastError, outboxBacklog: backlog, warning: backlogWarning(backlog), lastReconcile: lastReconcile)
+    }
+
+    /// Seconds since the hub last answered, for metrics.
+    public var lastSuccessfulSync: Date? { lastSyncAt }
+
+    func backlogWarning(_ backlog: Int) -> String? {
+        guard backlog >= settings.backlogWarning else { return nil }
+        let since = unreachableSince.map { " sejak \(ISO8601DateFormatter().string(from: $0))" } ?? ""
+        return "\(backlog) peristiwa menunggu dikirim ke hub\(since); tidak ada yang dibuang, semuanya terkirim saat hub kembali"
+    }
+
+    /// Reconciles now (operator's `ektpctl sync reconcile`).
+    public func reconcileNow() async throws -> ReconcileReport {
+        guard let connection else { throw SyncProblem("stasiun belum terdaftar di hub (ektpctl enroll)") }
+        do { return try await reconcile(connection) } catch let e as HubCallError {
+            throw SyncProblem(e.description, hubUnreachable: !e.credentialRefused)
+        }
+    }
+
+    // MARK: Running
+
+    /// Runs the loops while enrolled, until cancelled.
+    func run() async {
+        while !Task.isCancelled {
+            guard let connection else {
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            let mine = generation
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.pullLoop(connection, mine) }
+                group.addTask { await self.pushLoop(connection, mine) }
+                group.addTask { await self.heartbeatLoop(connection, mine) }
+                await group.next()
+                group.cancelAll()
+            }
+            for client in retired { try? await client.shutdown() }
+            retired.removeAll()
+        }
+        if let connection { try? await connection.http.shutdown() }
+    }
+
+    private func current(_ g: Int) -> Bool { g == generation && !Task.isCancelled }
+
+    private func contact() {
+        lastContactAt = Date()
+        if let since = unreachableSince, Date().timeIntervalSince(since) >= Double(settings.reconcileAfterOfflineSeconds) {
+            reconcileDue = true
+            logger.info("hub kembali setelah \(Int(Date().timeIntervalSince(since))) detik; rekonsiliasi")
+        }
+        unreachableSince = nil
+        lastError = nil
+    }
+
+    private func failed(_ error: HubCallError, in loop: String) {
+        if unreachableSince == nil { unreachableSince = Date() }
+        let text =
+            error.credentialRefused
+            ? "kredensial stasiun ditolak hub (dicabut atau kedaluwarsa): daftar ulang dengan ektpctl enroll — \(error.description)"
+            : error.description
+        if lastError != text { logger.warning("sync (\(loop)): \(text)") }
+        lastError = text
+    }
+
+    /// Exponential backoff with jitter: 1, 2, 4, … s up to `retryMaxSeconds`, each drawn
+    /// from the upper half so stations that lost the hub together do not return together.
+    private func backoff(_ failures: Int) -> Duration {
+        let ceiling = min(Double(settings.retryMaxSeconds), pow(2, Double(min(failures, 20))))
+        return .milliseconds(Int(ceiling * Double.random(in: 0.5...1.0) * 1000))
+    }
+
+    private func pullLoop(_ connection: HubConnection, _ g: Int) async {
+        var failures = 0
+        while current(g) {
+            do {
+                if reconcileDue {
+                    _ = try await reconcile(connection)
+                    reconcileDue = false
+                }
+                let offers = try await connection.poll(wait: settings.pollWaitSeconds, max: 50)
+                guard current(g) else { return }
+                contact()
+                if !offers.isEmpty {
+                    let ids = try take(offers)
+                    if !ids.isEmpty { _ = try await connection.ack(ids) }
+                }
+                lastSyncAt = Date()
+                failures = 0
+            } catch let error as HubCallError {
+                failed(error, in: "ambil job")
+                failures += 1
+                try? await Task.sleep(for: backoff(failures))
+            } catch {
+                // The store refused a write: log and try again later; nothing was acked.
+                logger.error("sync (ambil job): \(error)")
+                lastError = "\(error)"
+                failures += 1
+                try? await Task.sleep(for: backoff(failures))
+            }
+        }
+    }
+
+    /// Checks and stores offered jobs; returns the ids to acknowledge: every job now held
+    /// durably, and every refusal recorded durably.
+    func take(_ offers: [OfferedJob]) throws -> [JobID] {
+        let today = CivilDate.today()
+        var accepted: [(OfferedJob, VerifiedJob)] = []
+        var acks: [JobID] = []
+        for offer in offers {
+            switch intake.check(offer.document, today: today) {
+            case .success(let (verified, warnings)):
+                if verified.job.id.rawValue != offer.id {
+                    try refuse(offer, "hub menawarkan job \(offer.id) dengan dokumen job \(verified.job.id)")
+                    if let id = try? JobID(offer.id) { acks.append(id) }
+                    continue
+                }
+                for w in warnings { logger.notice("job dari hub: \(w)") }
+                accepted.append((offer, verified))
+            case .failure(let error):
+                try refuse(offer, error.message)
+                if let id = try? JobID(offer.id) { acks.append(id) }
+            }
+        }
+        do {
+            _ = try store.store(accepted.map(\.1), actor: "sync")
+            acks += accepted.map { $0.1.job.id }
+        } catch let error as StationError where error.code == .conflict {
+            // One job clashes with what the station holds: store the rest one by one.
+            for (offer, verified) in accepted {
+                do {
+                    _ = try store.store([verified], actor: "sync")
+                } catch let e as StationError where e.code == .conflict {
+                    try refuse(offer, e.details.first ?? e.message)
+                }
+                acks.append(verified.job.id)
+            }
+        }
+        return acks
+    }
+
+    private func refuse(_ offer: OfferedJob, _ reason: String) throws {
+        if try store.refuseOffer(jobId: offer.id, document: Data(offer.document.canonicalBytes()), reason: reason) {
+            logger.warning("job \(offer.id.prefix(40)) dari hub ditolak dan tidak akan dicetak: \(reason)")
+        }
+    }
+
+    private func pushLoop(_ connection: HubConnection, _ g: Int) async {
+        var failures = 0
+        while current(g) {
+            do {
+                guard let first = enrollment?.firstSeq, let batch = try store.undelivered(from: first, limit: settings.batchSize) else {
+                    try? await Task.sleep(for: .milliseconds(200))
+                    continue
+                }
+                let result = try await connection.events(batch.body)
+                guard current(g) else { return }
+                try store.markDelivered(batch.seqs)
+                contact()
+                failures = 0
+                if !result.conflicting.isEmpty {
+                    let message =
+                        "hub memegang isi lain untuk peristiwa nomor \(result.conflicting.prefix(5).map(String.init).joined(separator: ", ")): basis data stasiun mungkin dipulihkan dari cadangan lama"
+                    logger.error("\(message)")
+                    try store.raiseAlert(Alert(kind: .syncMismatch, device: nil, message: message), actor: "sync")
+                }
+                warnIfLarge()
+            } catch let error as HubCallError {
+                failed(error, in: "kirim peristiwa")
+                warnIfLarge()
+                failures += 1
+                try? await Task.sleep(for: backoff(failures))
+            } catch {
+                logger.error("sync (kirim peristiwa): \(error)")
+                failures += 1
+                try? await Task.sleep(for: backoff(failures))
+            }
+        }
+    }
+
+    private func warnIfLarge() {
+        guard let backlog = try? store.outboxBacklog(), let warning = backlogWarning(backlog) else { return }
+        if let at = backlogWarnedAt, Date().timeIntervalSince(at) < 600 { return }
+        backlogWarnedAt = Date()
+        logger.warning("\(warning)")
+    }
+
+    private func heartbeatLoop(_ connection: HubConnection, _ g: Int) async {
+        var failures = 0
+        while current(g) {
+            var wait = Duration.seconds(settings.heartbeatSeconds)
+            do {
+                let result = try await connection.heartbeat(try heartbeat())
+                guard current(g) else { return }
+                contact()
+                failures = 0
+                wait = .seconds(max(1, min(settings.heartbeatSeconds, result.nextHeartbeatSeconds)))
+            } catch let error as HubCallError {
+                failed(error, in: "heartbeat")
+                failures += 1
+                wait = min(wait, backoff(failures))
+            } catch {
+                logger.error("sync (heartbeat): \(error)")
+            }
+            try? await Task.sleep(for: wait)
+        }
+    }
+
+    func heartbeat() throws -> Heartbeat {
+        let stock = try store.balances().filter { $0.key.isPhysical }
+        return Heartbeat(
+            devices: try devices().map { DeviceReport(id: $0.id, model: $0.model, state: $0.state) },
+            stock: Dictionary(uniqueKeysWithValues: stock.map { ($0.key.key, $0.value) }),
+            outboxBacklog: try store.outboxBacklog(), version: "ektpd/1")
+    }
+
+    // MARK: Reconcile
+
+    /// The hub's view of this station against the store. Settled here: events the hub is
+    /// missing (sent again, in order) and offers held but not acknowledged (acknowledged).
+    /// For the operator (an alert each): a job the hub believes the station holds but the
+    /// store does not have. Nothing is printed by reconcile.
+    func reconcile(_ connection: HubConnection) async throws -> ReconcileReport {
+        let view = try await connection.reconcile()
+        contact()
+        let first = enrollment?.firstSeq ?? 1
+        let resent = try store.redeliver(gaps: view.gaps, above: view.highestSeq, from: first)
+        if resent > 0 { logger.warning("rekonsiliasi: hub belum memegang \(resent) peristiwa; dikirim ulang berurutan") }
+        let local = try store.states(of: view.jobs.map(\.id))
+        var toAck: [JobID] = []
+        var forOperator: [String] = []
+        for job in view.jobs {
+            switch (job.state, local[job.id]) {
+            case (.offered, .some):
+                toAck.append(job.id)
+            case (.claimed, nil), (.printed, nil), (.spoiledReprintNeeded, nil):
+                if try store.refusedOffer(jobId: job.id.rawValue) != nil { continue }
+                let message =
+                    "hub mencatat job \(job.id) dipegang stasiun ini (\(job.state.rawValue)), tetapi job itu tidak ada di basis data stasiun: minta hub mengembalikannya ke antrean"
+                forOperator.append(message)
+                try store.raiseAlert(Alert(kind: .syncMismatch, device: nil, message: message), actor: "sync")
+            default:
+                // Offered elsewhere or not yet here (the poll delivers it), or the hub is
+                // behind on events still in the outbox: nothing to settle.
+                break
+            }
+        }
+        if !toAck.isEmpty { _ = try await connection.ack(toAck) }
+        let report = ReconcileReport(at: Date(), hubJobs: view.jobs.count, acknowledged: toAck, resent: resent, forOperator: forOperator)
+        lastReconcile = report
+        logger.info(
+            "rekonsiliasi: \(view.jobs.count) job di hub, \(toAck.count) di-ack ulang, \(resent) peristiwa dikirim ulang, \(forOperator.count) untuk operator")
+        return report
+    }
+}
+
+/// Runs the sync in `ektpd`'s service group; stops at graceful shutdown.
+struct SyncService: Service {
+    let sync: HubSync
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await sync.run() }
+    }
+}

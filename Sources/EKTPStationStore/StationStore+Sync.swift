@@ -1,0 +1,168 @@
+@preconcurrency import Crypto
+import EKTPDomain
+import EKTPWire
+import Foundation
+import GRDB
+
+extension Schema {
+    /// Sync with the hub: offers the station refused, so a job re-offered after a crash
+    /// is refused again without a second report.
+    static func syncTables(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE refusedOffer (
+                    jobId TEXT PRIMARY KEY NOT NULL,
+                    contentHash BLOB NOT NULL,
+                    reason TEXT NOT NULL,
+                    at REAL NOT NULL,
+                    seq INTEGER NOT NULL
+                );
+                """)
+    }
+}
+
+/// Outbox events ready to go upstream: their sequence numbers and the JSON body of a
+/// `POST /v1/station/events`, built from the stored JSON without decoding it.
+public struct OutboxBatch: Sendable {
+    public let seqs: [Int64]
+    public let body: Data
+}
+
+extension StationStore {
+    // MARK: Outbox, seen from the sync
+
+    /// The sequence number a new hub credential starts at: the first event the hub has
+    /// not taken yet (everything before it was delivered under an earlier credential).
+    public func firstUndeliveredSeq() throws -> Int64 {
+        try read { db in
+            if let unsent = try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM outbox WHERE sentAt IS NULL") { return unsent }
+            return (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM outbox") ?? 0) + 1
+        }
+    }
+
+    /// Up to `limit` undelivered events from `from` on, in sequence order, as one batch.
+    public func undelivered(from: Int64, limit: Int) throws -> OutboxBatch? {
+        try read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT seq, event FROM outbox WHERE sentAt IS NULL AND seq >= ? ORDER BY seq LIMIT ?", arguments: [from, limit])
+            guard !rows.isEmpty else { return nil }
+            var body = Data(#"{"events":["#.utf8)
+            var seqs: [Int64] = []
+            seqs.reserveCapacity(rows.count)
+            for (i, row) in rows.enumerated() {
+                let seq: Int64 = row["seq"]
+                let event: String = row["event"]
+                if i > 0 { body.append(UInt8(ascii: ",")) }
+                body.append(contentsOf: Array(#"{"event":"#.utf8))
+                body.append(contentsOf: Array(event.utf8))
+                body.append(contentsOf: Array(#","seq":\#(seq)}"#.utf8))
+                seqs.append(seq)
+            }
+            body.append(contentsOf: Array("]}".utf8))
+            return OutboxBatch(seqs: seqs, body: body)
+        }
+    }
+
+    /// Marks events as held by the hub (its answer to a batch named them accepted or
+    /// already had). An event is only ever marked after the hub said so (invariant 4).
+    public func markDelivered(_ seqs: [Int64]) throws {
+        guard !seqs.isEmpty else { return }
+        let at = clock().timeIntervalSince1970
+        try writer.write { db in
+            for chunk in stride(from: 0, to: seqs.count, by: 500) {
+                let part = seqs[chunk..<min(chunk + 500, seqs.count)]
+                try db.execute(
+                    sql: "UPDATE outbox SET sentAt = ? WHERE sentAt IS NULL AND seq IN (\(part.map { _ in "?" }.joined(separator: ",")))",
+                    arguments: StatementArguments([at] + part.map { $0 as (any DatabaseValueConvertible) }))
+            }
+        }
+    }
+
+    /// Makes delivered events undelivered again, so they are sent once more: the hub's
+    /// reconcile reported them missing (`gaps`) or above what it holds (a hub restored
+    /// from an older backup). The hub ingests by sequence number, so nothing doubles.
+    /// Returns how many events go again.
+    @discardableResult
+    public func redeliver(gaps: [SeqGap], above highest: Int64, from first: Int64) throws -> Int {
+        try writer.write { db in
+            var count = 0
+            for gap in gaps where gap.to >= first {
+                try db.execute(
+                    sql: "UPDATE outbox SET sentAt = NULL WHERE sentAt IS NOT NULL AND seq BETWEEN ? AND ?", arguments: [max(gap.from, first), gap.to])
+                count += db.changesCount
+            }
+            try db.execute(sql: "UPDATE outbox SET sentAt = NULL WHERE sentAt IS NOT NULL AND seq > ?", arguments: [max(highest, first - 1)])
+            count += db.changesCount
+            return count
+        }
+    }
+
+    /// The highest sequence number written so far (0 before any event).
+    public func lastSeq() throws -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM outbox") ?? 0 }
+    }
+
+    // MARK: Offers from the hub
+
+    /// Records that the station refused a job the hub offered (bad signature, another
+    /// kecamatan, data the card cannot carry, an id it holds with other content), and
+    /// reports it upstream through the outbox in the same transaction. The same offer
+    /// refused again (re-offered after a crash before the ack) is not reported twice.
+    /// Returns whether this was the first refusal.
+    @discardableResult
+    public func refuseOffer(jobId: String, document: Data, reason: String) throws -> Bool {
+        let hash = Data(SHA256.hash(data: document))
+        return try transaction(actor: "sync") { tx in
+            if try Data.fetchOne(tx.db, sql: "SELECT contentHash FROM refusedOffer WHERE jobId = ?", arguments: [jobId]) == hash {
+                return false
+            }
+            let id = try? JobID(jobId)
+            let seq = try tx.outbox(.jobRejected(job: id, reason: reason))
+            try tx.db.execute(
+                sql: """
+                    INSERT INTO refusedOffer(jobId, contentHash, reason, at, seq) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(jobId) DO UPDATE SET contentHash = excluded.contentHash, reason = excluded.reason, at = excluded.at, seq = excluded.seq
+                    """,
+                arguments: [jobId, hash, reason, tx.at, seq])
+            try tx.audit("tawaran hub ditolak", job: id?.rawValue, detail: String(reason.prefix(300)))
+            return true
+        }
+    }
+
+    /// Whether the station already refused this exact offer.
+    public func refusedOffer(jobId: String) throws -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT reason FROM refusedOffer WHERE jobId = ?", arguments: [jobId]) }
+    }
+
+    /// The station's states of these jobs (absent ones are not in the map).
+    public func states(of ids: [JobID]) throws -> [JobID: JobState] {
+        try read { db in
+            var result: [JobID: JobState] = [:]
+            for chunk in stride(from: 0, to: ids.count, by: 500) {
+                let part = ids[chunk..<min(chunk + 500, ids.count)]
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT id, state FROM job WHERE id IN (\(part.map { _ in "?" }.joined(separator: ",")))",
+                    arguments: StatementArguments(part.map(\.rawValue)))
+                for row in rows {
+                    if let id = try? JobID(row["id"] as String), let state = JobState(rawValue: row["state"]) { result[id] = state }
+                }
+            }
+            return result
+        }
+    }
+
+    /// Raises an alert for the operator (and the hub, through the outbox).
+    public func raiseAlert(_ alert: Alert, actor: String) throws {
+        try transaction(actor: actor) { tx in try tx.raise(alert) }
+    }
+}
+
+
+extension StationStore {
+    /// Audits an enrollment at a hub.
+    public func recordEnrollment(hub: String, stationId: String, firstSeq: Int64, by person: String) throws {
+        try transaction(actor: person) { tx in
+            try tx.audit("terdaftar di hub", detail: "\(hub) sebagai \(stationId), peristiwa mulai nomor \(firstSeq)")
+        }
+    }
+}

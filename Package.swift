@@ -141,6 +141,9 @@ let package = Package(
                 "EKTPSynthetic",
                 "EKTPClient",
                 "EKTPDrivers",
+                "EKTPHub",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -200,5 +203,13 @@ let package = Package(
             dependencies: ["EKTPStation", "EKTPSynthetic", "EKTPClient", "EKTPDrivers", "EKTPStationStore"]
         ),
         .testTarget(name: "EKTPClientTests", dependencies: ["EKTPClient"]),
+        .testTarget(
+            name: "EKTPSyncTests",
+            dependencies: [
+                "EKTPHub", "EKTPClient", "EKTPSynthetic", "EKTPDrivers", "EKTPWire",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
     ]
 )

@@ -2,227 +2,172 @@ import ArgumentParser
 import EKTPClient
 import EKTPDomain
 import EKTPDrivers
+import EKTPHub
 import EKTPSynthetic
 import EKTPWire
 import Foundation
 
-/// The demo: a station with three simulated printers (one takes print planes like an
-/// Evolis, one takes PDF like a Fargo behind CUPS, one is the real Evolis USB driver on
-/// the Evolis emulator) prints synthetic signed jobs through the real daemon, with faults
-/// on the way, and ends with the ledger checked.
+/// The demo: the hub on embedded SQLite, two kecamatan stations enrolled at it, signed
+/// synthetic jobs imported at the hub, pulled by the stations and printed on simulated
+/// printers (one of them the real Evolis USB driver on the Evolis emulator), with faults
+/// on the way; the summary checks each station's ledger and the hub's view against it.
 @main
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ektp-demo",
-        abstract: "Demo stasiun: ektpd mencetak job sintetis di tiga printer simulasi, dengan gangguan, lalu ringkasan.")
+        abstract: "Demo: hub + dua stasiun ektpd mencetak job sintetis dari hub di printer simulasi, dengan gangguan, lalu ringkasan.")
 
-    @Option(help: "Jumlah job.") var jobs = 40
+    @Option(help: "Jumlah job untuk stasiun pertama (stasiun kedua mendapat sepertiganya).") var jobs = 40
     @Option(help: "Folder hasil (dikosongkan dulu).") var output = "demo-output"
-    @Option(help: "Kode kecamatan (Kabupaten Bekasi: 32.16.01–32.16.23).") var kecamatan = "32.16.01"
+    @Option(help: "Kode kecamatan stasiun pertama (Kabupaten Bekasi: 32.16.01–32.16.23).") var kecamatan = "32.16.01"
+    @Option(help: "Kode kecamatan stasiun kedua.") var secondKecamatan = "32.16.02"
     @Option(help: "Waktu cetak per kartu di printer simulasi (ms).") var printMs = 150
     @Option(help: "Batas waktu demo (detik).") var timeout = 300
 
     func run() async throws {
         let root = URL(fileURLWithPath: output).standardizedFileURL
         try? FileManager.default.removeItem(at: root)
-        for sub in ["state", "cards", "printers"] {
-            try FileManager.default.createDirectory(at: root.appendingPathComponent(sub), withIntermediateDirectories: true)
-        }
-        say("Menyiapkan \(jobs) job sintetis untuk kecamatan \(kecamatan)…")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("hub"), withIntermediateDirectories: true)
         let regions = try RegionData.load()
         let signer = ApprovalSigner.generate(keyId: "demo-approval")
         let factory = SyntheticJobs(regions: regions, signer: signer)
-        let jobList = try factory.jobs(count: jobs, kecamatan: kecamatan, prefix: "DEMO")
-        let jobFile = root.appendingPathComponent("jobs.json")
-        try factory.signedFile(jobList).write(to: jobFile)
 
-        let socket = root.appendingPathComponent("ektpd.sock").path
-        let printerState = root.appendingPathComponent("printers").path
-        let cards = root.appendingPathComponent("cards").path
-        let evolis =
-            "sim://evolis-primacy-2?serial=DEMO-EVO-01&ms=\(printMs)&faults=jam@4,cover-open@9,power-loss@13&state=\(printerState)&output=\(cards)"
-        let fargo =
-            "sim://hid-fargo-hdp5000?serial=DEMO-HDP-01&ms=\(printMs + 50)&faults=ribbon-out@7,outside-print@11&state=\(printerState)&output=\(cards)"
-        // A third printer runs the real Evolis USB driver, byte for byte, against the Evolis
-        // emulator: the same escape commands a Primacy 2 receives over USB.
-        let emulated = "sim+evolis://evolis-primacy-2?serial=DEMO-EVO-USB&ms=\(printMs)&faults=jam@5"
-        let config = """
-            [station]
-            kecamatan = "\(kecamatan)"
-            state_directory = "\(root.appendingPathComponent("state").path)"
-            socket = "\(socket)"
-            printers = ["\(evolis)", "\(fargo)", "\(emulated)"]
-            regions = "\(RegionData.path())"
-            poll_milliseconds = 50
-
-            [approval]
-            keys = ["\(signer.keyId):\(signer.publicKeyBase64)"]
-            """
-        let configFile = root.appendingPathComponent("ektpd.toml")
-        try config.write(to: configFile, atomically: true, encoding: .utf8)
-
-        let daemon = try startDaemon(config: configFile.path, log: root.appendingPathComponent("ektpd.log").path)
-        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
-        try await StationClient.withClient(socketPath: socket, userAgent: "ektp-demo") { client in
-            try await waitForSocket(client, daemon: daemon)
-            try await operate(client, jobFile: jobFile, printerState: printerState)
+        let hub = try DemoHub(directory: root.appendingPathComponent("hub"), trusting: signer, regions: RegionData.path())
+        try await hub.start()
+        say("ektp-hub berjalan di \(hub.url) (SQLite: \(root.path)/hub/hub.sqlite).")
+        var stations: [DemoStation] = []
+        do {
+            stations = [
+                try DemoStation.threePrinters(root: root, kecamatan: kecamatan, jobs: jobs, printMs: printMs, signer: signer, regions: regions),
+                try DemoStation.onePrinter(root: root, kecamatan: secondKecamatan, jobs: max(1, jobs / 3), printMs: printMs, signer: signer, regions: regions),
+            ]
+            for station in stations {
+                try await station.start()
+                say("ektpd \(station.label) berjalan (pid \(station.process.processIdentifier)), halaman web di http://127.0.0.1:\(station.webPort)/.")
+                try await station.prepareStock()
+                let token = try await hub.enrollmentToken(kecamatan: station.kecamatan)
+                let sync = try await station.client { try await $0.enroll(EnrollStationRequest(hubURL: hub.url, token: token), by: "kepala-demo") }
+                say("  \(station.label) terdaftar di hub sebagai \(sync.stationId) (ektpctl enroll).")
+            }
+            for station in stations {
+                let file = try factory.signedFile(try factory.jobs(count: station.jobCount, kecamatan: station.kecamatan, prefix: station.prefix))
+                let first = try await hub.intake(file)
+                let again = try await hub.intake(file)
+                say(
+                    "Hub menerima \(first.stored.count) job bertanda tangan untuk \(station.label); impor ulang berkas yang sama: \(again.stored.count) disimpan, \(again.duplicates.count) duplikat diabaikan."
+                )
+            }
+            try await operate(stations)
+            for station in stations { try await station.finishDay() }
+            try await waitUntilHubHasEverything(stations)
+            var agreed = true
+            for station in stations { agreed = try await station.summary() && agreed }
+            agreed = try await hubSummary(hub, stations) && agreed
+            for station in stations { station.stop() }
+            await hub.stop()
+            say("Kartu tercetak ada di \(root.path)/<kecamatan>/cards, log di \(root.path)/*/ektpd.log dan \(root.path)/hub/ektp-hub.log")
+            guard agreed else { throw ValidationError("hub dan buku blangko stasiun TIDAK sepakat, atau identitas/audit tidak utuh") }
+        } catch {
+            for station in stations { station.stop() }
+            await hub.stop()
+            throw error
         }
-        daemon.terminate()
-        daemon.waitUntilExit()
-        say("ektpd berhenti (kode \(daemon.terminationStatus)). Kartu tercetak ada di \(cards), log di \(root.path)/ektpd.log")
     }
 
-    // MARK: The operator's day
+    // MARK: The operators' day
 
-    func operate(_ client: StationClient, jobFile: URL, printerState: String) async throws {
-        let by = "demo-operator"
-        let devices = try await client.devices()
-        say("Printer: " + devices.map { "\($0.id) (\($0.model))" }.joined(separator: ", "))
-        _ = try await client.stock(
-            .receive, StockRequest(quantity: 150, document: "SJ/3216/DEMO/001", serialFirst: "KTP-0000001", serialLast: "KTP-0000150", by: by))
-        for d in devices { _ = try await client.stock(.load, StockRequest(quantity: 25, device: d.id, by: by)) }
-        say("Blangko: 150 diterima di gudang, 25 dimuat ke tiap printer.")
-
-        let imported = try await client.importJobs(try Data(contentsOf: jobFile))
-        say("Impor: \(imported.stored.count) job disimpan (tanda tangan diperiksa), \(imported.duplicates.count) duplikat.")
-        // The same file again: every job is a duplicate, nothing prints twice.
-        let again = try await client.importJobs(try Data(contentsOf: jobFile))
-        say("Impor ulang berkas yang sama: \(again.stored.count) disimpan, \(again.duplicates.count) duplikat diabaikan.")
-
-        var decided = 0
-        var reprinted = 0
-        var faultSeen: [DeviceID: Date] = [:]
-        var lastLine = ""
+    func operate(_ stations: [DemoStation]) async throws {
         let deadline = Date().addingTimeInterval(TimeInterval(timeout))
+        var lines: [String: String] = [:]
         while true {
-            let status = try await client.status()
-            let n = { (s: JobState) in status.jobs[s.rawValue] ?? 0 }
-            let line =
-                "tercetak \(n(.printed) + n(.handedOver))/\(jobs) · antre \(n(.queued)) · mencetak \(n(.printing)) · rusak \(n(.spoiled)) · perlu keputusan \(n(.outcomeUnknown))"
-                + (status.held.map { " · ditahan: \($0)" } ?? "")
-            if line != lastLine { say("  " + line); lastLine = line }
-            if n(.printed) + n(.handedOver) == jobs { break }
-            guard Date() < deadline else { throw ValidationError("demo melewati batas waktu \(timeout) detik") }
-
-            for job in try await client.jobs(state: .outcomeUnknown) {
-                // The operator looks in the printer: the simulator's log is what they would see.
-                let used = try await client.job(job.id).blangkoUsed ?? 0
-                let (decision, cause, why) = inspect(job, blangkoUsed: used, printerState: printerState)
-                _ = try await client.recordOutcome(job.id, OutcomeRequest(decision: decision, cause: cause, reason: why, by: by))
-                say("  Operator memutuskan \(job.id) (\(job.maskedNIK)): \(decision.rawValue) — \(why)")
-                decided += 1
-            }
-            for job in try await client.jobs(state: .spoiled) {
-                _ = try await client.reprint(job.id, ReprintRequest(reason: "kartu rusak, cetak ulang", by: by))
-                say("  Cetak ulang \(job.id) dengan alasan tercatat")
-                reprinted += 1
-            }
-            // A printer in error is the operator's to fix: clear the jam, close the cover,
-            // change the ribbon, switch it back on.
-            for d in try await client.devices() where d.state.status == .error || d.state.status == .offline {
-                if let since = faultSeen[d.id], Date().timeIntervalSince(since) > 0.6 {
-                    _ = try await client.injectFault(d.id, FaultRequest(fault: "clear"))
-                    say("  Operator membereskan \(d.id): \(d.state.reasons.map(\.label).joined(separator: ", "))")
-                    faultSeen[d.id] = nil
-                } else if faultSeen[d.id] == nil {
-                    faultSeen[d.id] = Date()
+            var allDone = true
+            for station in stations {
+                let (done, line) = try await station.operateOnce()
+                if lines[station.kecamatan] != line {
+                    say("  \(station.label): \(line)")
+                    lines[station.kecamatan] = line
                 }
+                allDone = allDone && done
             }
-            for d in try await client.devices() where d.hopperLedger < 3 {
-                let room = d.hopperCapacity - d.hopperLedger
-                _ = try? await client.stock(.load, StockRequest(quantity: min(room, 10), device: d.id, by: by))
-            }
+            if allDone { return }
+            guard Date() < deadline else { throw ValidationError("demo melewati batas waktu \(timeout) detik") }
             try await Task.sleep(for: .milliseconds(200))
         }
-
-        // Hand-over: a few cards picked up, a few to PT Pos.
-        let printed = try await client.jobs(state: .printed, limit: 6)
-        for (i, job) in printed.enumerated() {
-            _ = try await client.handover(
-                job.id, HandoverRequest(by: by, recipient: i < 3 ? "pemohon sendiri" : nil, posReceipt: i < 3 ? nil : "POS-DEMO-\(i)"))
-        }
-        // Spoiled cards destroyed under a record with witnesses.
-        let stock = try await client.stockView()
-        if let spoiled = stock.places["spoiled"], spoiled > 0 {
-            _ = try await client.stock(
-                .destroy, StockRequest(quantity: spoiled, document: "BA/3216/DEMO/001", witnesses: ["Kasi Pelayanan", "Operator Cetak"], by: "kepala"))
-        }
-        try await summary(client, decided: decided, reprinted: reprinted, handedOver: printed.count)
     }
 
-    func inspect(_ job: JobSummary, blangkoUsed: Int, printerState: String) -> (OutcomeRequest.Decision, SpoilCause?, String) {
-        switch SimulatedPrinter.inspect(job: job.id.rawValue, blangkoCounted: blangkoUsed, stateDirectory: printerState) {
-        case .printed: (.printed, nil, "kartu keluar dengan baik")
-        case .spoiled(let cause): (.spoiled, cause, "kartu tertahan di printer saat listrik padam")
-        case .notFed: (.notFed, nil, "tidak ada kartu yang ditarik")
+    func waitUntilHubHasEverything(_ stations: [DemoStation]) async throws {
+        for _ in 0..<300 {
+            var backlog = 0
+            for station in stations { backlog += try await station.client { try await $0.status().outboxBacklog } }
+            if backlog == 0 {
+                // One more heartbeat, so the hub's devices and reported stock are current.
+                try await Task.sleep(for: .seconds(2))
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
         }
+        throw ValidationError("antrean kejadian stasiun tidak habis terkirim ke hub")
     }
 
-    func summary(_ client: StationClient, decided: Int, reprinted: Int, handedOver: Int) async throws {
-        let status = try await client.status()
-        let stock = try await client.stockView()
-        let month = CivilDate.today()
-        let report = try await client.monthlyReport(month: try ReportMonth(year: month.year, month: month.month))
-        let audit = try await client.verifyAudit()
+    // MARK: The hub's view
+
+    func hubSummary(_ hub: DemoHub, _ stations: [DemoStation]) async throws -> Bool {
+        let views = try await hub.get([StationView].self, "/v1/views/stations")
+        let stock = try await hub.get(StockOverview.self, "/v1/views/stock")
+        let backlog = try await hub.get(BacklogView.self, "/v1/views/backlog")
+        let devices = try await hub.get([EKTPHub.DeviceView].self, "/v1/views/devices")
+        let alerts = try await hub.get(AlertsView.self, "/v1/views/alerts")
         say("")
-        say("══ Ringkasan demo ══")
-        say("Kecamatan          : \(status.kecamatanCode) \(status.kecamatanName ?? "")")
-        say("Job                : \(status.jobs.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
-        say("Tercetak bulan ini : \(report.printed)")
-        say(
-            "Rusak              : \(report.spoiledTotal)"
-                + (report.spoiled.isEmpty ? "" : " (" + report.spoiled.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")")
-        )
-        say("Keputusan operator : \(decided) hasil tak diketahui diputuskan, \(reprinted) cetak ulang dengan alasan, \(handedOver) diserahkan")
-        say("Dimusnahkan        : \(report.destroyed)")
-        say("Stok per tempat    :")
-        for (place, q) in stock.places.sorted(by: { $0.key < $1.key }) where !["supplier", "adjustment"].contains(place) {
-            say("  \(place.padding(toLength: 28, withPad: " ", startingAt: 0)) \(q)")
+        say("══ Pandangan hub (kantor pusat) ══")
+        var agreed = true
+        for station in stations {
+            guard let view = views.first(where: { $0.kecamatanCode == station.kecamatan }),
+                let kec = stock.kecamatan.first(where: { $0.kecamatanCode == station.kecamatan })
+            else {
+                say("✗ hub tidak mengenal stasiun \(station.label)")
+                agreed = false
+                continue
+            }
+            let places = try await station.client { try await $0.stockView().places }
+            let lastSeq = try station.lastSeq()
+            let hoppers = places.filter { $0.key.hasPrefix("hopper:") }.values.reduce(0, +)
+            let checks: [(String, Bool)] = [
+                ("kejadian: hub memegang sampai nomor \(view.highestSeq), stasiun menulis \(lastSeq)", view.highestSeq == lastSeq),
+                ("gudang: hub \(kec.store), buku stasiun \(places["store"] ?? 0)", kec.store == places["store"] ?? 0),
+                ("hopper: hub \(kec.hoppers), buku stasiun \(hoppers)", kec.hoppers == hoppers),
+                (
+                    "rusak menunggu pemusnahan: hub \(kec.spoiledAwaitingDestruction), buku stasiun \(places["spoiled"] ?? 0)",
+                    kec.spoiledAwaitingDestruction == places["spoiled"] ?? 0
+                ),
+            ]
+            say("Stasiun \(view.id) · \(station.label) · \(view.freshness.label) · \(devices.filter { $0.stationId == view.id }.count) printer")
+            for (text, holds) in checks {
+                say("  \(holds ? "✓" : "✗") \(text)")
+                agreed = agreed && holds
+            }
+            let printedAtHub = try await station.printedIDs().asyncCount { try await hub.get(JobView.self, "/v1/views/jobs/\($0.rawValue)").state == .printed }
+            let printedHere = try await station.printedIDs().count
+            say("  \(printedAtHub == printedHere ? "✓" : "✗") job tercetak: hub \(printedAtHub), stasiun \(printedHere) (selain yang sudah diserahkan)")
+            agreed = agreed && printedAtHub == printedHere
         }
-        for d in status.devices {
-            say(
-                "Printer \(d.id): \(d.state.status.label), hopper \(d.hopperLedger)/\(d.hopperCapacity), tercetak \(d.printed), rusak \(d.spoiled), penghitung \(d.state.supplies.cardCounter.map(String.init) ?? "-")"
-            )
+        say("Antrean hub: \(backlog.totalWaiting) job menunggu diambil stasiun")
+        for d in devices {
+            say("  printer \(d.id) di \(d.kecamatanCode): \(d.status.label), ribbon \(d.supplies.ribbonRemaining.map(String.init) ?? "-")/\(d.supplies.ribbonCapacity.map(String.init) ?? "-")")
         }
-        say(
-            "Laporan bulanan    : awal \(report.opening) + terima \(report.received) − cetak \(report.printed) − rusak \(report.spoiledFromUnused) = akhir \(report.closing) \(report.balances ? "✓" : "✗")"
-        )
-        say("Identitas buku blangko:")
-        for i in stock.identities { say("  \(i.holds ? "✓" : "✗") \(i.name): \(i.lhs) = \(i.rhs)") }
-        for a in status.alerts.reversed() { say("Peringatan [\(a.alert.kind.rawValue)]: \(a.alert.message)") }
-        say("Audit              : \(audit.message)")
-        say("Antrean outbox     : \(status.outboxBacklog) peristiwa menunggu dikirim ke hub")
-        guard stock.identities.allSatisfy(\.holds), audit.valid, report.balances else {
-            throw ValidationError("identitas buku blangko atau rantai audit TIDAK utuh")
-        }
-        say("Semua identitas blangko dan rantai audit utuh.")
+        for a in alerts.alerts.prefix(8) { say("  peringatan hub [\(a.kind.rawValue)]: \(a.message)") }
+        say(agreed ? "Hub dan buku blangko setiap stasiun sepakat." : "Hub dan stasiun TIDAK sepakat.")
+        return agreed
     }
+}
 
-    // MARK: The daemon
-
-    func startDaemon(config: String, log: String) throws -> Process {
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("ektpd")
-        guard FileManager.default.isExecutableFile(atPath: exe.path) else { throw ValidationError("ektpd tidak ditemukan di \(exe.path)") }
-        let process = Process()
-        process.executableURL = exe
-        process.arguments = ["--config", config]
-        FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try process.run()
-        say("ektpd berjalan (pid \(process.processIdentifier)).")
-        return process
+extension Array {
+    func asyncCount(_ predicate: (Element) async throws -> Bool) async rethrows -> Int {
+        var n = 0
+        for e in self where try await predicate(e) { n += 1 }
+        return n
     }
+}
 
-    func waitForSocket(_ client: StationClient, daemon: Process) async throws {
-        for _ in 0..<200 {
-            if (try? await client.status()) != nil { return }
-            guard daemon.isRunning else { throw ValidationError("ektpd berhenti saat mulai; lihat log") }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw ValidationError("ektpd tidak menjawab di soketnya")
-    }
-
-    func say(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
-    }
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }

@@ -44,6 +44,8 @@ struct KillTests {
         poll_milliseconds = 20
         [approval]
         keys = ["\(signer.keyId):\(signer.publicKeyBase64)"]
+        [web]
+        enabled = false
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let daemon = try Self.binary("ektpd")
         let catalog = try ProfileCatalog.load(directory: ProfileCatalog.defaultDirectory())

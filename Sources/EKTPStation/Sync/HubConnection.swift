@@ -24,6 +24,9 @@ struct HubConnection: Sendable {
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(120))
         configuration.redirectConfiguration = .disallow
+        // A hub that is down should fail the call at once: the sync loops back off and
+        // retry themselves, and status shows the hub away instead of a call hanging.
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 

@@ -1,0 +1,107 @@
+import AsyncHTTPClient
+import EKTPHub
+import EKTPWire
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The hub the demo runs: the real `ektp-hub serve` on embedded SQLite, on a free
+/// loopback port, and the central office's calls to it (admin token).
+final class DemoHub: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let adminToken = "demo-admin-" + UUID().uuidString.prefix(8)
+    let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    init(directory: URL, trusting signer: ApprovalSigner, regions: String) throws {
+        port = try Self.freePort()
+        process.executableURL = try sibling("ektp-hub")
+        process.arguments = [
+            "serve", "--database", directory.appendingPathComponent("hub.sqlite").path, "--regions", regions, "--port", String(port),
+            "--approval-key", "\(signer.keyId):\(signer.publicKeyBase64)", "--lease-seconds", "15",
+        ]
+        process.environment = ProcessInfo.processInfo.environment.merging(["EKTP_HUB_ADMIN_TOKEN": adminToken, "EKTP_HUB_STALE_AFTER_SECONDS": "20"]) {
+            $1
+        }
+        let log = directory.appendingPathComponent("ektp-hub.log").path
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = process.standardError
+    }
+
+    func start() async throws {
+        try process.run()
+        for _ in 0..<400 {
+            if (try? await call(.GET, "/health")) != nil { return }
+            guard process.isRunning else { throw DemoFailure("ektp-hub berhenti saat mulai; lihat log") }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw DemoFailure("ektp-hub tidak menjawab")
+    }
+
+    func stop() async {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? await http.shutdown()
+    }
+
+    @discardableResult
+    func call(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> Data {
+        var request = HTTPClientRequest(url: url + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(adminToken)")
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await http.execute(request, timeout: .seconds(60))
+        let data = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
+        guard (200..<300).contains(response.status.code) else {
+            let message = (try? WireCoding.decoder().decode(APIErrorBody.self, from: data))?.message ?? "\(response.status.code)"
+            throw DemoFailure("hub menolak \(path): \(message)")
+        }
+        return data
+    }
+
+    func get<T: Decodable>(_ type: T.Type, _ path: String) async throws -> T {
+        try WireCoding.decoder().decode(T.self, from: try await call(.GET, path))
+    }
+
+    func intake(_ file: Data) async throws -> ImportResult {
+        try WireCoding.decoder().decode(ImportResult.self, from: try await call(.POST, "/v1/intake", body: file))
+    }
+
+    func enrollmentToken(kecamatan: String) async throws -> String {
+        let body = try WireCoding.encoder().encode(EnrollmentTokenRequest(kecamatan: kecamatan))
+        return try WireCoding.decoder().decode(EnrollmentTokenIssued.self, from: try await call(.POST, "/v1/admin/enrollment-tokens", body: body)).token
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0 else { throw DemoFailure("tidak ada port bebas di 127.0.0.1") }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// An executable built beside this one.
+func sibling(_ name: String) throws -> URL {
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(name)
+    guard FileManager.default.isExecutableFile(atPath: exe.path) else { throw DemoFailure("\(name) tidak ditemukan di \(exe.path)") }
+    return exe
+}
+
+struct DemoFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,248 @@
+import ArgumentParser
+import EKTPClient
+import EKTPDomain
+import EKTPDrivers
+import EKTPSynthetic
+import EKTPWire
+import Foundation
+import GRDB
+
+/// One kecamatan station of the demo: the real `ektpd` with simulated printers, and the
+/// operator who works it through the local API, as `ektpctl` does.
+final class DemoStation: @unchecked Sendable {
+    let kecamatan: String
+    let label: String
+    let prefix: String
+    let jobCount: Int
+    let root: URL
+    let socket: String
+    let printerState: String
+    let process = Process()
+    /// The station's web pages (`[web] listen`).
+    let webPort: Int
+    private var decided = 0
+    private var reprinted = 0
+    private var handedOver = 0
+    private var faultSeen: [DeviceID: Date] = [:]
+
+    init(root: URL, kecamatan: String, jobs: Int, printers: (_ printerState: String, _ cards: String) -> [String], signer: ApprovalSigner, regions: RegionDirectory)
+        throws
+    {
+        self.kecamatan = kecamatan
+        self.label = "\(kecamatan) \(regions.kecamatan(kecamatan)?.name ?? "")"
+        self.prefix = "DEMO" + kecamatan.replacingOccurrences(of: ".", with: "")
+        self.jobCount = jobs
+        self.root = root.appendingPathComponent(kecamatan)
+        for sub in ["state", "cards", "printers"] {
+            try FileManager.default.createDirectory(at: self.root.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        socket = self.root.appendingPathComponent("ektpd.sock").path
+        printerState = self.root.appendingPathComponent("printers").path
+        let uris = printers(printerState, self.root.appendingPathComponent("cards").path)
+        let webPort = try DemoHub.freePort()
+        self.webPort = webPort
+        let config = """
+            [station]
+            kecamatan = "\(kecamatan)"
+            state_directory = "\(self.root.appendingPathComponent("state").path)"
+            socket = "\(socket)"
+            printers = [\(uris.map { "\"\($0)\"" }.joined(separator: ", "))]
+            regions = "\(RegionData.path())"
+            poll_milliseconds = 50
+
+            [approval]
+            keys = ["\(signer.keyId):\(signer.publicKeyBase64)"]
+
+            [web]
+            listen = "127.0.0.1:\(webPort)"
+
+            [hub]
+            poll_wait_seconds = 10
+            heartbeat_seconds = 2
+            retry_max_seconds = 5
+            """
+        let configFile = self.root.appendingPathComponent("ektpd.toml")
+        try config.write(to: configFile, atomically: true, encoding: .utf8)
+        process.executableURL = try sibling("ektpd")
+        process.arguments = ["--config", configFile.path]
+        let log = self.root.appendingPathComponent("ektpd.log").path
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+    }
+
+    /// Three printers: one takes print planes like an Evolis, one takes PDF like a Fargo
+    /// behind CUPS, and the third runs the real Evolis USB driver, byte for byte, against
+    /// the Evolis emulator.
+    static func threePrinters(root: URL, kecamatan: String, jobs: Int, printMs: Int, signer: ApprovalSigner, regions: RegionDirectory) throws
+        -> DemoStation
+    {
+        try DemoStation(root: root, kecamatan: kecamatan, jobs: jobs, printers: { state, cards in
+            [
+                "sim://evolis-primacy-2?serial=DEMO-EVO-01&ms=\(printMs)&faults=jam@4,cover-open@9,power-loss@13&state=\(state)&output=\(cards)",
+                "sim://hid-fargo-hdp5000?serial=DEMO-HDP-01&ms=\(printMs + 50)&faults=ribbon-out@7,outside-print@11&state=\(state)&output=\(cards)",
+                "sim+evolis://evolis-primacy-2?serial=DEMO-EVO-USB&ms=\(printMs)&faults=jam@5",
+            ]
+        }, signer: signer, regions: regions)
+    }
+
+    static func onePrinter(root: URL, kecamatan: String, jobs: Int, printMs: Int, signer: ApprovalSigner, regions: RegionDirectory) throws -> DemoStation {
+        try DemoStation(root: root, kecamatan: kecamatan, jobs: jobs, printers: { state, cards in
+            ["sim://magicard-rio-pro-360?serial=DEMO-MAG-01&ms=\(printMs)&faults=power-loss@3&state=\(state)&output=\(cards)"]
+        }, signer: signer, regions: regions)
+    }
+
+    func start() async throws {
+        try process.run()
+        for _ in 0..<200 {
+            if (try? await client { try await $0.status() }) != nil { return }
+            guard process.isRunning else { throw DemoFailure("ektpd \(label) berhenti saat mulai; lihat \(root.path)/ektpd.log") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw DemoFailure("ektpd \(label) tidak menjawab di soketnya")
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    func client<T: Sendable>(_ body: (StationClient) async throws -> T) async throws -> T {
+        try await StationClient.withClient(socketPath: socket, userAgent: "ektp-demo", body)
+    }
+
+    /// Blangko arrive from the kabupaten and go into the printers.
+    func prepareStock() async throws {
+        let by = "demo-operator"
+        try await client { client in
+            let devices = try await client.devices()
+            let received = 3 * jobCount + 30
+            _ = try await client.stock(
+                .receive, StockRequest(quantity: received, document: "SJ/\(prefix)/001", serialFirst: "KTP-0000001", serialLast: "KTP-\(received)", by: by))
+            for d in devices { _ = try await client.stock(.load, StockRequest(quantity: 25, device: d.id, by: by)) }
+            say("  \(label): \(received) blangko diterima di gudang, 25 dimuat ke tiap printer (\(devices.map(\.id.rawValue).joined(separator: ", "))).")
+        }
+    }
+
+    /// One look at the station: decide, reprint, clear faults, top up. Returns whether
+    /// every job is printed, and the progress line.
+    func operateOnce() async throws -> (Bool, String) {
+        let by = "demo-operator"
+        return try await client { client in
+            let status = try await client.status()
+            let n = { (s: JobState) in status.jobs[s.rawValue] ?? 0 }
+            let line =
+                "tercetak \(n(.printed) + n(.handedOver))/\(jobCount) · antre \(n(.queued)) · mencetak \(n(.printing)) · rusak \(n(.spoiled)) · perlu keputusan \(n(.outcomeUnknown))"
+                + (status.held.map { " · ditahan: \($0)" } ?? "")
+            if n(.printed) + n(.handedOver) == jobCount { return (true, line) }
+            for job in try await client.jobs(state: .outcomeUnknown) {
+                // The operator looks in the printer: the simulator's record is what they would see.
+                let used = try await client.job(job.id).blangkoUsed ?? 0
+                let (decision, cause, why) = inspect(job, blangkoUsed: used)
+                _ = try await client.recordOutcome(job.id, OutcomeRequest(decision: decision, cause: cause, reason: why, by: by))
+                say("    \(label): operator memutuskan \(job.id) (\(job.maskedNIK)): \(decision.rawValue) — \(why)")
+                decided += 1
+            }
+            for job in try await client.jobs(state: .spoiled) {
+                _ = try await client.reprint(job.id, ReprintRequest(reason: "kartu rusak, cetak ulang", by: by))
+                say("    \(label): cetak ulang \(job.id) dengan alasan tercatat")
+                reprinted += 1
+            }
+            // A printer in error is the operator's to fix: clear the jam, close the cover,
+            // change the ribbon, switch it back on.
+            for d in try await client.devices() where d.state.status == .error || d.state.status == .offline {
+                if let since = faultSeen[d.id], Date().timeIntervalSince(since) > 0.6 {
+                    _ = try await client.injectFault(d.id, FaultRequest(fault: "clear"))
+                    say("    \(label): operator membereskan \(d.id): \(d.state.reasons.map(\.label).joined(separator: ", "))")
+                    faultSeen[d.id] = nil
+                } else if faultSeen[d.id] == nil {
+                    faultSeen[d.id] = Date()
+                }
+            }
+            for d in try await client.devices() where d.hopperLedger < 3 {
+                let room = d.hopperCapacity - d.hopperLedger
+                _ = try? await client.stock(.load, StockRequest(quantity: min(room, 10), device: d.id, by: by))
+            }
+            return (false, line)
+        }
+    }
+
+    func inspect(_ job: JobSummary, blangkoUsed: Int) -> (OutcomeRequest.Decision, SpoilCause?, String) {
+        switch SimulatedPrinter.inspect(job: job.id.rawValue, blangkoCounted: blangkoUsed, stateDirectory: printerState) {
+        case .printed: (.printed, nil, "kartu keluar dengan baik")
+        case .spoiled(let cause): (.spoiled, cause, "kartu tertahan di printer saat listrik padam")
+        case .notFed: (.notFed, nil, "tidak ada kartu yang ditarik")
+        }
+    }
+
+    /// Hand-over (a few picked up, a few to PT Pos) and spoiled cards destroyed under a
+    /// record with witnesses.
+    func finishDay() async throws {
+        let by = "demo-operator"
+        try await client { client in
+            let printed = try await client.jobs(state: .printed, limit: 6)
+            for (i, job) in printed.enumerated() {
+                _ = try await client.handover(
+                    job.id, HandoverRequest(by: by, recipient: i < 3 ? "pemohon sendiri" : nil, posReceipt: i < 3 ? nil : "POS-DEMO-\(i)"))
+            }
+            handedOver = printed.count
+            let stock = try await client.stockView()
+            if let spoiled = stock.places["spoiled"], spoiled > 0 {
+                _ = try await client.stock(
+                    .destroy,
+                    StockRequest(quantity: spoiled, document: "BA/\(prefix)/001", witnesses: ["Kasi Pelayanan", "Operator Cetak"], by: "kepala"))
+            }
+        }
+    }
+
+    func printedIDs() async throws -> [JobID] {
+        try await client { try await $0.jobs(state: .printed, limit: 10_000).map(\.id) }
+    }
+
+    /// The last sequence number the station wrote, read from its database (read-only).
+    func lastSeq() throws -> Int64 {
+        var config = Configuration()
+        config.readonly = true
+        let db = try DatabaseQueue(path: root.appendingPathComponent("state/station.sqlite").path, configuration: config)
+        return try db.read { try Int64.fetchOne($0, sql: "SELECT MAX(seq) FROM outbox") ?? 0 }
+    }
+
+    /// The station's own summary; false when an identity or the audit chain does not hold.
+    func summary() async throws -> Bool {
+        try await client { client in
+            let status = try await client.status()
+            let stock = try await client.stockView()
+            let month = CivilDate.today()
+            let report = try await client.monthlyReport(month: try ReportMonth(year: month.year, month: month.month))
+            let audit = try await client.verifyAudit()
+            say("")
+            say("══ Stasiun \(label) ══")
+            say("Job                : \(status.jobs.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+            say("Tercetak bulan ini : \(report.printed)")
+            say(
+                "Rusak              : \(report.spoiledTotal)"
+                    + (report.spoiled.isEmpty
+                        ? "" : " (" + report.spoiled.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
+            say("Keputusan operator : \(decided) hasil tak diketahui diputuskan, \(reprinted) cetak ulang dengan alasan, \(handedOver) diserahkan")
+            say("Dimusnahkan        : \(report.destroyed)")
+            say("Stok per tempat    :")
+            for (place, q) in stock.places.sorted(by: { $0.key < $1.key }) where !["supplier", "adjustment"].contains(place) {
+                say("  \(place.padding(toLength: 28, withPad: " ", startingAt: 0)) \(q)")
+            }
+            for d in status.devices {
+                say(
+                    "Printer \(d.id): \(d.state.status.label), hopper \(d.hopperLedger)/\(d.hopperCapacity), tercetak \(d.printed), rusak \(d.spoiled), penghitung \(d.state.supplies.cardCounter.map(String.init) ?? "-")"
+                )
+            }
+            say(
+                "Laporan bulanan    : awal \(report.opening) + terima \(report.received) − cetak \(report.printed) − rusak \(report.spoiledFromUnused) = akhir \(report.closing) \(report.balances ? "✓" : "✗")"
+            )
+            say("Identitas buku blangko:")
+            for i in stock.identities { say("  \(i.holds ? "✓" : "✗") \(i.name): \(i.lhs) = \(i.rhs)") }
+            for a in status.alerts.reversed() { say("Peringatan [\(a.alert.kind.rawValue)]: \(a.alert.message)") }
+            say("Audit              : \(audit.message)")
+            say("Hub                : \(status.sync.map { "\($0.stationId), \($0.outboxBacklog) kejadian belum terkirim" } ?? "belum terdaftar")")
+            return stock.identities.allSatisfy(\.holds) && audit.valid && report.balances
+        }
+    }
+}

@@ -1,0 +1,239 @@
+import AsyncHTTPClient
+import EKTPClient
+import EKTPDomain
+import EKTPHub
+import EKTPSynthetic
+import EKTPWire
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The real `ektp-hub` and `ektpd` executables, started, killed and restarted by these
+/// tests over real HTTP on loopback. Every process is stopped by pid at the end.
+
+/// A built executable of this package, next to the test bundle.
+func binary(_ name: String) throws -> URL {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent(name)
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    let fallback = URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/.build/debug/" + name)
+    guard FileManager.default.isExecutableFile(atPath: fallback.path) else { throw HarnessError("\(name) belum dibangun (swift build)") }
+    return fallback
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A loopback TCP port nobody listens on right now.
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    guard bound == 0 else { throw HarnessError("tidak ada port bebas") }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// A temporary folder removed at the end.
+final class Scratch: Sendable {
+    let url: URL
+    init(_ label: String) throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("ektp-\(label)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// A child process, its log kept in a file for failures.
+final class Child: @unchecked Sendable {
+    let executable: URL
+    let arguments: [String]
+    let environment: [String: String]
+    let log: String
+    private(set) var process: Process?
+
+    init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], log: String) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+        self.log = log
+    }
+
+    func start() throws {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        handle.seekToEndOfFile()
+        p.standardError = handle
+        p.standardOutput = handle
+        try p.run()
+        process = p
+    }
+
+    var isRunning: Bool { process?.isRunning ?? false }
+
+    func kill9() {
+        guard let p = process, p.isRunning else { return }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+    }
+
+    func stop() {
+        guard let p = process, p.isRunning else { return }
+        p.terminate()
+        let deadline = Date().addingTimeInterval(10)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning { kill9() }
+    }
+
+    func tail(_ bytes: Int = 3000) -> String {
+        guard let data = FileManager.default.contents(atPath: log) else { return "" }
+        return String(decoding: data.suffix(bytes), as: UTF8.self)
+    }
+
+    deinit { kill9() }
+}
+
+/// `ektp-hub serve` on SQLite with an admin token, and the admin's calls to it.
+final class HubUnderTest: @unchecked Sendable {
+    let child: Child
+    let port: Int
+    let adminToken = "admin-" + UUID().uuidString
+    let database: String
+    let http: HTTPClient
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    init(scratch: Scratch, trusted: [ApprovalSigner], leaseSeconds: Int = 5) throws {
+        port = try freePort()
+        database = scratch.path("hub.sqlite")
+        var arguments = [
+            "serve", "--database", database, "--regions", RegionData.path(), "--port", String(port), "--lease-seconds", String(leaseSeconds),
+        ]
+        for key in trusted { arguments += ["--approval-key", "\(key.keyId):\(key.publicKeyBase64)"] }
+        child = Child(
+            try binary("ektp-hub"), arguments, environment: ["EKTP_HUB_ADMIN_TOKEN": adminToken, "EKTP_HUB_STALE_AFTER_SECONDS": "20"],
+            log: scratch.path("hub.log"))
+        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+    }
+
+    func start() async throws {
+        try child.start()
+        for _ in 0..<400 {
+            if (try? await call(.GET, "/health")) != nil { return }
+            guard child.isRunning else { throw HarnessError("ektp-hub berhenti saat mulai:\n\(child.tail())") }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw HarnessError("ektp-hub tidak menjawab:\n\(child.tail())")
+    }
+
+    func shutdown() async {
+        child.stop()
+        try? await http.shutdown()
+    }
+
+    @discardableResult
+    func call(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> Data {
+        var request = HTTPClientRequest(url: url + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(adminToken)")
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let data = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
+        guard (200..<300).contains(response.status.code) else {
+            throw HarnessError("hub \(method) \(path): \(response.status.code) \(String(decoding: data.prefix(300), as: UTF8.self))")
+        }
+        return data
+    }
+
+    func get<T: Decodable>(_ type: T.Type, _ path: String) async throws -> T {
+        try WireCoding.decoder().decode(T.self, from: try await call(.GET, path))
+    }
+
+    func intake(_ file: Data) async throws -> ImportResult {
+        try WireCoding.decoder().decode(ImportResult.self, from: try await call(.POST, "/v1/intake", body: file))
+    }
+
+    func enrollmentToken(_ kecamatan: String) async throws -> String {
+        let body = try WireCoding.encoder().encode(EnrollmentTokenRequest(kecamatan: kecamatan))
+        return try WireCoding.decoder().decode(EnrollmentTokenIssued.self, from: try await call(.POST, "/v1/admin/enrollment-tokens", body: body)).token
+    }
+
+    func job(_ id: JobID) async throws -> JobView { try await get(JobView.self, "/v1/views/jobs/\(id.rawValue)") }
+}
+
+/// `ektpd` with simulated printers whose physical state survives the daemon.
+final class StationUnderTest: @unchecked Sendable {
+    let child: Child
+    let socket: String
+    let stateDirectory: String
+    let printerState: String
+    let uris: [String]
+    let metricsPort: Int
+
+    init(scratch: Scratch, name: String, kecamatan: String, trusted: ApprovalSigner, printers: [String], ms: Int = 30) throws {
+        let root = scratch.url.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        socket = root.appendingPathComponent("s.sock").path
+        stateDirectory = root.appendingPathComponent("state").path
+        let printerState = root.appendingPathComponent("printers").path
+        self.printerState = printerState
+        try FileManager.default.createDirectory(atPath: printerState, withIntermediateDirectories: true)
+        let uris = printers.map { "sim://\($0)&ms=\(ms)&state=\(printerState)" }
+        self.uris = uris
+        metricsPort = try freePort()
+        let config = root.appendingPathComponent("ektpd.toml").path
+        try """
+        [station]
+        kecamatan = "\(kecamatan)"
+        state_directory = "\(stateDirectory)"
+        socket = "\(socket)"
+        printers = [\(uris.map { "\"\($0)\"" }.joined(separator: ", "))]
+        poll_milliseconds = 20
+        [approval]
+        keys = ["\(trusted.keyId):\(trusted.publicKeyBase64)"]
+        [hub]
+        poll_wait_seconds = 2
+        heartbeat_seconds = 1
+        retry_max_seconds = 1
+        backlog_warning = 50
+        reconcile_after_offline_seconds = 2
+        [metrics]
+        listen = "127.0.0.1:\(metricsPort)"
+        [web]
+        enabled = false
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        child = Child(try binary("ektpd"), ["--config", config], environment: ["EKTP_LOG_LEVEL": "info"], log: root.appendingPathComponent("ektpd.log").path)
+    }
+
+    func start() async throws {
+        try child.start()
+        for _ in 0..<400 {
+            if (try? await withClient { try await $0.status() }) != nil { return }
+            guard child.isRunning else { throw HarnessError("ektpd berhenti saat mulai:\n\(child.tail())") }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw HarnessError("ektpd tidak menjawab:\n\(child.tail())")
+    }
+
+    func withClient<T: Sendable>(_ body: (StationClient) async throws -> T) async throws -> T {
+        try await StationClient.withClient(socketPath: socket, timeout: .seconds(60), userAgent: "ektp-sync-test", body)
+    }
+}

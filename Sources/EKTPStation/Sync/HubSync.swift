@@ -34,6 +34,8 @@ public actor HubSync {
     /// Bumped at every (re-)enrollment: loops of an older one stop.
     private var generation = 0
     private var retired: [HTTPClient] = []
+    /// Wakes `run()` when the station enrolls.
+    private let enrolled = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
 
     private var lastContactAt: Date?
     private var lastSyncAt: Date?
@@ -109,6 +111,7 @@ public actor HubSync {
         lastError = nil
         lastReconcile = nil
         reconcileDue = true
+        enrolled.continuation.yield()
         logger.info("stasiun terdaftar di hub \(base) sebagai \(result.stationId); peristiwa dikirim mulai nomor \(first)")
         return try status()!
     }
@@ -145,7 +148,9 @@ public actor HubSync {
     func run() async {
         while !Task.isCancelled {
             guard let connection else {
-                try? await Task.sleep(for: .seconds(1))
+                // Not enrolled: wait for `enroll` (or the end).
+                var wake = enrolled.stream.makeAsyncIterator()
+                _ = await wake.next()
                 continue
             }
             let mine = generation

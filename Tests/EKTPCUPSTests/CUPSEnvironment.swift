@@ -57,8 +57,11 @@ final class CUPSEnvironment: @unchecked Sendable {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         // cupsd runs filters as lp: the tree must be reachable.
         chmod(dir.path, 0o755)
-        cupsPort = try Self.freePort()
-        printerPort = try Self.freePort()
+        // Both at once: a port picked and let go can be handed out again by the next pick,
+        // and then cupsd and the printer would race for one port.
+        let ports = try Self.freePorts(2)
+        cupsPort = ports[0]
+        printerPort = ports[1]
     }
 
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
@@ -202,7 +205,7 @@ final class CUPSEnvironment: @unchecked Sendable {
                 Browsing No
                 WebInterface No
                 IdleExitTimeout 0
-                LogLevel info
+                LogLevel \(ProcessInfo.processInfo.environment["EKTP_CUPS_LOG_LEVEL"] ?? "info")
                 DefaultAuthType None
                 <Location />
                   Order allow,deny
@@ -224,8 +227,42 @@ final class CUPSEnvironment: @unchecked Sendable {
     /// Stops cupsd (SIGTERM, as `systemctl stop cups` does) and waits until it is gone.
     func stopCUPS() { stopProcess("cupsd", signal: SIGTERM) }
 
+    /// Adds the queue and waits until cupsd has finished it. `lpadmin -m everywhere` returns
+    /// before the queue is done: cupsd asks the printer for its attributes and writes the
+    /// IPP Everywhere PPD in a background thread, and when that thread ends it sets the
+    /// queue idle and accepting (scheduler/ipp.c, `create_local_bg_thread`). Until then a
+    /// job cannot be converted ("Unable to convert file 0 to printable format": aborted),
+    /// and a `cupsreject` or `cupsdisable` sent meanwhile is undone. The queue's
+    /// `printer-make-and-model` comes from the PPD, set after that state change: it is the
+    /// sign the queue is ready.
     private func addQueue() throws {
         try admin("/usr/sbin/lpadmin", ["-p", queue, "-E", "-v", "ipp://127.0.0.1:\(printerPort)/ipp/print", "-m", "everywhere"])
+        try wait("the queue's IPP Everywhere PPD", seconds: 60, process: "cupsd") {
+            let model = (try? self.queueOption("printer-make-and-model")) ?? nil
+            return model.map { !$0.isEmpty && $0 != "Local Raw Printer" } ?? false
+        }
+    }
+
+    /// One attribute of the queue as `lpoptions` prints it (`name=value` or `name='value'`).
+    func queueOption(_ name: String) throws -> String? {
+        let result = try run("/usr/bin/lpoptions", ["-h", server, "-p", queue])
+        guard result.status == 0 else { return nil }
+        // Values with spaces are quoted: split on the spaces outside quotes.
+        var fields: [String] = []
+        var field = ""
+        var quoted = false
+        for c in result.output {
+            if c == "'" {
+                quoted.toggle()
+            } else if c == " " || c == "\n", !quoted {
+                if !field.isEmpty { fields.append(field) }
+                field = ""
+            } else {
+                field.append(c)
+            }
+        }
+        if !field.isEmpty { fields.append(field) }
+        return fields.first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
     }
 
     /// Runs a CUPS command-line tool against our cupsd (`-h` server).
@@ -237,6 +274,7 @@ final class CUPSEnvironment: @unchecked Sendable {
     func disableQueue() throws { try admin("/usr/sbin/cupsdisable", [queue]) }
     func enableQueue() throws { try admin("/usr/sbin/cupsenable", [queue]) }
     func rejectJobs() throws { try admin("/usr/sbin/cupsreject", [queue]) }
+    func acceptJobs() throws { try admin("/usr/sbin/cupsaccept", [queue]) }
 
     /// Jobs cupsd holds that are not finished.
     func activeJobs() throws -> [String] {
@@ -378,21 +416,28 @@ final class CUPSEnvironment: @unchecked Sendable {
         }
     }
 
-    /// A TCP port nobody listens on now (bind to 0 and read it back).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket failed") }
-        defer { Glibc.close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+    /// `count` different TCP ports nobody listens on now: each socket is bound to port 0
+    /// and read back, and all are held until every port is picked.
+    static func freePorts(_ count: Int) throws -> [Int] {
+        var fds: [Int32] = []
+        defer { fds.forEach { _ = Glibc.close($0) } }
+        var ports: [Int] = []
+        for _ in 0..<count {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw Failure(description: "socket failed") }
+            fds.append(fd)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = 0
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let ok = withUnsafeMutablePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+            }
+            guard ok else { throw Failure(description: "bind failed") }
+            ports.append(Int(UInt16(bigEndian: addr.sin_port)))
         }
-        guard ok else { throw Failure(description: "bind failed") }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        return ports
     }
 }
 

@@ -21,10 +21,12 @@ import Foundation
 ///   runs; the printer knows it at once.
 /// - `poll-ms`: how often a submitted job is asked for its state (default 100).
 ///
-/// Outcomes: a job CUPS reports `completed` is `printed`; a job that ended (aborted,
-/// canceled) or was canceled by us without ever reaching the printer is
-/// `failedBeforePick`; anything else (the job was processing and then failed, cupsd went
-/// away mid-job, no answer before the deadline) is `unknown`: a person decides.
+/// Outcomes, from facts cupsd keeps in the job's record (see `JobProgress`): a job CUPS
+/// reports `completed` with no card fault left at the printer is `printed`; a job that
+/// ended (aborted, canceled) or was canceled by us without cupsd ever starting it
+/// (`time-at-processing` unset) is `failedBeforePick`; anything else (started and then
+/// failed or requeued, started twice, cupsd lost or restarted while the job was open, no
+/// end before the deadline) is `unknown`: a person decides.
 public final class CUPSPrinter: CardPrinter, Sendable {
     public let info: DeviceInfo
     public let documentKind: CardDocumentKind = .pdf
@@ -218,15 +220,46 @@ public final class CUPSPrinter: CardPrinter, Sendable {
 
     // MARK: Printing
 
-    /// What following a job saw.
+    /// What following a job has seen of it, in cupsd's own record of the job
+    /// (Get-Job-Attributes), poll after poll. Each fact below is one cupsd keeps in the
+    /// record, so a poll that comes late still sees it: the outcome does not depend on
+    /// catching a state while it lasts.
     struct JobProgress: Sendable {
+        /// `job-state`: 3 pending, 4 held, 5 processing, 6 stopped, 7 canceled, 8 aborted,
+        /// 9 completed.
         var state = 3
         var reasons: [String] = []
         var impressions = 0
-        /// The job got as far as the backend (`processing`, or `job-printing`).
-        var reachedPrinter = false
-        /// cupsd stopped answering at some point while the job was not finished.
+        /// `time-at-processing` as first seen. cupsd sets it each time it starts the job's
+        /// filters and backend, and keeps it in the job's record (across a restart too).
+        var startedAt: Int?
+        /// The job was handed to the backend at some point: `time-at-processing` is set, or
+        /// the job was seen `processing`, `job-printing` or with an impression.
+        var started = false
+        /// cupsd started the job again (a later `time-at-processing`): a second card.
+        var restarted = false
+        /// Card faults the printer still reported when the job ended
+        /// (`job-printer-state-reasons`, which cupsd sets after the backend's last report).
+        var faults: [String] = []
+        /// A poll went unanswered, or cupsd answered over a new connection (it may have
+        /// been restarted and have run the job again), while the job was open.
         var lostContact = false
+        /// For a job cupsd reports completed: the `job-state` of the printer's own newest
+        /// job of that name, when the queue's device is an IPP printer that answers.
+        var printerJobState: Int?
+
+        /// Takes in one Get-Job-Attributes answer.
+        mutating func note(_ a: IPPAttributes) {
+            state = a.integer("job-state") ?? state
+            reasons = a.strings["job-state-reasons"] ?? []
+            impressions = max(impressions, a.integer("job-impressions-completed") ?? 0)
+            if let time = a.integer("time-at-processing"), time > 0 {
+                if let startedAt, startedAt != time { restarted = true }
+                if startedAt == nil { startedAt = time }
+            }
+            if startedAt != nil || state == 5 || reasons.contains("job-printing") || impressions > 0 { started = true }
+            if state >= 7 { faults = CUPSPrinterState.cardFaults(a.strings["job-printer-state-reasons"] ?? []) }
+        }
     }
 
     public func print(_ document: CardDocument, job: JobID) async -> PrintOutcome {
@@ -241,9 +274,9 @@ public final class CUPSPrinter: CardPrinter, Sendable {
             let why = before.reasons.first.map(\.label) ?? before.status.label
             return .failedBeforePick(reason: "printer tidak siap (\(why)); job tidak dikirim", counter: nil)
         }
-        let jobId: Int32
+        let submitted: (jobId: Int32, epoch: Int)
         do {
-            jobId = try await submit(pdf, title: job.rawValue)
+            submitted = try await submit(pdf, title: job.rawValue)
         } catch let failure as SubmitFailure {
             if failure.jobId == 0 { return .failedBeforePick(reason: "job tidak diterima CUPS: \(failure.error)", counter: nil) }
             // The document did not arrive whole: cupsd does not start a job before its last
@@ -255,7 +288,7 @@ public final class CUPSPrinter: CardPrinter, Sendable {
         } catch {
             return .failedBeforePick(reason: "job tidak diterima CUPS: \(error)", counter: nil)
         }
-        return await follow(jobId)
+        return await follow(submitted.jobId, epoch: submitted.epoch, title: job.rawValue)
     }
 
     struct SubmitFailure: Error {
@@ -263,12 +296,13 @@ public final class CUPSPrinter: CardPrinter, Sendable {
         var error: CUPSError
     }
 
-    /// Create-Job + Send-Document in one block on the connection's queue.
-    func submit(_ pdf: Data, title: String) async throws -> Int32 {
+    /// Create-Job + Send-Document in one block on the connection's queue; returns the job
+    /// id and the connection's epoch once the job is in.
+    func submit(_ pdf: Data, title: String) async throws -> (jobId: Int32, epoch: Int) {
         let queue = self.queue
         let media = self.media
         let uri = printerURI
-        return try await server.run { http in
+        let (jobId, epoch) = try await server.runCounted { http in
             // Create-Job by hand: cupsCreateJob (2.4) looks the destination up again and
             // failed here with "The printer or class does not exist" against a cupsd on
             // a non-default port. Send-Document still goes through libcups.
@@ -299,6 +333,7 @@ public final class CUPSPrinter: CardPrinter, Sendable {
             }
             return id
         }
+        return (jobId, epoch)
     }
 
     /// Cancel-Job; true when cupsd confirms it.
@@ -310,49 +345,81 @@ public final class CUPSPrinter: CardPrinter, Sendable {
             }) ?? false
     }
 
+    static let jobAttributeNames = [
+        "job-state", "job-state-reasons", "job-impressions-completed", "time-at-processing", "job-printer-state-reasons",
+        "job-printer-state-message",
+    ]
+
     /// One Get-Job-Attributes.
     func jobAttributes(_ jobId: Int32) async throws -> IPPAttributes {
-        let uri = "ipp://\(server.authority)/jobs/\(jobId)"
-        return try await server.run { http in
-            try IPP.send(
-                http,
-                IPP.request(
-                    IPP_OP_GET_JOB_ATTRIBUTES, uriName: "job-uri", uri: uri,
-                    requested: ["job-state", "job-state-reasons", "job-impressions-completed", "job-printer-state-message"]),
-                resource: "/", what: "Get-Job-Attributes \(jobId)")
-        }
+        try await jobAttributesCounted(jobId).attributes
     }
 
-    /// Follows the job to its end or the deadline.
-    func follow(_ jobId: Int32) async -> PrintOutcome {
+    /// One Get-Job-Attributes, with the connection's epoch after it.
+    func jobAttributesCounted(_ jobId: Int32) async throws -> (attributes: IPPAttributes, epoch: Int) {
+        let uri = "ipp://\(server.authority)/jobs/\(jobId)"
+        let (attributes, epoch) = try await server.runCounted { http in
+            try IPP.send(
+                http, IPP.request(IPP_OP_GET_JOB_ATTRIBUTES, uriName: "job-uri", uri: uri, requested: Self.jobAttributeNames),
+                resource: "/", what: "Get-Job-Attributes \(jobId)")
+        }
+        return (attributes, epoch)
+    }
+
+    /// The `job-state` of the printer's own newest completed job named `name` (Get-Jobs
+    /// on the printer: CUPS's ipp backend gives the printer's job the CUPS job's name), or
+    /// nil when the queue's device is not an IPP printer, it does not answer or it does not
+    /// list the job.
+    func printerJobState(named name: String) async -> Int? {
+        guard let device else { return nil }
+        let deviceURI = self.deviceURI
+        let resource = deviceResource
+        let jobs = try? await device.run { http in
+            let request = IPP.request(IPP_OP_GET_JOBS, uriName: "printer-uri", uri: deviceURI, requested: ["job-id", "job-name", "job-state"])
+            ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nil, cupsUser())
+            ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "which-jobs", nil, "completed")
+            return try IPP.send(http, request, resource: resource, what: "Get-Jobs", read: IPPAttributes.jobs)
+        }
+        let named = (jobs ?? []).filter { $0.string("job-name") == name }
+        return named.max { ($0.integer("job-id") ?? 0) < ($1.integer("job-id") ?? 0) }?.integer("job-state")
+    }
+
+    /// Follows the job to its end or the deadline. `epoch` is the connection's epoch when
+    /// the job was submitted: a later one means cupsd may have been restarted meanwhile.
+    func follow(_ jobId: Int32, epoch: Int, title: String) async -> PrintOutcome {
         let clock = ContinuousClock()
         let deadline = clock.now + jobTimeout
         var progress = JobProgress()
         let name = "\(queue)-\(jobId)"
         while true {
             do {
-                let a = try await jobAttributes(jobId)
-                let wasAtPrinter = progress.reachedPrinter
-                progress.state = a.integer("job-state") ?? progress.state
-                if wasAtPrinter, progress.state == 3 || progress.state == 4 {
-                    // Back in the queue after it reached the printer: cupsd restarted, or
-                    // the job is to be retried. A second run would feed a second card:
-                    // stop it, and let a person decide about the first.
+                let (a, now) = try await jobAttributesCounted(jobId)
+                if now != epoch { progress.lostContact = true }
+                progress.note(a)
+                if progress.state >= 7 {
+                    if progress.state == 9, progress.faults.isEmpty, !progress.lostContact, !progress.restarted {
+                        // The printer's own word on a job cupsd calls completed (see `outcome`).
+                        progress.printerJobState = await printerJobState(named: title)
+                    }
+                    return Self.outcome(progress, job: name)
+                }
+                if progress.lostContact {
+                    // cupsd is back after losing us mid-job. A restart re-runs an
+                    // interrupted job from the start, and a crash may have lost the record
+                    // of a first run: stop the job before it feeds (more) cards.
+                    let canceled = await cancel(jobId)
+                    return .unknown(reason: "cupsd terputus selama job \(name) terbuka\(canceled ? "; job dibatalkan" : ""); periksa printer")
+                }
+                if progress.restarted || (progress.started && progress.state != 5) {
+                    // Back in the queue (pending, held, stopped) or started a second time after
+                    // it reached the backend: the printer stopped, the job is to be retried, or
+                    // cupsd restarted. A second run would feed a second card: stop it, and let
+                    // a person decide about the first.
                     let canceled = await cancel(jobId)
                     return .unknown(
                         reason:
-                            "job \(name) kembali ke antrean setelah sampai ke printer (cupsd dimulai ulang?)\(canceled ? "; job dibatalkan" : ""); periksa printer"
+                            "job \(name) \(Self.stateName(progress.state)) lagi setelah sampai ke printer (\(progress.reasons.joined(separator: ",")))\(canceled ? "; job dibatalkan" : ""); periksa printer"
                     )
-                }
-                progress.reasons = a.strings["job-state-reasons"] ?? []
-                progress.impressions = max(progress.impressions, a.integer("job-impressions-completed") ?? 0)
-                if progress.state == 5 || progress.reasons.contains("job-printing") || progress.impressions > 0 { progress.reachedPrinter = true }
-                if progress.state >= 7 { return Self.outcome(progress, job: name) }
-                if progress.lostContact {
-                    // cupsd is back after losing us mid-job (a restart re-runs the job from
-                    // the start): stop it before it feeds more cards; a person decides.
-                    let canceled = await cancel(jobId)
-                    return .unknown(reason: "cupsd terputus selama job \(name) berjalan\(canceled ? "; job dibatalkan" : ""); periksa printer")
                 }
             } catch let error as CUPSError where error.kind == .ipp(Int32(IPP_STATUS_ERROR_NOT_FOUND.rawValue)) {
                 // cupsd no longer knows the job (a restart lost it): nobody can say what
@@ -364,10 +431,15 @@ public final class CUPSPrinter: CardPrinter, Sendable {
             if clock.now >= deadline { break }
             try? await Task.sleep(for: pollInterval)
         }
-        // No end in time: stop the job so it cannot print later unseen.
+        // No end in time: stop the job so it cannot print later unseen, then read its
+        // record once more: it may have started between the last poll and the cancel.
         let canceled = await cancel(jobId)
-        if canceled, !progress.reachedPrinter, !progress.lostContact {
-            return .failedBeforePick(reason: "job \(name) tidak dimulai printer dalam \(jobTimeout) lalu dibatalkan", counter: nil)
+        if canceled, let (a, now) = try? await jobAttributesCounted(jobId) {
+            if now != epoch { progress.lostContact = true }
+            progress.note(a)
+            if !progress.started, !progress.lostContact {
+                return .failedBeforePick(reason: "job \(name) tidak dimulai printer dalam \(jobTimeout) lalu dibatalkan", counter: nil)
+            }
         }
         let why = progress.lostContact ? "cupsd tidak menjawab" : "printer tidak menyelesaikan job"
         return .unknown(reason: "\(why) dalam \(jobTimeout) (job \(name)\(canceled ? ", dibatalkan" : ", tidak bisa dibatalkan")); periksa printer")
@@ -379,13 +451,28 @@ public final class CUPSPrinter: CardPrinter, Sendable {
         if p.lostContact {
             // cupsd went away while the job was open: it may have restarted the job and
             // fed a second card, or killed it after the first. Only a person can tell.
-            return .unknown(reason: "cupsd terputus selama job \(job) berjalan (akhir: \(Self.stateName(p.state)), \(reasons)); periksa printer")
+            return .unknown(reason: "cupsd terputus selama job \(job) terbuka (akhir: \(Self.stateName(p.state)), \(reasons)); periksa printer")
+        }
+        if p.restarted {
+            return .unknown(reason: "job \(job) dimulai dua kali oleh CUPS (akhir: \(Self.stateName(p.state)), \(reasons)); periksa printer")
         }
         switch p.state {
+        case 9 where !p.faults.isEmpty:
+            // cupsd's ipp backend reports a job the printer aborted as completed when it sees
+            // the printer's job end before its monitor thread does; and "completed" after
+            // a jam or a pulled cable is an old CUPS story. The printer's own fault at the
+            // job's end outweighs the word "completed".
+            return .unknown(
+                reason: "CUPS melaporkan job \(job) selesai, tetapi printer melaporkan \(p.faults.joined(separator: ",")); periksa kartu")
+        case 9 where p.printerJobState == 7 || p.printerJobState == 8:
+            // The same race, for a printer that aborts the job without a reason: its own job
+            // record says how it ended.
+            return .unknown(
+                reason: "CUPS melaporkan job \(job) selesai, tetapi printer mencatatnya \(Self.stateName(p.printerJobState ?? 0)); periksa kartu")
         case 9:
             return .printed(counter: nil)
         default:
-            if !p.reachedPrinter && p.impressions == 0 {
+            if !p.started {
                 return .failedBeforePick(reason: "job \(job) \(Self.stateName(p.state)) sebelum sampai ke printer (\(reasons))", counter: nil)
             }
             return .unknown(reason: "job \(job) \(Self.stateName(p.state)) setelah sampai ke printer (\(reasons)); periksa printer")

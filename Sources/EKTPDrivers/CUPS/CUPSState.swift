@@ -65,6 +65,18 @@ public struct CUPSPrinterState: Sendable, Equatable {
             || keyword == "moving-to-paused" || keyword == "deactivated-report"
     }
 
+    /// The keywords among `keywords` that say a card may have been spoiled: a jam, the
+    /// cover, the ribbon out, the printer gone (whatever the suffix), or any other `-error`.
+    /// An empty hopper is not one: after the last card it is the normal end of a good job.
+    public static func cardFaults(_ keywords: [String]) -> [String] {
+        keywords.filter { keyword in
+            guard !isBookkeeping(keyword) else { return false }
+            let (reason, _) = split(keyword)
+            if reason == .mediaEmpty { return false }
+            return reason.isError || keyword.hasSuffix("-error")
+        }
+    }
+
     /// The canonical state. `ribbonCapacity` is the profile's cards per ribbon, used to
     /// turn a marker percentage into cards left.
     public func deviceState(ribbonCapacity: Int?, extraDetail: String? = nil) -> DeviceState {

@@ -13,6 +13,9 @@ packages=(
   cups-daemon cups-client cups-ipp-utils dbus avahi-daemon curl   # CUPS driver tests: private cupsd, ippeveprinter (needs DNS-SD: D-Bus + avahi)
   umockdev              # USB driver tests: fake printers for libusb
   postgresql            # the hub's PostgreSQL backend tests (scripts/test.sh starts a private server)
+  chromium chromium-driver   # web page tests: a real headless browser driven over WebDriver
+  openssl socat         # sync tests: a TLS front for the hub with a private CA
+  python3-venv          # the hub's fuzz run (scripts/fuzz-hub.sh): schemathesis from PyPI in a virtualenv
 )
 
 missing=()

@@ -5,6 +5,7 @@ import EKTPHub
 import EKTPSynthetic
 import EKTPWire
 import Foundation
+import GRDB
 import NIOCore
 import NIOHTTP1
 
@@ -236,4 +237,15 @@ final class StationUnderTest: @unchecked Sendable {
     func withClient<T: Sendable>(_ body: (StationClient) async throws -> T) async throws -> T {
         try await StationClient.withClient(socketPath: socket, timeout: .seconds(60), userAgent: "ektp-sync-test", body)
     }
+}
+
+/// Reads a station's database directly (read-only), as an auditor would.
+struct GRDBReader {
+    let queue: DatabaseQueue
+    init(path: String) throws {
+        var config = Configuration()
+        config.readonly = true
+        queue = try DatabaseQueue(path: path, configuration: config)
+    }
+    func lastSeq() throws -> Int64 { try queue.read { try Int64.fetchOne($0, sql: "SELECT MAX(seq) FROM outbox") ?? 0 } }
 }

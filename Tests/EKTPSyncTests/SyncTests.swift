@@ -227,12 +227,14 @@ struct SyncTests {
         #expect(kec.spoiledAwaitingDestruction == places["spoiled"] ?? 0)
     }
 
-    func eventually(_ what: String, seconds: Double = 30, _ check: () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await check() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw HarnessError("\(what): tidak terjadi dalam \(Int(seconds)) detik")
+}
+
+/// Waits for `check` to hold, or fails after `seconds`.
+func eventually(_ what: String, seconds: Double = 30, _ check: () async throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await check() { return }
+        try await Task.sleep(for: .milliseconds(100))
     }
+    throw HarnessError("\(what): tidak terjadi dalam \(Int(seconds)) detik")
 }

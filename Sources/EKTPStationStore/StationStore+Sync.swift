@@ -157,7 +157,6 @@ extension StationStore {
     }
 }
 
-
 extension StationStore {
     /// Audits an enrollment at a hub.
     public func recordEnrollment(hub: String, stationId: String, firstSeq: Int64, by person: String) throws {

@@ -152,7 +152,9 @@ struct Demo: AsyncParsableCommand {
         }
         say("Antrean hub: \(backlog.totalWaiting) job menunggu diambil stasiun")
         for d in devices {
-            say("  printer \(d.id) di \(d.kecamatanCode): \(d.status.label), ribbon \(d.supplies.ribbonRemaining.map(String.init) ?? "-")/\(d.supplies.ribbonCapacity.map(String.init) ?? "-")")
+            say(
+                "  printer \(d.id) di \(d.kecamatanCode): \(d.status.label), ribbon \(d.supplies.ribbonRemaining.map(String.init) ?? "-")/\(d.supplies.ribbonCapacity.map(String.init) ?? "-")"
+            )
         }
         for a in alerts.alerts.prefix(8) { say("  peringatan hub [\(a.kind.rawValue)]: \(a.message)") }
         say(agreed ? "Hub dan buku blangko setiap stasiun sepakat." : "Hub dan stasiun TIDAK sepakat.")

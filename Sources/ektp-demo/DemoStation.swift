@@ -25,7 +25,10 @@ final class DemoStation: @unchecked Sendable {
     private var handedOver = 0
     private var faultSeen: [DeviceID: Date] = [:]
 
-    init(root: URL, kecamatan: String, jobs: Int, printers: (_ printerState: String, _ cards: String) -> [String], signer: ApprovalSigner, regions: RegionDirectory)
+    init(
+        root: URL, kecamatan: String, jobs: Int, printers: (_ printerState: String, _ cards: String) -> [String], signer: ApprovalSigner,
+        regions: RegionDirectory
+    )
         throws
     {
         self.kecamatan = kecamatan
@@ -76,19 +79,23 @@ final class DemoStation: @unchecked Sendable {
     static func threePrinters(root: URL, kecamatan: String, jobs: Int, printMs: Int, signer: ApprovalSigner, regions: RegionDirectory) throws
         -> DemoStation
     {
-        try DemoStation(root: root, kecamatan: kecamatan, jobs: jobs, printers: { state, cards in
-            [
-                "sim://evolis-primacy-2?serial=DEMO-EVO-01&ms=\(printMs)&faults=jam@4,cover-open@9,power-loss@13&state=\(state)&output=\(cards)",
-                "sim://hid-fargo-hdp5000?serial=DEMO-HDP-01&ms=\(printMs + 50)&faults=ribbon-out@7,outside-print@11&state=\(state)&output=\(cards)",
-                "sim+evolis://evolis-primacy-2?serial=DEMO-EVO-USB&ms=\(printMs)&faults=jam@5",
-            ]
-        }, signer: signer, regions: regions)
+        try DemoStation(
+            root: root, kecamatan: kecamatan, jobs: jobs,
+            printers: { state, cards in
+                [
+                    "sim://evolis-primacy-2?serial=DEMO-EVO-01&ms=\(printMs)&faults=jam@4,cover-open@9,power-loss@13&state=\(state)&output=\(cards)",
+                    "sim://hid-fargo-hdp5000?serial=DEMO-HDP-01&ms=\(printMs + 50)&faults=ribbon-out@7,outside-print@11&state=\(state)&output=\(cards)",
+                    "sim+evolis://evolis-primacy-2?serial=DEMO-EVO-USB&ms=\(printMs)&faults=jam@5",
+                ]
+            }, signer: signer, regions: regions)
     }
 
     static func onePrinter(root: URL, kecamatan: String, jobs: Int, printMs: Int, signer: ApprovalSigner, regions: RegionDirectory) throws -> DemoStation {
-        try DemoStation(root: root, kecamatan: kecamatan, jobs: jobs, printers: { state, cards in
-            ["sim://magicard-rio-pro-360?serial=DEMO-MAG-01&ms=\(printMs)&faults=power-loss@3&state=\(state)&output=\(cards)"]
-        }, signer: signer, regions: regions)
+        try DemoStation(
+            root: root, kecamatan: kecamatan, jobs: jobs,
+            printers: { state, cards in
+                ["sim://magicard-rio-pro-360?serial=DEMO-MAG-01&ms=\(printMs)&faults=power-loss@3&state=\(state)&output=\(cards)"]
+            }, signer: signer, regions: regions)
     }
 
     func start() async throws {

@@ -81,7 +81,9 @@ struct SyncTests {
         try await expectEventsComplete(hub, station)
 
         // Station metrics over TCP.
-        let metrics = String(decoding: try await hub.http.get(url: "http://127.0.0.1:\(station.metricsPort)/metrics").get().body.map { Data($0.readableBytesView) } ?? Data(), as: UTF8.self)
+        let metrics = String(
+            decoding: try await hub.http.get(url: "http://127.0.0.1:\(station.metricsPort)/metrics").get().body.map { Data($0.readableBytesView) } ?? Data(),
+            as: UTF8.self)
         #expect(metrics.contains("ektp_station_jobs{state=\"printed\"} 16"), "\(metrics.prefix(2000))")
         #expect(metrics.contains("ektp_station_outbox_backlog 0"))
         #expect(metrics.contains("ektp_station_hub_enrolled 1"))
@@ -112,7 +114,9 @@ struct SyncTests {
         hub.child.stop()
         try await station.withClient { client in
             _ = try await client.stock(.receive, StockRequest(quantity: 100, document: "SJ-AWAY", by: "op"))
-            for i in 0..<40 { _ = try await client.stock(.spoil, StockRequest(quantity: 1, place: "store", cause: .rusak, note: "rusak di gudang \(i)", by: "op")) }
+            for i in 0..<40 {
+                _ = try await client.stock(.spoil, StockRequest(quantity: 1, place: "store", cause: .rusak, note: "rusak di gudang \(i)", by: "op"))
+            }
             for d in try await client.devices() { _ = try await client.stock(.load, StockRequest(quantity: 40, device: d.id, by: "op")) }
         }
         try await Operator.work(station, seconds: 120, "cetak saat hub mati") { ($0.jobs[JobState.printed.rawValue] ?? 0) == jobs.count }
@@ -126,7 +130,8 @@ struct SyncTests {
         try await expectEventsComplete(hub, station)
         try await expectStockAgrees(hub, station)
         // In order: a later sequence number never arrived before an earlier one.
-        let arrivals = try await DatabaseQueue(path: hub.database).read { db in try Double.fetchAll(db, sql: "SELECT receivedAt FROM stationEvent ORDER BY seq") }
+        let arrivals = try await DatabaseQueue(path: hub.database).read { db in try Double.fetchAll(db, sql: "SELECT receivedAt FROM stationEvent ORDER BY seq")
+        }
         #expect(arrivals == arrivals.sorted())
         for job in jobs { #expect(try await hub.job(job.id).state == .printed) }
     }

@@ -65,7 +65,8 @@ enum HubAddress {
             let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
             guard loopback || allowPlainHTTP else {
                 throw SyncProblem(
-                    "alamat hub memakai http:// ke \(host): kredensial akan terkirim tanpa enkripsi. Pakai https://, atau --allow-plain-http bila memang disengaja")
+                    "alamat hub memakai http:// ke \(host): kredensial akan terkirim tanpa enkripsi. Pakai https://, atau --allow-plain-http bila memang disengaja"
+                )
             }
         default:
             throw SyncProblem("alamat hub harus https:// (atau http:// di loopback), bukan \(scheme)://")
@@ -86,4 +87,3 @@ public struct SyncProblem: Error, CustomStringConvertible {
         self.hubUnreachable = hubUnreachable
     }
 }
-

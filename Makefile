@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: deps build demo test test-cups bench clean
+.PHONY: deps build demo test test-cups bench bench-hub clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -17,14 +17,20 @@ demo: build
 test:
 	@bash scripts/test.sh
 
-# The whole CUPS suite, including its three timing-dependent tests.
-test-cups:
-	@EKTP_TEST_CUPS_ALL=1 bash scripts/test.sh
+# The CUPS driver's suite alone (a private cupsd, ippeveprinter, D-Bus and avahi; root).
+test-cups: deps
+	$(SWIFT) test --filter EKTPCUPSTests
 
 # Benchmarks with their in-run baselines (release build).
 bench: deps
 	$(SWIFT) build -c release
 	taskset -c 0 .build/release/ektp-bench
+
+# The hub benchmarks (release): Kabupaten Bekasi's backlog and the country's 7,285
+# stations, on SQLite and a private PostgreSQL (scripts/bench-hub.sh).
+bench-hub: deps
+	$(SWIFT) build -c release
+	@bash scripts/bench-hub.sh
 
 clean:
 	rm -rf .build demo-output

@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // MARK: System libraries
@@ -73,6 +74,7 @@ let package = Package(
             dependencies: [
                 "EKTPDomain",
                 "EKTPWire",
+                "EKTPWeb",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -87,6 +89,7 @@ let package = Package(
                 "EKTPDrivers",
                 "EKTPStationStore",
                 "EKTPRendering",
+                "EKTPWeb",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -105,6 +108,7 @@ let package = Package(
             dependencies: [
                 "EKTPDomain",
                 "EKTPWire",
+                "EKTPWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -115,6 +119,18 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // MARK: Web pages shared by station and hub: HTML, sessions, CSRF, bcrypt, SVG charts
+        .target(
+            name: "EKTPWeb",
+            dependencies: [
+                "EKTPDomain",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
@@ -159,6 +175,7 @@ let package = Package(
             name: "ektp-hub",
             dependencies: [
                 "EKTPHub",
+                "EKTPWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -209,6 +226,15 @@ let package = Package(
                 "EKTPHub", "EKTPClient", "EKTPSynthetic", "EKTPDrivers", "EKTPWire",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
+            name: "EKTPWebTests",
+            dependencies: [
+                "EKTPWeb", "EKTPStation", "EKTPStationStore", "EKTPHub", "EKTPSynthetic", "EKTPDrivers", "EKTPRendering", "EKTPClient",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
     ]

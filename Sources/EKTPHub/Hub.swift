@@ -2,6 +2,7 @@ import EKTPDomain
 import EKTPWire
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// The hub's parts and the operations behind its API and CLI. The HTTP layer
 /// (`HubAPI`) only authenticates, decodes and encodes; everything else is here, so the
@@ -56,18 +57,26 @@ public struct Hub: Sendable {
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.count <= 120 else { throw HubError(.invalid, "nama stasiun wajib diisi (paling panjang 120 karakter)") }
         guard !request.token.isEmpty, request.token.count <= 200 else { throw HubError(.unauthorized, "token pendaftaran tidak dikenal") }
+        let firstSeq = request.firstSeq ?? 1
+        guard firstSeq >= 1 else { throw HubError(.invalid, "firstSeq harus 1 atau lebih (nomor urut peristiwa pertama stasiun), bukan \(firstSeq)") }
         let now = clock()
         let credential = Credentials.generate(prefix: "ektp-st-")
         let expires = config.credentialDays.map { now.addingTimeInterval(Double($0) * 86_400) }
         // The kecamatan comes from the token, and the station id from the kecamatan.
         let station = try await store.enroll(
-            tokenHash: Credentials.hash(request.token), name: name, credentialHash: Credentials.hash(credential), now: now,
+            tokenHash: Credentials.hash(request.token), name: name, credentialHash: Credentials.hash(credential), firstSeq: firstSeq, now: now,
             credentialExpiresAt: expires, stationID: { Credentials.stationID(kecamatan: $0) })
-        logger.info("stasiun \(station.id) (\(station.kecamatanCode)) terdaftar: \(name)")
+        logger.info("stasiun \(station.id) (\(station.kecamatanCode)) terdaftar: \(name), peristiwa mulai nomor \(firstSeq)")
         return EnrollResult(stationId: station.id, kecamatanCode: station.kecamatanCode, credential: credential, credentialExpiresAt: expires)
     }
 
     public func revoke(stationId: String) async throws -> RevokeResult {
+        // Station ids are `stn-` + digits + hex; anything else cannot name a station.
+        guard (1...64).contains(stationId.utf8.count),
+            stationId.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) || (0x41...0x5A).contains($0) })
+        else {
+            throw HubError(.notFound, "stasiun \(stationId.filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(64)) tidak dikenal")
+        }
         let result = try await store.revoke(stationId: stationId, now: clock())
         if result.requeued > 0, let station = try await store.stations().first(where: { $0.id == stationId }) {
             notifier.notify([station.kecamatanCode])
@@ -103,7 +112,9 @@ public struct Hub: Sendable {
     // MARK: Jobs for stations
 
     /// Leases the station's next jobs; when there are none, waits up to `wait` seconds
-    /// for intake to store some (woken in-process), then answers, possibly empty.
+    /// for intake to store some (woken in-process), then answers, possibly empty. When
+    /// the server shuts down gracefully (SIGTERM), a waiting poll answers at once, empty,
+    /// so the shutdown does not wait for it and the station simply polls again.
     public func poll(station: StationRecord, wait: Int, max: Int) async throws -> [LeasedJob] {
         let deadline = ContinuousClock.now + .seconds(wait)
         try await store.touch(stationId: station.id, now: clock())
@@ -111,10 +122,11 @@ public struct Hub: Sendable {
             let generation = notifier.generation(station.kecamatanCode)
             let now = clock()
             let jobs = try await store.lease(station: station, max: max, now: now, leaseUntil: now.addingTimeInterval(Double(config.leaseSeconds)))
-            if !jobs.isEmpty || ContinuousClock.now >= deadline || Task.isCancelled {
+            if !jobs.isEmpty || ContinuousClock.now >= deadline || Task.isCancelled || Task.isShuttingDownGracefully {
                 return jobs
             }
-            await notifier.wait(station.kecamatanCode, after: generation, until: deadline)
+            let notifier = self.notifier
+            await cancelWhenGracefulShutdown { await notifier.wait(station.kecamatanCode, after: generation, until: deadline) }
         }
     }
 
@@ -137,6 +149,15 @@ public struct Hub: Sendable {
                     throw HubError(.invalid, "peristiwa \(e.seq): mutasi blangko tidak valid (\(from.prefix(40)) → \(to.prefix(40)), \(quantity))")
                 }
             }
+        }
+        // The station numbers its events under this credential from `firstSeq` (set at
+        // enrollment); an earlier number belongs to another credential or to no one.
+        let early = batch.events.map(\.seq).filter { $0 < station.firstSeq }.sorted()
+        if let lowest = early.first {
+            throw HubError(
+                .conflict,
+                "nomor urut \(lowest) di bawah nomor awal kredensial ini (\(station.firstSeq), ditetapkan saat pendaftaran); tidak ada yang disimpan",
+                details: early.prefix(20).map { "peristiwa \($0): sebelum nomor awal \(station.firstSeq)" })
         }
         let result = try await store.ingest(station: station, events: batch.events, now: clock())
         if !result.gaps.isEmpty {

@@ -76,6 +76,7 @@ public struct Station: Sendable {
             },
             logger: logger)
         var services: [any Service] = [worker, api, SyncService(sync: sync)]
+        services += webServices()
         if let listen = config.metricsListen, let address = HostPort(listen) {
             services.append(StationMetrics.server(self, host: address.host, port: address.port, logger: logger))
         }

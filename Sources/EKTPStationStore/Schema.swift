@@ -125,6 +125,7 @@ enum Schema {
                     """)
         }
         m.registerMigration("v2-sync", migrate: Schema.syncTables)
+        m.registerMigration("v3-web-users", migrate: Schema.webUsers)
         return m
     }
 }

@@ -23,6 +23,10 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Kode kecamatan stasiun kedua.") var secondKecamatan = "32.16.02"
     @Option(help: "Waktu cetak per kartu di printer simulasi (ms).") var printMs = 150
     @Option(help: "Batas waktu demo (detik).") var timeout = 300
+    @Flag(help: "Setelah ringkasan, biarkan hub dan stasiun berjalan (halaman web) sampai Ctrl-C.") var serve = false
+
+    /// The web users the demo creates (never use such passwords in production).
+    static let webPassword = "demo-ktp-2026"
 
     func run() async throws {
         let root = URL(fileURLWithPath: output).standardizedFileURL
@@ -63,6 +67,18 @@ struct Demo: AsyncParsableCommand {
             var agreed = true
             for station in stations { agreed = try await station.summary() && agreed }
             agreed = try await hubSummary(hub, stations) && agreed
+            if serve {
+                try hub.addWebUser(name: "pusat", fullName: "Kantor Pusat (demo)", password: Self.webPassword)
+                say("")
+                say("Halaman web (pengguna / kata sandi \(Self.webPassword)):")
+                say("  hub, kantor pusat : \(hub.url)/armada — pusat")
+                for station in stations {
+                    try await station.addWebUsers(password: Self.webPassword)
+                    say("  \(station.label.padding(toLength: 18, withPad: " ", startingAt: 0)): http://127.0.0.1:\(station.webPort)/ — operator, kepala")
+                }
+                say("Tekan Ctrl-C untuk berhenti.")
+                await waitForInterrupt()
+            }
             for station in stations { station.stop() }
             await hub.stop()
             say("Kartu tercetak ada di \(root.path)/<kecamatan>/cards, log di \(root.path)/*/ektpd.log dan \(root.path)/hub/ektp-hub.log")
@@ -160,6 +176,21 @@ struct Demo: AsyncParsableCommand {
         say(agreed ? "Hub dan buku blangko setiap stasiun sepakat." : "Hub dan stasiun TIDAK sepakat.")
         return agreed
     }
+}
+
+/// Returns at SIGINT or SIGTERM.
+func waitForInterrupt() async {
+    let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+    var sources: [any DispatchSourceSignal] = []
+    for number in [SIGINT, SIGTERM] {
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number)
+        source.setEventHandler { continuation.yield() }
+        source.resume()
+        sources.append(source)
+    }
+    for await _ in stream { break }
+    for source in sources { source.cancel() }
 }
 
 extension Array {

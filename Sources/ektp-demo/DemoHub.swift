@@ -16,13 +16,15 @@ final class DemoHub: @unchecked Sendable {
     let port: Int
     let adminToken = "demo-admin-" + UUID().uuidString.prefix(8)
     let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+    let database: String
     var url: String { "http://127.0.0.1:\(port)" }
 
     init(directory: URL, trusting signer: ApprovalSigner, regions: String) throws {
         port = try Self.freePort()
+        database = directory.appendingPathComponent("hub.sqlite").path
         process.executableURL = try sibling("ektp-hub")
         process.arguments = [
-            "serve", "--database", directory.appendingPathComponent("hub.sqlite").path, "--regions", regions, "--port", String(port),
+            "serve", "--database", database, "--regions", regions, "--port", String(port),
             "--approval-key", "\(signer.keyId):\(signer.publicKeyBase64)", "--lease-seconds", "15",
         ]
         process.environment = ProcessInfo.processInfo.environment.merging(["EKTP_HUB_ADMIN_TOKEN": adminToken, "EKTP_HUB_STALE_AFTER_SECONDS": "20"]) {
@@ -78,6 +80,21 @@ final class DemoHub: @unchecked Sendable {
     func enrollmentToken(kecamatan: String) async throws -> String {
         let body = try WireCoding.encoder().encode(EnrollmentTokenRequest(kecamatan: kecamatan))
         return try WireCoding.decoder().decode(EnrollmentTokenIssued.self, from: try await call(.POST, "/v1/admin/enrollment-tokens", body: body)).token
+    }
+
+    /// A central-office user for the hub's pages, through `ektp-hub user add`.
+    func addWebUser(name: String, fullName: String, password: String) throws {
+        let p = Process()
+        p.executableURL = process.executableURL
+        p.arguments = ["user", "add", name, "--full-name", fullName, "--password-stdin", "--database", database]
+        let input = Pipe()
+        p.standardInput = input
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        input.fileHandleForWriting.write(Data((password + "\n").utf8))
+        try input.fileHandleForWriting.close()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw DemoFailure("ektp-hub user add gagal (status \(p.terminationStatus))") }
     }
 
     static func freePort() throws -> Int {

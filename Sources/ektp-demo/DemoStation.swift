@@ -202,6 +202,14 @@ final class DemoStation: @unchecked Sendable {
         }
     }
 
+    /// An operator and a kepala for the web pages.
+    func addWebUsers(password: String) async throws {
+        try await client { client in
+            _ = try await client.addWebUser(WebUserRequest(name: "operator", fullName: "Operator \(label)", role: "operator", password: password))
+            _ = try await client.addWebUser(WebUserRequest(name: "kepala", fullName: "Kepala \(label)", role: "kepala", password: password))
+        }
+    }
+
     func printedIDs() async throws -> [JobID] {
         try await client { try await $0.jobs(state: .printed, limit: 10_000).map(\.id) }
     }

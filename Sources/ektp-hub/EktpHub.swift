@@ -8,6 +8,8 @@ struct EktpHub: AsyncParsableCommand {
         commandName: "ektp-hub",
         abstract: "Hub pusat KTP-el: menerima job yang disetujui, membagikannya ke stasiun kecamatan, dan memantau armada.",
         discussion: "Pengaturan dibaca dari opsi, lalu variabel lingkungan EKTP_HUB_*. Lihat docs/hub.md.",
-        subcommands: [ServeCommand.self, ImportCommand.self, KeysCommand.self, SignCommand.self, EnrollTokenCommand.self, RevokeCommand.self],
+        subcommands: [
+            ServeCommand.self, ImportCommand.self, KeysCommand.self, SignCommand.self, EnrollTokenCommand.self, RevokeCommand.self, UserCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self)
 }

@@ -17,7 +17,10 @@ struct EktpCtl: AsyncParsableCommand {
             dihubungi, 4 daemon gagal. Lihat docs/ektpctl.md.
             """,
         version: "ektpctl 1",
-        subcommands: [StatusCommand.self, DevicesCommand.self, JobsCommand.self, StockCommand.self, AuditCommand.self, EnrollCommand.self, SyncCommand.self]
+        subcommands: [
+            StatusCommand.self, DevicesCommand.self, JobsCommand.self, StockCommand.self, AuditCommand.self, UserCommand.self, EnrollCommand.self,
+            SyncCommand.self,
+        ]
     )
 
     /// Runs the command and maps every failure to the exit statuses in `ExitStatus`:

@@ -62,9 +62,11 @@ struct TestHub {
     }
 
     /// Enrolls a station and returns it with its credential.
-    func enroll(_ kecamatan: String = "32.16.01", name: String = "PC cetak") async throws -> (station: StationRecord, credential: String) {
+    func enroll(_ kecamatan: String = "32.16.01", name: String = "PC cetak", firstSeq: Int64? = nil) async throws -> (
+        station: StationRecord, credential: String
+    ) {
         let token = try await hub.issueEnrollmentToken(kecamatan: kecamatan)
-        let result = try await hub.enroll(EnrollRequest(token: token.token, name: name))
+        let result = try await hub.enroll(EnrollRequest(token: token.token, name: name, firstSeq: firstSeq))
         return (try await hub.authenticate(bearer: result.credential), result.credential)
     }
 

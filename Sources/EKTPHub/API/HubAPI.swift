@@ -105,6 +105,7 @@ public enum HubAPI {
             let body: Heartbeat = try await decode(request, hub)
             return JSONReply.response(try await hub.heartbeat(station: station, body))
         }
+        HubWeb.mount(on: router, hub: hub)
         return router
     }
 
@@ -161,9 +162,31 @@ public enum HubAPI {
 
     static func decode<T: Decodable>(_ request: Request, _ hub: Hub) async throws -> T {
         let buffer = try await collect(request, limit: hub.config.maxJSONBytes)
-        do { return try WireCoding.decoder().decode(T.self, from: Data(buffer: buffer)) } catch {
+        let value: T
+        do { value = try WireCoding.decoder().decode(T.self, from: Data(buffer: buffer)) } catch {
             throw HubError(.invalid, "isi permintaan tidak valid: \(JobVerifier.describe(error))")
         }
+        // No text the hub keeps may hold NUL: PostgreSQL refuses it in TEXT, and no name,
+        // model or message has a use for it.
+        if containsNUL(buffer.readableBytesView) {
+            throw HubError(.invalid, "isi permintaan tidak valid: karakter NUL (\\u0000) tidak diterima")
+        }
+        return value
+    }
+
+    /// Whether JSON text carries a NUL character: a raw 0x00 byte, or the escape `\u0000`
+    /// (a `u0000` after an odd run of backslashes; `\\u0000` is a backslash and text).
+    static func containsNUL(_ bytes: some Collection<UInt8>) -> Bool {
+        var backslashes = 0
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            if byte == 0 { return true }
+            if byte == UInt8(ascii: "u"), backslashes % 2 == 1, bytes[index...].dropFirst().prefix(4).elementsEqual("0000".utf8) { return true }
+            backslashes = byte == UInt8(ascii: "\\") ? backslashes + 1 : 0
+            index = bytes.index(after: index)
+        }
+        return false
     }
 
     static func intParameter(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {

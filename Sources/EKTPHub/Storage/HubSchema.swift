@@ -121,6 +121,12 @@ enum HubSchema {
                     );
                     """)
         }
+        // Where a station's sequence starts under its credential (`EnrollRequest.firstSeq`):
+        // gaps count from here, and `highestSeq` starts at `firstSeq - 1`.
+        m.registerMigration("v2-first-seq") { db in
+            try db.execute(sql: "ALTER TABLE station ADD COLUMN firstSeq INTEGER NOT NULL DEFAULT 1 CHECK (firstSeq >= 1)")
+        }
+        m.registerMigration("web-users-1", migrate: HubSchema.webUsers)
         return m
     }
 }

@@ -19,9 +19,12 @@ public protocol HubStore: Sendable {
     // MARK: Stations
     func createEnrollmentToken(hash: Data, kecamatan: String, now: Date, expiresAt: Date) async throws
     /// Exchanges a one-time token for a station of the token's kecamatan, named by
-    /// `stationID(kecamatan)`; the token cannot be used again.
-    func enroll(tokenHash: Data, name: String, credentialHash: Data, now: Date, credentialExpiresAt: Date?, stationID: @escaping @Sendable (String) -> String)
-        async throws -> StationRecord
+    /// `stationID(kecamatan)`; the token cannot be used again. The station's events are
+    /// numbered from `firstSeq` under this credential: `highestSeq` starts at `firstSeq - 1`.
+    func enroll(
+        tokenHash: Data, name: String, credentialHash: Data, firstSeq: Int64, now: Date, credentialExpiresAt: Date?,
+        stationID: @escaping @Sendable (String) -> String
+    ) async throws -> StationRecord
     /// Revokes a station's credential and puts the jobs offered to it (not yet acked) back
     /// in the queue.
     func revoke(stationId: String, now: Date) async throws -> RevokeResult
@@ -85,6 +88,9 @@ public struct StationRecord: Sendable, Equatable {
     public var revokedAt: Date?
     public var lastSeenAt: Date?
     public var lastHeartbeatAt: Date?
+    /// The first event sequence number under this credential (`EnrollRequest.firstSeq`).
+    public var firstSeq: Int64
+    /// Highest sequence number received; `firstSeq - 1` before any event.
     public var highestSeq: Int64
     public var heldJobs: Int
     public var outboxBacklog: Int?

@@ -41,7 +41,7 @@ extension PostgresHubStore {
             try await c.query("UPDATE station SET highest_seq = \(highest), last_seen_at = \(now.epoch) WHERE id = \(station.id)", logger: logger).drain()
             return EventIngestResult(
                 accepted: accepted, duplicates: duplicates, conflicting: conflicting, highestSeq: highest,
-                gaps: try await Self.gaps(c, stationId: station.id, logger: logger))
+                gaps: try await Self.gaps(c, stationId: station.id, firstSeq: station.firstSeq, logger: logger))
         }
     }
 
@@ -237,13 +237,13 @@ extension PostgresHubStore {
 
     public func gaps() async throws -> [String: [SeqGap]] {
         try await tx { c in
-            var ids: [String] = []
-            for try await id in try await c.query("SELECT id FROM station WHERE highest_seq > 0 AND revoked_at IS NULL", logger: logger).decode(String.self) {
-                ids.append(id)
-            }
+            var ids: [(String, Int64)] = []
+            for try await row in try await c.query(
+                "SELECT id, first_seq FROM station WHERE highest_seq >= first_seq AND revoked_at IS NULL", logger: logger
+            ).decode((String, Int64).self) { ids.append(row) }
             var result: [String: [SeqGap]] = [:]
-            for id in ids {
-                let g = try await Self.gaps(c, stationId: id, logger: logger)
+            for (id, firstSeq) in ids {
+                let g = try await Self.gaps(c, stationId: id, firstSeq: firstSeq, logger: logger)
                 if !g.isEmpty { result[id] = g }
             }
             return result

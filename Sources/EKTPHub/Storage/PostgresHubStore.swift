@@ -29,14 +29,24 @@ public struct PostgresHubStore: HubStore {
         try await client.withTransaction(logger: logger) { c in
             try await c.query("SELECT pg_advisory_xact_lock(728316)", logger: logger).drain()
             try await c.query("CREATE TABLE IF NOT EXISTS hub_migration (name TEXT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)", logger: logger).drain()
-            let done = try await c.query("SELECT name FROM hub_migration WHERE name = 'v1-hub'", logger: logger).collect().count > 0
-            if done { return }
-            for statement in Self.v1 {
-                try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger).drain()
+            var done: Set<String> = []
+            for try await name in try await c.query("SELECT name FROM hub_migration", logger: logger).decode(String.self) { done.insert(name) }
+            for (name, statements) in Self.migrations where !done.contains(name) {
+                for statement in statements {
+                    try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger).drain()
+                }
+                try await c.query("INSERT INTO hub_migration(name, applied_at) VALUES (\(name), \(Date().epoch))", logger: logger).drain()
             }
-            try await c.query("INSERT INTO hub_migration(name, applied_at) VALUES ('v1-hub', \(Date().epoch))", logger: logger).drain()
         }
     }
+
+    /// The named migrations in order; a shipped one is never edited.
+    static let migrations: [(name: String, statements: [String])] = [
+        ("v1-hub", v1),
+        // Where a station's sequence starts under its credential (`EnrollRequest.firstSeq`).
+        ("v2-first-seq", ["ALTER TABLE station ADD COLUMN first_seq BIGINT NOT NULL DEFAULT 1 CHECK (first_seq >= 1)"]),
+        ("web-users-1", webUserStatements),
+    ]
 
     static let v1: [String] = [
         """
@@ -141,19 +151,19 @@ extension Optional where Wrapped == Double {
 extension PostgresHubStore {
     static let stationColumns = """
         s.id, s.name, s.kecamatan_code, s.enrolled_at, s.credential_expires_at, s.revoked_at, s.last_seen_at,
-        s.last_heartbeat_at, s.highest_seq, s.outbox_backlog,
+        s.last_heartbeat_at, s.first_seq, s.highest_seq, s.outbox_backlog,
         (SELECT COUNT(*) FROM job j WHERE j.station_id = s.id AND j.state IN ('claimed','printed','spoiled-reprint-needed'))
         """
 
     static func stations(_ rows: PostgresRowSequence) async throws -> [StationRecord] {
         var out: [StationRecord] = []
-        for try await (id, name, kec, enrolled, expires, revoked, seen, heartbeat, seq, backlog, held) in rows.decode(
-            (String, String, String, Double, Double?, Double?, Double?, Double?, Int64, Int64?, Int64).self)
+        for try await (id, name, kec, enrolled, expires, revoked, seen, heartbeat, first, seq, backlog, held) in rows.decode(
+            (String, String, String, Double, Double?, Double?, Double?, Double?, Int64, Int64, Int64?, Int64).self)
         {
             out.append(
                 StationRecord(
                     id: id, name: name, kecamatanCode: kec, enrolledAt: Date(timeIntervalSince1970: enrolled), credentialExpiresAt: expires.date,
-                    revokedAt: revoked.date, lastSeenAt: seen.date, lastHeartbeatAt: heartbeat.date, highestSeq: seq, heldJobs: Int(held),
+                    revokedAt: revoked.date, lastSeenAt: seen.date, lastHeartbeatAt: heartbeat.date, firstSeq: first, highestSeq: seq, heldJobs: Int(held),
                     outboxBacklog: backlog.map(Int.init)))
         }
         return out
@@ -171,7 +181,8 @@ extension PostgresHubStore {
     }
 
     public func enroll(
-        tokenHash: Data, name: String, credentialHash: Data, now: Date, credentialExpiresAt: Date?, stationID: @escaping @Sendable (String) -> String
+        tokenHash: Data, name: String, credentialHash: Data, firstSeq: Int64, now: Date, credentialExpiresAt: Date?,
+        stationID: @escaping @Sendable (String) -> String
     ) async throws -> StationRecord {
         try await tx { c in
             var token: (String, Double, Double?)?
@@ -184,8 +195,8 @@ extension PostgresHubStore {
             let id = stationID(kecamatan)
             try await c.query(
                 """
-                INSERT INTO station(id, name, kecamatan_code, credential_hash, enrolled_at, credential_expires_at)
-                VALUES (\(id), \(name), \(kecamatan), \(credentialHash), \(now.epoch), \(credentialExpiresAt?.epoch))
+                INSERT INTO station(id, name, kecamatan_code, credential_hash, enrolled_at, credential_expires_at, first_seq, highest_seq)
+                VALUES (\(id), \(name), \(kecamatan), \(credentialHash), \(now.epoch), \(credentialExpiresAt?.epoch), \(firstSeq), \(firstSeq - 1))
                 """, logger: logger
             ).drain()
             try await c.query("UPDATE enrollment_token SET used_at = \(now.epoch), station_id = \(id) WHERE token_hash = \(tokenHash)", logger: logger).drain()
@@ -270,16 +281,25 @@ extension PostgresHubStore {
 
     public func lease(station: StationRecord, max: Int, now: Date, leaseUntil: Date) async throws -> [LeasedJob] {
         try await tx { c in
-            var picked: [(String, Int64, Data)] = []
+            // As in SQLite: one walk of the queue index per state, merged, rather than an
+            // OR that reads and sorts every job the kecamatan ever had.
+            var candidates: [(String, Int64, Double, Data)] = []
             for try await row in try await c.query(
                 """
-                SELECT id, priority, document FROM job
-                WHERE kecamatan_code = \(station.kecamatanCode) AND (state = 'approved' OR (state = 'offered' AND lease_expires_at <= \(now.epoch)))
+                SELECT id, priority, approved_at, document FROM job WHERE kecamatan_code = \(station.kecamatanCode) AND state = 'approved'
                 ORDER BY priority DESC, approved_at, id LIMIT \(max) FOR UPDATE SKIP LOCKED
                 """, logger: logger
-            ).decode((String, Int64, Data).self) { picked.append(row) }
+            ).decode((String, Int64, Double, Data).self) { candidates.append(row) }
+            for try await row in try await c.query(
+                """
+                SELECT id, priority, approved_at, document FROM job
+                WHERE kecamatan_code = \(station.kecamatanCode) AND state = 'offered' AND lease_expires_at <= \(now.epoch)
+                ORDER BY priority DESC, approved_at, id LIMIT \(max) FOR UPDATE SKIP LOCKED
+                """, logger: logger
+            ).decode((String, Int64, Double, Data).self) { candidates.append(row) }
+            let picked = candidates.sorted { QueueOrder.precedes((Int($0.1), $0.2, $0.0), (Int($1.1), $1.2, $1.0)) }.prefix(max)
             var leased: [LeasedJob] = []
-            for (id, priority, document) in picked {
+            for (id, priority, _, document) in picked {
                 try await c.query(
                     """
                     UPDATE job SET state = 'offered', station_id = \(station.id), lease_expires_at = \(leaseUntil.epoch),
@@ -346,14 +366,15 @@ extension PostgresHubStore {
             for try await h in try await c.query("SELECT highest_seq FROM station WHERE id = \(station.id)", logger: logger).decode(Int64.self) { highest = h }
             return ReconcileResult(
                 stationId: station.id, kecamatanCode: station.kecamatanCode, jobs: jobs, highestSeq: highest,
-                gaps: try await Self.gaps(c, stationId: station.id, logger: logger))
+                gaps: try await Self.gaps(c, stationId: station.id, firstSeq: station.firstSeq, logger: logger))
         }
     }
 
-    static func gaps(_ c: PostgresConnection, stationId: String, logger: Logger) async throws -> [SeqGap] {
+    /// Same as `SQLiteHubStore.gaps`: from `firstSeq` up to the highest seq, at most 100.
+    static func gaps(_ c: PostgresConnection, stationId: String, firstSeq: Int64, logger: Logger) async throws -> [SeqGap] {
         var gaps: [SeqGap] = []
         for try await first in try await c.query("SELECT MIN(seq) FROM station_event WHERE station_id = \(stationId)", logger: logger).decode(Int64?.self) {
-            if let first, first > 1 { gaps.append(SeqGap(from: 1, to: first - 1)) }
+            if let first, first > firstSeq { gaps.append(SeqGap(from: firstSeq, to: first - 1)) }
         }
         for try await (seq, next) in try await c.query(
             """

@@ -33,7 +33,8 @@ extension SQLiteHubStore {
                 try Int64.fetchOne(db, sql: "SELECT highestSeq FROM station WHERE id = ?", arguments: [station.id]) ?? 0)
             try db.execute(sql: "UPDATE station SET highestSeq = ?, lastSeenAt = ? WHERE id = ?", arguments: [highest, now.epoch, station.id])
             return EventIngestResult(
-                accepted: accepted, duplicates: duplicates, conflicting: conflicting, highestSeq: highest, gaps: try Self.gaps(db, stationId: station.id))
+                accepted: accepted, duplicates: duplicates, conflicting: conflicting, highestSeq: highest,
+                gaps: try Self.gaps(db, stationId: station.id, firstSeq: station.firstSeq))
         }
     }
 

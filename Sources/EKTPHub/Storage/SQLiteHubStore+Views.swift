@@ -102,8 +102,9 @@ extension SQLiteHubStore {
     public func gaps() async throws -> [String: [SeqGap]] {
         try await writer.read { db in
             var result: [String: [SeqGap]] = [:]
-            for id in try String.fetchAll(db, sql: "SELECT id FROM station WHERE highestSeq > 0 AND revokedAt IS NULL") {
-                let g = try Self.gaps(db, stationId: id)
+            for row in try Row.fetchAll(db, sql: "SELECT id, firstSeq FROM station WHERE highestSeq >= firstSeq AND revokedAt IS NULL") {
+                let id: String = row["id"]
+                let g = try Self.gaps(db, stationId: id, firstSeq: row["firstSeq"])
                 if !g.isEmpty { result[id] = g }
             }
             return result

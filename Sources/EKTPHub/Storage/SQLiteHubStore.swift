@@ -17,7 +17,11 @@ public struct SQLiteHubStore: HubStore {
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         config.busyMode = .timeout(10)
-        try self.init(writer: try DatabasePool(path: path, configuration: config))
+        let pool: DatabasePool
+        do { pool = try DatabasePool(path: path, configuration: config) } catch let error as DatabaseError {
+            throw HubConfig.Problem("basis data \(path) tidak bisa dibuka: \(error.message ?? error.description) (atur EKTP_HUB_DATABASE atau --database)")
+        }
+        try self.init(writer: pool)
     }
 
     /// An in-memory store, for tests.
@@ -30,6 +34,14 @@ public struct SQLiteHubStore: HubStore {
     init(writer: any DatabaseWriter) throws {
         self.writer = writer
         try HubSchema.migrator.migrate(writer)
+    }
+
+    /// A database file migrated only up to `migration`, with `sql` run on it: what an
+    /// older hub left behind, for the tests of later migrations.
+    static func createOlder(path: String, upTo migration: String, sql: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try HubSchema.migrator.migrate(queue, upTo: migration)
+        try queue.write { try $0.execute(sql: sql) }
     }
 }
 
@@ -48,7 +60,7 @@ extension Date {
 extension StationRecord {
     static let columns = """
         s.id, s.name, s.kecamatanCode, s.enrolledAt, s.credentialExpiresAt, s.revokedAt, s.lastSeenAt,
-        s.lastHeartbeatAt, s.highestSeq, s.outboxBacklog,
+        s.lastHeartbeatAt, s.firstSeq, s.highestSeq, s.outboxBacklog,
         (SELECT COUNT(*) FROM job j WHERE j.stationId = s.id AND j.state IN ('claimed','printed','spoiled-reprint-needed')) AS heldJobs
         """
 
@@ -57,7 +69,7 @@ extension StationRecord {
             id: row["id"], name: row["name"], kecamatanCode: row["kecamatanCode"],
             enrolledAt: row.date("enrolledAt") ?? .distantPast, credentialExpiresAt: row.date("credentialExpiresAt"),
             revokedAt: row.date("revokedAt"), lastSeenAt: row.date("lastSeenAt"), lastHeartbeatAt: row.date("lastHeartbeatAt"),
-            highestSeq: row["highestSeq"], heldJobs: row["heldJobs"], outboxBacklog: row["outboxBacklog"])
+            firstSeq: row["firstSeq"], highestSeq: row["highestSeq"], heldJobs: row["heldJobs"], outboxBacklog: row["outboxBacklog"])
     }
 
     static func fetch(_ db: Database, id: String) throws -> StationRecord? {
@@ -125,7 +137,8 @@ extension SQLiteHubStore {
     }
 
     public func enroll(
-        tokenHash: Data, name: String, credentialHash: Data, now: Date, credentialExpiresAt: Date?, stationID: @escaping @Sendable (String) -> String
+        tokenHash: Data, name: String, credentialHash: Data, firstSeq: Int64, now: Date, credentialExpiresAt: Date?,
+        stationID: @escaping @Sendable (String) -> String
     ) async throws -> StationRecord {
         try await writer.write { db in
             guard let token = try Row.fetchOne(db, sql: "SELECT * FROM enrollmentToken WHERE tokenHash = ?", arguments: [tokenHash]) else {
@@ -140,8 +153,11 @@ extension SQLiteHubStore {
             let kecamatan: String = token["kecamatanCode"]
             let stationId = stationID(kecamatan)
             try db.execute(
-                sql: "INSERT INTO station(id, name, kecamatanCode, credentialHash, enrolledAt, credentialExpiresAt) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [stationId, name, kecamatan, credentialHash, now.epoch, credentialExpiresAt?.epoch])
+                sql: """
+                    INSERT INTO station(id, name, kecamatanCode, credentialHash, enrolledAt, credentialExpiresAt, firstSeq, highestSeq)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [stationId, name, kecamatan, credentialHash, now.epoch, credentialExpiresAt?.epoch, firstSeq, firstSeq - 1])
             try db.execute(sql: "UPDATE enrollmentToken SET usedAt = ?, stationId = ? WHERE tokenHash = ?", arguments: [now.epoch, stationId, tokenHash])
             return try StationRecord.fetch(db, id: stationId)!
         }
@@ -186,17 +202,37 @@ extension SQLiteHubStore {
 
 // MARK: - Jobs for stations
 
+/// The queue's order: urgent first, then by approval time, then by id.
+enum QueueOrder {
+    static func precedes(_ a: Row, _ b: Row) -> Bool {
+        precedes((a["priority"], a["approvedAt"], a["id"]), (b["priority"], b["approvedAt"], b["id"]))
+    }
+
+    static func precedes(_ a: (priority: Int, approvedAt: Double, id: String), _ b: (priority: Int, approvedAt: Double, id: String)) -> Bool {
+        if a.priority != b.priority { return a.priority > b.priority }
+        if a.approvedAt != b.approvedAt { return a.approvedAt < b.approvedAt }
+        return a.id < b.id
+    }
+}
+
 extension SQLiteHubStore {
     public func lease(station: StationRecord, max: Int, now: Date, leaseUntil: Date) async throws -> [LeasedJob] {
         try await writer.write { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, priority, document FROM job
-                    WHERE kecamatanCode = ? AND (state = 'approved' OR (state = 'offered' AND leaseExpiresAt <= ?))
-                    ORDER BY priority DESC, approvedAt, id LIMIT ?
-                    """,
-                arguments: [station.kecamatanCode, now.epoch, max])
+            // Two walks of the queue index, one per state, merged: a single query with
+            // `state = 'approved' OR state = 'offered'` reads every job the kecamatan ever
+            // had (claimed, printed, handed over) and sorts them, at every poll.
+            var rows: [Row] = []
+            for (state, expired) in [("approved", ""), ("offered", " AND leaseExpiresAt <= ?")] {
+                rows += try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT id, priority, approvedAt, document FROM job
+                        WHERE kecamatanCode = ? AND state = '\(state)'\(expired)
+                        ORDER BY priority DESC, approvedAt, id LIMIT ?
+                        """,
+                    arguments: expired.isEmpty ? [station.kecamatanCode, max] : [station.kecamatanCode, now.epoch, max])
+            }
+            rows = Array(rows.sorted(by: QueueOrder.precedes).prefix(max))
             var leased: [LeasedJob] = []
             for row in rows {
                 let id: String = row["id"]
@@ -269,15 +305,17 @@ extension SQLiteHubStore {
             }
             let highest = try Int64.fetchOne(db, sql: "SELECT highestSeq FROM station WHERE id = ?", arguments: [station.id]) ?? 0
             return ReconcileResult(
-                stationId: station.id, kecamatanCode: station.kecamatanCode, jobs: jobs, highestSeq: highest, gaps: try Self.gaps(db, stationId: station.id))
+                stationId: station.id, kecamatanCode: station.kecamatanCode, jobs: jobs, highestSeq: highest,
+                gaps: try Self.gaps(db, stationId: station.id, firstSeq: station.firstSeq))
         }
     }
 
-    /// Holes in a station's sequence, from 1 up to the highest seq received; at most 100.
-    static func gaps(_ db: Database, stationId: String) throws -> [SeqGap] {
+    /// Holes in a station's sequence, from its `firstSeq` up to the highest seq received;
+    /// at most 100.
+    static func gaps(_ db: Database, stationId: String, firstSeq: Int64) throws -> [SeqGap] {
         var gaps: [SeqGap] = []
-        if let first = try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM stationEvent WHERE stationId = ?", arguments: [stationId]), first > 1 {
-            gaps.append(SeqGap(from: 1, to: first - 1))
+        if let first = try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM stationEvent WHERE stationId = ?", arguments: [stationId]), first > firstSeq {
+            gaps.append(SeqGap(from: firstSeq, to: first - 1))
         }
         let rows = try Row.fetchAll(
             db,

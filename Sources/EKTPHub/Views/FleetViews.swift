@@ -27,6 +27,9 @@ public struct StationView: Codable, Sendable {
     public var lastSeenAt: Date?
     public var enrolledAt: Date
     public var revoked: Bool
+    /// The first event sequence number under the station's credential.
+    public var firstSeq: Int64
+    /// Highest event sequence number received; `firstSeq - 1` before any event.
     public var highestSeq: Int64
     /// Jobs the hub believes the station holds (claimed, printed, spoiled).
     public var heldJobs: Int

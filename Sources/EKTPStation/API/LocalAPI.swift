@@ -28,7 +28,8 @@ enum LocalAPI {
         v1.post("sync/enroll") { request, _ in
             let body: EnrollStationRequest = try await decode(request)
             do { return JSONReply.response(try await station.sync.enroll(body, by: actorName(request)), status: .created) } catch let e as SyncProblem {
-                throw APIError(e.hubUnreachable ? .badGateway : .unprocessableContent, code: e.hubUnreachable ? "hub-unreachable" : "enroll-refused", e.description)
+                throw APIError(
+                    e.hubUnreachable ? .badGateway : .unprocessableContent, code: e.hubUnreachable ? "hub-unreachable" : "enroll-refused", e.description)
             }
         }
         v1.post("sync/reconcile") { _, _ in
@@ -70,25 +71,7 @@ enum LocalAPI {
         v1.post("jobs/:id/outcome") { request, context in
             let id = try jobID(context)
             let body: OutcomeRequest = try await decode(request)
-            let decision: OutcomeDecision
-            switch body.decision {
-            case .printed: decision = .printed
-            case .notFed: decision = .notFed
-            case .spoiled:
-                guard let cause = body.cause else {
-                    throw APIError(
-                        .unprocessableContent, code: "invalid", "penyebab rusak wajib diisi (\(SpoilCause.allCases.map(\.rawValue).joined(separator: ", ")))")
-                }
-                decision = .spoiled(cause)
-            }
-            let detail = try station.store.jobDetail(id)
-            let state: JobState
-            if detail.summary.state == .printed, case .spoiled(let cause) = decision {
-                state = try station.store.spoilPrinted(id, cause: cause, reason: body.reason, by: body.by)
-            } else {
-                state = try station.store.decideOutcome(id, decision, reason: body.reason, by: body.by)
-            }
-            return JSONReply.response(JobChanged(id: id, state: state))
+            return JSONReply.response(JobChanged(id: id, state: try station.recordOutcome(id, body)))
         }
         v1.post("jobs/:id/reprint") { request, context in
             let id = try jobID(context)
@@ -122,6 +105,7 @@ enum LocalAPI {
         }
 
         v1.get("audit/verify") { _, _ in try JSONReply.response(station.store.verifyAudit()) }
+        addUserRoutes(v1, station)
         return router
     }
 

@@ -31,6 +31,8 @@ public struct StationConfig: Sendable {
     /// `HOST:PORT` for Prometheus `GET /metrics` over TCP (`metrics.listen`); nil: only on
     /// the local socket.
     public var metricsListen: String?
+    /// The web pages on the office LAN (`[web]`).
+    public var web = StationWebSettings()
 
     public struct Problem: Error, CustomStringConvertible {
         public let description: String
@@ -101,6 +103,7 @@ public struct StationConfig: Sendable {
             backlogWarning: reader.int(forKey: "hub.backlog_warning", default: 10_000),
             reconcileAfterOfflineSeconds: reader.int(forKey: "hub.reconcile_after_offline_seconds", default: 600))
         config.metricsListen = reader.string(forKey: "metrics.listen").flatMap { $0.isEmpty ? nil : $0 }
+        config.web = try StationWebSettings(reader: reader)
         try config.check()
         return config
     }

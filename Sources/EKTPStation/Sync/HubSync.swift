@@ -125,9 +125,6 @@ public actor HubSync {
             lastSyncAt: lastSyncAt, lastError: lastError, outboxBacklog: backlog, warning: backlogWarning(backlog), lastReconcile: lastReconcile)
     }
 
-    /// Seconds since the hub last answered, for metrics.
-    public var lastSuccessfulSync: Date? { lastSyncAt }
-
     func backlogWarning(_ backlog: Int) -> String? {
         guard backlog >= settings.backlogWarning else { return nil }
         let since = unreachableSince.map { " sejak \(ISO8601DateFormatter().string(from: $0))" } ?? ""

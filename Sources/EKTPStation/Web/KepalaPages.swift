@@ -1,0 +1,175 @@
+import EKTPDomain
+import EKTPStationStore
+import EKTPWeb
+import EKTPWire
+import Foundation
+import Hummingbird
+
+/// The kecamatan head's pages: stock and days left, count differences, the monthly
+/// blangko report, destruction records.
+struct KepalaPages {
+    let station: Station
+    let site: WebSite
+
+    func register(_ router: Router<BasicRequestContext>) {
+        let head = StationWeb.head
+        site.page(router, "/stok", roles: head) { v in try await stockPage(v) }
+        site.fragment(router, "/stok/langsung", roles: head) { _ in try stockLive() }
+        site.action(router, "/stok/hitung/:id/konfirmasi", roles: head, back: "/stok") { v in
+            let changed = try station.store.confirmCount(try countID(v), by: v.session.user, note: v.form["catatan"])
+            return WebActionResult(changed.message, then: "/stok")
+        }
+        site.action(router, "/stok/hitung/:id/tolak", roles: head, back: "/stok") { v in
+            let changed = try station.store.refuseCount(try countID(v), by: v.session.user, note: v.form["catatan"])
+            return WebActionResult(changed.message, then: "/stok")
+        }
+        site.page(router, "/laporan", roles: head) { v in try await reportPage(v) }
+        site.page(router, "/laporan.csv", roles: head) { v in
+            let report = try station.store.monthlyReport(month: v.query("bulan") ?? WebFormat.monthKey(Date()))
+            return WebSite.download(
+                Self.csv(report, kecamatan: station.config.kecamatan), type: "text/csv; charset=utf-8", filename: "blangko-\(report.month).csv")
+        }
+        site.page(router, "/pemusnahan", roles: head) { v in try await destructionPage(v) }
+        site.action(router, "/pemusnahan", roles: head, back: "/pemusnahan") { v in
+            let witnesses = [v.form["saksi1"], v.form["saksi2"], v.form["saksi3"]].compactMap { $0 }
+            let request = StockRequest(
+                quantity: try v.form.int("jumlah", label: "jumlah blangko"), document: v.form["nomor"], witnesses: witnesses, by: v.session.user)
+            return WebActionResult(try await station.stock("destroy", request).message, then: "/pemusnahan")
+        }
+    }
+
+    func countID(_ v: WebVisit) throws -> Int64 {
+        guard let id = v.parameters.get("id", as: Int64.self) else { throw WebRefusal("nomor hitung tidak valid") }
+        return id
+    }
+
+    // MARK: Stock
+
+    func stockLive() throws -> HTML {
+        let view = try station.store.stockView()
+        let devices = try station.store.devices()
+        let store = view.places["store"] ?? 0
+        let hoppers = view.places.filter { $0.key.hasPrefix("hopper:") }.values.reduce(0, +)
+        let spoiled = view.places["spoiled"] ?? 0
+        let days: HTML = view.daysLeft.map { HTML(unsafe: HTML.escape(WebFormat.decimal($0, digits: 0))) } ?? "—"
+        let rows = devices.map { d -> HTML in
+            "<tr><td>Hopper \(d.model) (\(d.id.rawValue))</td><td class=\"num\">\(d.hopperLedger)</td><td class=\"num\">\(d.printed)</td><td class=\"num\">\(d.spoiled)</td></tr>"
+        }
+        let identities = view.identities.map { i -> HTML in
+            "<li>\(i.holds ? "✓" : "✗") \(i.name): \(i.lhs) = \(i.rhs)</li>"
+        }
+        return """
+            <ul class="figures">
+            <li><b id="stok-belum-terpakai">\(store + hoppers)</b><span>blangko belum terpakai</span></li>
+            <li><b id="stok-gudang">\(store)</b><span>di gudang</span></li>
+            <li><b>\(hoppers)</b><span>di hopper printer</span></li>
+            <li><b id="hari-tersisa">\(days)</b><span>hari lagi (pemakaian \(WebFormat.decimal(view.usagePerDay))/hari, 30 hari terakhir)</span></li>
+            <li><b>\(spoiled)</b><span>rusak, menunggu pemusnahan</span></li>
+            </ul>
+            <section class="card"><h2>Per tempat</h2>
+            <table><thead><tr><th>Tempat</th><th class="num">Ada</th><th class="num">Tercetak</th><th class="num">Rusak</th></tr></thead><tbody>
+            <tr><td>Gudang</td><td class="num">\(store)</td><td></td><td></td></tr>\(rows)
+            <tr><td>Rusak menunggu pemusnahan</td><td class="num">\(spoiled)</td><td></td><td></td></tr>
+            </tbody></table>
+            <details><summary>Pemeriksaan buku blangko</summary><ul>\(identities)</ul></details></section>
+            """
+    }
+
+    func stockPage(_ v: WebVisit) async throws -> Response {
+        let view = try station.store.stockView()
+        let usage = try station.store.dailyUsage(days: 30)
+        let pending =
+            view.pendingCounts.isEmpty
+            ? HTML("<p class=\"muted\">Tidak ada selisih hitung yang menunggu.</p>")
+            : """
+            <table><thead><tr><th>#</th><th>Tempat</th><th class="num">Buku</th><th class="num">Hitung</th><th>Alasan</th><th>Oleh</th><th>Keputusan</th></tr></thead><tbody>
+            \(view.pendingCounts.map { c in
+                HTML("""
+                <tr><td>\(c.id)</td><td>\(StockPlace(key: c.place)?.description ?? c.place)</td><td class="num">\(c.expected)</td><td class="num">\(c.counted)</td><td>\(c.reason)</td><td>\(c.by)</td>
+                <td><form class="inline" method="post" action="/stok/hitung/\(c.id)/konfirmasi">\(v.csrfField)<input name="catatan" placeholder="catatan" aria-label="catatan">
+                <button type="submit">Konfirmasi</button><button class="danger" type="submit" formaction="/stok/hitung/\(c.id)/tolak">Tolak</button></form></td></tr>
+                """)
+            })</tbody></table>
+            """
+        return await v.page(
+            "Stok blangko",
+            """
+            <h1>Stok blangko</h1>
+            \(WebSite.liveRegion(id: "stok-langsung", path: "/stok/langsung", try stockLive()))
+            <section class="card"><h2>Pemakaian blangko per hari (30 hari)</h2>
+            \(WebChart.bars(usage.map { (WebFormat.shortDay($0.day), $0.used) }, title: "Blangko terpakai per hari", unit: "blangko"))</section>
+            <section class="card"><h2>Selisih hitung fisik</h2>\(pending)</section>
+            """)
+    }
+
+    // MARK: Monthly report
+
+    static func lines(_ r: MonthlyBlangkoReport) -> [(String, Int)] {
+        var out: [(String, Int)] = [("Stok awal", r.opening), ("Diterima", r.received), ("Tercetak", r.printed)]
+        for cause in SpoilCause.allCases { out.append(("Rusak: \(cause.label)", r.spoiled[cause.rawValue] ?? 0)) }
+        out += [
+            ("Rusak (jumlah)", r.spoiledTotal), ("Dimusnahkan", r.destroyed), ("Dipindahkan ke kecamatan lain", r.transferred),
+            ("Koreksi hitung", r.countCorrection), ("Stok akhir", r.closing),
+        ]
+        return out
+    }
+
+    static func csv(_ r: MonthlyBlangkoReport, kecamatan: String) -> String {
+        var text = "kecamatan,bulan,baris,jumlah\r\n"
+        for (label, value) in lines(r) { text += "\(kecamatan),\(r.month),\"\(label)\",\(value)\r\n" }
+        return text
+    }
+
+    func reportPage(_ v: WebVisit) async throws -> Response {
+        let month = v.query("bulan") ?? WebFormat.monthKey(Date())
+        let r = try station.store.monthlyReport(month: month)
+        let kecamatan = station.regions?.kecamatan(station.config.kecamatan)?.name ?? station.config.kecamatan
+        let rows = Self.lines(r).map { label, value in
+            HTML("<tr><td>\(label)</td><td class=\"num\">\(WebFormat.number(value))</td></tr>")
+        }
+        return await v.page(
+            "Laporan blangko \(WebFormat.month(r.month))",
+            """
+            <form class="inline no-print" method="get" action="/laporan"><label for="bulan">Bulan</label>
+            <input id="bulan" type="month" name="bulan" value="\(r.month)"><button type="submit">Tampilkan</button>
+            <a href="/laporan.csv?bulan=\(r.month)">Unduh CSV</a> <button type="button" class="secondary" data-print>Cetak</button></form>
+            <h1>Laporan bulanan blangko KTP-el</h1>
+            <p>Kecamatan \(kecamatan) (\(station.config.kecamatan)) · \(WebFormat.month(r.month))</p>
+            <section class="card"><table id="laporan"><thead><tr><th>Uraian</th><th class="num">Lembar</th></tr></thead><tbody>\(rows)</tbody></table>
+            <p class="\(HTML(unsafe: r.balances ? "muted" : "notice error"))">\(r.balances
+                ? "Seimbang: stok awal + diterima − tercetak − rusak − dipindahkan ± koreksi = stok akhir."
+                : "Tidak seimbang: periksa buku blangko.")</p></section>
+            <div class="signatures"><div>Operator</div><div>Kepala kecamatan (\(v.session.fullName))</div></div>
+            """)
+    }
+
+    // MARK: Destruction
+
+    func destructionPage(_ v: WebVisit) async throws -> Response {
+        let records = try station.store.destructionRecords()
+        let spoiled = try station.store.balances()[.spoiled] ?? 0
+        let rows =
+            records.isEmpty
+            ? HTML("<tr><td colspan=\"5\" class=\"muted\">Belum ada pemusnahan.</td></tr>")
+            : HTML.join(
+                records.map { r in
+                    "<tr><td>\(WebFormat.time(r.at))</td><td>\(r.record)</td><td class=\"num\">\(r.quantity)</td><td>\(r.witnesses)</td><td>\(r.by)</td></tr>"
+                })
+        return await v.page(
+            "Pemusnahan blangko rusak",
+            """
+            <h1>Pemusnahan blangko rusak</h1>
+            <ul class="figures"><li><b id="rusak-menunggu">\(spoiled)</b><span>blangko rusak menunggu pemusnahan</span></li></ul>
+            <section class="card"><h2>Catat berita acara pemusnahan</h2>
+            <form class="stack" method="post" action="/pemusnahan">\(v.csrfField)
+            <label for="jumlah">Jumlah blangko</label><input id="jumlah" type="number" name="jumlah" min="1" max="\(max(spoiled, 1))" required>
+            <label for="nomor">Nomor berita acara</label><input id="nomor" name="nomor" required>
+            <label for="saksi1">Saksi 1</label><input id="saksi1" name="saksi1" required>
+            <label for="saksi2">Saksi 2</label><input id="saksi2" name="saksi2" required>
+            <label for="saksi3">Saksi 3 (bila ada)</label><input id="saksi3" name="saksi3">
+            <p><button type="submit">Catat pemusnahan</button></p></form></section>
+            <section class="card"><h2>Riwayat pemusnahan</h2>
+            <table><thead><tr><th>Waktu</th><th>Berita acara</th><th class="num">Jumlah</th><th>Saksi</th><th>Dicatat oleh</th></tr></thead><tbody>\(rows)</tbody></table></section>
+            """)
+    }
+}

@@ -1,0 +1,293 @@
+import EKTPDomain
+import EKTPStationStore
+import EKTPWeb
+import EKTPWire
+import Foundation
+import Hummingbird
+
+/// The operator's pages: the queue, one job, hand-over and the PT Pos manifest, printers.
+struct OperatorPages {
+    let station: Station
+    let site: WebSite
+
+    func register(_ router: Router<BasicRequestContext>) {
+        let op = StationWeb.op
+        site.page(router, "/antrean", roles: op) { v in
+            await v.page(
+                "Antrean cetak",
+                """
+                <h1>Antrean cetak</h1>
+                \(WebSite.liveRegion(id: "antrean-langsung", path: "/antrean/langsung", try await queueLive(v)))
+                \(try handoverSection(v))
+                """)
+        }
+        site.fragment(router, "/antrean/langsung", roles: op) { v in try await queueLive(v) }
+        site.page(router, "/job/:id", roles: op) { v in try await jobPage(v) }
+        site.action(router, "/job/:id/hasil", roles: op, back: "/antrean") { v in
+            let id = try jobID(v)
+            guard let decision = v.form["keputusan"].flatMap(OutcomeRequest.Decision.init(rawValue:)) else { throw WebRefusal("pilih hasilnya") }
+            let cause = decision == .spoiled ? v.form["sebab"].flatMap(SpoilCause.init(rawValue:)) : nil
+            let request = OutcomeRequest(decision: decision, cause: cause, reason: v.form["alasan"] ?? "", by: v.session.user)
+            let state = try station.recordOutcome(id, request)
+            return WebActionResult("\(id): \(state.label)", then: "/antrean")
+        }
+        site.action(router, "/job/:id/cetak-ulang", roles: op, back: "/antrean") { v in
+            let id = try jobID(v)
+            let state = try station.store.reprint(id, reason: v.form["alasan"] ?? "", by: v.session.user)
+            return WebActionResult("\(id) masuk antrean lagi (\(state.label))", then: "/antrean")
+        }
+        site.action(router, "/job/:id/serah", roles: op, back: "/antrean") { v in
+            let id = try jobID(v)
+            let recipient = try v.form.required("penerima", label: "nama penerima")
+            _ = try station.store.handOver(id, recipient: recipient, posReceipt: nil, by: v.session.user)
+            return WebActionResult("\(id) diserahkan kepada \(recipient)", then: "/antrean")
+        }
+        site.action(router, "/serah-terima/pos", roles: op, back: "/antrean") { v in
+            let receipt = try v.form.required("resi", label: "nomor resi/manifest PT Pos")
+            let ids = try v.form.all("job").map { text in
+                do { return try JobID(text) } catch { throw WebRefusal("id job \(text.prefix(30)) tidak valid") }
+            }
+            guard !ids.isEmpty else { throw WebRefusal("centang kartu yang diserahkan ke PT Pos") }
+            for id in ids where try station.store.jobDetail(id).summary.state != .printed {
+                throw WebRefusal("\(id) belum tercetak atau sudah diserahkan; tidak ada yang diserahkan")
+            }
+            for id in ids { _ = try station.store.handOver(id, recipient: nil, posReceipt: receipt, by: v.session.user) }
+            return WebActionResult(
+                "\(ids.count) kartu diserahkan ke PT Pos (resi \(receipt))",
+                then: "/serah-terima/manifest?resi=\(receipt.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+        }
+        site.page(router, "/serah-terima/manifest", roles: op) { v in try await manifestPage(v) }
+
+        site.page(router, "/printer", roles: StationWeb.both) { v in
+            await v.page(
+                "Printer",
+                """
+                <h1>Printer</h1>
+                \(WebSite.liveRegion(id: "printer-langsung", path: "/printer/langsung", try await printersLive(v)))
+                """)
+        }
+        site.fragment(router, "/printer/langsung", roles: StationWeb.both) { v in try await printersLive(v) }
+        site.action(router, "/printer/:id/muat", roles: op, back: "/printer") { v in
+            let device: DeviceID
+            do { device = try DeviceID(v.parameters.get("id") ?? "") } catch { throw WebRefusal("printer tidak dikenal") }
+            let quantity = try v.form.int("jumlah", label: "jumlah blangko")
+            let changed = try await station.stock("load", StockRequest(quantity: quantity, device: device, by: v.session.user))
+            return WebActionResult(changed.message, then: "/printer")
+        }
+    }
+
+    func jobID(_ v: WebVisit) throws -> JobID {
+        do { return try JobID(v.parameters.get("id") ?? "") } catch { throw WebRefusal("id job tidak valid") }
+    }
+
+    // MARK: Queue
+
+    func queueLive(_ v: WebVisit) async throws -> HTML {
+        let status = try await station.status()
+        func n(_ s: JobState) -> Int { status.jobs[s.rawValue] ?? 0 }
+        let figures: HTML = """
+            <ul class="figures">
+            <li><b id="jumlah-menunggu">\(n(.queued))</b><span>menunggu</span></li>
+            <li><b>\(n(.printing))</b><span>sedang dicetak</span></li>
+            <li><b id="jumlah-keputusan">\(n(.outcomeUnknown))</b><span>perlu keputusan</span></li>
+            <li><b>\(n(.spoiled))</b><span>rusak</span></li>
+            <li><b>\(n(.printed))</b><span>siap diserahkan</span></li>
+            <li><b>\(status.blangkoOnHand)</b><span>blangko belum terpakai</span></li>
+            </ul>
+            """
+        let held: HTML = status.held.map { "<div class=\"notice held\" role=\"status\"><b>Antrean tertahan:</b> \($0)</div>" } ?? ""
+        let unknown = try station.store.jobs(state: .outcomeUnknown, limit: 50)
+        let causes = HTML.join(SpoilCause.allCases.map { "<option value=\"\($0.rawValue)\">\($0.label)</option>" })
+        let decisions: HTML =
+            unknown.isEmpty
+            ? "<p class=\"muted\">Tidak ada kartu yang menunggu keputusan.</p>"
+            : """
+            <table><thead><tr><th>Job</th><th>NIK</th><th class="hide-small">Printer</th><th>Keputusan</th></tr></thead><tbody>
+            \(unknown.map { j in
+                HTML("""
+                <tr id="keputusan-\(j.id.rawValue)"><td><a href="/job/\(j.id.rawValue)">\(j.id.rawValue)</a></td><td>\(j.maskedNIK)</td><td class="hide-small">\(j.device?.rawValue)</td>
+                <td><form class="inline" method="post" action="/job/\(j.id.rawValue)/hasil">\(v.csrfField)
+                <select name="keputusan" aria-label="hasil"><option value="printed">tercetak baik</option><option value="spoiled">rusak</option><option value="not-fed">tidak masuk printer</option></select>
+                <select name="sebab" aria-label="sebab rusak">\(causes)</select>
+                <input name="alasan" placeholder="alasan / yang terlihat" required aria-label="alasan">
+                <button type="submit">Catat</button></form></td></tr>
+                """)
+            })
+            </tbody></table>
+            """
+        let printing = try station.store.jobs(state: .printing, limit: 20)
+        let queued = try station.store.jobs(state: .queued, limit: 15)
+        return """
+            \(figures)\(held)
+            <section class="card"><h2>Perlu keputusan operator</h2>
+            <p class="muted">Hasil kartu ini tidak diketahui (printer mati, macet, atau ektpd berhenti). Periksa printer, lalu catat apa yang terjadi. Kartu tidak akan dicetak ulang tanpa keputusan.</p>
+            \(decisions)</section>
+            <div class="grid">
+            <section class="card"><h2>Sedang dicetak</h2>\(jobList(printing, empty: "Tidak ada."))</section>
+            <section class="card"><h2>Menunggu dicetak</h2>\(jobList(queued, empty: "Antrean kosong."))
+            \(HTML.when(n(.queued) > queued.count) { "<p class=\"muted\">dan \(n(.queued) - queued.count) lainnya</p>" })</section>
+            </div>
+            """
+    }
+
+    func jobList(_ jobs: [JobSummary], empty: String) -> HTML {
+        guard !jobs.isEmpty else { return "<p class=\"muted\">\(empty)</p>" }
+        return """
+            <table><tbody>\(jobs.map { j in
+                HTML("<tr><td>\(j.id.rawValue)\(HTML.when(j.priority == .urgent) { " <span class=\"badge s-warning\">mendesak</span>" })</td><td>\(j.maskedNIK)</td><td class=\"hide-small\">\(j.device?.rawValue)</td></tr>")
+            })</tbody></table>
+            """
+    }
+
+    func handoverSection(_ v: WebVisit) throws -> HTML {
+        let spoiled = try station.store.jobs(state: .spoiled, limit: 50)
+        let printed = try station.store.jobs(state: .printed, limit: 200)
+        let reprint: HTML =
+            spoiled.isEmpty
+            ? "<p class=\"muted\">Tidak ada kartu rusak yang menunggu cetak ulang.</p>"
+            : """
+            <table><tbody>\(spoiled.map { j in
+                HTML("""
+                <tr><td><a href="/job/\(j.id.rawValue)">\(j.id.rawValue)</a></td><td>\(j.maskedNIK)</td>
+                <td><form class="inline" method="post" action="/job/\(j.id.rawValue)/cetak-ulang">\(v.csrfField)
+                <input name="alasan" placeholder="alasan cetak ulang" required aria-label="alasan cetak ulang"><button type="submit">Cetak ulang</button></form></td></tr>
+                """)
+            })</tbody></table>
+            """
+        let ready: HTML =
+            printed.isEmpty
+            ? "<p class=\"muted\">Belum ada kartu tercetak yang menunggu diserahkan.</p>"
+            : """
+            <table><thead><tr><th>PT Pos</th><th>Job</th><th>NIK</th><th>Serahkan</th></tr></thead><tbody>\(printed.map { j in
+                HTML("""
+                <tr><td><input type="checkbox" name="job" value="\(j.id.rawValue)" form="pos-batch" aria-label="kirim \(j.id.rawValue) lewat PT Pos"></td>
+                <td>\(j.id.rawValue)</td><td>\(j.maskedNIK)</td><td><a href="/job/\(j.id.rawValue)">diambil di kecamatan…</a></td></tr>
+                """)
+            })</tbody></table>
+            <form id="pos-batch" class="inline" method="post" action="/serah-terima/pos">\(v.csrfField)
+            <input name="resi" placeholder="nomor resi / manifest PT Pos" required aria-label="nomor resi PT Pos">
+            <button type="submit">Serahkan yang dicentang ke PT Pos dan cetak manifest</button></form>
+            """
+        return """
+            <section class="card"><h2>Rusak — cetak ulang</h2>\(reprint)</section>
+            <section class="card"><h2>Siap diserahkan</h2>\(ready)</section>
+            """
+    }
+
+    // MARK: One job
+
+    func jobPage(_ v: WebVisit) async throws -> Response {
+        let id = try jobID(v)
+        let d = try station.store.jobDetail(id)
+        let s = d.summary
+        let causes = HTML.join(SpoilCause.allCases.map { "<option value=\"\($0.rawValue)\">\($0.label)</option>" })
+        var forms: [HTML] = []
+        switch s.state {
+        case .printed:
+            forms.append(
+                """
+                <section class="card"><h2>Diambil di kecamatan</h2>
+                <form class="inline" method="post" action="/job/\(id.rawValue)/serah">\(v.csrfField)
+                <input name="penerima" placeholder="nama penerima" required aria-label="nama penerima"><button type="submit">Catat penyerahan</button></form></section>
+                <section class="card"><h2>Kartu ternyata rusak</h2>
+                <form class="inline" method="post" action="/job/\(id.rawValue)/hasil">\(v.csrfField)<input type="hidden" name="keputusan" value="spoiled">
+                <select name="sebab" aria-label="sebab rusak">\(causes)</select><input name="alasan" placeholder="alasan" required aria-label="alasan">
+                <button class="danger" type="submit">Catat rusak</button></form></section>
+                """)
+        case .spoiled:
+            forms.append(
+                """
+                <section class="card"><h2>Cetak ulang</h2><form class="inline" method="post" action="/job/\(id.rawValue)/cetak-ulang">\(v.csrfField)
+                <input name="alasan" placeholder="alasan cetak ulang" required aria-label="alasan cetak ulang"><button type="submit">Cetak ulang</button></form></section>
+                """)
+        case .outcomeUnknown:
+            forms.append(
+                """
+                <section class="card"><h2>Catat hasil</h2><form class="inline" method="post" action="/job/\(id.rawValue)/hasil">\(v.csrfField)
+                <select name="keputusan" aria-label="hasil"><option value="printed">tercetak baik</option><option value="spoiled">rusak</option><option value="not-fed">tidak masuk printer</option></select>
+                <select name="sebab" aria-label="sebab rusak">\(causes)</select><input name="alasan" placeholder="alasan" required aria-label="alasan">
+                <button type="submit">Catat</button></form></section>
+                """)
+        default: break
+        }
+        let history = HTML.join(
+            d.history.map { h in "<tr><td>\(WebFormat.time(h.at))</td><td>\(h.actor)</td><td>\(h.action)</td><td>\(h.detail)</td></tr>" })
+        return await v.page(
+            "Job \(id.rawValue)",
+            """
+            <h1>Job \(id.rawValue)</h1>
+            <section class="card"><table><tbody>
+            <tr><th>Status</th><td>\(s.state.label)</td></tr>
+            <tr><th>Nama</th><td>\(d.nama ?? "(data pribadi sudah dihapus)")</td></tr>
+            <tr><th>NIK</th><td>\(s.maskedNIK)</td></tr>
+            <tr><th>Penyerahan</th><td>\(d.delivery)</td></tr>
+            <tr><th>Printer</th><td>\(s.device?.rawValue)</td></tr>
+            <tr><th>Percobaan</th><td>\(s.attempts)</td></tr>
+            </tbody></table></section>
+            \(forms)
+            <section class="card"><h2>Riwayat</h2><table><tbody>\(history)</tbody></table></section>
+            """)
+    }
+
+    // MARK: PT Pos manifest
+
+    func manifestPage(_ v: WebVisit) async throws -> Response {
+        guard let receipt = v.query("resi"), !receipt.isEmpty else { throw WebRefusal("nomor resi wajib disebut") }
+        let ids = try station.store.jobsHandedToPos(receipt: receipt)
+        guard !ids.isEmpty else { throw WebRefusal("tidak ada kartu yang diserahkan ke PT Pos dengan resi \(receipt)") }
+        let rows = try ids.enumerated().map { i, id -> HTML in
+            let d = try station.store.jobDetail(id)
+            let address = d.delivery.map { $0.hasPrefix("PT Pos: ") ? String($0.dropFirst(8)) : $0 }
+            return "<tr><td class=\"num\">\(i + 1)</td><td>\(id.rawValue)</td><td>\(d.summary.maskedNIK)</td><td>\(d.nama ?? "")</td><td>\(address)</td></tr>"
+        }
+        let kecamatan = station.regions?.kecamatan(station.config.kecamatan)?.name ?? station.config.kecamatan
+        return await v.page(
+            "Manifest PT Pos \(receipt)",
+            """
+            <p class="no-print"><button data-print type="button">Cetak manifest</button></p>
+            <h1>Manifest penyerahan KTP-el ke PT Pos</h1>
+            <p>Kecamatan \(kecamatan) (\(station.config.kecamatan)) · Resi/manifest: <b>\(receipt)</b> · Dicetak \(WebFormat.time(Date())) · \(ids.count) kartu</p>
+            <table><thead><tr><th class="num">No</th><th>Job</th><th>NIK</th><th>Nama</th><th>Alamat antar</th></tr></thead><tbody>\(rows)</tbody></table>
+            <div class="signatures"><div>Petugas kecamatan (\(v.session.fullName))</div><div>Petugas PT Pos</div></div>
+            """)
+    }
+
+    // MARK: Printers
+
+    func printersLive(_ v: WebVisit) async throws -> HTML {
+        let status = try await station.status()
+        let store = try station.store.balances()[.store] ?? 0
+        let cards = status.devices.map { d -> HTML in
+            let reasons = d.state.reasons.map(\.label).joined(separator: ", ")
+            let ribbon: HTML =
+                if let left = d.state.supplies.ribbonRemaining, let cap = d.state.supplies.ribbonCapacity, cap > 0 {
+                    "<meter min=\"0\" max=\"\(cap)\" low=\"\(cap / 10)\" optimum=\"\(cap)\" value=\"\(left)\"></meter> \(left) dari \(cap) kartu"
+                } else { "tidak diketahui" }
+            let load: HTML = HTML.when(v.session.role == .operator) {
+                """
+                <form class="inline" method="post" action="/printer/\(d.id.rawValue)/muat">\(v.csrfField)
+                <input type="number" name="jumlah" min="1" max="\(max(d.hopperCapacity - d.hopperLedger, 1))" required aria-label="jumlah blangko dimuat ke \(d.id.rawValue)">
+                <button type="submit">Muat blangko</button></form>
+                """
+            }
+            return """
+                <section class="card printer" id="printer-\(d.id.rawValue)">
+                <h2>\(d.model) <span class="badge s-\(d.state.status.rawValue)">\(d.state.status.label)</span></h2>
+                <p class="muted">\(d.id.rawValue) · seri \(d.serial)</p>
+                \(HTML.when(!reasons.isEmpty) { "<p><b>\(reasons)</b></p>" })
+                <p>Hopper: <b class="hopper">\(d.hopperLedger)</b> dari \(d.hopperCapacity) blangko<br>
+                <meter min="0" max="\(d.hopperCapacity)" low="\(d.hopperCapacity / 10)" optimum="\(d.hopperCapacity)" value="\(d.hopperLedger)"></meter></p>
+                <p>Ribbon: \(ribbon)</p>
+                <p>Tercetak \(d.printed) · rusak \(d.spoiled)\(d.state.supplies.cardCounter.map { " · penghitung printer \($0)" } ?? "")</p>
+                \(load)
+                </section>
+                """
+        }
+        return """
+            <ul class="figures"><li><b id="stok-gudang">\(store)</b><span>blangko di gudang</span></li>
+            <li><b>\(status.jobs[JobState.queued.rawValue] ?? 0)</b><span>job menunggu</span></li></ul>
+            \(status.held.map { HTML("<div class=\"notice held\">Antrean tertahan: \($0)</div>") })
+            <div class="grid">\(cards.isEmpty ? HTML("<p class=\"muted\">Tidak ada printer terpasang.</p>") : HTML.join(cards))</div>
+            """
+    }
+}

@@ -1,0 +1,107 @@
+import EKTPDomain
+import EKTPWeb
+import EKTPWire
+import Foundation
+import GRDB
+
+extension Schema {
+    /// `v3-web-users`: the people who log in to the station's pages (operator, kepala) and
+    /// their sessions.
+    static func webUsers(_ db: Database) throws {
+        try WebAccountsSQL.migrate(db, roles: StationStore.webRoles)
+    }
+}
+
+/// Users and sessions of the station's web pages, and the reads the pages need beyond
+/// the local API's. Creating a user or changing a password goes into the audit chain.
+extension StationStore: WebAccountStore {
+    /// The roles a station knows.
+    public static let webRoles: Set<WebRole> = [.operator, .kepala]
+
+    public func addWebUser(_ user: WebUser) async throws {
+        try transaction(actor: "admin") { tx in
+            try WebAccountsSQL.addUser(tx.db, user)
+            try tx.audit("pengguna web dibuat", detail: "\(user.name) (\(user.role.rawValue))")
+        }
+    }
+
+    public func setWebPassword(name: String, passwordHash: String) async throws -> Bool {
+        try transaction(actor: "admin") { tx in
+            let changed = try WebAccountsSQL.setPassword(tx.db, name: name, hash: passwordHash)
+            if changed { try tx.audit("kata sandi web diganti", detail: name) }
+            return changed
+        }
+    }
+
+    public func webUser(named name: String) async throws -> WebUser? { try read { try WebAccountsSQL.user($0, named: name) } }
+    public func webUsers() async throws -> [WebUser] { try read { try WebAccountsSQL.users($0) } }
+    public func createWebSession(_ session: WebSession) async throws { try await writer.write { try WebAccountsSQL.createSession($0, session) } }
+    public func webSession(tokenHash: Data, now: Date) async throws -> WebSession? {
+        try read { try WebAccountsSQL.session($0, tokenHash: tokenHash, now: now) }
+    }
+    public func deleteWebSession(tokenHash: Data) async throws { try await writer.write { try WebAccountsSQL.deleteSession($0, tokenHash: tokenHash) } }
+}
+
+/// One destruction of spoiled blangko, as the ledger holds it.
+public struct DestructionRecord: Sendable {
+    public var at: Date
+    public var quantity: Int
+    /// The berita acara number.
+    public var record: String
+    /// `saksi: A, B`
+    public var witnesses: String
+    public var by: String
+}
+
+extension StationStore {
+    /// Blangko used (printed or spoiled out of a hopper) per WIB day, the last `days` days
+    /// up to today, oldest first; days without use are zero.
+    public func dailyUsage(days: Int) throws -> [(day: String, used: Int)] {
+        let now = clock()
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 7 * 3600)!
+        let today = calendar.startOfDay(for: now)
+        let start = calendar.date(byAdding: .day, value: -(days - 1), to: today)!
+        let rows = try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT CAST((at - ?) / 86400 AS INTEGER) AS d, SUM(quantity) AS n FROM ledger
+                    WHERE at >= ? AND kind IN ('printed', 'spoiled') AND fromPlace LIKE 'hopper:%' GROUP BY d
+                    """, arguments: [start.timeIntervalSince1970, start.timeIntervalSince1970])
+        }
+        var used = [Int](repeating: 0, count: days)
+        for row in rows {
+            let d: Int = row["d"]
+            if (0..<days).contains(d) { used[d] = row["n"] }
+        }
+        return (0..<days).map { i in
+            let c = calendar.dateComponents([.year, .month, .day], from: calendar.date(byAdding: .day, value: i, to: start)!)
+            return (String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!), used[i])
+        }
+    }
+
+    /// Destructions of spoiled blangko, newest first.
+    public func destructionRecords(limit: Int = 100) throws -> [DestructionRecord] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT at, quantity, document, note, actor FROM ledger WHERE kind = 'destroyed' ORDER BY id DESC LIMIT ?", arguments: [limit]
+            ).map {
+                DestructionRecord(
+                    at: Date(timeIntervalSince1970: $0["at"]), quantity: $0["quantity"], record: $0["document"] ?? "", witnesses: $0["note"] ?? "",
+                    by: $0["actor"])
+            }
+        }
+    }
+
+    /// The jobs handed to PT Pos under `receipt`, from the audit trail that recorded each
+    /// hand-over, in the order they were handed over.
+    public func jobsHandedToPos(receipt: String) throws -> [JobID] {
+        try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT DISTINCT jobId FROM audit WHERE jobId IS NOT NULL AND action LIKE '% → handed-over' AND detail = ? ORDER BY seq",
+                arguments: ["diserahkan ke PT Pos, resi \(receipt)"]
+            ).compactMap { try? JobID($0) }
+        }
+    }
+}

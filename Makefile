@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: deps build demo test test-cups bench bench-hub clean
+.PHONY: deps build demo test test-cups bench bench-hub bench-sync clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -9,7 +9,8 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# Hub-less demo: ektpd with two simulated printers prints synthetic signed jobs.
+# The demo: ektp-hub on SQLite and two ektpd stations print synthetic signed jobs from the
+# hub on simulated printers (`.build/debug/ektp-demo --serve` keeps the web pages up after).
 demo: build
 	.build/debug/ektp-demo
 
@@ -31,6 +32,12 @@ bench: deps
 bench-hub: deps
 	$(SWIFT) build -c release
 	@bash scripts/bench-hub.sh
+
+# The station–hub link (release): intake → stored at the station, and the outbox drained
+# after the hub was away; ektp-hub, ektpd and the bench share one core.
+bench-sync: deps
+	$(SWIFT) build -c release
+	taskset -c 0 .build/release/ektp-bench sync
 
 clean:
 	rm -rf .build demo-output

@@ -49,14 +49,14 @@ struct Demo: AsyncParsableCommand {
                 try await station.start()
                 say("ektpd \(station.label) berjalan (pid \(station.process.processIdentifier)), halaman web di http://127.0.0.1:\(station.webPort)/.")
                 try await station.prepareStock()
-                let token = try await hub.enrollmentToken(kecamatan: station.kecamatan)
+                let token = try await hub.admin.enrollmentToken(kecamatan: station.kecamatan)
                 let sync = try await station.client { try await $0.enroll(EnrollStationRequest(hubURL: hub.url, token: token), by: "kepala-demo") }
                 say("  \(station.label) terdaftar di hub sebagai \(sync.stationId) (ektpctl enroll).")
             }
             for station in stations {
                 let file = try factory.signedFile(try factory.jobs(count: station.jobCount, kecamatan: station.kecamatan, prefix: station.prefix))
-                let first = try await hub.intake(file)
-                let again = try await hub.intake(file)
+                let first = try await hub.admin.intake(file)
+                let again = try await hub.admin.intake(file)
                 say(
                     "Hub menerima \(first.stored.count) job bertanda tangan untuk \(station.label); impor ulang berkas yang sama: \(again.stored.count) disimpan, \(again.duplicates.count) duplikat diabaikan."
                 )
@@ -128,11 +128,11 @@ struct Demo: AsyncParsableCommand {
     // MARK: The hub's view
 
     func hubSummary(_ hub: DemoHub, _ stations: [DemoStation]) async throws -> Bool {
-        let views = try await hub.get([StationView].self, "/v1/views/stations")
-        let stock = try await hub.get(StockOverview.self, "/v1/views/stock")
-        let backlog = try await hub.get(BacklogView.self, "/v1/views/backlog")
-        let devices = try await hub.get([EKTPHub.DeviceView].self, "/v1/views/devices")
-        let alerts = try await hub.get(AlertsView.self, "/v1/views/alerts")
+        let views = try await hub.admin.get([StationView].self, "/v1/views/stations")
+        let stock = try await hub.admin.get(StockOverview.self, "/v1/views/stock")
+        let backlog = try await hub.admin.get(BacklogView.self, "/v1/views/backlog")
+        let devices = try await hub.admin.get([EKTPHub.DeviceView].self, "/v1/views/devices")
+        let alerts = try await hub.admin.get(AlertsView.self, "/v1/views/alerts")
         say("")
         say("══ Pandangan hub (kantor pusat) ══")
         var agreed = true
@@ -161,7 +161,9 @@ struct Demo: AsyncParsableCommand {
                 say("  \(holds ? "✓" : "✗") \(text)")
                 agreed = agreed && holds
             }
-            let printedAtHub = try await station.printedIDs().asyncCount { try await hub.get(JobView.self, "/v1/views/jobs/\($0.rawValue)").state == .printed }
+            let printedAtHub = try await station.printedIDs().asyncCount {
+                try await hub.admin.get(JobView.self, "/v1/views/jobs/\($0.rawValue)").state == .printed
+            }
             let printedHere = try await station.printedIDs().count
             say("  \(printedAtHub == printedHere ? "✓" : "✗") job tercetak: hub \(printedAtHub), stasiun \(printedHere) (selain yang sudah diserahkan)")
             agreed = agreed && printedAtHub == printedHere

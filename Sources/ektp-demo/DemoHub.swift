@@ -1,9 +1,8 @@
 import AsyncHTTPClient
+import EKTPClient
 import EKTPHub
 import EKTPWire
 import Foundation
-import NIOCore
-import NIOHTTP1
 
 #if canImport(Glibc)
     import Glibc
@@ -16,12 +15,15 @@ final class DemoHub: @unchecked Sendable {
     let port: Int
     let adminToken = "demo-admin-" + UUID().uuidString.prefix(8)
     let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+    /// The central office's calls, with the admin token.
+    let admin: HubAdminClient
     let database: String
     var url: String { "http://127.0.0.1:\(port)" }
 
     init(directory: URL, trusting signer: ApprovalSigner, regions: String) throws {
         port = try Self.freePort()
         database = directory.appendingPathComponent("hub.sqlite").path
+        admin = HubAdminClient(base: "http://127.0.0.1:\(port)", adminToken: adminToken, httpClient: http)
         process.executableURL = try sibling("ektp-hub")
         process.arguments = [
             "serve", "--database", database, "--regions", regions, "--port", String(port),
@@ -39,7 +41,7 @@ final class DemoHub: @unchecked Sendable {
     func start() async throws {
         try process.run()
         for _ in 0..<400 {
-            if (try? await call(.GET, "/health")) != nil { return }
+            if (try? await admin.call(.GET, "/health")) != nil { return }
             guard process.isRunning else { throw DemoFailure("ektp-hub berhenti saat mulai; lihat log") }
             try await Task.sleep(for: .milliseconds(25))
         }
@@ -52,34 +54,6 @@ final class DemoHub: @unchecked Sendable {
             process.waitUntilExit()
         }
         try? await http.shutdown()
-    }
-
-    @discardableResult
-    func call(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> Data {
-        var request = HTTPClientRequest(url: url + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(adminToken)")
-        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await http.execute(request, timeout: .seconds(60))
-        let data = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
-        guard (200..<300).contains(response.status.code) else {
-            let message = (try? WireCoding.decoder().decode(APIErrorBody.self, from: data))?.message ?? "\(response.status.code)"
-            throw DemoFailure("hub menolak \(path): \(message)")
-        }
-        return data
-    }
-
-    func get<T: Decodable>(_ type: T.Type, _ path: String) async throws -> T {
-        try WireCoding.decoder().decode(T.self, from: try await call(.GET, path))
-    }
-
-    func intake(_ file: Data) async throws -> ImportResult {
-        try WireCoding.decoder().decode(ImportResult.self, from: try await call(.POST, "/v1/intake", body: file))
-    }
-
-    func enrollmentToken(kecamatan: String) async throws -> String {
-        let body = try WireCoding.encoder().encode(EnrollmentTokenRequest(kecamatan: kecamatan))
-        return try WireCoding.decoder().decode(EnrollmentTokenIssued.self, from: try await call(.POST, "/v1/admin/enrollment-tokens", body: body)).token
     }
 
     /// A central-office user for the hub's pages, through `ektp-hub user add`.

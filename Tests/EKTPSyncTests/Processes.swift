@@ -120,6 +120,8 @@ final class HubUnderTest: @unchecked Sendable {
     let adminToken = "admin-" + UUID().uuidString
     let database: String
     let http: HTTPClient
+    /// The central office's calls, with the admin token.
+    let admin: HubAdminClient
     var url: String { "http://127.0.0.1:\(port)" }
 
     init(scratch: Scratch, trusted: [ApprovalSigner], leaseSeconds: Int = 5) throws {
@@ -133,12 +135,13 @@ final class HubUnderTest: @unchecked Sendable {
             try binary("ektp-hub"), arguments, environment: ["EKTP_HUB_ADMIN_TOKEN": adminToken, "EKTP_HUB_STALE_AFTER_SECONDS": "20"],
             log: scratch.path("hub.log"))
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+        admin = HubAdminClient(base: "http://127.0.0.1:\(port)", adminToken: adminToken, httpClient: http)
     }
 
     func start() async throws {
         try child.start()
         for _ in 0..<400 {
-            if (try? await call(.GET, "/health")) != nil { return }
+            if (try? await admin.call(.GET, "/health")) != nil { return }
             guard child.isRunning else { throw HarnessError("ektp-hub berhenti saat mulai:\n\(child.tail())") }
             try await Task.sleep(for: .milliseconds(25))
         }
@@ -150,34 +153,7 @@ final class HubUnderTest: @unchecked Sendable {
         try? await http.shutdown()
     }
 
-    @discardableResult
-    func call(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> Data {
-        var request = HTTPClientRequest(url: url + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(adminToken)")
-        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await http.execute(request, timeout: .seconds(30))
-        let data = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
-        guard (200..<300).contains(response.status.code) else {
-            throw HarnessError("hub \(method) \(path): \(response.status.code) \(String(decoding: data.prefix(300), as: UTF8.self))")
-        }
-        return data
-    }
-
-    func get<T: Decodable>(_ type: T.Type, _ path: String) async throws -> T {
-        try WireCoding.decoder().decode(T.self, from: try await call(.GET, path))
-    }
-
-    func intake(_ file: Data) async throws -> ImportResult {
-        try WireCoding.decoder().decode(ImportResult.self, from: try await call(.POST, "/v1/intake", body: file))
-    }
-
-    func enrollmentToken(_ kecamatan: String) async throws -> String {
-        let body = try WireCoding.encoder().encode(EnrollmentTokenRequest(kecamatan: kecamatan))
-        return try WireCoding.decoder().decode(EnrollmentTokenIssued.self, from: try await call(.POST, "/v1/admin/enrollment-tokens", body: body)).token
-    }
-
-    func job(_ id: JobID) async throws -> JobView { try await get(JobView.self, "/v1/views/jobs/\(id.rawValue)") }
+    func job(_ id: JobID) async throws -> JobView { try await admin.get(JobView.self, "/v1/views/jobs/\(id.rawValue)") }
 }
 
 /// `ektpd` with simulated printers whose physical state survives the daemon.

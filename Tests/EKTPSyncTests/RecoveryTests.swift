@@ -29,10 +29,11 @@ struct RecoveryTests {
         defer { Task { await hub.shutdown() } }
         let first = try await station.withClient { client in
             _ = try await client.stock(.receive, StockRequest(quantity: 50, document: "SJ-REV", by: "op"))
-            return try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: try await hub.enrollmentToken(Self.kecamatan)), by: "op")
+            return try await client.enroll(
+                EnrollStationRequest(hubURL: hub.url, token: try await hub.admin.enrollmentToken(kecamatan: Self.kecamatan)), by: "op")
         }
         try await Operator.work(station, seconds: 30, "kejadian awal terkirim") { $0.outboxBacklog == 0 }
-        try await hub.call(.POST, "/v1/admin/stations/\(first.stationId)/revoke")
+        try await hub.admin.call(.POST, "/v1/admin/stations/\(first.stationId)/revoke")
 
         try await station.withClient { client in
             for d in try await client.devices() { _ = try await client.stock(.load, StockRequest(quantity: 20, device: d.id, by: "op")) }
@@ -42,16 +43,16 @@ struct RecoveryTests {
             return s.lastError?.contains("ditolak hub") == true && s.outboxBacklog > 0
         }
         let again = try await station.withClient { client in
-            try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: try await hub.enrollmentToken(Self.kecamatan)), by: "op")
+            try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: try await hub.admin.enrollmentToken(kecamatan: Self.kecamatan)), by: "op")
         }
         #expect(again.stationId != first.stationId)
         try await Operator.work(station, seconds: 30, "kejadian setelah daftar ulang terkirim") { $0.outboxBacklog == 0 }
-        let views = try await hub.get([StationView].self, "/v1/views/stations")
+        let views = try await hub.admin.get([StationView].self, "/v1/views/stations")
         let renewed = try #require(views.first { $0.id == again.stationId })
         let lastSeq = try lastOutboxSeq(station)
         #expect(renewed.highestSeq == lastSeq)
         #expect(renewed.firstSeq > 1)
-        let alerts = try await hub.get(AlertsView.self, "/v1/views/alerts").alerts
+        let alerts = try await hub.admin.get(AlertsView.self, "/v1/views/alerts").alerts
         #expect(!alerts.contains { $0.kind == .sequenceGap && $0.stationId == again.stationId }, "\(alerts)")
     }
 
@@ -69,11 +70,11 @@ struct RecoveryTests {
             scratch: scratch, name: "old", kecamatan: Self.kecamatan, trusted: approval, printers: ["evolis-primacy-2?serial=LOST-A"])
         try await old.start()
         _ = try await old.withClient { client in
-            try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: try await hub.enrollmentToken(Self.kecamatan)), by: "op")
+            try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: try await hub.admin.enrollmentToken(kecamatan: Self.kecamatan)), by: "op")
         }
         let regions = try RegionData.load()
         let jobs = try SyntheticJobs(regions: regions, signer: approval).jobs(count: 5, kecamatan: Self.kecamatan, prefix: "LOST")
-        _ = try await hub.intake(try SyntheticJobs(regions: regions, signer: approval).signedFile(jobs))
+        _ = try await hub.admin.intake(try SyntheticJobs(regions: regions, signer: approval).signedFile(jobs))
         try await Operator.work(old, seconds: 30, "job tersimpan") { ($0.jobs[JobState.queued.rawValue] ?? 0) == jobs.count && $0.outboxBacklog == 0 }
         old.child.stop()
 
@@ -103,7 +104,7 @@ struct RecoveryTests {
             scratch: scratch, name: "a", kecamatan: Self.kecamatan, trusted: approval, printers: ["evolis-primacy-2?serial=WRONG-A"])
         try await station.start()
         defer { station.child.stop() }
-        let otherToken = try await hub.enrollmentToken("32.16.10")
+        let otherToken = try await hub.admin.enrollmentToken(kecamatan: "32.16.10")
         for request in [
             EnrollStationRequest(hubURL: hub.url, token: otherToken),
             EnrollStationRequest(hubURL: "http://10.0.0.5:8480", token: "t"),

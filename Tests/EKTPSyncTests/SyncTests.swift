@@ -49,7 +49,7 @@ struct SyncTests {
         }
         #expect(!FileManager.default.fileExists(atPath: station.stateDirectory + "/hub.json"))
 
-        let token = try await hub.enrollmentToken(Self.kecamatan)
+        let token = try await hub.admin.enrollmentToken(kecamatan: Self.kecamatan)
         let enrolled = try await station.withClient { try await $0.enroll(EnrollStationRequest(hubURL: hub.url, token: token), by: "kepala") }
         let mode = try FileManager.default.attributesOfItem(atPath: station.stateDirectory + "/hub.json")[.posixPermissions] as? Int
         #expect(mode == 0o600)
@@ -58,9 +58,9 @@ struct SyncTests {
         let regions = try RegionData.load()
         let jobs = try SyntheticJobs(regions: regions, signer: approval).jobs(count: 16, kecamatan: Self.kecamatan, prefix: "E2E")
         let foreign = try SyntheticJobs(regions: regions, signer: other).jobs(count: 1, kecamatan: Self.kecamatan, prefix: "LAIN", seed: 9)
-        let intake = try await hub.intake(try SyntheticJobs(regions: regions, signer: approval).signedFile(jobs))
+        let intake = try await hub.admin.intake(try SyntheticJobs(regions: regions, signer: approval).signedFile(jobs))
         #expect(intake.stored.count == jobs.count)
-        _ = try await hub.intake(try SyntheticJobs(regions: regions, signer: other).signedFile(foreign))
+        _ = try await hub.admin.intake(try SyntheticJobs(regions: regions, signer: other).signedFile(foreign))
 
         try await Operator.work(station, seconds: 180, "cetak job dari hub") { status in
             (status.jobs[JobState.printed.rawValue] ?? 0) == jobs.count && status.outboxBacklog == 0
@@ -74,9 +74,9 @@ struct SyncTests {
         let station0 = try #require(try await station.withClient { try await $0.status() })
         #expect(station0.jobs[JobState.rejected.rawValue] == nil, "the refused job never entered the print queue")
         try await expectStockAgrees(hub, station)
-        let devices = try await hub.get([EKTPHub.DeviceView].self, "/v1/views/devices")
+        let devices = try await hub.admin.get([EKTPHub.DeviceView].self, "/v1/views/devices")
         #expect(Set(devices.map(\.id.rawValue)) == ["sim-E2E-A", "sim-E2E-B"])
-        let alerts = try await hub.get(AlertsView.self, "/v1/views/alerts").alerts
+        let alerts = try await hub.admin.get(AlertsView.self, "/v1/views/alerts").alerts
         #expect(alerts.contains { $0.message.contains(foreign[0].id.rawValue) }, "\(alerts)")
         try await expectEventsComplete(hub, station)
 
@@ -103,11 +103,11 @@ struct SyncTests {
         try await station.start()
         defer { station.child.stop() }
         defer { Task { await hub.shutdown() } }
-        let token = try await hub.enrollmentToken(Self.kecamatan)
+        let token = try await hub.admin.enrollmentToken(kecamatan: Self.kecamatan)
         _ = try await station.withClient { try await $0.enroll(EnrollStationRequest(hubURL: hub.url, token: token), by: "op") }
         let regions = try RegionData.load()
         let jobs = try SyntheticJobs(regions: regions, signer: approval).jobs(count: 30, kecamatan: Self.kecamatan, prefix: "AWAY")
-        _ = try await hub.intake(try SyntheticJobs(regions: regions, signer: approval).signedFile(jobs))
+        _ = try await hub.admin.intake(try SyntheticJobs(regions: regions, signer: approval).signedFile(jobs))
         // Held: every job stored at the station, no card yet (no blangko loaded).
         try await Operator.work(station, seconds: 60, "job tersimpan di stasiun") { ($0.jobs[JobState.queued.rawValue] ?? 0) == jobs.count }
 
@@ -151,7 +151,7 @@ struct SyncTests {
         try await station.start()
         defer { station.child.stop() }
         defer { Task { await hub.shutdown() } }
-        let token = try await hub.enrollmentToken(Self.kecamatan)
+        let token = try await hub.admin.enrollmentToken(kecamatan: Self.kecamatan)
         _ = try await station.withClient { client in
             _ = try await client.stock(.receive, StockRequest(quantity: 400, document: "SJ-KILL", by: "op"))
             for d in try await client.devices() { _ = try await client.stock(.load, StockRequest(quantity: 50, device: d.id, by: "op")) }
@@ -164,7 +164,7 @@ struct SyncTests {
         var batches = stride(from: 0, to: jobs.count, by: 30).map { Array(jobs[$0..<min($0 + 30, jobs.count)]) }
         var kills = (station: 0, hub: 0)
         while kills.station + kills.hub < 30 {
-            if !batches.isEmpty, hub.child.isRunning { _ = try await hub.intake(try factory.signedFile(batches.removeFirst())) }
+            if !batches.isEmpty, hub.child.isRunning { _ = try await hub.admin.intake(try factory.signedFile(batches.removeFirst())) }
             try await Task.sleep(for: .milliseconds(Int.random(in: 100...700)))
             if Bool.random() {
                 station.child.kill9()
@@ -177,7 +177,7 @@ struct SyncTests {
             }
             try? await station.withClient { try await Operator.round($0, printerState: station.printerState) }
         }
-        for batch in batches { _ = try await hub.intake(try factory.signedFile(batch)) }
+        for batch in batches { _ = try await hub.admin.intake(try factory.signedFile(batch)) }
         try await Operator.work(station, seconds: 300, "semua job tercetak") { status in
             (status.jobs[JobState.printed.rawValue] ?? 0) == jobs.count && status.outboxBacklog == 0
         }
@@ -206,7 +206,7 @@ struct SyncTests {
         let local = try await DatabaseQueue(path: station.stateDirectory + "/station.sqlite").read { db in
             try Row.fetchAll(db, sql: "SELECT seq, event FROM outbox ORDER BY seq").map { ($0["seq"] as Int64, $0["event"] as String) }
         }
-        let stations = try await hub.get([StationView].self, "/v1/views/stations")
+        let stations = try await hub.admin.get([StationView].self, "/v1/views/stations")
         let view = try #require(stations.first)
         #expect(view.highestSeq == local.last?.0)
         let remote = try await DatabaseQueue(path: hub.database).read { db in
@@ -224,7 +224,7 @@ struct SyncTests {
     /// The hub's blangko per place for the kecamatan (from events) equals the station's ledger.
     func expectStockAgrees(_ hub: HubUnderTest, _ station: StationUnderTest) async throws {
         let places = try await station.withClient { try await $0.stockView().places }
-        let overview = try await hub.get(StockOverview.self, "/v1/views/stock")
+        let overview = try await hub.admin.get(StockOverview.self, "/v1/views/stock")
         let kec = try #require(overview.kecamatan.first { $0.kecamatanCode == Self.kecamatan })
         let hoppers = places.filter { $0.key.hasPrefix("hopper:") }.values.reduce(0, +)
         #expect(kec.store == places["store"] ?? 0)

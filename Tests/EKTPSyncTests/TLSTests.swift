@@ -35,7 +35,7 @@ struct TLSTests {
         let hubURL = "https://localhost:\(port)"
 
         // The system's CAs do not know this one: refused, nothing stored.
-        let token = try await hub.enrollmentToken("32.16.11")
+        let token = try await hub.admin.enrollmentToken(kecamatan: "32.16.11")
         await #expect(throws: StationClientError.self) {
             try await station.withClient { try await $0.enroll(EnrollStationRequest(hubURL: hubURL, token: token), by: "op") }
         }
@@ -48,7 +48,7 @@ struct TLSTests {
         #expect(status.hubURL == hubURL)
         let regions = try RegionData.load()
         let jobs = try SyntheticJobs(regions: regions, signer: approval).jobs(count: 3, kecamatan: "32.16.11", prefix: "TLS")
-        _ = try await hub.intake(try SyntheticJobs(regions: regions, signer: approval).signedFile(jobs))
+        _ = try await hub.admin.intake(try SyntheticJobs(regions: regions, signer: approval).signedFile(jobs))
         try await eventually("job lewat TLS") {
             (try await station.withClient { try await $0.status() }.jobs[JobState.queued.rawValue] ?? 0) == jobs.count
         }

@@ -93,7 +93,9 @@ fuzz() {
     status=1
   fi
   if [ "$status" -ne 0 ]; then
-    echo "fuzz hub ($backend) GAGAL; akhir log hub:" >&2
+    mkdir -p .build && cp "$dir/hub.log" ".build/fuzz-hub-$backend.log"
+    echo "fuzz hub ($backend) GAGAL; log hub lengkap di .build/fuzz-hub-$backend.log; akhirnya:" >&2
+    grep -m 5 -E "Fatal error|Crash|crashed" "$dir/hub.log" >&2 || true
     tail -n 40 "$dir/hub.log" >&2
   fi
   return "$status"

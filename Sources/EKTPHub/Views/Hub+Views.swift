@@ -97,7 +97,14 @@ extension Hub {
             }
         }
         for (id, gaps) in try await store.gaps().sorted(by: { $0.key < $1.key }) {
-            let missing = gaps.reduce(Int64(0)) { $0 + $1.to - $1.from + 1 }
+            // Saturating: a station may claim any sequence number up to Int64.max, and the
+            // count of what is missing must not trap the hub.
+            let missing = gaps.reduce(Int64(0)) { total, gap in
+                let (width, o1) = gap.to.subtractingReportingOverflow(gap.from)
+                let (count, o2) = width.addingReportingOverflow(1)
+                let (sum, o3) = total.addingReportingOverflow(count)
+                return o1 || o2 || o3 ? Int64.max : sum
+            }
             alerts.append(
                 HubAlert(
                     kind: .sequenceGap, stationId: id, kecamatanCode: byID[id]?.kecamatanCode, device: nil,

@@ -379,7 +379,7 @@ extension PostgresHubStore {
         for try await (seq, next) in try await c.query(
             """
             SELECT seq, next FROM (SELECT seq, LEAD(seq) OVER (ORDER BY seq) AS next FROM station_event WHERE station_id = \(stationId)) g
-            WHERE next > seq + 1 ORDER BY seq LIMIT 100
+            WHERE next - seq > 1 ORDER BY seq LIMIT 100
             """, logger: logger
         ).decode((Int64, Int64).self) { gaps.append(SeqGap(from: seq + 1, to: next - 1)) }
         return gaps

@@ -321,7 +321,7 @@ extension SQLiteHubStore {
             db,
             sql: """
                 SELECT seq, next FROM (SELECT seq, LEAD(seq) OVER (ORDER BY seq) AS next FROM stationEvent WHERE stationId = ?)
-                WHERE next > seq + 1 ORDER BY seq LIMIT 100
+                WHERE next - seq > 1 ORDER BY seq LIMIT 100
                 """,
             arguments: [stationId])
         for row in rows { gaps.append(SeqGap(from: (row["seq"] as Int64) + 1, to: (row["next"] as Int64) - 1)) }

@@ -174,6 +174,7 @@ let package = Package(
         .executableTarget(
             name: "ektp-hub",
             dependencies: [
+                "EKTPClient",
                 "EKTPHub",
                 "EKTPWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

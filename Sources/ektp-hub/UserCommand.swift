@@ -1,4 +1,5 @@
 import ArgumentParser
+import EKTPClient
 import EKTPHub
 import EKTPWeb
 import Foundation
@@ -30,7 +31,8 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let role = WebRole(rawValue: role) else { throw ValidationError("peran \(role) tidak dikenal (pusat)") }
-            let password = try passwordStdin ? readLine(strippingNewline: true) ?? "" : Self.prompt()
+            let password: String
+            do { password = try PasswordPrompt.read(fromStandardInput: passwordStdin) } catch { throw ValidationError(error.description) }
             try await reportingErrors {
                 do {
                     let user = try WebAccounts.newUser(
@@ -45,27 +47,6 @@ struct UserCommand: AsyncParsableCommand {
                     throw ExitCode(1)
                 }
             }
-        }
-
-        static func prompt() throws -> String {
-            guard isatty(STDIN_FILENO) == 1 else { throw ValidationError("stdin bukan terminal: pakai --password-stdin") }
-            let first = ask("Kata sandi: ")
-            guard first == ask("Ulangi kata sandi: ") else { throw ValidationError("kedua kata sandi tidak sama") }
-            return first
-        }
-
-        static func ask(_ label: String) -> String {
-            FileHandle.standardError.write(Data(label.utf8))
-            var saved = termios()
-            tcgetattr(STDIN_FILENO, &saved)
-            var quiet = saved
-            quiet.c_lflag &= ~tcflag_t(ECHO)
-            tcsetattr(STDIN_FILENO, TCSANOW, &quiet)
-            defer {
-                tcsetattr(STDIN_FILENO, TCSANOW, &saved)
-                FileHandle.standardError.write(Data("\n".utf8))
-            }
-            return readLine(strippingNewline: true) ?? ""
         }
     }
 

@@ -30,32 +30,10 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             try requireText(fullName, "--full-name")
-            let password = try passwordStdin ? readLine(strippingNewline: true) ?? "" : Self.prompt()
+            let password: String
+            do { password = try PasswordPrompt.read(fromStandardInput: passwordStdin) } catch { throw UsageFailure(message: error.description) }
             let user = try await global.withClient { try await $0.addWebUser(WebUserRequest(name: name, fullName: fullName, role: role, password: password)) }
             global.emit(user) { "pengguna \($0.name) (\($0.role)) dibuat" }
-        }
-
-        /// Asks twice with echo off.
-        static func prompt() throws -> String {
-            guard isatty(STDIN_FILENO) == 1 else { throw UsageFailure(message: "stdin bukan terminal: pakai --password-stdin") }
-            let first = ask("Kata sandi: ")
-            let second = ask("Ulangi kata sandi: ")
-            guard first == second else { throw UsageFailure(message: "kedua kata sandi tidak sama") }
-            return first
-        }
-
-        static func ask(_ label: String) -> String {
-            FileHandle.standardError.write(Data(label.utf8))
-            var saved = termios()
-            tcgetattr(STDIN_FILENO, &saved)
-            var quiet = saved
-            quiet.c_lflag &= ~tcflag_t(ECHO)
-            tcsetattr(STDIN_FILENO, TCSANOW, &quiet)
-            defer {
-                tcsetattr(STDIN_FILENO, TCSANOW, &saved)
-                FileHandle.standardError.write(Data("\n".utf8))
-            }
-            return readLine(strippingNewline: true) ?? ""
         }
     }
 

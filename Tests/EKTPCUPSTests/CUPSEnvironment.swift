@@ -1,3 +1,4 @@
+import EKTPDrivers
 import Foundation
 
 #if canImport(Glibc)
@@ -331,43 +332,17 @@ final class CUPSEnvironment: @unchecked Sendable {
         let out = path("run-\(UUID().uuidString.prefix(8)).out")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let pid = try spawn(executable, args, output: out, append: false)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (exit, read(URL(fileURLWithPath: out).lastPathComponent))
+        return (ChildProcess.wait(pid), read(URL(fileURLWithPath: out).lastPathComponent))
     }
 
-    /// Starts `executable` with the private bus environment, stdin from /dev/null and
-    /// stdout and stderr to `output`; its pid.
+    /// Starts `executable` with the private bus environment; its pid.
     private func spawn(_ executable: String, _ args: [String], output: String, append: Bool) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + args).map { strdup($0) } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = busEnvironment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+        do {
+            return try ChildProcess.spawn(
+                executable, args, environment: busEnvironment.map { "\($0.key)=\($0.value)" }, output: output, append: append)
+        } catch {
+            throw Failure(description: error.description)
         }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Threads of this process (libdispatch's) block signals, and a spawned process
-        // inherits the mask: without this a daemon would ignore SIGTERM.
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        guard rc == 0 else { throw Failure(description: "\(executable) did not start: \(String(cString: strerror(rc)))") }
-        return pid
     }
 
     // MARK: Waiting

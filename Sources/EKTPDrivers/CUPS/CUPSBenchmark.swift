@@ -77,31 +77,12 @@ public enum CUPSBenchmark {
     static func submitWithLP(_ lp: String, server: String, queue: String, media: String?, file: String) throws -> Int32 {
         let out = file + ".out"
         defer { try? FileManager.default.removeItem(atPath: out) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let words: [String] = [lp, "-h", server, "-d", queue] + (media.map { ["-o", "media=\($0)"] } ?? []) + [file]
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Threads of this process (libdispatch's) block signals, and a spawned process
-        // inherits the mask: without this a daemon would ignore SIGTERM.
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, lp, &actions, &attributes, argv, environ)
-        guard rc == 0 else { throw Problem(description: "lp tidak bisa dijalankan: \(String(cString: strerror(rc)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let words: [String] = ["-h", server, "-d", queue] + (media.map { ["-o", "media=\($0)"] } ?? []) + [file]
+        let pid: pid_t
+        do { pid = try ChildProcess.spawn(lp, words, output: out, append: false) } catch {
+            throw Problem(description: "lp tidak bisa dijalankan: \(error.description)")
+        }
+        let status = ChildProcess.wait(pid)
         let output = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         // "request id is card1-12 (1 file(s))"
         guard status == 0, let word = output.split(separator: " ").first(where: { $0.hasPrefix(queue + "-") }),

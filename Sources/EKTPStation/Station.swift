@@ -83,6 +83,12 @@ public struct Station: Sendable {
         return services
     }
 
+    /// The store's records of the printers this station drives now (not of printers it
+    /// once drove).
+    func attachedDevices() throws -> [DeviceView] {
+        try store.devices().filter { d in printers.contains { $0.info.id == d.id } }
+    }
+
     /// The printer with this id, if the station drives it.
     func printer(_ id: DeviceID) -> (any CardPrinter)? { printers.first { $0.info.id == id } }
 
@@ -90,7 +96,7 @@ public struct Station: Sendable {
 
     func status() async throws -> StationStatusView {
         let counts = try store.jobCounts()
-        let devices = try store.devices().filter { d in printers.contains { $0.info.id == d.id } }
+        let devices = try attachedDevices()
         var held: String?
         if (counts[.queued] ?? 0) > 0 {
             let ready = devices.filter { $0.state.status.acceptsJobs }

@@ -21,7 +21,7 @@ public final class StationMetrics: Sendable {
         for state in JobState.allCases {
             gauge("jobs", "Job di stasiun per status", [("state", state.rawValue)]).set(to: Double(counts[state] ?? 0))
         }
-        let devices = try station.store.devices().filter { d in station.printers.contains { $0.info.id == d.id } }
+        let devices = try station.attachedDevices()
         for status in DeviceStatus.allCases {
             gauge("devices", "Printer per keadaan", [("status", status.rawValue)]).set(to: Double(devices.filter { $0.state.status == status }.count))
         }

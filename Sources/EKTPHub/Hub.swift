@@ -112,9 +112,12 @@ public struct Hub: Sendable {
     // MARK: Jobs for stations
 
     /// Leases the station's next jobs; when there are none, waits up to `wait` seconds
-    /// for intake to store some (woken in-process), then answers, possibly empty. When
-    /// the server shuts down gracefully (SIGTERM), a waiting poll answers at once, empty,
-    /// so the shutdown does not wait for it and the station simply polls again.
+    /// for intake to store some (woken in-process, and from other hub processes through
+    /// PostgreSQL `LISTEN`) or for a lease of the kecamatan to run out, then answers,
+    /// possibly empty. A poll cancelled because its client went away hands back what it
+    /// leased at that moment. When the server shuts down gracefully (SIGTERM), a waiting
+    /// poll answers at once, empty, so the shutdown does not wait for it and the station
+    /// simply polls again.
     public func poll(station: StationRecord, wait: Int, max: Int) async throws -> [LeasedJob] {
         let deadline = ContinuousClock.now + .seconds(wait)
         try await store.touch(stationId: station.id, now: clock())
@@ -122,12 +125,36 @@ public struct Hub: Sendable {
             let generation = notifier.generation(station.kecamatanCode)
             let now = clock()
             let jobs = try await store.lease(station: station, max: max, now: now, leaseUntil: now.addingTimeInterval(Double(config.leaseSeconds)))
+            if !jobs.isEmpty && Task.isCancelled {
+                await returnUndelivered(jobs.map(\.id), station: station)
+                throw CancellationError()
+            }
             if !jobs.isEmpty || ContinuousClock.now >= deadline || Task.isCancelled || Task.isShuttingDownGracefully {
                 return jobs
             }
+            // A lease running out puts its job back in the queue: wake then too, so a waiting
+            // station takes it without a poll of its own.
+            var until = deadline
+            if let expiry = try await store.nextLeaseExpiry(kecamatan: station.kecamatanCode) {
+                let seconds = Swift.max(0, expiry.timeIntervalSince(clock()))
+                until = Swift.min(deadline, ContinuousClock.now + .milliseconds(Int64(seconds * 1000) + 20))
+            }
             let notifier = self.notifier
-            await cancelWhenGracefulShutdown { await notifier.wait(station.kecamatanCode, after: generation, until: deadline) }
+            let wakeAt = until
+            await cancelWhenGracefulShutdown { await notifier.wait(station.kecamatanCode, after: generation, until: wakeAt) }
         }
+    }
+
+    /// Jobs leased to a poll whose answer never reached the station go back to the queue at
+    /// once, and the kecamatan's other polls are woken. Runs to the end even when the
+    /// caller's task is cancelled (that is how it is usually reached).
+    func returnUndelivered(_ jobs: [JobID], station: StationRecord) async {
+        let store = self.store
+        let clock = self.clock
+        let released = await Task { try? await store.release(station: station, jobs: jobs, now: clock()) }.value ?? 0
+        guard released > 0 else { return }
+        logger.info("stasiun \(station.id): \(released) job tidak sampai (koneksi terputus), kembali ke antrean")
+        notifier.notify([station.kecamatanCode])
     }
 
     public func ack(station: StationRecord, jobs: [JobID]) async throws -> AckResult {

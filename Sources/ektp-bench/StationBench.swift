@@ -39,7 +39,18 @@ enum StationBench {
         let key = try StationKeyFile.loadOrCreate(path: root.path + "/p.key")
         let store = try StationStore(path: root.path + "/pipeline.sqlite", key: key)
         let intake = JobIntake(store: store, verifier: JobVerifier(trusted: [signer.approvalKey]), kecamatan: "32.16.01", regions: regions)
-        _ = try intake.importFile(try factory.signedFile(jobs), actor: "bench")
+        // In files under the intake's size limit, as an office would split a large export.
+        var fileStart = 0
+        while fileStart < jobs.count {
+            var fileEnd = jobs.count
+            var file = try factory.signedFile(Array(jobs[fileStart..<fileEnd]))
+            while file.count > JobIntake.maxFileBytes * 9 / 10 {
+                fileEnd = fileStart + max(1, (fileEnd - fileStart) / 2)
+                file = try factory.signedFile(Array(jobs[fileStart..<fileEnd]))
+            }
+            _ = try intake.importFile(file, actor: "bench")
+            fileStart = fileEnd
+        }
         let profiles = try ProfileCatalog.load(directory: ProfileCatalog.defaultDirectory())
         let printer = try SimulatedPrinter(url: URLComponents(string: "sim://evolis-primacy-2?serial=BENCH&ribbon=1000000")!, profiles: profiles)
         try store.register(printer.info)

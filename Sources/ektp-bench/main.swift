@@ -8,8 +8,28 @@ import Foundation
 func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
+let usage = """
+    Pemakaian: ektp-bench [PERINTAH] [PILIHAN]
+
+      (tanpa perintah)        rendering, pipeline stasiun, mulai dan memori ektpd
+                              --skip-render melewati rendering; EKTP_BENCH_JOBS (bawaan 1000) dan
+                              EKTP_BENCH_QUEUED (bawaan 100000) mengatur ukuran
+      hub [backlog|country]   hub: backlog Kabupaten Bekasi dan 7.285 stasiun se-Indonesia
+                              (EKTP_BENCH_POSTGRES=HOST:PORT:USER menambah PostgreSQL)
+      sync                    jalur stasiun–hub dengan proses sungguhan
+
+    Setiap angka disertai pembanding yang diukur dalam jalankan yang sama. Bangun dengan
+    `swift build -c release` dulu; `make bench`, `make bench-hub` dan `make bench-sync`
+    menjalankannya.
+
+    """
 let arguments = CommandLine.arguments
-if arguments.dropFirst().first == "hub" {
+if arguments.contains("--help") || arguments.contains("-h") || arguments.dropFirst().first == "help" {
+    say(usage)
+} else if let first = arguments.dropFirst().first, !["hub", "sync"].contains(first), !first.hasPrefix("--") {
+    FileHandle.standardError.write(Data("ektp-bench: perintah \"\(first)\" tidak dikenal\n\n\(usage)".utf8))
+    exit(64)
+} else if arguments.dropFirst().first == "hub" {
     try await HubBench.run(Array(arguments.dropFirst(2)))
 } else if arguments.dropFirst().first == "sync" {
     try await SyncBench.run(Array(arguments.dropFirst(2)))

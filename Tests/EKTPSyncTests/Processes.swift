@@ -117,25 +117,27 @@ final class Child: @unchecked Sendable {
 final class HubUnderTest: @unchecked Sendable {
     let child: Child
     let port: Int
-    let adminToken = "admin-" + UUID().uuidString
+    private(set) var adminToken = "admin-" + UUID().uuidString
     let database: String
     let http: HTTPClient
     /// The central office's calls, with the admin token.
     let admin: HubAdminClient
     var url: String { "http://127.0.0.1:\(port)" }
 
-    init(scratch: Scratch, trusted: [ApprovalSigner], leaseSeconds: Int = 5) throws {
+    /// A hub on SQLite in `scratch`, or, with `postgres`, one of several hub processes on
+    /// that PostgreSQL database (they share the admin token too).
+    init(scratch: Scratch, trusted: [ApprovalSigner], leaseSeconds: Int = 5, postgres: TestPostgres.Database? = nil, adminToken: String? = nil) throws {
         port = try freePort()
-        database = scratch.path("hub.sqlite")
-        var arguments = [
-            "serve", "--database", database, "--regions", RegionData.path(), "--port", String(port), "--lease-seconds", String(leaseSeconds),
-        ]
+        if let adminToken { self.adminToken = adminToken }
+        database = postgres?.name ?? scratch.path("hub.sqlite")
+        var arguments = ["serve", "--regions", RegionData.path(), "--port", String(port), "--lease-seconds", String(leaseSeconds)]
+        if postgres == nil { arguments += ["--database", database] }
         for key in trusted { arguments += ["--approval-key", "\(key.keyId):\(key.publicKeyBase64)"] }
-        child = Child(
-            try binary("ektp-hub"), arguments, environment: ["EKTP_HUB_ADMIN_TOKEN": adminToken, "EKTP_HUB_STALE_AFTER_SECONDS": "20"],
-            log: scratch.path("hub.log"))
+        var environment = ["EKTP_HUB_ADMIN_TOKEN": self.adminToken, "EKTP_HUB_STALE_AFTER_SECONDS": "20"]
+        if let postgres { environment.merge(postgres.hubEnvironment) { $1 } }
+        child = Child(try binary("ektp-hub"), arguments, environment: environment, log: scratch.path("hub-\(port).log"))
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-        admin = HubAdminClient(base: "http://127.0.0.1:\(port)", adminToken: adminToken, httpClient: http)
+        admin = HubAdminClient(base: "http://127.0.0.1:\(port)", adminToken: self.adminToken, httpClient: http)
     }
 
     func start() async throws {
@@ -224,4 +226,38 @@ struct GRDBReader {
         queue = try DatabaseQueue(path: path, configuration: config)
     }
     func lastSeq() throws -> Int64 { try queue.read { try Int64.fetchOne($0, sql: "SELECT MAX(seq) FROM outbox") ?? 0 } }
+}
+
+/// The private PostgreSQL server `scripts/test.sh` starts (`EKTP_HUB_TEST_POSTGRES=HOST:PORT:USER`),
+/// on which a test makes a database of its own with `psql`.
+enum TestPostgres {
+    static var server: (host: String, port: String, user: String)? {
+        guard let text = ProcessInfo.processInfo.environment["EKTP_HUB_TEST_POSTGRES"], !text.isEmpty else { return nil }
+        let parts = text.split(separator: ":").map(String.init)
+        guard parts.count >= 3 else { return nil }
+        return (parts[0], parts[1], parts[2])
+    }
+
+    struct Database: Sendable {
+        let host: String
+        let port: String
+        let user: String
+        let name: String
+        var hubEnvironment: [String: String] {
+            ["EKTP_HUB_POSTGRES_HOST": host, "EKTP_HUB_POSTGRES_PORT": port, "EKTP_HUB_POSTGRES_USER": user, "EKTP_HUB_POSTGRES_DATABASE": name]
+        }
+    }
+
+    /// A new empty database on the test server.
+    static func createDatabase() throws -> Database {
+        guard let server else { throw HarnessError("EKTP_HUB_TEST_POSTGRES tidak diatur") }
+        let name = "ektp_sync_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["psql", "-q", "-h", server.host, "-p", server.port, "-U", server.user, "-d", "postgres", "-c", "CREATE DATABASE \(name)"]
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw HarnessError("psql CREATE DATABASE \(name) gagal (\(p.terminationStatus))") }
+        return Database(host: server.host, port: server.port, user: server.user, name: String(name))
+    }
 }

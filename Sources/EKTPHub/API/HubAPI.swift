@@ -80,10 +80,16 @@ public enum HubAPI {
             if let asked = query.get("kecamatan"), asked != station.kecamatanCode {
                 throw HubError(.forbidden, "stasiun ini hanya boleh mengambil job kecamatan \(station.kecamatanCode), bukan \(asked.prefix(20))")
             }
-            let wait = try intParameter(query.get("wait"), name: "wait", default: 0, range: 0...Int.max)
+            let asked = try intParameter(query.get("wait"), name: "wait", default: 0, range: 0...Int.max)
             let max = try intParameter(query.get("max"), name: "max", default: 20, range: 1...hub.config.maxJobsPerPoll)
-            let jobs = try await hub.poll(station: station, wait: min(wait, hub.config.maxWaitSeconds), max: max)
-            return JSONReply.bytes(try jobsDocument(jobs))
+            let wait = min(asked, hub.config.maxWaitSeconds)
+            guard wait > 0 else { return try pollReply(try await hub.poll(station: station, wait: 0, max: max), hub: hub, station: station) }
+            // A long-poll ends when its client goes (a restarted station, a proxy's time-out),
+            // so no job is leased to a connection nobody reads; the answer closes the
+            // connection, which the long-poll has consumed.
+            return try await request.body.consumeWithCancellationOnInboundClose { _ in
+                try pollReply(try await hub.poll(station: station, wait: wait, max: max), hub: hub, station: station, closing: true)
+            }
         }
         v1.post("station/ack") { request, _ in
             let station = try await hub.authenticate(bearer: bearer(request))
@@ -118,6 +124,25 @@ public enum HubAPI {
     }
 
     // MARK: Helpers
+
+    /// A poll's answer. Its jobs go back to the queue at once if the answer cannot be
+    /// written (the connection is gone), rather than waiting out their lease.
+    static func pollReply(_ jobs: [LeasedJob], hub: Hub, station: StationRecord, closing: Bool = false) throws -> Response {
+        let bytes = try jobsDocument(jobs)
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if closing { headers[.connection] = "close" }
+        guard !jobs.isEmpty else { return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes))) }
+        let body = ResponseBody(contentLength: bytes.count) { writer in
+            do {
+                try await writer.write(ByteBuffer(bytes: bytes))
+                try await writer.finish(nil)
+            } catch {
+                await hub.returnUndelivered(jobs.map(\.id), station: station)
+                throw error
+            }
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
 
     /// The jobs a poll hands out, with each signed document embedded as it was signed
     /// (canonical JSON), so the station verifies exactly the bytes the approval key signed.

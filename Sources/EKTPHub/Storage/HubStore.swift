@@ -35,6 +35,12 @@ public protocol HubStore: Sendable {
     /// Leases up to `max` jobs of the station's kecamatan (never approved, or whose lease
     /// ran out), urgent first, then oldest, until `leaseUntil`.
     func lease(station: StationRecord, max: Int, now: Date, leaseUntil: Date) async throws -> [LeasedJob]
+    /// Puts jobs offered to this station back in the queue at once (`offered` → `approved`),
+    /// waking the kecamatan's polls on every hub process; the answer that carried them never
+    /// reached the station. Returns how many were still offered to it.
+    func release(station: StationRecord, jobs: [JobID], now: Date) async throws -> Int
+    /// When the earliest lease of the kecamatan's offered jobs runs out, if any is offered.
+    func nextLeaseExpiry(kecamatan: String) async throws -> Date?
     /// The station stored these durably: `offered` → `claimed`. All or nothing.
     func ack(station: StationRecord, jobs: [JobID], now: Date) async throws -> AckResult
     func reconcile(station: StationRecord) async throws -> ReconcileResult

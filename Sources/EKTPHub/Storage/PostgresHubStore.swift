@@ -312,6 +312,28 @@ extension PostgresHubStore {
         }
     }
 
+    public func release(station: StationRecord, jobs: [JobID], now: Date) async throws -> Int {
+        guard !jobs.isEmpty else { return 0 }
+        return try await tx { c in
+            let released = try await c.query(
+                """
+                UPDATE job SET state = 'approved', station_id = NULL, lease_expires_at = NULL, updated_at = \(now.epoch)
+                WHERE id = ANY(\(jobs.map(\.rawValue))) AND state = 'offered' AND station_id = \(station.id) RETURNING id
+                """, logger: logger
+            ).collect().count
+            if released > 0 { try await Self.notifyJobs(c, kecamatan: station.kecamatanCode, logger: logger) }
+            return released
+        }
+    }
+
+    public func nextLeaseExpiry(kecamatan: String) async throws -> Date? {
+        var next: Double?
+        for try await value in try await client.query(
+            "SELECT MIN(lease_expires_at) FROM job WHERE kecamatan_code = \(kecamatan) AND state = 'offered'", logger: logger
+        ).decode(Double?.self) { next = value }
+        return next.map { Date(timeIntervalSince1970: $0) }
+    }
+
     public func ack(station: StationRecord, jobs: [JobID], now: Date) async throws -> AckResult {
         try await tx { c in
             var claimed: [JobID] = [], already: [JobID] = [], forbidden: [String] = [], missing: [String] = [], conflicts: [String] = []

@@ -247,6 +247,27 @@ extension SQLiteHubStore {
         }
     }
 
+    public func release(station: StationRecord, jobs: [JobID], now: Date) async throws -> Int {
+        try await writer.write { db in
+            var released = 0
+            for id in jobs {
+                try db.execute(
+                    sql:
+                        "UPDATE job SET state = 'approved', stationId = NULL, leaseExpiresAt = NULL, updatedAt = ? WHERE id = ? AND state = 'offered' AND stationId = ?",
+                    arguments: [now.epoch, id.rawValue, station.id])
+                released += db.changesCount
+            }
+            return released
+        }
+    }
+
+    public func nextLeaseExpiry(kecamatan: String) async throws -> Date? {
+        try await writer.read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(leaseExpiresAt) FROM job WHERE kecamatanCode = ? AND state = 'offered'", arguments: [kecamatan])
+                .map { Date(timeIntervalSince1970: $0) }
+        }
+    }
+
     public func ack(station: StationRecord, jobs: [JobID], now: Date) async throws -> AckResult {
         try await writer.write { db in
             var claimed: [JobID] = []

@@ -1,0 +1,24 @@
+import Foundation
+import Testing
+
+/// Every executable answers `--help` with its usage and exits 0, without starting work.
+@Suite struct HelpTests {
+    @Test(.timeLimit(.minutes(1)), arguments: ["ektpd", "ektpctl", "ektp-hub", "ektp-demo", "ektp-bench"])
+    func everyExecutableAnswersHelp(name: String) throws {
+        let scratch = try Scratch("help-\(name)")
+        let p = Process()
+        p.executableURL = try binary(name)
+        p.arguments = ["--help"]
+        // Run where nothing can be found, so a program that ignores --help and starts fails.
+        p.currentDirectoryURL = scratch.url
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(text.prefix(500))")
+        #expect(text.uppercased().contains("USAGE") || text.contains("Pemakaian"), "\(text.prefix(500))")
+        #expect((try FileManager.default.contentsOfDirectory(atPath: scratch.url.path)).isEmpty, "--help left files behind")
+    }
+}

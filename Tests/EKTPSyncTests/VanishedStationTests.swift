@@ -1,0 +1,151 @@
+import AsyncHTTPClient
+import EKTPClient
+import EKTPDomain
+import EKTPSynthetic
+import EKTPWire
+import Foundation
+import NIOCore
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A station that vanishes must not take jobs with it (docs/sync.md, "When a station
+/// vanishes"). Real `ektp-hub serve` processes: one on SQLite, three on one PostgreSQL
+/// database; stations are played by plain HTTP clients with enrolled credentials, so a
+/// poll can be dropped the way a restarted station or a proxy drops it.
+@Suite(.serialized) struct VanishedStationTests {
+    static let kecamatan = "32.16.03"
+    static let lease = 8
+
+    enum Engine: String, CaseIterable, CustomTestStringConvertible {
+        case sqlite, postgres
+        var testDescription: String { rawValue }
+        static var available: [Engine] { TestPostgres.server == nil ? [.sqlite] : [.sqlite, .postgres] }
+    }
+
+    @Test(.timeLimit(.minutes(3)), arguments: Engine.available)
+    func droppedPollsAndExpiredLeasesDoNotStrandJobs(engine: Engine) async throws {
+        let scratch = try Scratch("vanished-\(engine.rawValue)")
+        let approval = ApprovalSigner.generate(keyId: "approval")
+        var hubs: [HubUnderTest] = []
+        switch engine {
+        case .sqlite:
+            hubs = [try HubUnderTest(scratch: scratch, trusted: [approval], leaseSeconds: Self.lease)]
+        case .postgres:
+            let database = try TestPostgres.createDatabase()
+            let first = try HubUnderTest(scratch: scratch, trusted: [approval], leaseSeconds: Self.lease, postgres: database)
+            hubs = [first]
+            for _ in 0..<2 {
+                hubs.append(try HubUnderTest(scratch: scratch, trusted: [approval], leaseSeconds: Self.lease, postgres: database, adminToken: first.adminToken))
+            }
+        }
+        // One at a time: the first migrates the schema, the others find it.
+        for hub in hubs { try await hub.start() }
+        defer { for hub in hubs { Task { await hub.shutdown() } } }
+        let a = hubs[0]
+        let b = hubs[hubs.count - 1]
+        let s1 = try await PlainStation.enroll(on: a, kecamatan: Self.kecamatan, name: "PC cetak 1")
+        let s2 = try await PlainStation.enroll(on: a, kecamatan: Self.kecamatan, name: "PC cetak 2")
+        let factory = SyntheticJobs(regions: try RegionData.load(), signer: approval)
+        let jobs = try factory.jobs(count: 3, kecamatan: Self.kecamatan, prefix: "HILANG-\(engine.rawValue)")
+
+        // 1. A station drops its long-poll (a restart) and polls again: the job taken in
+        //    meanwhile comes at once, not after the lease given to the dropped poll.
+        try s1.dropLongPoll(on: a)
+        _ = try await a.admin.intake(try factory.signedFile([jobs[0]]))
+        var (got, took) = try await s1.poll(on: b, wait: 5)
+        #expect(got == [jobs[0].id], "\(a.child.tail())")
+        #expect(took < .seconds(2), "the job waited \(took) for a station that had gone (lease \(Self.lease) s)")
+        try await s1.ack(got, on: b)
+
+        // 2. A poll dropped on hub A takes nothing: a station polling hub B gets the job.
+        try s1.dropLongPoll(on: a)
+        _ = try await a.admin.intake(try factory.signedFile([jobs[1]]))
+        (got, took) = try await s2.poll(on: b, wait: 5)
+        #expect(got == [jobs[1].id], "\(a.child.tail())")
+        #expect(took < .seconds(2), "the job waited \(took) for a poll whose client had gone (lease \(Self.lease) s)")
+        try await s2.ack(got, on: b)
+
+        // 3. A lease that runs out reaches a station already waiting, without a new poll.
+        _ = try await a.admin.intake(try factory.signedFile([jobs[2]]))
+        (got, _) = try await s1.poll(on: a, wait: 0)
+        #expect(got == [jobs[2].id])  // taken, never acknowledged: s1 "vanished" with it
+        (got, took) = try await s2.poll(on: b, wait: 25)
+        #expect(got == [jobs[2].id], "the waiting poll ended after \(took) without the job")
+        #expect(took >= .seconds(Self.lease - 2) && took < .seconds(Self.lease + 6), "\(took)")
+        try await s2.ack(got, on: b)
+
+        // Each job claimed once, by the station that acknowledged it.
+        for (job, holder) in zip(jobs, [s1, s2, s2]) {
+            let view = try await b.job(job.id)
+            #expect(view.state == .claimed && view.stationId == holder.id, "\(job.id): \(view.state) at \(view.stationId ?? "-")")
+        }
+    }
+}
+
+/// A station as the hub sees it, played by an HTTP client with its enrolled credential.
+struct PlainStation: Sendable {
+    let id: String
+    let credential: String
+    let http: HTTPClient
+
+    static func enroll(on hub: HubUnderTest, kecamatan: String, name: String) async throws -> PlainStation {
+        let token = try await hub.admin.enrollmentToken(kecamatan: kecamatan)
+        var request = HTTPClientRequest(url: hub.url + "/v1/stations/enroll")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try WireCoding.encoder().encode(EnrollRequest(token: token, name: name))))
+        let response = try await hub.http.execute(request, timeout: .seconds(30))
+        let body = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
+        guard response.status.code == 201 else { throw HarnessError("pendaftaran ditolak \(response.status.code): \(String(decoding: body, as: UTF8.self))") }
+        let enrolled = try WireCoding.decoder().decode(EnrollResult.self, from: body)
+        return PlainStation(id: enrolled.stationId, credential: enrolled.credential, http: hub.http)
+    }
+
+    /// `GET /v1/station/jobs`: the ids handed out and how long the answer took.
+    func poll(on hub: HubUnderTest, wait: Int) async throws -> ([JobID], Duration) {
+        var request = HTTPClientRequest(url: hub.url + "/v1/station/jobs?wait=\(wait)")
+        request.headers.add(name: "Authorization", value: "Bearer \(credential)")
+        let start = ContinuousClock.now
+        let response = try await http.execute(request, timeout: .seconds(Int64(wait + 30)))
+        let body = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
+        let took = ContinuousClock.now - start
+        guard response.status.code == 200 else { throw HarnessError("poll \(response.status.code): \(String(decoding: body.prefix(300), as: UTF8.self))") }
+        struct Answer: Decodable {
+            struct Job: Decodable { let id: String }
+            let jobs: [Job]
+        }
+        return (try WireCoding.decoder().decode(Answer.self, from: body).jobs.map { try JobID($0.id) }, took)
+    }
+
+    func ack(_ jobs: [JobID], on hub: HubUnderTest) async throws {
+        var request = HTTPClientRequest(url: hub.url + "/v1/station/ack")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(credential)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try WireCoding.encoder().encode(AckRequest(jobs: jobs))))
+        let response = try await http.execute(request, timeout: .seconds(30))
+        guard response.status.code == 200 else { throw HarnessError("ack \(response.status.code)") }
+    }
+
+    /// Opens a long-poll on its own TCP connection, lets the hub start waiting, then closes
+    /// the connection without reading an answer: a station restarted mid-poll.
+    func dropLongPoll(on hub: HubUnderTest) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw HarnessError("socket gagal") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(hub.port).bigEndian)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw HarnessError("tidak bisa menyambung ke hub \(hub.port)") }
+        let request = Array("GET /v1/station/jobs?wait=30 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(credential)\r\n\r\n".utf8)
+        guard write(fd, request, request.count) == request.count else { throw HarnessError("permintaan tidak terkirim") }
+        usleep(400_000)  // the hub has looked, found nothing, and waits
+    }
+}

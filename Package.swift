@@ -56,11 +56,16 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
 
+        // MARK: Printer emulators written from the vendors' documents alone (Foundation only:
+        // they cannot see the drivers they check); the demo's and the tests' printers
+        .target(name: "EKTPEmulators"),
+
         // MARK: Printer drivers: one CardPrinter interface, drivers as URI schemes
         .target(
             name: "EKTPDrivers",
             dependencies: [
                 "EKTPDomain",
+                "EKTPEmulators",
                 "CCups",
                 "CLibUSB",
                 .product(name: "Logging", package: "swift-log"),
@@ -215,7 +220,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EKTPCUPSTests", dependencies: ["EKTPDrivers"]),
-        .testTarget(name: "EKTPUSBTests", dependencies: ["EKTPDrivers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EKTPUSBTests", dependencies: ["EKTPDrivers", "EKTPEmulators", "EKTPRendering"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "EKTPStationTests",
             dependencies: ["EKTPStation", "EKTPSynthetic", "EKTPClient", "EKTPDrivers", "EKTPStationStore"]

@@ -87,17 +87,31 @@ struct UdevRule: Equatable {
         #expect(gotos.isSubset(of: labels))
     }
 
-    @Test func everyProfileVendorIsGivenToGroupLp() throws {
+    /// Exactly the vendors of the profiles get a rule: those ektpd drives itself (evolis,
+    /// magicard) start it when plugged; those reached through CUPS only get access; no
+    /// rule names a vendor no profile has.
+    @Test func exactlyTheProfilesVendorsGetARule() throws {
         let rules = try UdevRule.parse(file: try String(contentsOfFile: Self.path, encoding: .utf8))
         let catalog = try TestMaterial.repositoryCatalog()
-        var vendors = Set(catalog.profiles.values.compactMap { $0.usb.map { String(format: "%04x", $0.vendor_id) } })
-        vendors.formUnion(["0f49", "0c1f", "09b0", "0a5f", "0a27"])
-        for vendor in vendors.sorted() {
+        var direct: Set<String> = []
+        var all: Set<String> = []
+        for profile in catalog.profiles.values {
+            guard let usb = profile.usb else { continue }
+            let vendor = String(format: "%04x", usb.vendor_id)
+            all.insert(vendor)
+            if ["evolis", "magicard"].contains(profile.protocol) { direct.insert(vendor) }
+        }
+        #expect(all == ["0f49", "0c1f", "09b0"])
+        let named = Set(rules.flatMap { $0.tokens.filter { $0.key == "ATTR" && $0.attribute == "idVendor" }.map(\.value) })
+        #expect(named == all)
+        for vendor in all.sorted() {
             let rule = rules.first { $0.tokens.contains(.init(key: "ATTR", attribute: "idVendor", op: "==", value: vendor)) }
             #expect(rule != nil, "no rule for USB vendor \(vendor)")
             guard let rule else { continue }
             #expect(rule.tokens.contains(.init(key: "GROUP", attribute: nil, op: "=", value: "lp")))
             #expect(rule.tokens.contains(.init(key: "MODE", attribute: nil, op: "=", value: "0660")))
+            let starts = rule.tokens.contains { $0.key == "ENV" && $0.attribute == "SYSTEMD_WANTS" && $0.value == "ektpd.service" }
+            #expect(starts == direct.contains(vendor), "vendor \(vendor)")
         }
     }
 

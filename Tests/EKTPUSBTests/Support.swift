@@ -9,21 +9,23 @@ enum TestMaterial {
     static let width = 8
     static let height = 2
 
-    static func profile(id: String, protocol proto: String, vendor: String, vendorID: Int, productID: Int, width: Int = width, height: Int = height)
+    static func profile(id: String, protocol proto: String, vendor: String, vendorID: Int, productID: Int?, width: Int = width, height: Int = height)
         -> PrinterProfile
     {
         let json = """
             {"id":"\(id)","name":"\(id)","vendor":"\(vendor)","protocol":"\(proto)","document":"planes",
-             "usb":{"vendor_id":\(vendorID),"product_ids":[\(productID)],"device_id_match":"MFG:\(vendor)"},
+             "usb":{"vendor_id":\(vendorID),"product_ids":[\(productID.map(String.init) ?? "")]},
              "print":{"dpi":300,"panel_width":\(width),"panel_height":\(height),"seconds_per_card":20,"seconds_per_encode":0},
              "hopper":{"capacity":100},"ribbon":{"type":"YMCKO","capacity":300}}
             """
         return try! JSONDecoder().decode(PrinterProfile.self, from: Data(json.utf8))
     }
 
-    static let evolis = profile(id: "evolis-test", protocol: "evolis", vendor: "evolis", vendorID: 0x0f49, productID: 0x0e00)
+    /// An Evolis at the guide's panel size (1016 lines of 648 dots), as the printer takes it.
+    /// No product id: any Evolis with a printer-class interface (usb.ids names only the Zenius).
+    static let evolisFull = profile(id: "evolis-full", protocol: "evolis", vendor: "evolis", vendorID: 0x0f49, productID: nil, width: 1016, height: 648)
     static let magicard = profile(id: "magicard-test", protocol: "magicard", vendor: "magicard", vendorID: 0x0c1f, productID: 0x1800)
-    static let catalog = ProfileCatalog(profiles: [evolis, magicard])
+    static let catalog = ProfileCatalog(profiles: [evolisFull, magicard])
 
     /// The repository's own profiles.
     static func repositoryCatalog() throws -> ProfileCatalog {
@@ -43,6 +45,27 @@ enum TestMaterial {
             geometry: PanelGeometry(width: width, height: height, dpi: 300),
             yellow: Data((0..<n).map { UInt8(truncatingIfNeeded: $0 * 16) }), magenta: Data(repeating: 0xFE, count: n), cyan: Data(repeating: 0, count: n),
             black: Data(k), overlay: Data(repeating: 0xFF, count: rowBytes * height))
+    }
+
+    /// The card of the umockdev scripts (`Fixtures/make-fixtures.py`, `guide_card`), upright
+    /// landscape at the Evolis panel size: colour ramps, a diagonal black pattern, overlay
+    /// everywhere; asymmetric, so a turned or mirrored panel cannot match the script.
+    static func guideCard() -> PrintPlanes {
+        let (w, h) = (1016, 648)
+        let rowBytes = (w + 7) / 8
+        var y = Data(count: w * h)
+        var m = Data(count: w * h)
+        var k = Data(count: rowBytes * h)
+        for row in 0..<h {
+            for x in 0..<w {
+                y[row * w + x] = UInt8((x * 7 + row * 3) % 256)
+                m[row * w + x] = UInt8((x / 4) % 256)
+                if (x + 2 * row) % 5 == 0 { k[row * rowBytes + x / 8] |= 0x80 >> UInt8(x % 8) }
+            }
+        }
+        return PrintPlanes(
+            geometry: PanelGeometry(width: w, height: h, dpi: 300), yellow: y, magenta: m, cyan: Data(count: w * h), black: k,
+            overlay: Data(repeating: 0xFF, count: rowBytes * h))
     }
 
     static let job = try! JobID("JOB-USB-1")

@@ -18,9 +18,24 @@ import Testing
     static let umockdevRun = "/usr/bin/umockdev-run"
 
     static func fixture(_ name: String) throws -> String {
+        if name.hasSuffix(".ioctl") { return try generated() + "/" + name }
         let url = try #require(Bundle.module.url(forResource: "Fixtures/" + name, withExtension: nil))
         return url.path
     }
+
+    /// The ioctl scripts, written once per run by `make-fixtures.py` into a temporary folder.
+    static func generated() throws -> String {
+        try generatedFolder.get()
+    }
+    static let generatedFolder: Result<String, any Error> = Result {
+        let script = try #require(Bundle.module.url(forResource: "Fixtures/make-fixtures.py", withExtension: nil))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ektp-usb-fixtures-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let (status, output) = try runTool("/usr/bin/env", ["python3", script.path, folder.path], environment: ProcessInfo.processInfo.environment)
+        guard status == 0 else { throw FixtureError(description: "make-fixtures.py: \(output)") }
+        return folder.path
+    }
+    struct FixtureError: Error, CustomStringConvertible { let description: String }
 
     /// Runs one child scenario; nil when umockdev is not installed (the test says so).
     static func run(_ scenario: String, devices: String = "printers.umockdev", ioctl: (device: String, file: String)) throws -> [String]? {
@@ -49,14 +64,14 @@ import Testing
         guard let lines = try Self.run("evolis", ioctl: ("/dev/bus/usb/001/005", "evolis.ioctl")) else { return }
         #expect(
             lines == [
-                "enumerate 0f49:0e00 bus 1 addr 5 (1-3) serial PRI0123456 Evolis Primacy 2",
-                "identify Primacy 2 PRI0123456 1.2.3",
+                "enumerate 0f49:0a00 bus 1 addr 5 (1-3) serial PRI0123456 Evolis Zenius",
+                "identify Evolis Zenius PRI0123456 1.2.3",
                 "status ready [] counter 1234 ribbon 250/300",
                 "card printed(counter: Optional(1235))",
                 "card failedBeforePick(reason: \"tutup printer terbuka\", counter: Optional(1235))",
                 "card failedBeforePick(reason: \"hopper kosong\", counter: Optional(1235))",
-                "card failedBeforePick(reason: \"ribbon habis\", counter: Optional(1235))",
-                "card spoiled(cause: EKTPDomain.SpoilCause.gagalCetak, detail: \"kartu macet di printer (ERR JAM)\", counter: Optional(1236))",
+                "card failedBeforePick(reason: \"ribbon habis atau tidak cocok\", counter: Optional(1235))",
+                "card spoiled(cause: EKTPDomain.SpoilCause.gagalCetak, detail: \"kartu rusak di printer: kartu macet (CARD JAM)\", counter: Optional(1236))",
                 "status error [media-jam] counter 1236 ribbon 250/300",
                 "status ready [] counter 1236 ribbon 250/300",
                 "card unknown",
@@ -74,7 +89,7 @@ import Testing
         else { return }
         #expect(
             lines == [
-                "enumerate 0f49:0e00 bus 1 addr 5 (1-3) serial - Evolis Primacy 2",
+                "enumerate 0f49:0a00 bus 1 addr 5 (1-3) serial - Evolis Zenius",
                 "status ready [] counter 1234 ribbon 250/300",
             ])
     }
@@ -125,26 +140,27 @@ import Testing
         case "evolis":
             enumerate(0x0f49)
             let info = DeviceInfo(
-                id: DeviceID(vendor: "evolis", serial: "PRI0123456"), uri: "usb://0f49:0e00/PRI0123456", model: "t", serial: "PRI0123456", hopperCapacity: 100)
-            let source = USBTransportSource(vendorID: 0x0f49, productIDs: [0x0e00], serial: "PRI0123456", serialProbe: USBDrivers.evolisSerial)
-            let printer = EvolisPrinter(info: info, profile: TestMaterial.evolis, source: source, pollInterval: .zero)
+                id: DeviceID(vendor: "evolis", serial: "PRI0123456"), uri: "usb://0f49:0a00/PRI0123456", model: "t", serial: "PRI0123456", hopperCapacity: 100)
+            let source = USBTransportSource(vendorID: 0x0f49, productIDs: [0x0a00], serial: "PRI0123456", serialProbe: USBDrivers.evolisSerial)
+            let printer = EvolisPrinter(info: info, profile: TestMaterial.evolisFull, source: source)
             let id = try await printer.identify()
             lines.append("identify \(id.model) \(id.serial) \(id.firmware)")
             lines.append(describe(await printer.status()))
-            for _ in 0..<5 { lines.append(card(await printer.print(planes, job: job))) }
+            let guideCard = CardDocument.planes(TestMaterial.guideCard())
+            for _ in 0..<5 { lines.append(card(await printer.print(guideCard, job: job))) }
             lines.append(describe(await printer.status()))
             lines.append(describe(await printer.status()))
-            lines.append(card(await printer.print(planes, job: job)))
+            lines.append(card(await printer.print(guideCard, job: job)))
             lines.append(describe(await printer.status()))
             await printer.close()
         case "evolis-no-serial":
             enumerate(0x0f49)
-            let printer = try USBDrivers.open(uri: "usb://0f49/PRI0123456?model=evolis-test", profiles: TestMaterial.catalog)
+            let printer = try USBDrivers.open(uri: "usb://0f49/PRI0123456?model=evolis-full", profiles: TestMaterial.catalog)
             lines.append(describe(await printer.status()))
             await printer.close()
         case "evolis-other-card":
-            let printer = try USBDrivers.open(uri: "usb://0f49/PRI0123456?model=evolis-test", profiles: TestMaterial.catalog)
-            var other = TestMaterial.planes()
+            let printer = try USBDrivers.open(uri: "usb://0f49/PRI0123456?model=evolis-full", profiles: TestMaterial.catalog)
+            var other = TestMaterial.guideCard()
             other.yellow = Data(repeating: 0x10, count: other.yellow.count)
             lines.append(card(await printer.print(.planes(other), job: job)))
             await printer.close()

@@ -7,8 +7,9 @@ import TOMLKit
 public struct PrinterProfile: Codable, Sendable, Hashable {
     public struct USB: Codable, Sendable, Hashable {
         public var vendor_id: Int
+        /// Product ids from a public source (usb.ids, the vendor's driver); empty: any
+        /// device of the vendor with a printer-class interface.
         public var product_ids: [Int]
-        public var device_id_match: String
     }
     public struct Print: Codable, Sendable, Hashable {
         public var dpi: Int

@@ -2,39 +2,32 @@ import EKTPDomain
 import Foundation
 
 /// An Evolis card printer driven with the escape-command protocol over any byte transport
-/// (libusb for `usb://`, the `EvolisEmulator` for `sim+evolis://`).
+/// (libusb for `usb://`, an emulator for `sim+evolis://`).
 ///
-/// What a card's outcome is (invariant 1):
-/// - the printer answers nothing before the job starts → `failedBeforePick`;
-/// - the printer refuses a command with an error reply (hopper empty, cover open, ribbon
-///   out) before `Se` is accepted → `failedBeforePick`;
-/// - a jam reported after `Se` → `spoiled`;
-/// - any transfer failure or vanished device once the first job byte is sent → `unknown`;
-/// - `Se` accepted and the printer back to `READY` → `printed`, with the card counter.
+/// A card's outcome (invariant 1) follows `EvolisProtocol.verdict`: `Se` answered `OK` is
+/// `printed`, with the card counter; a fault answered before a card is fed is
+/// `failedBeforePick`; a jam is `spoiled`; any other fault once a card may be fed, any
+/// answer the vendor does not document, and any transfer failure once the job started are
+/// `unknown`.
 public actor EvolisPrinter: CardPrinter {
     public nonisolated let info: DeviceInfo
     public nonisolated let documentKind: CardDocumentKind
     let profile: PrinterProfile
     let link: TransportLink
     var busy = false
-    /// How long one command's reply may take.
-    let replyTimeout: Duration
-    /// How long the printer may take to finish a card after `Se`.
-    let cardTimeout: Duration
-    /// The pause between two status polls while the printer reports `BUSY`.
-    let pollInterval: Duration
+    /// Reply time limits; the SDK sample's by default (`EvolisProtocol.Wait`). Tests of
+    /// a missing reply shorten them.
+    let waits: @Sendable (EvolisProtocol.Wait) -> Duration
 
     public init(
-        info: DeviceInfo, profile: PrinterProfile, source: any TransportSource, replyTimeout: Duration = .seconds(5),
-        pollInterval: Duration = .milliseconds(250)
+        info: DeviceInfo, profile: PrinterProfile, source: any TransportSource,
+        waits: @escaping @Sendable (EvolisProtocol.Wait) -> Duration = { $0.duration }
     ) {
         self.info = info
         self.profile = profile
         self.documentKind = profile.documentKind
         self.link = TransportLink(source: source)
-        self.replyTimeout = replyTimeout
-        self.cardTimeout = .seconds(profile.print.seconds_per_card + profile.print.seconds_per_encode + 30)
-        self.pollInterval = pollInterval
+        self.waits = waits
     }
 
     /// What the printer says it is: model (`Rtp`), serial (`Rsn`), firmware (`Rfv`).
@@ -76,8 +69,8 @@ public actor EvolisPrinter: CardPrinter {
         guard case .planes(let planes) = document, document.kind == documentKind else {
             return .failedBeforePick(reason: "printer ini menerima \(documentKind), bukan \(document.kind)", counter: nil)
         }
-        let before: DeviceState
         guard !busy else { return .failedBeforePick(reason: "printer sedang mencetak kartu lain", counter: nil) }
+        let before: DeviceState
         do { before = try await readState() } catch {
             return .failedBeforePick(reason: "printer tidak menjawab; job tidak terkirim", counter: nil)
         }
@@ -89,51 +82,34 @@ public actor EvolisPrinter: CardPrinter {
         }
         busy = true
         defer { busy = false }
-        let commands = EvolisProtocol.job(planes, ribbon: profile.ribbon.type)
-        for (index, command) in commands.enumerated() {
-            let last = index == commands.count - 1
+        var cardMayBeInside = false
+        for step in EvolisProtocol.job(planes, ribbon: profile.ribbon.type) {
             let reply: String
             do {
-                reply = try await ask(command, timeout: last ? cardTimeout : replyTimeout)
+                reply = try await ask(step.bytes, wait: step.wait)
             } catch {
+                if step.stage == .setup && !cardMayBeInside {
+                    // Nothing was fed yet; whatever the printer does next, it holds no card of ours.
+                    return .failedBeforePick(reason: "printer tidak menjawab (\(error)); job tidak terkirim", counter: counterBefore)
+                }
                 return .unknown(reason: "sambungan ke printer putus di tengah job (\(error)); periksa kartu di printer")
             }
-            switch EvolisProtocol.interpret(reply) {
-            case .ok, .busy, .condition(_, false):
-                continue
-            case .condition(let reasons, true):
-                if last, reasons.contains(.mediaJam) {
-                    return .spoiled(cause: .gagalCetak, detail: "kartu macet di printer (\(reply))", counter: await counterNow())
-                }
-                if reasons.contains(where: { [.mediaEmpty, .coverOpen, .markerSupplyEmpty, .mediaJam].contains($0) }) {
-                    let reason = reasons.first(where: \.isError)!.label
-                    return .failedBeforePick(reason: reason, counter: counterBefore)
-                }
-                return .unknown(reason: "printer melaporkan \"\(reply)\" di tengah job; periksa kartu di printer")
+            if step.stage != .setup { cardMayBeInside = true }
+            if reply.uppercased() == "OK" { continue }
+            let verdict = EvolisProtocol.verdict(reply: reply, stage: step.stage)
+            // As the SDK does after a failure: end the sequence (eject whatever card is in)
+            // once one was started, then give error handling back to the printer.
+            if step.stage != .setup { _ = try? await ask(EvolisProtocol.command("Se"), wait: .eject) }
+            _ = try? await ask(EvolisProtocol.printerManagesErrors, wait: .command)
+            switch verdict {
+            case .notFed(let reason): return .failedBeforePick(reason: reason, counter: await counterNow() ?? counterBefore)
+            case .spoiled(let detail): return .spoiled(cause: .gagalCetak, detail: "kartu rusak di printer: \(detail)", counter: await counterNow())
+            case .unknown(let reason): return .unknown(reason: reason)
             }
         }
-        // `Se` accepted: wait until the printer says the card is out.
-        var polls = 0
-        let maxPolls = pollInterval > .zero ? max(1, Int(cardTimeout / pollInterval)) : 1000
-        while true {
-            let reply: String
-            do { reply = try await ask(EvolisProtocol.state) } catch {
-                return .unknown(reason: "printer hilang saat mencetak (\(error)); periksa kartu di printer")
-            }
-            switch EvolisProtocol.interpret(reply) {
-            case .busy:
-                polls += 1
-                if polls >= maxPolls { return .unknown(reason: "printer tidak selesai mencetak dalam batas waktu") }
-                try? await Task.sleep(for: pollInterval)
-                continue
-            case .condition(let reasons, _) where reasons.contains(.mediaJam):
-                return .spoiled(cause: .gagalCetak, detail: "kartu macet di printer (\(reply))", counter: await counterNow())
-            case .condition(let reasons, _) where reasons.contains(.offlineReport):
-                return .unknown(reason: "printer melaporkan \"\(reply)\" setelah mencetak; periksa kartu di printer")
-            default:
-                return .printed(counter: await counterNow())
-            }
-        }
+        // `Se` answered `OK`: the card is printed and out.
+        _ = try? await ask(EvolisProtocol.printerManagesErrors, wait: .command)
+        return .printed(counter: await counterNow())
     }
 
     public func close() async { await link.drop() }
@@ -141,8 +117,8 @@ public actor EvolisPrinter: CardPrinter {
     // MARK: Internals
 
     /// Sends one command and returns the reply as text.
-    func ask(_ command: [UInt8], timeout: Duration? = nil) async throws -> String {
-        EvolisProtocol.text(try await link.exchange(command, timeout: timeout ?? replyTimeout))
+    func ask(_ command: [UInt8], wait: EvolisProtocol.Wait = .command) async throws -> String {
+        EvolisProtocol.text(try await link.exchange(command, timeout: waits(wait)))
     }
 
     func counterNow() async -> Int? {
@@ -150,21 +126,36 @@ public actor EvolisPrinter: CardPrinter {
         return Int(text)
     }
 
+    /// The SDK's status reads, in host error mode: the cover sensor, the end-of-ribbon
+    /// mark, a card left inside, the cleaning reminder, the ribbon's cards left and the
+    /// card counter. Any read answered with a fault names that fault.
     func readState() async throws -> DeviceState {
-        let text = try await ask(EvolisProtocol.state)
-        let ribbon = Int(try await ask(EvolisProtocol.ribbonRemaining))
-        let capacity = Int(try await ask(EvolisProtocol.ribbonCapacity)) ?? profile.ribbon.capacity
-        let counter = Int(try await ask(EvolisProtocol.cardCounter))
-        let supplies = Supplies(ribbonRemaining: ribbon, ribbonCapacity: capacity, hopperLevel: nil, cardCounter: counter)
-        switch EvolisProtocol.interpret(text) {
-        case .ok:
-            return DeviceState(status: busy ? .printing : .ready, supplies: supplies)
-        case .busy:
-            return DeviceState(status: .printing, vendorDetail: text, supplies: supplies)
-        case .condition(let reasons, let error):
-            var status = DeviceState.status(forReasons: reasons, busy: busy)
-            if error, status != .offline { status = .error }
-            return DeviceState(status: status, reasons: reasons, vendorDetail: reasons.isEmpty ? nil : "Evolis: \(text)", supplies: supplies)
+        let reads = [
+            EvolisProtocol.hostManagesErrors, EvolisProtocol.coverSensor, EvolisProtocol.endOfRibbon, EvolisProtocol.cardPosition,
+            EvolisProtocol.cleaning, EvolisProtocol.ribbonCardsLeft, EvolisProtocol.cardCounter, EvolisProtocol.printerManagesErrors,
+        ]
+        var replies: [String] = []
+        for command in reads { replies.append(try await ask(command)) }
+        let (cover, ribbonMark, position, ribbonLeft, counter) = (replies[1], replies[2], replies[3].uppercased(), replies[5], replies[6])
+        var reasons: [StateReason] = []
+        var details: [String] = []
+        func note(_ reason: StateReason, _ detail: String) {
+            if !reasons.contains(reason) { reasons.append(reason) }
+            details.append(detail)
         }
+        for reply in replies {
+            if let fault = EvolisProtocol.Fault(reply: reply), fault != .cardInside { note(fault.reason, fault.rawValue) }
+        }
+        if let volts = EvolisProtocol.volts(cover), volts < 2.5 { note(.coverOpen, "Rse;o: \(cover)") }
+        if ribbonMark.uppercased() != "OK" { note(.markerSupplyEmpty, "Rcr: \(ribbonMark.prefix(40))") }
+        if !["OK", "NO CARD"].contains(position), !busy {
+            // An idle printer holding a card: a jam not cleared, or a card left behind.
+            note(.mediaJam, "Rlr;p: \(position.prefix(40))")
+        }
+        let supplies = Supplies(
+            ribbonRemaining: Int(ribbonLeft), ribbonCapacity: profile.ribbon.capacity, hopperLevel: nil, cardCounter: Int(counter))
+        let status = DeviceState.status(forReasons: reasons, busy: busy)
+        return DeviceState(
+            status: status, reasons: reasons, vendorDetail: details.isEmpty ? nil : "Evolis: " + details.joined(separator: "; "), supplies: supplies)
     }
 }

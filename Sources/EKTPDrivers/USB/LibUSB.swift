@@ -71,7 +71,14 @@ public enum USBBus {
             guard let dev = list[i] else { continue }
             var desc = libusb_device_descriptor()
             guard libusb_get_device_descriptor(dev, &desc) == 0, Int(desc.idVendor) == vendor else { continue }
-            if let products, !products.contains(Int(desc.idProduct)) { continue }
+            // Named product ids (a profile's, from usb.ids or the vendor's driver), or else any
+            // device of the vendor with a printer-class interface: a model no profile lists is
+            // found too, never a vendor's card reader or hub.
+            if let products, !products.isEmpty {
+                guard products.contains(Int(desc.idProduct)) else { continue }
+            } else if !hasPrinterInterface(dev) {
+                continue
+            }
             let bus = Int(libusb_get_bus_number(dev))
             var ports = [UInt8](repeating: 0, count: 8)
             let depth = libusb_get_port_numbers(dev, &ports, Int32(ports.count))
@@ -85,6 +92,18 @@ public enum USBBus {
             found.append((record, dev))
         }
         return body(found)
+    }
+
+    /// Whether the device's configuration has a printer-class interface (class 7).
+    static func hasPrinterInterface(_ dev: OpaquePointer) -> Bool {
+        var config: UnsafeMutablePointer<libusb_config_descriptor>?
+        guard libusb_get_active_config_descriptor(dev, &config) == 0 || libusb_get_config_descriptor(dev, 0, &config) == 0, let config else { return false }
+        defer { libusb_free_config_descriptor(config) }
+        for i in 0..<Int(config.pointee.bNumInterfaces) {
+            let iface = config.pointee.interface[i]
+            for a in 0..<Int(iface.num_altsetting) where iface.altsetting[a].bInterfaceClass == UInt8(LIBUSB_CLASS_PRINTER.rawValue) { return true }
+        }
+        return false
     }
 
     /// A sysfs attribute of a device (`/sys/bus/usb/devices/1-3/serial`).
@@ -116,6 +135,8 @@ public final class LibUSBTransport: ByteTransport, @unchecked Sendable {
     let detached: Bool
     /// Bytes asked for in one bulk IN transfer (one reply).
     public static let readSize = 512
+    /// The largest bulk OUT transfer the driver makes; longer commands go as several.
+    public static let writeChunk = 16_384
     private let queue = DispatchQueue(label: "ektp.usb")
     private let lock = NSLock()
     private var closed = false
@@ -186,11 +207,17 @@ public final class LibUSBTransport: ByteTransport, @unchecked Sendable {
         let result: Result<Void, TransportError> = await withCheckedContinuation { cont in
             queue.async { [self] in
                 guard !isClosed() else { return cont.resume(returning: .failure(.disconnected("ditutup"))) }
-                var data = bytes
-                var sent: Int32 = 0
-                let rc = libusb_bulk_transfer(handle, endpointOut, &data, Int32(data.count), &sent, 30_000)
-                if rc != 0 { return cont.resume(returning: .failure(USBContext.error(rc))) }
-                if Int(sent) != bytes.count { return cont.resume(returning: .failure(.io("terkirim \(sent) dari \(bytes.count) bita"))) }
+                // One bulk transfer per 16 KiB, in turn: a panel of half a megabyte is not one
+                // transfer that libusb would split into dozens of URBs in flight at once.
+                var offset = 0
+                repeat {
+                    var chunk = Array(bytes[offset..<min(bytes.count, offset + Self.writeChunk)])
+                    var sent: Int32 = 0
+                    let rc = libusb_bulk_transfer(handle, endpointOut, &chunk, Int32(chunk.count), &sent, 30_000)
+                    if rc != 0 { return cont.resume(returning: .failure(USBContext.error(rc))) }
+                    offset += Int(sent)
+                    if Int(sent) != chunk.count { return cont.resume(returning: .failure(.io("terkirim \(offset) dari \(bytes.count) bita"))) }
+                } while offset < bytes.count
                 cont.resume(returning: .success(()))
             }
         }

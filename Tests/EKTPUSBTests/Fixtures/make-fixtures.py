@@ -1,23 +1,36 @@
 #!/usr/bin/env python3
 """Writes the umockdev ioctl scripts the USB tests replay: the printer's side of every
-exchange, written out byte for byte. Run it after changing a scenario:
-    python3 Tests/EKTPUSBTests/Fixtures/make-fixtures.py
+exchange, written out byte for byte from the vendors' documents (not from the drivers).
+The USB tests run it into a temporary folder:
+    python3 Tests/EKTPUSBTests/Fixtures/make-fixtures.py OUTDIR
+(full-size Evolis panels make scripts of several MB, so they are not kept in the tree).
 Each OUT line is what the driver must write (umockdev refuses any other bytes); the
 indented IN line under it is the printer's reply. Line format (umockdev ioctl tree):
     USBDEVFS_REAPURBNDELAY ret type endpoint status flags buflen actual errcount HEX
 """
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+OUTDIR = sys.argv[1] if len(sys.argv) > 1 else HERE
 ESC, CR = b"\x1b", b"\r"
 BULK, OUT, IN, READ = 3, 1, 0x82, 512  # bulk type, endpoints, driver's read size
 ENODEV = -19
-W, H = 8, 2  # the tiny test panel (profile "evolis-test" / "magicard-test")
+W, H = 8, 2  # the tiny Magicard test panel (profile "magicard-test")
+
+
+URB = 16384  # the driver writes a long command as bulk transfers of 16 KiB, one at a time (LibUSB.swift)
 
 
 def out(data, status=0):
-    actual = 0 if status else len(data)
-    return f"USBDEVFS_REAPURBNDELAY 0 {BULK} {OUT} {status} 0 {len(data)} {actual} 0 {data.hex().upper()}"
+    if status:  # the first transfer fails; the driver sends nothing more of the command
+        chunk = data[:URB]
+        return f"USBDEVFS_REAPURBNDELAY 0 {BULK} {OUT} {status} 0 {len(chunk)} 0 0 {chunk.hex().upper()}"
+    lines = []
+    for i in range(0, max(1, len(data)), URB):
+        chunk = data[i:i + URB]
+        lines.append(f"USBDEVFS_REAPURBNDELAY 0 {BULK} {OUT} 0 0 {len(chunk)} {len(chunk)} 0 {chunk.hex().upper()}")
+    return "\n".join(lines)
 
 
 def reply(text):
@@ -25,10 +38,102 @@ def reply(text):
     return f" USBDEVFS_REAPURBNDELAY 0 {BULK} {IN} 0 0 {READ} {len(data)} 0 {data.hex().upper()}"
 
 
-def cmd(name, *params):
-    return ESC + ";".join((name,) + params).encode() + CR
+# --- Evolis, as its vendor documents it --------------------------------------------------
+# Sources (docs/usb.md cites the pages): Programming Guide A5013 Rev. E (framing p.4, panel
+# size p.14, Pem p.20, Se p.42), the Evolis SDK sample CPrinter.vb (job order, status
+# reads, reply words), and the Windows driver's capture in dpavlin/Printer-EVOLIS
+# test.windows/ (dot order). Written from those, not from the driver's code.
+LINES, DOTS = 1016, 648  # guide p.14: always 648 dots by 1016 lines
 
 
+def evo(text):
+    return ESC + text.encode("latin-1") + CR
+
+
+def evo_answer(text):
+    return text.encode()  # bare ASCII, no CR (the SDK compares replies to "OK" exactly)
+
+
+def guide_card():
+    """The test card of UMockdevTests (TestMaterial.guideCard), upright landscape 1016x648."""
+    y = lambda x, r: (x * 7 + r * 3) % 256
+    m = lambda x, r: (x // 4) % 256
+    c = lambda x, r: 0
+    k = lambda x, r: (x + 2 * r) % 5 == 0
+    o = lambda x, r: True
+    return y, m, c, k, o
+
+
+def panel_colour(f):
+    # Line n = the card's column n (left to right); dot d = the card's row DOTS-1-d (the
+    # capture's order); 128 levels = the top seven bits of each ink amount, one MSB-first stream.
+    bits = "".join(format(f(n, DOTS - 1 - d) >> 1, "07b") for n in range(LINES) for d in range(DOTS))
+    return int(bits, 2).to_bytes(len(bits) // 8, "big")
+
+
+def panel_mono(f):
+    bits = "".join("1" if f(n, DOTS - 1 - d) else "0" for n in range(LINES) for d in range(DOTS))
+    return int(bits, 2).to_bytes(len(bits) // 8, "big")  # 81 bytes a line, 82,296 a panel
+
+
+def evolis_job():
+    y, m, c, k, o = guide_card()
+    panels = [("y", 128, panel_colour(y)), ("m", 128, panel_colour(m)), ("c", 128, panel_colour(c)),
+              ("k", 2, panel_mono(k)), ("o", 2, panel_mono(o))]
+    assert [len(p) for _, _, p in panels] == [576072] * 3 + [82296] * 2
+    setup = [evo("Pem;2"), evo("Pr;ymcko"), evo("Ss")]
+    downloads = [ESC + f"Db;{p};{lv};".encode() + data + CR for p, lv, data in panels]
+    return setup, downloads, evo("Se")
+
+
+def evolis_status(cover="5,00 Volts", rcr="OK", position="OK", counter=1234, ribbon=250):
+    # The SDK's status reads, in host error mode (CDualys.vb status; CPrinter.vb GetStatusPrt).
+    return [(evo("Pem;2"), "OK"), (evo("Rse;o"), cover), (evo("Rcr"), rcr), (evo("Rlr;p"), position),
+            (evo("Rlr;c"), "OK"), (evo("Rco;l"), str(ribbon)), (evo("Rco;c"), str(counter)), (evo("Pem;0"), "OK")]
+
+
+def evolis():
+    setup, downloads, se = evolis_job()
+    ok = lambda cmds: [(b, "OK") for b in cmds]
+    x = [(evo("Rtp"), "Evolis Zenius"), (evo("Rsn"), "PRI0123456"), (evo("Rfv"), "1.2.3")]
+    x += evolis_status()
+    # card 1: printed; the printer gets its error mode back, then the counter is read
+    x += evolis_status() + ok(setup + downloads + [se]) + [(evo("Pem;0"), "OK"), (evo("Rco;c"), "1235")]
+    # card 2: the cover sensor reads 0 V: no job is sent
+    x += evolis_status(cover="0,00 Volts", counter=1235)
+    # card 3: the feed finds the hopper empty at the first panel: the sequence is closed
+    # (Se, as the SDK does after a failure) and nothing is counted
+    x += evolis_status(counter=1235) + ok(setup) + [(downloads[0], "FEEDER EMPTY"), (se, "OK"), (evo("Pem;0"), "OK"), (evo("Rco;c"), "1235")]
+    # card 4: the ribbon refused at the start of the sequence
+    x += evolis_status(counter=1235) + ok(setup[:2]) + [(setup[2], "ERROR RIBBON"), (evo("Pem;0"), "OK"), (evo("Rco;c"), "1235")]
+    # card 5: a jam at Se: spoiled
+    x += evolis_status(counter=1235) + ok(setup + downloads) + [(se, "CARD JAM"), (se, "CARD JAM"), (evo("Pem;0"), "OK"), (evo("Rco;c"), "1236")]
+    # status: a card inside, then taken out
+    x += evolis_status(position="CARD", counter=1236)
+    x += evolis_status(counter=1236)
+    # card 6: unplugged while the magenta panel goes out
+    x += evolis_status(counter=1236) + ok(setup + downloads[:1]) + [(downloads[1], None)]
+    lines = ["@DEV /dev/bus/usb/001/005"]
+    for data, answer in x:
+        if answer is None:
+            lines.append(out(data, ENODEV))
+        else:
+            lines.append(out(data))
+            lines.append(reply(evo_answer(answer)))
+    return "\n".join(lines) + "\n"
+
+
+def evolis_no_serial():
+    # No serial in sysfs nor a readable string descriptor: the driver asks the printer (Rsn).
+    x = [(evo("Rsn"), "PRI0123456")] + evolis_status()
+    lines = ["@DEV /dev/bus/usb/001/005"]
+    for data, answer in x:
+        lines.append(out(data))
+        lines.append(reply(evo_answer(answer)))
+    return "\n".join(lines) + "\n"
+
+
+# --- Magicard (the tiny test panel) ----------------------------------------------------
 def pack7(values):
     bits = "".join(format(v >> 1, "07b") for v in values)
     bits += "0" * (-len(bits) % 8)
@@ -42,52 +147,6 @@ M = [0xFE] * (W * H)
 C = [0x00] * (W * H)
 K = bytes([0xAA, 0x55])
 O = bytes([0xFF, 0xFF])
-
-
-def db(panel, levels, data):
-    return ESC + f"Db;{panel};{levels};".encode() + data + CR
-
-
-JOB = [cmd("Ss"), cmd("Pr", "ymcko"), cmd("Sr"), db("y", 128, pack7(Y)), db("m", 128, pack7(M)),
-       db("c", 128, pack7(C)), db("k", 2, K), db("o", 2, O), cmd("Se")]
-
-
-def state(rse, counter, ribbon=250):
-    return [(cmd("Rse"), rse), (cmd("Rlr"), str(ribbon)), (cmd("Rcr"), "300"), (cmd("Rco", "c"), str(counter))]
-
-
-def evolis():
-    x = []
-    # identify
-    x += [(cmd("Rtp"), "Primacy 2"), (cmd("Rsn"), "PRI0123456"), (cmd("Rfv"), "1.2.3")]
-    # status
-    x += state("READY", 1234)
-    # card 1: printed
-    x += state("READY", 1234) + [(c, "OK") for c in JOB] + [(cmd("Rse"), "BUSY"), (cmd("Rse"), "READY"), (cmd("Rco", "c"), "1235")]
-    # card 2: cover open at the status check
-    x += state("ERR COVER OPEN", 1235)
-    # card 3: the hopper found empty at Ss
-    x += state("READY", 1235) + [(cmd("Ss"), "ERR FEEDER EMPTY")]
-    # card 4: the ribbon ends at Ss
-    x += state("READY", 1235) + [(cmd("Ss"), "ERR RIBBON END")]
-    # card 5: a jam after Se
-    x += state("READY", 1235) + [(c, "OK") for c in JOB] + [(cmd("Rse"), "ERR JAM"), (cmd("Rco", "c"), "1236")]
-    # status: jammed, then the operator clears it
-    x += state("ERR JAM", 1236)
-    x += state("READY", 1236)
-    # card 6: unplugged while the yellow panel goes out
-    x += state("READY", 1236) + [(JOB[0], "OK"), (JOB[1], "OK"), (JOB[2], "OK"), (JOB[3], None)]
-    # Back: the driver re-enumerates, finds the printer by serial and opens it again.
-    # umockdev replays a freshly opened device node from the top of the script, so the
-    # replugged printer answers with the first status above (counter 1234).
-    lines = ["@DEV /dev/bus/usb/001/005"]
-    for data, answer in x:
-        if answer is None:
-            lines.append(out(data, ENODEV))
-        else:
-            lines.append(out(data))
-            lines.append(reply(answer))
-    return "\n".join(lines) + "\n"
 
 
 def frame(fields):
@@ -113,20 +172,7 @@ def magicard():
     return "\n".join(lines) + "\n"
 
 
-def evolis_no_serial():
-    # A printer whose serial is in neither sysfs nor a readable string descriptor: the
-    # driver asks the printer itself (Rsn), then talks to it.
-    x = [(cmd("Rsn"), "PRI0123456")] + state("READY", 1234)
-    lines = ["@DEV /dev/bus/usb/001/005"]
-    for data, answer in x:
-        lines.append(out(data))
-        lines.append(reply(answer))
-    return "\n".join(lines) + "\n"
 
-
-with open(os.path.join(HERE, "evolis-no-serial.ioctl"), "w") as f:
-    f.write(evolis_no_serial())
-with open(os.path.join(HERE, "evolis.ioctl"), "w") as f:
-    f.write(evolis())
-with open(os.path.join(HERE, "magicard.ioctl"), "w") as f:
-    f.write(magicard())
+for name, text in [("evolis-no-serial.ioctl", evolis_no_serial()), ("evolis.ioctl", evolis()), ("magicard.ioctl", magicard())]:
+    with open(os.path.join(OUTDIR, name), "w") as f:
+        f.write(text)

@@ -1,0 +1,207 @@
+import EKTPDomain
+import EKTPEmulators
+import Foundation
+
+/// A printer emulated byte for byte (`EKTPEmulators`): what the host writes goes in, and
+/// each reply comes out when the emulated printer has one.
+public protocol EmulatedByteDevice: AnyObject, Sendable {
+    func receive(_ bytes: [UInt8])
+    func nextReply() -> [UInt8]?
+    var unplugged: Bool { get set }
+}
+
+extension EvolisGuideEmulator: EmulatedByteDevice {}
+
+/// The byte transport to an emulated printer, as libusb is to a real one: a write is
+/// refused once the printer is off the bus, and a read waits for the printer's next reply
+/// up to its time limit. `observe` sees every write first (the scheduled faults the
+/// emulator itself does not model hook in there).
+public struct EmulatorTransport: TransportSource, ByteTransport {
+    let device: any EmulatedByteDevice
+    let observe: @Sendable ([UInt8]) -> Void
+
+    public init(_ device: any EmulatedByteDevice, observe: @escaping @Sendable ([UInt8]) -> Void = { _ in }) {
+        self.device = device
+        self.observe = observe
+    }
+
+    public func connect() async throws -> any ByteTransport {
+        guard !device.unplugged else { throw TransportError.disconnected("printer tidak ada di USB") }
+        return self
+    }
+
+    public func write(_ bytes: [UInt8]) async throws {
+        observe(bytes)
+        guard !device.unplugged else { throw TransportError.disconnected("printer hilang dari USB") }
+        device.receive(bytes)
+    }
+
+    public func read(timeout: Duration) async throws -> [UInt8] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            guard !device.unplugged else { throw TransportError.disconnected("printer hilang dari USB") }
+            if let reply = device.nextReply() { return reply }
+            guard ContinuousClock.now < deadline else { throw TransportError.timeout }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    public func close() async {}
+}
+
+/// `sim+evolis://MODEL?serial=S&hopper=N&ribbon=N&counter=N&ms=N&faults=jam@5,cover-open@9`:
+/// the real `EvolisPrinter` driver on an `EvolisGuideEmulator`, a printer written from
+/// Evolis's Programming Guide alone, so the demo and the station print through the
+/// driver's own bytes into something that did not learn them from the driver. `MODEL` is
+/// an `evolis` profile. Faults strike the Nth card: `jam`, `ribbon-out`, `hopper-empty`,
+/// `cover-open` inside the emulator; `offline` (the printer off the bus before the card),
+/// `power-loss` (off the bus once the card's first panel went out) and `outside-print` (a
+/// card through the printer from elsewhere) around it.
+public actor EmulatedEvolisPrinter: SimulatedDevice {
+    public nonisolated let info: DeviceInfo
+    public nonisolated let documentKind: CardDocumentKind
+    public nonisolated let emulator: EvolisGuideEmulator
+    let driver: EvolisPrinter
+    let profile: PrinterProfile
+
+    public init(url: URLComponents, profiles: ProfileCatalog) throws {
+        let model = url.host ?? ""
+        let profile = try profiles.profile(model)
+        guard profile.protocol == "evolis" else {
+            throw USBDrivers.Problem(description: "sim+evolis://: profil \(model) bukan printer Evolis")
+        }
+        var query: [String: String] = [:]
+        for item in url.queryItems ?? [] { query[item.name] = item.value ?? "" }
+        func int(_ name: String, _ fallback: Int) throws -> Int {
+            guard let text = query[name] else { return fallback }
+            guard let v = Int(text), v >= 0 else { throw USBDrivers.Problem(description: "sim+evolis://: \(name)=\(text) harus angka ≥ 0") }
+            return v
+        }
+        var around: [Int: [SimulatedFault]] = [:]
+        var inside: [(EvolisGuideEmulator.Fault, Int)] = []
+        for spec in (query["faults"] ?? "").split(separator: ",") {
+            let parts = spec.split(separator: "@")
+            guard parts.count == 2, let fault = SimulatedFault(rawValue: String(parts[0])), fault != .clear, let n = Int(parts[1]), n > 0 else {
+                throw USBDrivers.Problem(
+                    description:
+                        "sim+evolis://: gangguan \"\(spec)\" tidak dikenal (bentuk: NAMA@N, nama: \(SimulatedFault.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
+            }
+            if let own = Self.emulatorFault(fault) { inside.append((own, n)) } else { around[n, default: []].append(fault) }
+        }
+        let serial = query["serial"] ?? "EVOSIM0001"
+        let ms = try int("ms", 0)
+        let emulator = EvolisGuideEmulator(
+            .init(
+                model: profile.name, serial: serial, hopper: try int("hopper", 0), hopperCapacity: profile.hopper.capacity,
+                ribbonCards: try int("ribbon", profile.ribbon.capacity), ribbonType: profile.ribbon.type.lowercased(), counter: try int("counter", 0),
+                printTime: .milliseconds(ms)))
+        for (fault, n) in inside { emulator.schedule(fault, atCard: n) }
+        self.emulator = emulator
+        self.profile = profile
+        info = DeviceInfo(
+            id: DeviceID(vendor: "sim", serial: serial), uri: url.string ?? "sim+evolis://\(model)", model: profile.name + " (emulasi Evolis)", serial: serial,
+            hopperCapacity: profile.hopper.capacity)
+        documentKind = profile.documentKind
+        let transport = EmulatorTransport(emulator, observe: Self.faultsAround(around, emulator: emulator, profile: profile))
+        // Replies within the emulated print time, a little over; a missing reply is found
+        // out in seconds, not the SDK's half minute.
+        let slack = Duration.milliseconds(ms) * 2 + .seconds(1)
+        driver = EvolisPrinter(info: info, profile: profile, source: transport, waits: { _ in slack })
+    }
+
+    static func emulatorFault(_ fault: SimulatedFault) -> EvolisGuideEmulator.Fault? {
+        switch fault {
+        case .jam: .jam
+        case .ribbonOut: .ribbonOut
+        case .hopperEmpty: .feederEmpty
+        case .coverOpen: .coverOpen
+        default: nil
+        }
+    }
+
+    /// Counts the cards the driver starts (`Ss`) and pulls the plug or sends a card through
+    /// from elsewhere when the Nth comes.
+    static func faultsAround(_ faults: [Int: [SimulatedFault]], emulator: EvolisGuideEmulator, profile: PrinterProfile)
+        -> @Sendable ([UInt8]) -> Void
+    {
+        guard !faults.isEmpty else { return { _ in } }
+        let start = EvolisProtocol.command("Ss")
+        let counter = Counter()
+        return { bytes in
+            if bytes == start {
+                let n = counter.next()
+                for fault in faults[n] ?? [] {
+                    switch fault {
+                    case .offline: emulator.unplugged = true
+                    case .outsidePrint: outsidePrint(emulator, profile: profile)
+                    default: break
+                    }
+                }
+                if faults[n]?.contains(.powerLoss) == true { counter.powerLossArmed = true }
+            } else if counter.powerLossArmed, bytes.starts(with: [EvolisProtocol.esc] + Array("Db;".utf8)) {
+                // The first panel reached the printer: the card is fed when the power goes.
+                emulator.receive(bytes)
+                emulator.unplugged = true
+                counter.powerLossArmed = false
+            }
+        }
+    }
+
+    /// Someone prints a card from another program: the hopper and the counter move, and
+    /// no job of the station's knows of it (the ledger check must catch it).
+    static func outsidePrint(_ emulator: EvolisGuideEmulator, profile: PrinterProfile) {
+        let blank = PrintPlanes(
+            geometry: profile.geometry, yellow: Data(count: profile.geometry.width * profile.geometry.height),
+            magenta: Data(count: profile.geometry.width * profile.geometry.height), cyan: Data(count: profile.geometry.width * profile.geometry.height),
+            black: Data(count: (profile.geometry.width + 7) / 8 * profile.geometry.height),
+            overlay: Data(count: (profile.geometry.width + 7) / 8 * profile.geometry.height))
+        for step in EvolisProtocol.job(blank, ribbon: profile.ribbon.type) {
+            emulator.receive(step.bytes)
+            _ = emulator.nextReply()
+        }
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var cards = 0
+        private var armed = false
+        func next() -> Int {
+            lock.withLock {
+                cards += 1; return cards
+            }
+        }
+        var powerLossArmed: Bool {
+            get { lock.withLock { armed } }
+            set { lock.withLock { armed = newValue } }
+        }
+    }
+
+    public func status() async -> DeviceState { await driver.status() }
+    public func print(_ document: CardDocument, job: JobID) async -> PrintOutcome { await driver.print(document, job: job) }
+    public func close() async { await driver.close() }
+    public func loadCards(_ count: Int) async { emulator.load(count) }
+    public func unloadCards(_ count: Int) async {
+        let all = emulator.unload()
+        emulator.load(max(0, all - count))
+    }
+
+    /// The operator's hand on the emulated printer: open the cover, take the cards out, put
+    /// an empty ribbon in, pull the plug; `clear` puts everything right.
+    public func inject(_ fault: SimulatedFault) async {
+        switch fault {
+        case .coverOpen: emulator.openCover()
+        case .hopperEmpty: _ = emulator.unload()
+        case .ribbonOut: emulator.replaceRibbon(cards: 0)
+        case .jam: emulator.schedule(.jam, atCard: emulator.nextCardNumber)
+        case .offline, .powerLoss: emulator.unplugged = true
+        case .outsidePrint: Self.outsidePrint(emulator, profile: profile)
+        case .clear:
+            emulator.unplugged = false
+            emulator.closeCover()
+            emulator.removeCard()
+            emulator.acknowledge()
+            if emulator.ribbonCardsLeft == 0 { emulator.replaceRibbon(cards: profile.ribbon.capacity) }
+        }
+    }
+}

@@ -19,6 +19,7 @@ public struct DriverRegistry: Sendable {
         self.profiles = profiles
         register(scheme: "sim") { uri, profiles in try SimulatedPrinter(url: try Self.components(uri), profiles: profiles) }
         register(scheme: "sim+evolis") { uri, profiles in try EmulatedEvolisPrinter(url: try Self.components(uri), profiles: profiles) }
+        register(scheme: "sim+magicard") { uri, profiles in try EmulatedMagicardPrinter(url: try Self.components(uri), profiles: profiles) }
         register(scheme: "usb") { uri, profiles in try USBDrivers.open(uri: uri, profiles: profiles) }
         register(scheme: "cups") { uri, profiles in try await CUPSPrinter.open(url: try Self.components(uri), profiles: profiles) }
     }

@@ -43,7 +43,8 @@ struct Demo: AsyncParsableCommand {
         do {
             stations = [
                 try DemoStation.threePrinters(root: root, kecamatan: kecamatan, jobs: jobs, printMs: printMs, signer: signer, regions: regions),
-                try DemoStation.onePrinter(root: root, kecamatan: secondKecamatan, jobs: max(1, jobs / 3), printMs: printMs, signer: signer, regions: regions),
+                try DemoStation.magicardPair(
+                    root: root, kecamatan: secondKecamatan, jobs: max(1, jobs / 3), printMs: printMs, signer: signer, regions: regions),
             ]
             for station in stations {
                 try await station.start()

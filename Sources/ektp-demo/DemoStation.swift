@@ -74,8 +74,8 @@ final class DemoStation: @unchecked Sendable {
     }
 
     /// Three printers: one takes print planes like an Evolis, one takes PDF like a Fargo
-    /// behind CUPS, and the third runs the real Evolis USB driver, byte for byte, against
-    /// the Evolis emulator.
+    /// behind CUPS, and the third runs the real Evolis USB driver, byte for byte, against an
+    /// Evolis emulator written from the vendor's Programming Guide.
     static func threePrinters(root: URL, kecamatan: String, jobs: Int, printMs: Int, signer: ApprovalSigner, regions: RegionDirectory) throws
         -> DemoStation
     {
@@ -90,11 +90,16 @@ final class DemoStation: @unchecked Sendable {
             }, signer: signer, regions: regions)
     }
 
-    static func onePrinter(root: URL, kecamatan: String, jobs: Int, printMs: Int, signer: ApprovalSigner, regions: RegionDirectory) throws -> DemoStation {
+    /// Two Magicards: a simulated one, and the real Magicard driver, byte for byte, against
+    /// a Magicard emulator written from the vendor's file format and its driver's output.
+    static func magicardPair(root: URL, kecamatan: String, jobs: Int, printMs: Int, signer: ApprovalSigner, regions: RegionDirectory) throws -> DemoStation {
         try DemoStation(
             root: root, kecamatan: kecamatan, jobs: jobs,
             printers: { state, cards in
-                ["sim://magicard-rio-pro-360?serial=DEMO-MAG-01&ms=\(printMs)&faults=power-loss@3&state=\(state)&output=\(cards)"]
+                [
+                    "sim://magicard-rio-pro-360?serial=DEMO-MAG-01&ms=\(printMs)&faults=power-loss@3&state=\(state)&output=\(cards)",
+                    "sim+magicard://magicard-rio-pro-360?serial=DEMO-MAG-USB&ms=\(printMs)&faults=hopper-empty@3",
+                ]
             }, signer: signer, regions: regions)
     }
 

@@ -105,10 +105,10 @@ import Testing
         guard let lines = try Self.run("magicard", ioctl: ("/dev/bus/usb/001/007", "magicard.ioctl")) else { return }
         #expect(
             lines == [
-                "enumerate 0c1f:1800 bus 1 addr 7 (1-4) serial MC0042 Magicard Rio Pro 360",
+                "enumerate 0c1f:4800 bus 1 addr 7 (1-4) serial MC0042 Magicard Enduro",
                 "status ready [] counter 500 ribbon 240/300",
                 "card printed(counter: Optional(501))",
-                "card failedBeforePick(reason: \"hopper kosong\", counter: Optional(501))",
+                "card failedBeforePick(reason: \"hopper kosong (kartu tidak masuk, 11:01)\", counter: Optional(501))",
             ])
     }
 }
@@ -134,7 +134,6 @@ import Testing
                         r.serial ?? "-", r.manufacturer ?? "-", r.product ?? "-"))
             }
         }
-        let planes = CardDocument.planes(TestMaterial.planes())
         let job = TestMaterial.job
         switch scenario {
         case "evolis":
@@ -166,10 +165,16 @@ import Testing
             await printer.close()
         case "magicard":
             enumerate(0x0c1f)
-            let printer = try USBDrivers.open(uri: "usb://0c1f:1800/MC0042?model=magicard-test", profiles: TestMaterial.catalog)
+            let info = DeviceInfo(
+                id: DeviceID(vendor: "magicard", serial: "MC0042"), uri: "usb://0c1f/MC0042", model: "t", serial: "MC0042", hopperCapacity: 100)
+            let source = USBTransportSource(vendorID: 0x0c1f, productIDs: nil, serial: "MC0042", serialProbe: USBDrivers.magicardSerial)
+            // The script's clock (the capture's own TDT), so the header is the script's byte for byte.
+            let printer = MagicardPrinter(
+                info: info, profile: TestMaterial.magicardFull, source: source, pollInterval: .zero, clock: { Date(timeIntervalSince1970: 0x5362_BAB5) })
             lines.append(describe(await printer.status()))
-            lines.append(card(await printer.print(planes, job: job)))
-            lines.append(card(await printer.print(planes, job: job)))
+            let dot = CardDocument.planes(TestMaterial.oneBlackDot(x: 1015, y: 320, width: 1016, height: 642))
+            lines.append(card(await printer.print(dot, job: job)))
+            lines.append(card(await printer.print(dot, job: job)))
             await printer.close()
         default:
             lines.append("unknown scenario \(scenario)")

@@ -11,6 +11,69 @@ public protocol EmulatedByteDevice: AnyObject, Sendable {
 }
 
 extension EvolisGuideEmulator: EmulatedByteDevice {}
+extension MagicardGuideEmulator: EmulatedByteDevice {}
+
+/// What an emulated printer's URI says, for every `sim+VENDOR://MODEL?…` scheme:
+/// `serial`, `hopper`, `ribbon`, `counter`, `ms` (print time) and `faults=NAME@N,…`.
+struct EmulatorURI {
+    let scheme: String
+    let url: URLComponents
+    let profile: PrinterProfile
+    let query: [String: String]
+    let serial: String
+    let ms: Int
+    /// Faults by card number, in the URI's order.
+    let faults: [(SimulatedFault, Int)]
+
+    init(_ url: URLComponents, scheme: String, protocol proto: String, profiles: ProfileCatalog) throws {
+        let model = url.host ?? ""
+        let profile = try profiles.profile(model)
+        guard profile.protocol == proto else {
+            throw USBDrivers.Problem(description: "\(scheme)://: profil \(model) bukan printer \(proto)")
+        }
+        var query: [String: String] = [:]
+        for item in url.queryItems ?? [] { query[item.name] = item.value ?? "" }
+        var faults: [(SimulatedFault, Int)] = []
+        for spec in (query["faults"] ?? "").split(separator: ",") {
+            let parts = spec.split(separator: "@")
+            guard parts.count == 2, let fault = SimulatedFault(rawValue: String(parts[0])), fault != .clear, let n = Int(parts[1]), n > 0 else {
+                throw USBDrivers.Problem(
+                    description:
+                        "\(scheme)://: gangguan \"\(spec)\" tidak dikenal (bentuk: NAMA@N, nama: \(SimulatedFault.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
+            }
+            faults.append((fault, n))
+        }
+        self.scheme = scheme
+        self.url = url
+        self.profile = profile
+        self.query = query
+        self.serial = query["serial"] ?? "\(proto.uppercased())SIM0001"
+        self.faults = faults
+        var ms = 0
+        if let text = query["ms"] {
+            guard let v = Int(text), v >= 0 else { throw USBDrivers.Problem(description: "\(scheme)://: ms=\(text) harus angka ≥ 0") }
+            ms = v
+        }
+        self.ms = ms
+    }
+
+    func int(_ name: String, _ fallback: Int) throws -> Int {
+        guard let text = query[name] else { return fallback }
+        guard let v = Int(text), v >= 0 else { throw USBDrivers.Problem(description: "\(scheme)://: \(name)=\(text) harus angka ≥ 0") }
+        return v
+    }
+
+    func info(kind: String) -> DeviceInfo {
+        DeviceInfo(
+            id: DeviceID(vendor: "sim", serial: serial), uri: url.string ?? "\(scheme)://\(profile.id)", model: profile.name + " (\(kind))",
+            serial: serial, hopperCapacity: profile.hopper.capacity)
+    }
+
+    /// Replies within the emulated print time, a little over: a missing reply is found out in
+    /// seconds, not the vendor's half minute.
+    var replyLimit: Duration { .milliseconds(ms) * 2 + .seconds(1) }
+}
 
 /// The byte transport to an emulated printer, as libusb is to a real one: a write is
 /// refused once the printer is off the bus, and a read waits for the printer's next reply
@@ -65,49 +128,23 @@ public actor EmulatedEvolisPrinter: SimulatedDevice {
     let profile: PrinterProfile
 
     public init(url: URLComponents, profiles: ProfileCatalog) throws {
-        let model = url.host ?? ""
-        let profile = try profiles.profile(model)
-        guard profile.protocol == "evolis" else {
-            throw USBDrivers.Problem(description: "sim+evolis://: profil \(model) bukan printer Evolis")
-        }
-        var query: [String: String] = [:]
-        for item in url.queryItems ?? [] { query[item.name] = item.value ?? "" }
-        func int(_ name: String, _ fallback: Int) throws -> Int {
-            guard let text = query[name] else { return fallback }
-            guard let v = Int(text), v >= 0 else { throw USBDrivers.Problem(description: "sim+evolis://: \(name)=\(text) harus angka ≥ 0") }
-            return v
-        }
+        let uri = try EmulatorURI(url, scheme: "sim+evolis", protocol: "evolis", profiles: profiles)
+        let profile = uri.profile
         var around: [Int: [SimulatedFault]] = [:]
-        var inside: [(EvolisGuideEmulator.Fault, Int)] = []
-        for spec in (query["faults"] ?? "").split(separator: ",") {
-            let parts = spec.split(separator: "@")
-            guard parts.count == 2, let fault = SimulatedFault(rawValue: String(parts[0])), fault != .clear, let n = Int(parts[1]), n > 0 else {
-                throw USBDrivers.Problem(
-                    description:
-                        "sim+evolis://: gangguan \"\(spec)\" tidak dikenal (bentuk: NAMA@N, nama: \(SimulatedFault.allCases.map(\.rawValue).joined(separator: ", ")))"
-                )
-            }
-            if let own = Self.emulatorFault(fault) { inside.append((own, n)) } else { around[n, default: []].append(fault) }
-        }
-        let serial = query["serial"] ?? "EVOSIM0001"
-        let ms = try int("ms", 0)
         let emulator = EvolisGuideEmulator(
             .init(
-                model: profile.name, serial: serial, hopper: try int("hopper", 0), hopperCapacity: profile.hopper.capacity,
-                ribbonCards: try int("ribbon", profile.ribbon.capacity), ribbonType: profile.ribbon.type.lowercased(), counter: try int("counter", 0),
-                printTime: .milliseconds(ms)))
-        for (fault, n) in inside { emulator.schedule(fault, atCard: n) }
+                model: profile.name, serial: uri.serial, hopper: try uri.int("hopper", 0), hopperCapacity: profile.hopper.capacity,
+                ribbonCards: try uri.int("ribbon", profile.ribbon.capacity), ribbonType: profile.ribbon.type.lowercased(),
+                counter: try uri.int("counter", 0), printTime: .milliseconds(uri.ms)))
+        for (fault, n) in uri.faults {
+            if let own = Self.emulatorFault(fault) { emulator.schedule(own, atCard: n) } else { around[n, default: []].append(fault) }
+        }
         self.emulator = emulator
         self.profile = profile
-        info = DeviceInfo(
-            id: DeviceID(vendor: "sim", serial: serial), uri: url.string ?? "sim+evolis://\(model)", model: profile.name + " (emulasi Evolis)", serial: serial,
-            hopperCapacity: profile.hopper.capacity)
+        info = uri.info(kind: "emulasi Evolis")
         documentKind = profile.documentKind
         let transport = EmulatorTransport(emulator, observe: Self.faultsAround(around, emulator: emulator, profile: profile))
-        // Replies within the emulated print time, a little over; a missing reply is found
-        // out in seconds, not the SDK's half minute.
-        let slack = Duration.milliseconds(ms) * 2 + .seconds(1)
-        driver = EvolisPrinter(info: info, profile: profile, source: transport, waits: { _ in slack })
+        driver = EvolisPrinter(info: info, profile: profile, source: transport, waits: { _ in uri.replyLimit })
     }
 
     static func emulatorFault(_ fault: SimulatedFault) -> EvolisGuideEmulator.Fault? {

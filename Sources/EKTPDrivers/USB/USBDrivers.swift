@@ -95,9 +95,9 @@ public enum USBDrivers {
         return EvolisProtocol.text(reply)
     }
 
-    /// The serial a Magicard printer reports (`MSR` in `REQ,STA`).
+    /// The serial a Magicard printer reports (field 3 of `REQ,INF`).
     @Sendable public static func magicardSerial(_ t: any ByteTransport) async -> String? {
-        guard (try? await t.write(MagicardProtocol.status)) != nil, let reply = try? await t.read(timeout: .seconds(2)) else { return nil }
-        return MagicardProtocol.fields(reply)["MSR"]
+        guard (try? await t.write(MagicardProtocol.request("INF"))) != nil, let reply = try? await t.read(timeout: .seconds(2)) else { return nil }
+        return MagicardProtocol.parseINF(reply)?.serial
     }
 }

@@ -16,7 +16,6 @@ OUTDIR = sys.argv[1] if len(sys.argv) > 1 else HERE
 ESC, CR = b"\x1b", b"\r"
 BULK, OUT, IN, READ = 3, 1, 0x82, 512  # bulk type, endpoints, driver's read size
 ENODEV = -19
-W, H = 8, 2  # the tiny Magicard test panel (profile "magicard-test")
 
 
 URB = 16384  # the driver writes a long command as bulk transfers of 16 KiB, one at a time (LibUSB.swift)
@@ -133,44 +132,51 @@ def evolis_no_serial():
     return "\n".join(lines) + "\n"
 
 
-# --- Magicard (the tiny test panel) ----------------------------------------------------
-def pack7(values):
-    bits = "".join(format(v >> 1, "07b") for v in values)
-    bits += "0" * (-len(bits) % 8)
-    return bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8))
+# --- Magicard, as its own software writes it ------------------------------------------
+# Sources (docs/usb.md cites them): the capture of Magicard's Linux filter's output in
+# pc-coholic/magicardppd (tools-and-traces/magicard.prn, offsets below), the filter's
+# source rastertoultra.c, and Magicard's "File format for the Magicard Enduro/Pronto
+# printers". Written from those, not from the driver's code.
+MC_WID, MC_HGT = 1016, 642
+TDT = 0x5362BAB5  # the umockdev child's fixed clock (the capture's own TDT, offset 98)
 
 
-# The test card (same values as UMockdevTests.card): yellow ramps, magenta full, cyan
-# empty, black a checker, overlay everywhere.
-Y = [i * 16 for i in range(W * H)]
-M = [0xFE] * (W * H)
-C = [0x00] * (W * H)
-K = bytes([0xAA, 0x55])
-O = bytes([0xFF, 0xFF])
+def mc_request(command):
+    return b"\x01," + f"REQ,{command},".encode() + b"\x1c\x03"  # capture offsets 0-11
 
 
-def frame(fields):
-    return b"\x05" * 64 + b"\x01" + ",".join(fields).encode() + b"\x1c\x03"
+def mc_inf(total, major=0, minor=0, serial="MC0042", firmware="1.2.3", shots=1500, used=300):
+    # Document Fig. 9-10: SOH, STA$$, positional fields separated by commas, comma, ETX.
+    f = ["0"] * 35
+    f[1], f[3], f[6], f[9], f[16] = "Magicard Enduro", serial, firmware, str(total), "50"
+    f[19], f[20], f[22], f[23] = str(major), str(minor), str(shots), str(used)
+    return b"\x01STA$$" + ",".join(f).encode() + b",\x03"
 
 
-def sta(state, tcq, dfr=1200):
-    return b"\x01" + f"STA,{state},TCQ,{tcq},DFR,{dfr},MSR,MC0042".encode() + b"\x1c\x03"
+def mc_job():
+    # One black dot at the card's (1015, 320): the capture's layout puts it in byte 97452 of
+    # the K plane as 0x40 (KGE head, Enduro bit order). K-only ink on a YMCKO ribbon: the
+    # image format names the ribbon (IMFBGRK, as the Windows driver's capture does), and
+    # only the plane with ink is sent (rastertoultra.c SetDataSize).
+    k = bytearray(96 * MC_WID)
+    k[97452] = 0x40
+    fields = ["NOC1", "VER1.0-1.2.3", "LANENG", f"TDT{TDT:X}", "LC1", "KGE2", "DPXOFF", "PAG1", "IMFBGRK", "XCO0", "YCO0",
+              f"WID{MC_WID}", f"HGT{MC_HGT}", "OVRON", "NNNOFF", "USFOFF", f"PCT0,0,{MC_WID - 1},{MC_HGT - 1}", "ICC3", "CPW50", "DDD50",
+              f"SZK{len(k)}"]
+    return b"\x05" * 64 + b"\x01," + ",".join(fields).encode() + b"\x1c" + bytes(k) + b"\x1cK:" + b"\x03"
 
 
 def magicard():
-    status = frame(["REQ", "STA"])
-    header = ",".join(["IMF,YMCK", f"SZB{W*H}", f"SZG{W*H}", f"SZR{W*H}", f"SZK{len(K)}", f"HGT{H}", f"WID{W}", "LC1", "OVRON"])
-    job = b"\x05" * 64 + b"\x01" + header.encode() + b"\x1c" + bytes(Y) + bytes(M) + bytes(C) + K + b"\x1c\x03"
-    x = [(status, sta("READY", 500)),                       # status
-         (status, sta("READY", 500)), (job, None), (status, sta("BUSY", 500)), (status, sta("READY", 501, 1195)),  # card printed
-         (status, sta("FEEDER EMPTY", 501))]                 # card refused
+    inf = mc_request("INF")
+    x = [(inf, mc_inf(500)),                                                 # status
+         (inf, mc_inf(500)), (mc_job(), None), (inf, mc_inf(501, used=305)),   # card printed
+         (inf, mc_inf(501, used=305)), (mc_job(), None), (inf, mc_inf(501, 11, 1, used=305))]  # card not fed
     lines = ["@DEV /dev/bus/usb/001/007"]
     for data, answer in x:
         lines.append(out(data))
         if answer is not None:
             lines.append(reply(answer))
     return "\n".join(lines) + "\n"
-
 
 
 for name, text in [("evolis-no-serial.ioctl", evolis_no_serial()), ("evolis.ioctl", evolis()), ("magicard.ioctl", magicard())]:

@@ -53,7 +53,7 @@ import Testing
 
         // 1. A station drops its long-poll (a restart) and polls again: the job taken in
         //    meanwhile comes at once, not after the lease given to the dropped poll.
-        try s1.dropLongPoll(on: a)
+        try await s1.dropLongPoll(on: a)
         _ = try await a.admin.intake(try factory.signedFile([jobs[0]]))
         var (got, took) = try await s1.poll(on: b, wait: 5)
         #expect(got == [jobs[0].id], "\(a.child.tail())")
@@ -61,7 +61,7 @@ import Testing
         try await s1.ack(got, on: b)
 
         // 2. A poll dropped on hub A takes nothing: a station polling hub B gets the job.
-        try s1.dropLongPoll(on: a)
+        try await s1.dropLongPoll(on: a)
         _ = try await a.admin.intake(try factory.signedFile([jobs[1]]))
         (got, took) = try await s2.poll(on: b, wait: 5)
         #expect(got == [jobs[1].id], "\(a.child.tail())")
@@ -130,12 +130,14 @@ struct PlainStation: Sendable {
         guard response.status.code == 200 else { throw HarnessError("ack \(response.status.code)") }
     }
 
-    /// Opens a long-poll on its own TCP connection, lets the hub start waiting, then closes
-    /// the connection without reading an answer: a station restarted mid-poll.
-    func dropLongPoll(on hub: HubUnderTest) throws {
+    /// Opens a long-poll on its own TCP connection, waits until the hub is waiting in it
+    /// (its `polls_waiting` gauge), then closes the connection without reading an answer: a
+    /// station restarted mid-poll.
+    func dropLongPoll(on hub: HubUnderTest) async throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket gagal") }
-        defer { close(fd) }
+        var open = true
+        defer { if open { close(fd) } }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -146,6 +148,17 @@ struct PlainStation: Sendable {
         guard connected == 0 else { throw HarnessError("tidak bisa menyambung ke hub \(hub.port)") }
         let request = Array("GET /v1/station/jobs?wait=30 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(credential)\r\n\r\n".utf8)
         guard write(fd, request, request.count) == request.count else { throw HarnessError("permintaan tidak terkirim") }
-        usleep(400_000)  // the hub has looked, found nothing, and waits
+        try await eventually("hub menunggu dalam long-poll", seconds: 20) { try await Self.waitingPolls(hub) >= 1 }
+        close(fd)
+        open = false
+        // The hub ends a long-poll whose client went: its gauge drops back.
+        try await eventually("hub mengakhiri long-poll yang ditinggalkan", seconds: 20) { try await Self.waitingPolls(hub) == 0 }
+    }
+
+    /// The hub's gauge of long-polls waiting right now.
+    static func waitingPolls(_ hub: HubUnderTest) async throws -> Int {
+        let text = String(decoding: try await hub.admin.call(.GET, "/metrics"), as: UTF8.self)
+        let line = text.split(separator: "\n").first { $0.hasPrefix("ektp_hub_polls_waiting") }
+        return line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }.map { Int($0) } ?? 0
     }
 }

@@ -194,7 +194,7 @@ final class CUPSEnvironment: @unchecked Sendable {
                 User lp
                 Group lp
                 SystemGroup root
-                ServerBin /usr/lib/cups
+                ServerBin \(path("bin"))
                 DataDir /usr/share/cups
                 FileDevice No
 
@@ -221,8 +221,99 @@ final class CUPSEnvironment: @unchecked Sendable {
 
                 """)
         }
+        try makeServerBin()
         try launch("cupsd", "/usr/sbin/cupsd", ["-f", "-c", path("cupsd.conf"), "-s", path("cups-files.conf")])
         try wait("cupsd on port \(cupsPort)", process: "cupsd") { Self.accepts(self.cupsPort) }
+    }
+
+    /// cupsd's programs: the system's (links to /usr/lib/cups), plus `ektp-hid-like`, a
+    /// filter standing where HID's `rastertofargo…` stands. Like HID's filter it gets the
+    /// job's options (argv 5) — it writes them to `hid-options.log` — and reports the
+    /// printer's state as HID's PPDs declare it: the lines of `hid-state` on stderr
+    /// (`STATE: +IDS_ERROR_RIBBON_OUT`, `INFO: Ribbon Out`); it exits with `hid-exit`. It
+    /// passes the PDF on to the printer.
+    private func makeServerBin() throws {
+        let bin = path("bin")
+        guard !FileManager.default.fileExists(atPath: bin) else { return }
+        try FileManager.default.createDirectory(atPath: bin + "/filter", withIntermediateDirectories: true)
+        for entry in try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/cups") where entry != "filter" {
+            try FileManager.default.createSymbolicLink(atPath: bin + "/" + entry, withDestinationPath: "/usr/lib/cups/" + entry)
+        }
+        for entry in try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/cups/filter") {
+            try FileManager.default.createSymbolicLink(atPath: bin + "/filter/" + entry, withDestinationPath: "/usr/lib/cups/filter/" + entry)
+        }
+        try write(
+            "bin/filter/ektp-hid-like",
+            """
+            #!/bin/sh
+            D="\(dir.path)"
+            printf '%s\\n' "$5" >> "$D/hid-options.log"
+            [ -f "$D/hid-state" ] && cat "$D/hid-state" >&2
+            if [ -n "$6" ]; then cat "$6"; else cat; fi
+            exit "$(cat "$D/hid-exit" 2>/dev/null || echo 0)"
+
+            """)
+        chmod(path("bin/filter/ektp-hid-like"), 0o755)
+        // Filters run as lp: the log is there for it to append to.
+        try write("hid-options.log", "")
+        chmod(path("hid-options.log"), 0o666)
+    }
+
+    /// A queue like one set up with HID's Linux driver for an HDP5000 (docs/cups.md): a PPD
+    /// whose `Ribbon` option and `IDS_ERROR_…` state keywords are named as in HID's PPDs, its
+    /// filter `ektp-hid-like`, the printer behind it. The PPD is written here, for the test.
+    func addHIDQueue(_ name: String, ribbonChoices: [String] = ["YMCKO", "YMCKK", "KPremium", "PremiumResin"]) throws {
+        let choices = ribbonChoices.map { "*Ribbon \($0)/\($0): \"\"" }.joined(separator: "\n")
+        try write(
+            "\(name).ppd",
+            """
+            *PPD-Adobe: "4.3"
+            *FormatVersion: "4.3"
+            *FileVersion: "1.0"
+            *LanguageVersion: English
+            *LanguageEncoding: ISOLatin1
+            *PCFileName: "EKTPHID.PPD"
+            *Manufacturer: "HID"
+            *Product: "(Card Printer)"
+            *ModelName: "HDP5000 ektp test"
+            *ShortNickName: "HDP5000 ektp test"
+            *NickName: "HDP5000 ektp test"
+            *PSVersion: "(3010.000) 0"
+            *LanguageLevel: "3"
+            *ColorDevice: True
+            *DefaultColorSpace: RGB
+            *FileSystem: False
+            *Throughput: "1"
+            *TTRasterizer: Type42
+            *cupsVersion: 2.4
+            *cupsFilter2: "application/pdf application/pdf 0 ektp-hid-like"
+            *OpenUI *PageSize/Card Size: PickOne
+            *DefaultPageSize: CR80
+            *PageSize CR80/CR80: "<</PageSize[152 242]/ImagingBBox null>>setpagedevice"
+            *CloseUI: *PageSize
+            *OpenUI *PageRegion: PickOne
+            *DefaultPageRegion: CR80
+            *PageRegion CR80/CR80: "<</PageSize[152 242]/ImagingBBox null>>setpagedevice"
+            *CloseUI: *PageRegion
+            *DefaultImageableArea: CR80
+            *ImageableArea CR80/CR80: "0 0 152 242"
+            *DefaultPaperDimension: CR80
+            *PaperDimension CR80/CR80: "152 242"
+            *OpenUI *Ribbon/Ribbon Type: PickOne
+            *DefaultRibbon: YMCKO
+            \(choices)
+            *CloseUI: *Ribbon
+            *cupsIPPReason IDS_ERROR_RIBBON_OUT/Ribbon Out: ""
+            *cupsIPPReason IDS_ERROR_CARD_JAM/Card Jam: ""
+            *cupsIPPReason IDS_ERROR_COVER/Cover Open: ""
+            *cupsIPPReason IDS_ERROR_HOPPER_EMPTY/Card Hopper Empty: ""
+
+            """)
+        try admin("/usr/sbin/lpadmin", ["-p", name, "-E", "-v", "ipp://127.0.0.1:\(printerPort)/ipp/print", "-P", path("\(name).ppd")])
+        try wait("queue \(name)", seconds: 30, process: "cupsd") {
+            let result = try? self.run("/usr/bin/lpstat", ["-h", self.server, "-p", name])
+            return result.map { $0.status == 0 && $0.output.contains("idle") } ?? false
+        }
     }
 
     /// Stops cupsd (SIGTERM, as `systemctl stop cups` does) and waits until it is gone.

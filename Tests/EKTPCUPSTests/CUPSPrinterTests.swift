@@ -41,7 +41,7 @@ struct CUPSPrinterTests {
         try await CUPSEnvironment.with { env in
             try env.write("cmd-stderr", "ATTR: marker-levels=37\n")
             #expect(try await CUPSPrinter.queues(server: env.server) == ["card1"])
-            let printer = try await open(env, "&profile=hid-fargo-hdp5000")
+            let printer = try await open(env, "&profile=ipp-everywhere-card")
             #expect(printer.info.id.rawValue.hasPrefix("cups-"))
             #expect(printer.info.hopperCapacity == 100)
             #expect(printer.documentKind == .pdf)
@@ -60,7 +60,7 @@ struct CUPSPrinterTests {
                 let bytes = try Data(contentsOf: URL(fileURLWithPath: env.path("spool/\(name)")))
                 #expect(bytes.starts(with: Data("%PDF".utf8)))
             }
-            // The ribbon level the printer reported (37 % of a 500-card ribbon).
+            // The ribbon level the printer reported (37 % of the profile's 500-card ribbon).
             let state = await waitForState(printer) { $0.supplies.ribbonRemaining == 185 }
             #expect(state.supplies.ribbonRemaining == 185)
             #expect(state.supplies.ribbonCapacity == 500)
@@ -421,5 +421,78 @@ struct CUPSOutcomeTests {
         #expect(CUPSPrinterState.cardFaults(["none"]).isEmpty)
         #expect(CUPSPrinterState.cardFaults(["media-empty-error", "media-needed", "media-low-warning", "cups-remote-aborted"]).isEmpty)
         #expect(CUPSPrinterState.cardFaults(["media-jam-report", "toner-empty", "other-error"]) == ["media-jam-report", "toner-empty", "other-error"])
+    }
+}
+
+/// A queue set up as HID's Linux driver sets one up (a vendor PPD with its `Ribbon` option
+/// and `IDS_ERROR_…` keywords, a filter reporting the printer's state), driven with the
+/// repository's HDP5000 profile (docs/cups.md, "HID Fargo").
+@Suite(.serialized)
+struct HIDQueueTests {
+    func open(_ env: CUPSEnvironment, _ queue: String) async throws -> any CardPrinter {
+        try await DriverRegistry(profiles: CUPSPrinterTests.profiles).open("cups://\(queue)?server=\(env.server)&profile=hid-fargo-hdp5000&direct=0")
+    }
+
+    @Test("the profile's ribbon reaches HID's filter as its PPD option on every job")
+    func ribbonOptionOnEveryJob() async throws {
+        try await CUPSEnvironment.with { env in
+            try env.addHIDQueue("hdp")
+            let printer = try await open(env, "hdp")
+            for n in 1...2 {
+                #expect(await printer.print(.pdf(CUPSPrinterTests.pdf), job: try JobID("HID-\(n)")) == .printed(counter: nil))
+            }
+            let options = env.lines("hid-options.log")
+            #expect(options.count == 2, "\(options)")
+            #expect(options.allSatisfy { $0.split(separator: " ").contains("Ribbon=YMCKK") }, "\(options)")
+            #expect(await printer.status().vendorDetail?.contains("penghitung kartu tidak terbaca lewat CUPS") == true)
+        }
+    }
+
+    @Test("a queue whose PPD lacks the profile's ribbon choice is refused, and status says why")
+    func wrongPPDIsRefused() async throws {
+        try await CUPSEnvironment.with { env in
+            try env.addHIDQueue("hdp", ribbonChoices: ["YMCKO", "KPremium"])
+            let printer = try await open(env, "hdp")
+            let state = await printer.status()
+            #expect(state.status == .error)
+            #expect(state.vendorDetail?.contains("Ribbon=YMCKK") == true, "\(state)")
+            guard case .failedBeforePick(let reason, _) = await printer.print(.pdf(CUPSPrinterTests.pdf), job: try JobID("HID-X")) else {
+                Issue.record("a job for the wrong ribbon must not be sent")
+                return
+            }
+            #expect(reason.contains("YMCKO, KPremium"))
+            #expect(env.lines("hid-options.log").isEmpty, "nothing reached the filter")
+            // An IPP Everywhere queue has no Ribbon option at all.
+            let everywhere = try await open(env, env.queue)
+            #expect(await everywhere.status().status == .error)
+        }
+    }
+
+    @Test("HID's state keywords and texts become the canonical reasons; a fault mid-job is unknown")
+    func hidStatesAreUnderstood() async throws {
+        try await CUPSEnvironment.with { env in
+            try env.addHIDQueue("hdp")
+            let printer = try await open(env, "hdp")
+            try env.write("hid-state", "STATE: +IDS_ERROR_RIBBON_OUT\nINFO: Ribbon Out\n")
+            try env.write("hid-exit", "1")
+            let outcome = await printer.print(.pdf(CUPSPrinterTests.pdf), job: try JobID("HID-R"))
+            if case .unknown = outcome {} else { Issue.record("a filter failing mid-job leaves the card unknown, got \(outcome)") }
+            let state = await printer.status()
+            #expect(state.status == .error, "\(state)")
+            #expect(state.reasons.contains(.markerSupplyEmpty), "\(state)")
+        }
+        // The message alone, as the Status Monitor reports it.
+        let messageOnly = CUPSPrinterState(printerState: 3, reasons: ["none"], message: "Card Jam").deviceState(ribbonCapacity: 500)
+        #expect(messageOnly.status == .error && messageOnly.reasons == [.mediaJam])
+        let keywords = CUPSPrinterState(printerState: 3, reasons: ["IDS_ERROR_COVER", "IDS_ERROR_SUCCESS"]).deviceState(ribbonCapacity: 500)
+        #expect(keywords.status == .error && keywords.reasons == [.coverOpen])
+        let unnamed = CUPSPrinterState(printerState: 3, reasons: ["IDS_ERROR_HEADLIFT"]).deviceState(ribbonCapacity: 500)
+        #expect(unnamed.status == .error, "every IDS_ERROR_ but Ready stops the printer")
+        let cleaning = CUPSPrinterState(printerState: 3, reasons: [], message: "Clean printer").deviceState(ribbonCapacity: 500)
+        #expect(cleaning.status == .warning && cleaning.reasons == [.cleanerLifeAlmostOver])
+        #expect(
+            CUPSPrinter.choices(
+                ppd: "*OpenUI *Ribbon/Ribbon Type: PickOne\n*Ribbon YMCKO/YMCKO: \"\"\n*Ribbon KPremium/Premium Resin: \"\"\n*CloseUI: *Ribbon\n",
+                option: "Ribbon") == ["YMCKO", "KPremium"])
     }
 }

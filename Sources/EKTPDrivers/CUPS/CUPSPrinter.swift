@@ -38,6 +38,11 @@ public final class CUPSPrinter: CardPrinter, Sendable {
     let jobTimeout: Duration
     /// The `media` job option, when the URI sets one; else the queue's default media.
     let media: String?
+    /// Vendor PPD options sent with every job (the profile's ribbon option).
+    let jobOptions: [(name: String, value: String)]
+    /// Why the queue cannot take this model's jobs as they must be sent (the PPD lacks the
+    /// ribbon option or choice): printing is refused and status says so.
+    let setupProblem: String?
     let pollInterval: Duration
 
     public struct Problem: Error, CustomStringConvertible {
@@ -134,21 +139,78 @@ public final class CUPSPrinter: CardPrinter, Sendable {
         }
         let serialText = serial ?? queue
         let model = attrs.string("printer-make-and-model").map { "\(profile.name) (\($0))" } ?? profile.name
+        var jobOptions: [(name: String, value: String)] = []
+        var setupProblem: String?
+        if let cups = profile.cups {
+            let choice = cups.ribbon_choice ?? profile.ribbon.type
+            jobOptions.append((cups.ribbon_option, choice))
+            let ppd = await Task.detached { Self.fetchPPD(host: host, port: port, queue: queue) }.value
+            setupProblem = Self.checkOption(ppd: ppd, option: cups.ribbon_option, choice: choice, queue: queue)
+        }
         let info = DeviceInfo(
             id: DeviceID(vendor: "cups", serial: serialText), uri: url.string ?? "cups://\(queue)",
             model: model, serial: serialText, hopperCapacity: profile.hopper.capacity)
         return CUPSPrinter(
             info: info, queue: queue, profile: profile, server: server, device: device, deviceResource: resource,
             deviceURI: deviceURI, jobTimeout: .seconds(timeoutSeconds), media: query["media"].flatMap { $0.isEmpty ? nil : $0 },
-            pollInterval: .milliseconds(pollMs))
+            jobOptions: jobOptions, setupProblem: setupProblem, pollInterval: .milliseconds(pollMs))
+    }
+
+    /// The queue's PPD as cupsd serves it (`/printers/QUEUE.ppd`), on a connection of its
+    /// own; nil when the queue has none or cupsd does not answer.
+    static func fetchPPD(host: String, port: Int, queue: String) -> String? {
+        guard let http = httpConnect2(host, Int32(port), nil, AF_UNSPEC, HTTP_ENCRYPTION_IF_REQUESTED, 1, 3000, nil) else { return nil }
+        defer { httpClose(http) }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ektp-\(queue)-\(UUID().uuidString.prefix(8)).ppd").path
+        // cupsGetFile writes into a file that exists (it opens without O_CREAT).
+        guard FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600]) else { return nil }
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let status = cupsGetFile(http, "/printers/\(queue).ppd", file)
+        guard status == HTTP_STATUS_OK else { return nil }
+        return try? String(contentsOfFile: file, encoding: .utf8)
+    }
+
+    /// The choices a PPD offers for `option` (`*OpenUI *Ribbon/…` … `*Ribbon YMCKO/…: "…"`).
+    public static func choices(ppd: String, option: String) -> [String]? {
+        var inside = false
+        var found = false
+        var choices: [String] = []
+        for raw in ppd.split(whereSeparator: \.isNewline) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("*OpenUI *\(option)/") || line.hasPrefix("*OpenUI *\(option):") {
+                inside = true
+                found = true
+            } else if line.hasPrefix("*CloseUI: *\(option)") {
+                inside = false
+            } else if inside, line.hasPrefix("*\(option) ") {
+                let rest = line.dropFirst(option.count + 2)
+                if let name = rest.split(whereSeparator: { $0 == "/" || $0 == ":" }).first { choices.append(String(name)) }
+            }
+        }
+        return found ? choices : nil
+    }
+
+    /// Why a queue's PPD cannot take `option=choice`, or nil when it can.
+    static func checkOption(ppd: String?, option: String, choice: String, queue: String) -> String? {
+        guard let ppd else { return "antrean CUPS \(queue) tidak punya PPD: pasang driver vendor (docs/cups.md) agar pilihan \(option)=\(choice) berlaku" }
+        guard let choices = choices(ppd: ppd, option: option) else {
+            return "PPD antrean \(queue) tidak punya pilihan \(option): bukan driver vendor untuk model ini (docs/cups.md)"
+        }
+        guard choices.contains(choice) else {
+            return "PPD antrean \(queue) tidak mengenal \(option)=\(choice) (pilihan: \(choices.joined(separator: ", "))); sesuaikan ribbon_choice di profil"
+        }
+        return nil
     }
 
     let deviceURI: String
 
     init(
         info: DeviceInfo, queue: String, profile: PrinterProfile, server: CUPSConnection, device: CUPSConnection?, deviceResource: String,
-        deviceURI: String, jobTimeout: Duration, media: String?, pollInterval: Duration = .milliseconds(100)
+        deviceURI: String, jobTimeout: Duration, media: String?, jobOptions: [(name: String, value: String)] = [], setupProblem: String? = nil,
+        pollInterval: Duration = .milliseconds(100)
     ) {
+        self.jobOptions = jobOptions
+        self.setupProblem = setupProblem
         self.info = info
         self.queue = queue
         self.profile = profile
@@ -215,7 +277,15 @@ public final class CUPSPrinter: CardPrinter, Sendable {
                 extra = "printer \(deviceURI) tidak menjawab: \(error)"
             }
         }
-        return merged.deviceState(ribbonCapacity: profile.ribbon.capacity, extraDetail: extra)
+        var state = merged.deviceState(ribbonCapacity: profile.ribbon.capacity, extraDetail: extra)
+        if let setupProblem {
+            state.status = .error
+            state.reasons.append(.other)
+            state.vendorDetail = [setupProblem, state.vendorDetail].compactMap { $0 }.joined(separator: "; ")
+        }
+        // No CUPS attribute carries a card printer's card counter; say so where it would be.
+        state.vendorDetail = [state.vendorDetail, "penghitung kartu tidak terbaca lewat CUPS"].compactMap { $0 }.joined(separator: "; ")
+        return state
     }
 
     // MARK: Printing
@@ -266,6 +336,7 @@ public final class CUPSPrinter: CardPrinter, Sendable {
         guard case .pdf(let pdf) = document else {
             return .failedBeforePick(reason: "printer ini menerima PDF, bukan \(document.kind)", counter: nil)
         }
+        if let setupProblem { return .failedBeforePick(reason: setupProblem, counter: nil) }
         // Never feed a job into a printer that cannot take it: a stopped queue would keep
         // it, and print it later, unasked.
         // A busy printer (`printing`) may take the job: CUPS queues it behind the other.
@@ -302,6 +373,7 @@ public final class CUPSPrinter: CardPrinter, Sendable {
         let queue = self.queue
         let media = self.media
         let uri = printerURI
+        let options = jobOptions
         let (jobId, epoch) = try await server.runCounted { http in
             // Create-Job by hand: cupsCreateJob (2.4) looks the destination up again and
             // failed here with "The printer or class does not exist" against a cupsd on
@@ -311,6 +383,9 @@ public final class CUPSPrinter: CardPrinter, Sendable {
             ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "job-name", nil, title)
             if let media { ippAddString(request, IPP_TAG_JOB, IPP_TAG_KEYWORD, "media", nil, media) }
             ippAddInteger(request, IPP_TAG_JOB, IPP_TAG_INTEGER, "copies", 1)
+            // cupsd hands job attributes to the filters as options: the vendor's filter reads
+            // its PPD option (`Ribbon=YMCKK`) from there, as from `lp -o`.
+            for option in options { ippAddString(request, IPP_TAG_JOB, IPP_TAG_KEYWORD, option.name, nil, option.value) }
             let created: IPPAttributes
             do {
                 created = try IPP.send(http, request, resource: "/printers/\(queue)", what: "Create-Job")

@@ -1,4 +1,5 @@
 import EKTPDomain
+import Foundation
 
 /// How serious an IPP `printer-state-reasons` keyword is, from its suffix (RFC 8011
 /// §5.4.12): `-error`, `-warning`, `-report`; a keyword without a suffix is an error.
@@ -42,6 +43,7 @@ public struct CUPSPrinterState: Sendable, Equatable {
         if keyword == "offline" || keyword == "offline-report" || keyword == "offline-error" || keyword == "offline-warning" {
             return (.offlineReport, .error)
         }
+        if let hid = HIDStatus.reason(keyword: keyword) { return (hid, .error) }
         var base = keyword
         var severity = ReasonSeverity.error
         for (suffix, s) in [("-error", ReasonSeverity.error), ("-warning", .warning), ("-report", .report)] where keyword.hasSuffix(suffix) {
@@ -59,10 +61,11 @@ public struct CUPSPrinterState: Sendable, Equatable {
         "door-open": "cover-open", "media-needed": "media-empty",
     ]
 
-    /// Keywords that say nothing about the printer itself: CUPS's own bookkeeping.
+    /// Keywords that say nothing about the printer itself: CUPS's own bookkeeping, and
+    /// HID's "Ready".
     static func isBookkeeping(_ keyword: String) -> Bool {
         keyword == "none" || keyword.hasPrefix("cups-") || keyword.hasPrefix("com.apple.") || keyword == "connecting-to-device"
-            || keyword == "moving-to-paused" || keyword == "deactivated-report"
+            || keyword == "moving-to-paused" || keyword == "deactivated-report" || keyword == HIDStatus.ready
     }
 
     /// The keywords among `keywords` that say a card may have been spoiled: a jam, the
@@ -73,7 +76,7 @@ public struct CUPSPrinterState: Sendable, Equatable {
             guard !isBookkeeping(keyword) else { return false }
             let (reason, _) = split(keyword)
             if reason == .mediaEmpty { return false }
-            return reason.isError || keyword.hasSuffix("-error")
+            return reason.isError || keyword.hasSuffix("-error") || HIDStatus.isError(keyword)
         }
     }
 
@@ -92,8 +95,14 @@ public struct CUPSPrinterState: Sendable, Equatable {
             // A known stopping reason (cover open, jam, hopper or ribbon empty) stops a card
             // printer whatever suffix it came with: ippeveprinter, for one, reports a jam as
             // `media-jam-report` while idle. Any other reason stops only as `-error`.
-            if reason.isError || keyword.hasSuffix("-error") { blocking = true }
+            if reason.isError || keyword.hasSuffix("-error") || HIDStatus.isError(keyword) { blocking = true }
             worst = max(worst ?? .report, reason.isError ? .error : severity)
+        }
+        // HID's status monitor may put only its text in `printer-state-message`.
+        if raw.isEmpty, let (reason, blocks) = HIDStatus.reason(message: message) {
+            reasons.append(reason)
+            if blocks { blocking = true }
+            worst = blocks ? .error : .warning
         }
         let stopped = printerState == 5 || !acceptingJobs
         var detail: [String] = []
@@ -151,5 +160,67 @@ public struct CUPSPrinterState: Sendable, Equatable {
         markerNames = a.strings["marker-names"] ?? []
         markerLevels = a.integers["marker-levels"] ?? []
         markerTypes = a.strings["marker-types"] ?? []
+    }
+}
+
+/// How HID's Fargo drivers report a printer's state to CUPS: `printer-state-reasons`
+/// keywords `IDS_ERROR_…` that their PPDs declare with `*cupsIPPReason` (the DTC4500e Linux
+/// PPD v1.0.0.4, with the English text of each), and, from the older drivers' Status Monitor
+/// (DTC CUPS driver guide L001452 §7), that text as the printer's message. docs/cups.md.
+enum HIDStatus {
+    static let ready = "IDS_ERROR_SUCCESS"
+
+    /// The vocabulary: keyword, the PPD's English text, and the canonical reason (nil: an
+    /// error with no canonical name, kept under its own keyword).
+    static let vocabulary: [(keyword: String, text: String, reason: StateReason?)] = [
+        ("IDS_ERROR_COVER", "Cover Open", .coverOpen),
+        ("IDS_ERROR_HOPPER_EMPTY", "Card Hopper Empty", .mediaEmpty),
+        ("IDS_ERROR_HOPPER_EMPTY", "Hopper Empty", .mediaEmpty),
+        ("IDS_ERROR_CARD_FEED", "Unable to Feed Card", .mediaEmpty),
+        ("IDS_ERROR_HOPPER_FULL", "Card Output Hopper Full", nil),
+        ("IDS_ERROR_CLEAN_PRINTER", "Clean printer", .cleanerLifeAlmostOver),
+        ("IDS_ERROR_CARD_JAM", "Card Jam", .mediaJam),
+        ("IDS_ERROR_CARD_JAM_ENC", "Card Jam (Encoder)", .mediaJam),
+        ("IDS_ERROR_FLIPPER_JAM", "Card Jam (Flipper)", .mediaJam),
+        ("IDS_ERROR_CARD_JAM_LAM", "Card Jam (Laminator)", .mediaJam),
+        ("IDS_ERROR_CARD_JAM_EJECT", "Card Eject Error", .mediaJam),
+        ("IDS_ERROR_CARD_JAM_FLIP", "Flipper Jam", .mediaJam),
+        ("IDS_ERROR_RIBBON_OUT", "Ribbon Out", .markerSupplyEmpty),
+        ("IDS_ERROR_RIBBON_NONE", "No Ribbon Installed", .markerSupplyEmpty),
+        ("IDS_ERROR_RIBBON_TYPE", "Wrong Ribbon Installed", nil),
+        ("IDS_ERROR_RIBBON_BREAK", "Ribbon Break/Jam", nil),
+        ("IDS_ERROR_FILM_OUT", "Print Film Out", .markerSupplyEmpty),
+        ("IDS_ERROR_FILM_NONE", "Print Film is not Installed", .markerSupplyEmpty),
+        ("IDS_ERROR_HEADLIFT", "Headlift Error", nil),
+        ("IDS_ERROR_GENERAL", "General Error", nil),
+    ]
+
+    /// Whether a keyword is one of HID's errors (every `IDS_ERROR_…` but "Ready").
+    static func isError(_ keyword: String) -> Bool {
+        let base = strip(keyword)
+        return base.hasPrefix("IDS_ERROR_") && base != ready
+    }
+
+    /// The canonical reason of a HID keyword (suffixes `-error`/`-warning`/`-report`, which
+    /// cupsd may add, are ignored: HID's keywords all stop the printer but the cleaning
+    /// reminder). Nil for keywords that are not HID's.
+    static func reason(keyword: String) -> StateReason? {
+        let base = strip(keyword)
+        guard base.hasPrefix("IDS_ERROR_"), base != ready else { return nil }
+        let known = vocabulary.first { $0.keyword == base }
+        return known?.reason ?? StateReason(rawValue: base)
+    }
+
+    /// The reason behind a message that is one of HID's texts, and whether it stops printing.
+    static func reason(message: String) -> (StateReason, Bool)? {
+        let text = message.trimmingCharacters(in: CharacterSet(charactersIn: " .\n"))
+        guard let known = vocabulary.first(where: { $0.text.caseInsensitiveCompare(text) == .orderedSame }) else { return nil }
+        let reason = known.reason ?? StateReason(rawValue: known.keyword)
+        return (reason, reason != .cleanerLifeAlmostOver)
+    }
+
+    static func strip(_ keyword: String) -> String {
+        for suffix in ["-error", "-warning", "-report"] where keyword.hasSuffix(suffix) { return String(keyword.dropLast(suffix.count)) }
+        return keyword
     }
 }

@@ -25,6 +25,13 @@ public struct PrinterProfile: Codable, Sendable, Hashable {
         public var type: String
         public var capacity: Int
     }
+    /// What a CUPS queue of this model needs on every job: the vendor PPD's ribbon option
+    /// (HID's PPDs: `Ribbon`) set to the choice for the ribbon loaded.
+    public struct CUPS: Codable, Sendable, Hashable {
+        public var ribbon_option: String
+        /// The PPD's choice; default the ribbon type.
+        public var ribbon_choice: String?
+    }
 
     public var id: String
     public var name: String
@@ -37,6 +44,7 @@ public struct PrinterProfile: Codable, Sendable, Hashable {
     public var print: Print
     public var hopper: Hopper
     public var ribbon: Ribbon
+    public var cups: CUPS?
 
     public var geometry: PanelGeometry { PanelGeometry(width: print.panel_width, height: print.panel_height, dpi: print.dpi) }
     public var documentKind: CardDocumentKind { document == "pdf" ? .pdf : .planes(geometry) }

@@ -26,6 +26,21 @@ extension StationClient {
         try await post("/devices/\(device.rawValue)/fault", request)
     }
 
+    /// `GET /v1/devices/offered`: printers plugged in that the station could drive.
+    public func offeredPrinters() async throws(StationClientError) -> [OfferedPrinterView] {
+        try await send(.GET, "/devices/offered")
+    }
+
+    /// `POST /v1/devices/add`: drive an offered printer (by id) or a printer URI from now on.
+    public func addPrinter(_ request: AddPrinterRequest) async throws(StationClientError) -> DeviceView {
+        try await post("/devices/add", request)
+    }
+
+    /// `POST /v1/devices/{id}/test-print`: prints the test card, waits for its outcome.
+    public func testPrint(_ device: DeviceID) async throws(StationClientError) -> TestPrintResult {
+        try await post("/devices/\(device.rawValue)/test-print", [String: String]())
+    }
+
     // MARK: Jobs
 
     /// `GET /v1/jobs?state=…&limit=…`

@@ -13,7 +13,10 @@ public struct Station: Sendable {
     public let config: StationConfig
     public let store: StationStore
     public let intake: JobIntake
-    public let printers: [any CardPrinter]
+    public let printers: PrinterSet
+    let testPrints = TestPrintDesk()
+    let offered = OfferedPrinters()
+    let registry: DriverRegistry
     public let regions: RegionDirectory?
     /// The link to the hub (idle until `ektpctl enroll`).
     public let sync: HubSync
@@ -39,31 +42,33 @@ public struct Station: Sendable {
         let interrupted = try store.recoverInterruptedJobs()
         for id in interrupted { logger.warning("job \(id) sedang dicetak saat ektpd berhenti: hasil tidak diketahui, menunggu keputusan operator") }
         let registry = try registry ?? DriverRegistry(profiles: ProfileCatalog.load(directory: config.driversDirectory ?? ProfileCatalog.defaultDirectory()))
-        var printers: [any CardPrinter] = []
-        for uri in config.printers {
+        let printers = PrinterSet()
+        // The configured printers, then those the operator added while a daemon ran.
+        let added = AddedPrinters(stateDirectory: config.stateDirectory)
+        for (uri, fromConfig) in config.printers.map({ ($0, true) }) + added.uris().map({ ($0, false) }) {
             let printer = try await registry.open(uri)
-            guard !printers.contains(where: { $0.info.id == printer.info.id }) else {
+            guard printers.add(printer) else {
+                if !fromConfig { continue }
                 throw StationConfig.Problem(description: "dua printer dengan nomor seri yang sama: \(printer.info.id)")
             }
             try store.register(printer.info)
-            printers.append(printer)
             logger.info("printer \(printer.info.id) (\(printer.info.model)) di \(uri)")
         }
         let intake = JobIntake(store: store, verifier: JobVerifier(trusted: config.approvalKeys), kecamatan: config.kecamatan, regions: regions)
-        let ids = Set(printers.map(\.info.id))
         let sync = try HubSync(
             store: store, intake: intake, settings: config.hub, stateDirectory: config.stateDirectory,
             stationName: "Kecamatan " + (regions?.kecamatan(config.kecamatan)?.name ?? config.kecamatan), logger: logger,
-            devices: { try store.devices().filter { ids.contains($0.id) } })
+            devices: { try store.devices().filter { printers.contains($0.id) } })
         return Station(
-            config: config, store: store, intake: intake, printers: printers, regions: regions, sync: sync, composer: composer, logger: logger)
+            config: config, store: store, intake: intake, printers: printers, registry: registry, regions: regions, sync: sync, composer: composer,
+            logger: logger)
     }
 
     /// The print worker and the local API server.
     public func services() throws -> [any Service] {
         let worker = PrintWorker(
             store: store, printers: printers, intake: intake, composer: composer, poll: .milliseconds(config.pollMilliseconds),
-            retentionDays: config.retentionDays, logger: logger)
+            retentionDays: config.retentionDays, logger: logger, testPrints: testPrints)
         let socket = config.socketPath
         try FileManager.default.createDirectory(atPath: (socket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if FileManager.default.fileExists(atPath: socket) { try FileManager.default.removeItem(atPath: socket) }
@@ -75,7 +80,7 @@ public struct Station: Sendable {
                 logger.info("API lokal siap di \(socket)")
             },
             logger: logger)
-        var services: [any Service] = [worker, api, SyncService(sync: sync)]
+        var services: [any Service] = [worker, api, SyncService(sync: sync), HotPlugService(station: self)]
         services += webServices()
         if let listen = config.metricsListen, let address = HostPort(listen) {
             services.append(StationMetrics.server(self, host: address.host, port: address.port, logger: logger))
@@ -86,11 +91,11 @@ public struct Station: Sendable {
     /// The store's records of the printers this station drives now (not of printers it
     /// once drove).
     func attachedDevices() throws -> [DeviceView] {
-        try store.devices().filter { d in printers.contains { $0.info.id == d.id } }
+        try store.devices().filter { printers.contains($0.id) }
     }
 
     /// The printer with this id, if the station drives it.
-    func printer(_ id: DeviceID) -> (any CardPrinter)? { printers.first { $0.info.id == id } }
+    func printer(_ id: DeviceID) -> (any CardPrinter)? { printers.printer(id) }
 
     // MARK: Operations behind the API
 

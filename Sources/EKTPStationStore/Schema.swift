@@ -126,6 +126,38 @@ enum Schema {
         }
         m.registerMigration("v2-sync", migrate: Schema.syncTables)
         m.registerMigration("v3-web-users", migrate: Schema.webUsers)
+        // A blangko used for a printer's test card is spoiled under its own cause. SQLite
+        // cannot change a CHECK in place: the ledger is copied into a table that allows
+        // `cetak-uji`, entries, ids and the append-only triggers unchanged.
+        m.registerMigration("v4-ledger-cetak-uji") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE ledger_v4 (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at REAL NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('received','loaded','unloaded','printed',
+                            'spoiled','destroyed','transferred','counted')),
+                        fromPlace TEXT NOT NULL,
+                        toPlace TEXT NOT NULL,
+                        quantity INTEGER NOT NULL CHECK (quantity > 0),
+                        jobId TEXT REFERENCES job(id),
+                        cause TEXT CHECK (cause IS NULL OR cause IN ('gagal-cetak','gagal-encode','rusak','perubahan-elemen-data','cetak-uji')),
+                        note TEXT,
+                        document TEXT,
+                        actor TEXT NOT NULL
+                    );
+                    INSERT INTO ledger_v4 (id, at, kind, fromPlace, toPlace, quantity, jobId, cause, note, document, actor)
+                        SELECT id, at, kind, fromPlace, toPlace, quantity, jobId, cause, note, document, actor FROM ledger;
+                    DROP TABLE ledger;
+                    ALTER TABLE ledger_v4 RENAME TO ledger;
+                    CREATE INDEX ledger_at ON ledger(at);
+                    CREATE INDEX ledger_from ON ledger(fromPlace, kind);
+                    CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+                        BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
+                    CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+                        BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
+                    """)
+        }
         return m
     }
 }

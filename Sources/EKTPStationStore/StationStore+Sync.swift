@@ -158,6 +158,11 @@ extension StationStore {
 }
 
 extension StationStore {
+    /// Audits a printer added while the daemon ran.
+    public func recordPrinterAdded(_ device: DeviceID, uri: String, by person: String) throws {
+        try transaction(actor: person) { tx in try tx.audit("printer ditambahkan", detail: "\(device) di \(uri)") }
+    }
+
     /// Audits an enrollment at a hub.
     public func recordEnrollment(hub: String, stationId: String, firstSeq: Int64, by person: String) throws {
         try transaction(actor: person) { tx in

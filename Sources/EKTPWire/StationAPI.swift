@@ -445,6 +445,47 @@ public struct FaultRequest: Codable, Sendable {
     public init(fault: String) { self.fault = fault }
 }
 
+/// `GET /v1/devices/offered`: a printer plugged in that a profile can drive and the
+/// station does not drive yet.
+public struct OfferedPrinterView: Codable, Sendable, Equatable {
+    public var id: DeviceID
+    public var uri: String
+    public var profile: String
+    public var name: String
+    public var serial: String
+    public var port: String
+    public init(id: DeviceID, uri: String, profile: String, name: String, serial: String, port: String) {
+        self.id = id
+        self.uri = uri
+        self.profile = profile
+        self.name = name
+        self.serial = serial
+        self.port = port
+    }
+}
+
+/// `POST /v1/devices/add`: an offered printer's id, or a printer URI.
+public struct AddPrinterRequest: Codable, Sendable {
+    public var printer: String
+    public init(printer: String) { self.printer = printer }
+}
+
+/// `POST /v1/devices/{id}/test-print`: what became of the test card.
+public struct TestPrintResult: Codable, Sendable, Equatable {
+    public var device: DeviceID
+    /// `printed`, `failed-before-pick`, `spoiled` or `unknown`.
+    public var outcome: String
+    public var message: String
+    /// The ledger entry of the blangko the card used (cause `cetak-uji`), when it used one.
+    public var ledgerEntry: Int64?
+    public init(device: DeviceID, outcome: String, message: String, ledgerEntry: Int64?) {
+        self.device = device
+        self.outcome = outcome
+        self.message = message
+        self.ledgerEntry = ledgerEntry
+    }
+}
+
 /// The JSON coders every API party uses: ISO 8601 dates, sorted keys.
 public enum WireCoding {
     public static func encoder() -> JSONEncoder {

@@ -56,7 +56,8 @@ enum StationBench {
         try store.register(printer.info)
         _ = try store.receive(pipelineJobs, document: "SJ-BENCH", serialFirst: nil, serialLast: nil, by: "bench")
         let worker = PrintWorker(
-            store: store, printers: [printer], intake: intake, composer: RenderingComposer(renderer: try CardRenderer.standard()), poll: .milliseconds(50),
+            store: store, printers: PrinterSet([printer]), intake: intake, composer: RenderingComposer(renderer: try CardRenderer.standard()),
+            poll: .milliseconds(50),
             retentionDays: 30, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         var printed = 0
         let pipelineTime = try await clock.measure {

@@ -57,7 +57,8 @@ final class Scratch: Sendable {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    deinit { try? FileManager.default.removeItem(at: url) }
+    /// Removed unless `EKTP_KEEP_SCRATCH` is set (to read the daemons' logs after a failure).
+    deinit { if ProcessInfo.processInfo.environment["EKTP_KEEP_SCRATCH"] == nil { try? FileManager.default.removeItem(at: url) } }
 }
 
 /// A child process, its log kept in a file for failures.

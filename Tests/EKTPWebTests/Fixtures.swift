@@ -75,8 +75,8 @@ struct WebStation {
     let directory: URL
     let signer: ApprovalSigner
     var base: String { "http://127.0.0.1:\(port)" }
-    var evolis: DeviceID { station.printers[0].info.id }
-    var fargo: DeviceID { station.printers[1].info.id }
+    var evolis: DeviceID { station.printers.all[0].info.id }
+    var fargo: DeviceID { station.printers.all[1].info.id }
 
     static func start(faults: String = "power-loss@2") async throws -> WebStation {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ektp-web-\(UUID().uuidString)")

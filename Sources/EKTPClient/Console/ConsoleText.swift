@@ -45,6 +45,7 @@ public enum ConsoleText {
         case .deviceError: "gangguan printer"
         case .stockLow: "stok menipis"
         case .syncMismatch: "selisih dengan hub"
+        case .printerFound: "printer baru terpasang"
         }
     }
 
@@ -105,6 +106,19 @@ public enum ConsoleText {
             ])
         }
         return t.render()
+    }
+
+    /// `ektpctl devices offered`
+    public static func offered(_ list: [OfferedPrinterView]) -> String {
+        guard !list.isEmpty else { return "(tidak ada printer baru terpasang)" }
+        var t = TextTable(headers: ["PRINTER", "NAMA", "SERI", "PORT", "PROFIL"], rightAligned: [])
+        for p in list { t.append([p.id.rawValue, p.name, p.serial, p.port, p.profile]) }
+        return t.render() + "\nTambahkan dengan: ektpctl devices add PRINTER"
+    }
+
+    /// `ektpctl devices test-print`
+    public static func testPrint(_ r: TestPrintResult) -> String {
+        "\(r.device.rawValue): \(r.message)" + (r.ledgerEntry.map { " (buku blangko #\($0))" } ?? "")
     }
 
     // MARK: Jobs

@@ -21,6 +21,8 @@ public struct Alert: Codable, Hashable, Sendable {
         case stockLow = "stock-low"
         /// The hub and the station disagree about a job in a way sync cannot settle alone.
         case syncMismatch = "sync-mismatch"
+        /// A printer ektp can drive was plugged in and waits for the operator to add it.
+        case printerFound = "printer-found"
     }
     public var kind: Kind
     public var device: DeviceID?

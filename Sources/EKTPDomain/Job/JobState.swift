@@ -86,6 +86,8 @@ public enum SpoilCause: String, Codable, Sendable, CaseIterable {
     case gagalEncode = "gagal-encode"
     case rusak = "rusak"
     case perubahanElemenData = "perubahan-elemen-data"
+    /// A blangko used for a printer's test card (`ektpctl devices test-print`).
+    case cetakUji = "cetak-uji"
 
     public var label: String {
         switch self {
@@ -93,6 +95,7 @@ public enum SpoilCause: String, Codable, Sendable, CaseIterable {
         case .gagalEncode: "gagal encode"
         case .rusak: "rusak"
         case .perubahanElemenData: "perubahan elemen data"
+        case .cetakUji: "cetak uji"
         }
     }
 }

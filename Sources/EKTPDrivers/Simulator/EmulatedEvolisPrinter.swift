@@ -10,8 +10,32 @@ public protocol EmulatedByteDevice: AnyObject, Sendable {
     var unplugged: Bool { get set }
 }
 
-extension EvolisGuideEmulator: EmulatedByteDevice {}
-extension MagicardGuideEmulator: EmulatedByteDevice {}
+extension EvolisGuideEmulator: EmulatedByteDevice, EmulatedHopper {}
+extension MagicardGuideEmulator: EmulatedByteDevice, EmulatedHopper {}
+
+/// The hopper of an emulated printer, as the operator's hand fills and empties it.
+protocol EmulatedHopper: Sendable {
+    func load(_ cards: Int)
+    func unload() -> Int
+}
+
+/// A real driver on an emulator: the driver does the printing, the operator's hooks act on
+/// the emulated printer.
+protocol EmulatorBackedPrinter: SimulatedDevice, Actor {
+    var device: any CardPrinter { get }
+    nonisolated var hand: any EmulatedHopper { get }
+}
+
+extension EmulatorBackedPrinter {
+    public func status() async -> DeviceState { await device.status() }
+    public func print(_ document: CardDocument, job: JobID) async -> PrintOutcome { await device.print(document, job: job) }
+    public func close() async { await device.close() }
+    public func loadCards(_ count: Int) async { hand.load(count) }
+    public func unloadCards(_ count: Int) async {
+        let all = hand.unload()
+        hand.load(max(0, all - count))
+    }
+}
 
 /// What an emulated printer's URI says, for every `sim+VENDOR://MODEL?…` scheme:
 /// `serial`, `hopper`, `ribbon`, `counter`, `ms` (print time) and `faults=NAME@N,…`.
@@ -120,12 +144,14 @@ public struct EmulatorTransport: TransportSource, ByteTransport {
 /// `cover-open` inside the emulator; `offline` (the printer off the bus before the card),
 /// `power-loss` (off the bus once the card's first panel went out) and `outside-print` (a
 /// card through the printer from elsewhere) around it.
-public actor EmulatedEvolisPrinter: SimulatedDevice {
+public actor EmulatedEvolisPrinter: EmulatorBackedPrinter {
     public nonisolated let info: DeviceInfo
     public nonisolated let documentKind: CardDocumentKind
     public nonisolated let emulator: EvolisGuideEmulator
     let driver: EvolisPrinter
     let profile: PrinterProfile
+    var device: any CardPrinter { driver }
+    nonisolated var hand: any EmulatedHopper { emulator }
 
     public init(url: URLComponents, profiles: ProfileCatalog) throws {
         let uri = try EmulatorURI(url, scheme: "sim+evolis", protocol: "evolis", profiles: profiles)
@@ -212,15 +238,6 @@ public actor EmulatedEvolisPrinter: SimulatedDevice {
             get { lock.withLock { armed } }
             set { lock.withLock { armed = newValue } }
         }
-    }
-
-    public func status() async -> DeviceState { await driver.status() }
-    public func print(_ document: CardDocument, job: JobID) async -> PrintOutcome { await driver.print(document, job: job) }
-    public func close() async { await driver.close() }
-    public func loadCards(_ count: Int) async { emulator.load(count) }
-    public func unloadCards(_ count: Int) async {
-        let all = emulator.unload()
-        emulator.load(max(0, all - count))
     }
 
     /// The operator's hand on the emulated printer: open the cover, take the cards out, put

@@ -9,13 +9,14 @@ import Foundation
 /// strike the Nth card: `hopper-empty`, `jam`, `ribbon-out`, `cover-open` inside the
 /// emulator; `offline` (off the bus before the card), `power-loss` (off the bus once the
 /// job went out) and `outside-print` around it.
-public actor EmulatedMagicardPrinter: SimulatedDevice {
+public actor EmulatedMagicardPrinter: EmulatorBackedPrinter {
     public nonisolated let info: DeviceInfo
     public nonisolated let documentKind: CardDocumentKind
     public nonisolated let emulator: MagicardGuideEmulator
     let driver: MagicardPrinter
     let profile: PrinterProfile
-    let panelsPerCard: Int
+    var device: any CardPrinter { driver }
+    nonisolated var hand: any EmulatedHopper { emulator }
 
     public init(url: URLComponents, profiles: ProfileCatalog) throws {
         let uri = try EmulatorURI(url, scheme: "sim+magicard", protocol: "magicard", profiles: profiles)
@@ -37,7 +38,6 @@ public actor EmulatedMagicardPrinter: SimulatedDevice {
         }
         self.emulator = emulator
         self.profile = profile
-        self.panelsPerCard = panels
         info = uri.info(kind: "emulasi Magicard")
         documentKind = profile.documentKind
         let transport = EmulatorTransport(emulator, observe: Self.faultsAround(around, emulator: emulator, profile: profile))
@@ -81,15 +81,6 @@ public actor EmulatedMagicardPrinter: SimulatedDevice {
             black: black, overlay: Data(count: rowBytes * g.height))
         let options = MagicardProtocol.JobOptions(overcoat: false, ribbon: .mono, time: Date())
         emulator.receive(MagicardProtocol.job(planes, options: options))
-    }
-
-    public func status() async -> DeviceState { await driver.status() }
-    public func print(_ document: CardDocument, job: JobID) async -> PrintOutcome { await driver.print(document, job: job) }
-    public func close() async { await driver.close() }
-    public func loadCards(_ count: Int) async { emulator.load(count) }
-    public func unloadCards(_ count: Int) async {
-        let all = emulator.unload()
-        emulator.load(max(0, all - count))
     }
 
     public func inject(_ fault: SimulatedFault) async {

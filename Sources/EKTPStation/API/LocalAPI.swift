@@ -38,6 +38,19 @@ enum LocalAPI {
             }
         }
         v1.get("devices") { _, _ in try JSONReply.response(station.store.devices()) }
+        v1.get("devices/offered") { _, _ in
+            JSONReply.response(
+                station.offeredPrinters().map {
+                    OfferedPrinterView(id: $0.id, uri: $0.uri, profile: $0.profile, name: $0.name, serial: $0.serial, port: $0.port)
+                })
+        }
+        v1.post("devices/add") { request, _ in
+            let body: AddPrinterRequest = try await decode(request)
+            return JSONReply.response(try await station.addPrinter(body.printer, by: actorName(request)), status: .created)
+        }
+        v1.post("devices/:id/test-print") { request, context in
+            JSONReply.response(try await station.testPrint(try deviceID(context), by: actorName(request)))
+        }
         v1.post("devices/:id/fault") { request, context in
             let id = try deviceID(context)
             let body: FaultRequest = try await decode(request)

@@ -26,6 +26,8 @@ public struct StationConfig: Sendable {
     public var retentionDays: Int
     /// How often an idle printer is asked for its state.
     public var pollMilliseconds: Int
+    /// How often the USB bus is looked at for printers plugged in or out; 0: never.
+    public var hotplugSeconds: Int = 2
     /// How the station talks to the hub once enrolled (`[hub]`).
     public var hub: HubSyncSettings = HubSyncSettings()
     /// `HOST:PORT` for Prometheus `GET /metrics` over TCP (`metrics.listen`); nil: only on
@@ -95,6 +97,7 @@ public struct StationConfig: Sendable {
             regionsFile: reader.string(forKey: "station.regions"),
             retentionDays: reader.int(forKey: "station.retention_days", default: 30),
             pollMilliseconds: reader.int(forKey: "station.poll_milliseconds", default: 250))
+        config.hotplugSeconds = reader.int(forKey: "station.hotplug_seconds", default: 2)
         config.hub = HubSyncSettings(
             pollWaitSeconds: reader.int(forKey: "hub.poll_wait_seconds", default: 25),
             heartbeatSeconds: reader.int(forKey: "hub.heartbeat_seconds", default: 30),
@@ -114,6 +117,7 @@ public struct StationConfig: Sendable {
             throw Problem(description: "belum ada kunci persetujuan yang dipercaya (approval.keys): tidak ada job yang bisa diterima")
         }
         guard retentionDays >= 0, pollMilliseconds >= 10 else { throw Problem(description: "retention_days ≥ 0 dan poll_milliseconds ≥ 10") }
+        guard (0...3600).contains(hotplugSeconds) else { throw Problem(description: "hotplug_seconds harus 0…3600") }
         try hub.check()
         if let metricsListen, HostPort(metricsListen) == nil {
             throw Problem(description: "metrics.listen harus berbentuk HOST:PORT, bukan \"\(metricsListen.prefix(40))\"")

@@ -15,7 +15,8 @@ import ServiceLifecycle
 /// before this service runs: it is never sent again automatically.
 public struct PrintWorker: Service {
     let store: StationStore
-    let printers: [any CardPrinter]
+    let printers: PrinterSet
+    let testPrints: TestPrintDesk
     let intake: JobIntake
     let composer: any CardComposer
     let poll: Duration
@@ -23,10 +24,12 @@ public struct PrintWorker: Service {
     let logger: Logger
 
     public init(
-        store: StationStore, printers: [any CardPrinter], intake: JobIntake, composer: any CardComposer, poll: Duration, retentionDays: Int, logger: Logger
+        store: StationStore, printers: PrinterSet, intake: JobIntake, composer: any CardComposer, poll: Duration, retentionDays: Int, logger: Logger,
+        testPrints: TestPrintDesk = TestPrintDesk()
     ) {
         self.store = store
         self.printers = printers
+        self.testPrints = testPrints
         self.intake = intake
         self.composer = composer
         self.poll = poll
@@ -36,10 +39,17 @@ public struct PrintWorker: Service {
 
     public func run() async throws {
         await withTaskGroup(of: Void.self) { group in
-            for printer in printers {
+            var driven: Set<DeviceID> = []
+            for printer in printers.all {
+                driven.insert(printer.info.id)
                 group.addTask { await drive(printer) }
             }
             group.addTask { await housekeeping() }
+            // Printers added while running (hot-plug) are driven from then on.
+            for await printer in printers.additions.cancelOnGracefulShutdown() where !driven.contains(printer.info.id) {
+                driven.insert(printer.info.id)
+                group.addTask { await drive(printer) }
+            }
         }
     }
 
@@ -60,6 +70,11 @@ public struct PrintWorker: Service {
                 } catch {
                     logger.error("status printer tidak tersimpan: \(error)")
                 }
+            }
+            // A test card asked for by a person goes before the queue, on this same loop,
+            // so it never races a job for the printer.
+            while let waiting = await testPrints.next(for: printer.info.id) {
+                waiting.resume(returning: await printTestCard(on: printer, logger: logger))
             }
             if state.status.acceptsJobs {
                 do {
@@ -124,6 +139,21 @@ public struct PrintWorker: Service {
             record { try store.recordOutcomeUnknown(claimed.id, reason: reason) }
             return true
         }
+    }
+
+    /// Prints the station's test card (no job, no personal data), if the ledger has a blangko
+    /// in this printer's hopper.
+    func printTestCard(on printer: any CardPrinter, logger: Logger) async -> PrintOutcome {
+        let inHopper = (try? store.balances()[.hopper(printer.info.id)]) ?? 0
+        guard inHopper > 0 else { return .failedBeforePick(reason: "hopper \(printer.info.id) kosong menurut buku blangko; muat blangko dulu", counter: nil) }
+        let document: CardDocument
+        do {
+            document = try composer.compose(try TestCard.job(kecamatan: intake.kecamatan), for: printer.documentKind)
+        } catch {
+            return .failedBeforePick(reason: "kartu uji tidak bisa dibuat: \(error)", counter: nil)
+        }
+        logger.info("kartu uji dicetak")
+        return await printer.print(document, job: TestCard.id)
     }
 
     /// A failed write leaves the job `printing`; at the next start it becomes

@@ -74,6 +74,16 @@ struct OperatorPages {
             let changed = try await station.stock("load", StockRequest(quantity: quantity, device: device, by: v.session.user))
             return WebActionResult(changed.message, then: "/printer")
         }
+        site.action(router, "/printer/:id/cetak-uji", roles: op, back: "/printer") { v in
+            let device: DeviceID
+            do { device = try DeviceID(v.parameters.get("id") ?? "") } catch { throw WebRefusal("printer tidak dikenal") }
+            return WebActionResult(try await station.testPrint(device, by: v.session.user).message, then: "/printer")
+        }
+        site.action(router, "/printer/tambah", roles: op, back: "/printer") { v in
+            let id = try v.form.required("printer", label: "printer")
+            let view = try await station.addPrinter(id, by: v.session.user)
+            return WebActionResult("printer \(view.id.rawValue) ditambahkan", then: "/printer")
+        }
     }
 
     func jobID(_ v: WebVisit) throws -> JobID {
@@ -268,6 +278,8 @@ struct OperatorPages {
                 <form class="inline" method="post" action="/printer/\(d.id.rawValue)/muat">\(v.csrfField)
                 <input type="number" name="jumlah" min="1" max="\(max(d.hopperCapacity - d.hopperLedger, 1))" required aria-label="jumlah blangko dimuat ke \(d.id.rawValue)">
                 <button type="submit">Muat blangko</button></form>
+                <form class="inline" method="post" action="/printer/\(d.id.rawValue)/cetak-uji">\(v.csrfField)
+                <button type="submit" title="memakai satu blangko, dicatat rusak (cetak uji)">Cetak kartu uji</button></form>
                 """
             }
             return """
@@ -283,7 +295,18 @@ struct OperatorPages {
                 </section>
                 """
         }
+        let offered = station.offeredPrinters().map { p -> HTML in
+            """
+            <li>\(p.name) · seri \(p.serial) · port \(p.port)\(HTML.when(v.session.role == .operator) {
+                """
+                <form class="inline" method="post" action="/printer/tambah">\(v.csrfField)<input type="hidden" name="printer" value="\(p.id.rawValue)">
+                <button type="submit">Tambahkan</button></form>
+                """
+            })</li>
+            """
+        }
         return """
+            \(HTML.when(!offered.isEmpty) { "<section class=\"card notice\" id=\"printer-baru\"><h2>Printer baru terpasang</h2><ul>\(HTML.join(offered))</ul></section>" })
             <ul class="figures"><li><b id="stok-gudang">\(store)</b><span>blangko di gudang</span></li>
             <li><b>\(status.jobs[JobState.queued.rawValue] ?? 0)</b><span>job menunggu</span></li></ul>
             \(status.held.map { HTML("<div class=\"notice held\">Antrean tertahan: \($0)</div>") })

@@ -122,6 +122,18 @@ def evolis():
     return "\n".join(lines) + "\n"
 
 
+def evolis_idle(cycles=600):
+    # A printer that is only ever asked its state: ektpd's hot-plug test adds it and polls it.
+    x = [(evo("Rsn"), "PRI0123456")]
+    for _ in range(cycles):
+        x += evolis_status()
+    lines = ["@DEV /dev/bus/usb/001/005"]
+    for data, answer in x:
+        lines.append(out(data))
+        lines.append(reply(evo_answer(answer)))
+    return "\n".join(lines) + "\n"
+
+
 def evolis_no_serial():
     # No serial in sysfs nor a readable string descriptor: the driver asks the printer (Rsn).
     x = [(evo("Rsn"), "PRI0123456")] + evolis_status()
@@ -179,6 +191,7 @@ def magicard():
     return "\n".join(lines) + "\n"
 
 
-for name, text in [("evolis-no-serial.ioctl", evolis_no_serial()), ("evolis.ioctl", evolis()), ("magicard.ioctl", magicard())]:
+for name, text in [("evolis-no-serial.ioctl", evolis_no_serial()), ("evolis.ioctl", evolis()), ("magicard.ioctl", magicard()),
+                   ("evolis-idle.ioctl", evolis_idle())]:
     with open(os.path.join(OUTDIR, name), "w") as f:
         f.write(text)

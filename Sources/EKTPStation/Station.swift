@@ -1,3 +1,4 @@
+import Crypto
 import EKTPDomain
 import EKTPDrivers
 import EKTPStationStore
@@ -12,6 +13,8 @@ import ServiceLifecycle
 public struct Station: Sendable {
     public let config: StationConfig
     public let store: StationStore
+    /// Held for the daemon's life: one ektpd per state directory.
+    let lock: StateDirectoryLock
     public let intake: JobIntake
     public let printers: PrinterSet
     let testPrints = TestPrintDesk()
@@ -28,8 +31,10 @@ public struct Station: Sendable {
     /// every job that was printing when the daemon last stopped into `outcome-unknown`.
     public static func open(config: StationConfig, composer: any CardComposer, registry: DriverRegistry? = nil, logger: Logger) async throws -> Station {
         try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-        let key = try StationKeyFile.loadOrCreate(path: config.keyPath)
-        let store = try StationStore(path: config.databasePath, key: key)
+        // Before anything else touches the folder: a second daemon stops here, and never
+        // removes the first one's socket or claims its jobs.
+        let lock = try StateDirectoryLock(directory: config.stateDirectory)
+        let store = try openStore(config)
         let regions = try config.regionsFile.map { path in
             do { return try RegionDirectory(csv: try String(contentsOfFile: path, encoding: .utf8)) } catch let e as RegionDirectory.Malformed { throw e } catch
             {
@@ -60,8 +65,34 @@ public struct Station: Sendable {
             stationName: "Kecamatan " + (regions?.kecamatan(config.kecamatan)?.name ?? config.kecamatan), logger: logger,
             devices: { try store.devices().filter { printers.contains($0.id) } })
         return Station(
-            config: config, store: store, intake: intake, printers: printers, registry: registry, regions: regions, sync: sync, composer: composer,
-            logger: logger)
+            config: config, store: store, lock: lock, intake: intake, printers: printers, registry: registry, regions: regions, sync: sync,
+            composer: composer, logger: logger)
+    }
+
+    /// The store, with the key that opens its sealed personal data. A database that holds
+    /// sealed data is never given a new key: without its own key the station would print
+    /// nothing and could not say why.
+    static func openStore(_ config: StationConfig) throws -> StationStore {
+        let keyExists = FileManager.default.fileExists(atPath: config.keyPath)
+        if !keyExists, FileManager.default.fileExists(atPath: config.databasePath) {
+            // Look without a key: does the database hold anything sealed?
+            let probe = try StationStore(path: config.databasePath, key: SymmetricKey(size: .bits256))
+            if try probe.sealedCount() > 0 {
+                throw StationConfig.Problem(
+                    description:
+                        "berkas kunci \(config.keyPath) tidak ada, padahal \(config.databasePath) menyimpan data pribadi yang tersegel dengan kunci itu. Pulihkan berkas kunci dari cadangan (docs/id/cadangan.md); ektpd tidak membuat kunci baru untuk basis data ini"
+                )
+            }
+        }
+        let key = try StationKeyFile.loadOrCreate(path: config.keyPath)
+        let store = try StationStore(path: config.databasePath, key: key)
+        if let job = try store.firstUnopenableSealedJob() {
+            throw StationConfig.Problem(
+                description:
+                    "berkas kunci \(config.keyPath) tidak cocok dengan \(config.databasePath): data pribadi job \(job) tidak bisa dibuka. Pulihkan berkas kunci yang asli dari cadangan (docs/id/cadangan.md); tidak ada yang diubah"
+            )
+        }
+        return store
     }
 
     /// The print worker and the local API server.

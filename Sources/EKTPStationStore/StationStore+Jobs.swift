@@ -307,3 +307,21 @@ extension StationStore {
         }
     }
 }
+
+extension StationStore {
+    /// How many jobs hold sealed personal data.
+    public func sealedCount() throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE sealed IS NOT NULL") ?? 0 }
+    }
+
+    /// The first job whose sealed data this store's key cannot open (checks one job: a key
+    /// is right for all or for none), or nil.
+    public func firstUnopenableSealedJob() throws -> String? {
+        guard let row = try writer.read({ db in try Row.fetchOne(db, sql: "SELECT id, sealed FROM job WHERE sealed IS NOT NULL LIMIT 1") }) else {
+            return nil
+        }
+        let id: String = row["id"]
+        let sealed: Data = row["sealed"]
+        return (try? sealer.open(sealed, jobId: id)) == nil ? id : nil
+    }
+}

@@ -1,0 +1,82 @@
+import EKTPClient
+import EKTPDomain
+import EKTPSynthetic
+import EKTPWire
+import Foundation
+import Testing
+
+/// Faults a kecamatan office really has, made with the real `ektpd` (issue: a second
+/// daemon, a lost or replaced key): the second start is refused and says why, and nothing
+/// the first holds is touched.
+@Suite struct FieldFaultTests {
+    /// Runs `ektpd` once more on a station's configuration and returns its exit status and
+    /// what it said, waiting at most a minute.
+    static func runAgain(_ station: StationUnderTest) throws -> (status: Int32, log: String) {
+        let p = Process()
+        p.executableURL = station.child.executable
+        p.arguments = station.child.arguments
+        let pipe = Pipe()
+        p.standardError = pipe
+        p.standardOutput = pipe
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        while p.isRunning && Date() < deadline { usleep(50_000) }
+        if p.isRunning { p.terminate() }
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aSecondDaemonOnTheSameFolderIsRefused() async throws {
+        let scratch = try Scratch("second-daemon")
+        let approval = ApprovalSigner.generate(keyId: "approval")
+        let station = try StationUnderTest(scratch: scratch, name: "a", kecamatan: "32.16.01", trusted: approval, printers: ["evolis-primacy-2?serial=DUA-1"])
+        try await station.start()
+        defer { station.child.stop() }
+        let pid = try #require(station.child.process?.processIdentifier)
+        let second = try Self.runAgain(station)
+        #expect(second.status != 0)
+        #expect(second.log.contains("ektpd lain (pid \(pid))"), "\(second.log)")
+        // The first keeps its socket and answers.
+        #expect(FileManager.default.fileExists(atPath: station.socket))
+        #expect(try await station.withClient { try await $0.status() }.devices.count == 1)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aMissingOrReplacedKeyStopsTheStartAndSaysWhichFile() async throws {
+        let scratch = try Scratch("lost-key")
+        let approval = ApprovalSigner.generate(keyId: "approval")
+        let station = try StationUnderTest(scratch: scratch, name: "a", kecamatan: "32.16.01", trusted: approval, printers: ["evolis-primacy-2?serial=KEY-1"])
+        try await station.start()
+        let jobs = try SyntheticJobs(regions: try RegionData.load(), signer: approval).jobs(count: 2, kecamatan: "32.16.01", prefix: "KUNCI")
+        let file = try SyntheticJobs(regions: try RegionData.load(), signer: approval).signedFile(jobs)
+        _ = try await station.withClient { try await $0.importJobs(file) }
+        station.child.stop()
+
+        let keyPath = station.stateDirectory + "/ektpd.key"
+        let original = try Data(contentsOf: URL(fileURLWithPath: keyPath))
+        try FileManager.default.removeItem(atPath: keyPath)
+        let missing = try Self.runAgain(station)
+        #expect(missing.status != 0)
+        #expect(missing.log.contains(keyPath) && missing.log.contains("tidak ada"), "\(missing.log)")
+        #expect(!FileManager.default.fileExists(atPath: keyPath), "no new key was made")
+
+        // Another key in its place: refused, the database untouched.
+        let other = open(keyPath, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        let bytes = (0..<32).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }
+        #expect(write(other, bytes, 32) == 32)
+        close(other)
+        let replaced = try Self.runAgain(station)
+        #expect(replaced.status != 0)
+        #expect(replaced.log.contains("tidak cocok"), "\(replaced.log)")
+
+        // The right key back: the station starts and still holds both jobs, readable.
+        try FileManager.default.removeItem(atPath: keyPath)
+        #expect(FileManager.default.createFile(atPath: keyPath, contents: original, attributes: [.posixPermissions: 0o600]))
+        try await station.start()
+        defer { station.child.stop() }
+        let detail = try await station.withClient { try await $0.job(jobs[0].id) }
+        #expect(detail.summary.id == jobs[0].id)
+        #expect(detail.nama == jobs[0].card.nama, "the personal data opens with the right key")
+    }
+}

@@ -15,6 +15,7 @@ packages=(
   postgresql            # the hub's PostgreSQL backend tests (scripts/test.sh starts a private server)
   chromium chromium-driver   # web page tests: a real headless browser driven over WebDriver
   openssl socat         # sync tests: a TLS front for the hub with a private CA
+  faketime              # field-fault tests: ektpd with its clock stepped back (libfaketime)
   python3-venv          # the hub's fuzz run (scripts/fuzz-hub.sh): schemathesis from PyPI in a virtualenv
 )
 

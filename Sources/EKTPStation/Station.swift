@@ -19,6 +19,7 @@ public struct Station: Sendable {
     public let printers: PrinterSet
     let testPrints = TestPrintDesk()
     let offered = OfferedPrinters()
+    let clockHolds = ClockHolds()
     let registry: DriverRegistry
     public let regions: RegionDirectory?
     /// The link to the hub (idle until `ektpctl enroll`).
@@ -99,7 +100,7 @@ public struct Station: Sendable {
     public func services() throws -> [any Service] {
         let worker = PrintWorker(
             store: store, printers: printers, intake: intake, composer: composer, poll: .milliseconds(config.pollMilliseconds),
-            retentionDays: config.retentionDays, logger: logger, testPrints: testPrints)
+            retentionDays: config.retentionDays, logger: logger, testPrints: testPrints, clockHolds: clockHolds)
         let socket = config.socketPath
         try FileManager.default.createDirectory(atPath: (socket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if FileManager.default.fileExists(atPath: socket) { try FileManager.default.removeItem(atPath: socket) }
@@ -143,6 +144,11 @@ public struct Station: Sendable {
             } else if ready.allSatisfy({ $0.hopperLedger == 0 }) {
                 held = "blangko habis di hopper printer yang siap"
             }
+        }
+        let clockHeld = clockHolds.all
+        if let reason = clockHeld.values.first {
+            let clock = "\(clockHeld.count) job ditahan karena jam PC: \(reason)"
+            held = held.map { "\($0); \(clock)" } ?? clock
         }
         return StationStatusView(
             kecamatanCode: config.kecamatan, kecamatanName: regions?.kecamatan(config.kecamatan)?.name,

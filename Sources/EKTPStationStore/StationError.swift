@@ -16,6 +16,9 @@ public struct StationError: Error, Equatable, Sendable, CustomStringConvertible 
         case rejected
         /// The device cannot do this (e.g. a fault injected into a real printer).
         case unsupported
+        /// Only today's date finds fault with a genuine job: the station's clock may be wrong.
+        /// The job waits; it is never refused for this.
+        case clock
     }
     public let code: Code
     public let message: String

@@ -71,14 +71,17 @@ extension StationStore {
     /// Takes the next queued job for `device`, urgent first then oldest, and marks it
     /// printing, if the device's hopper holds a blangko not already reserved by a job in
     /// flight or awaiting a decision on it. Nil when there is nothing to print or no card.
-    public func claimNext(for device: DeviceID) throws -> ClaimedJob? {
+    public func claimNext(for device: DeviceID, excluding skipped: Set<JobID> = []) throws -> ClaimedJob? {
         try transaction(actor: "ektpd") { tx in
             let reserved =
                 try Int.fetchOne(
                     tx.db, sql: "SELECT COUNT(*) FROM job WHERE deviceId = ? AND state IN ('printing', 'outcome-unknown')", arguments: [device.rawValue]) ?? 0
             guard try tx.balance(.hopper(device)) - reserved > 0 else { return nil }
+            let skip = skipped.isEmpty ? "" : " AND id NOT IN (\(databaseQuestionMarks(count: skipped.count)))"
             guard
-                let row = try Row.fetchOne(tx.db, sql: "SELECT \(JobRow.columns), sealed FROM job WHERE state = 'queued' ORDER BY priority DESC, rowid LIMIT 1")
+                let row = try Row.fetchOne(
+                    tx.db, sql: "SELECT \(JobRow.columns), sealed FROM job WHERE state = 'queued'\(skip) ORDER BY priority DESC, rowid LIMIT 1",
+                    arguments: StatementArguments(skipped.map(\.rawValue)))
             else { return nil }
             let job = JobRow(row: row)
             guard let sealed = row["sealed"] as Data? else {
@@ -323,5 +326,17 @@ extension StationStore {
         let id: String = row["id"]
         let sealed: Data = row["sealed"]
         return (try? sealer.open(sealed, jobId: id)) == nil ? id : nil
+    }
+}
+
+extension StationStore {
+    /// The signed document of a queued job, to check it again without claiming it.
+    public func queuedDocument(_ id: JobID) throws -> Data? {
+        guard
+            let row = try writer.read({ db in try Row.fetchOne(db, sql: "SELECT sealed FROM job WHERE id = ? AND state = 'queued'", arguments: [id.rawValue]) }
+            ),
+            let sealed = row["sealed"] as Data?
+        else { return nil }
+        return try sealer.open(sealed, jobId: id.rawValue)
     }
 }

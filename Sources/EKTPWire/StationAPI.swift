@@ -101,10 +101,13 @@ public struct SyncStatusView: Codable, Sendable {
     /// A warning when the backlog is large (the hub has been away for long).
     public var warning: String?
     public var lastReconcile: ReconcileReport?
+    /// The station's clock differs from the hub's by more than five minutes.
+    public var clockWarning: String?
     public init(
         hubURL: String, stationId: String, enrolledAt: Date, lastContactAt: Date?, lastSyncAt: Date?, lastError: String?, outboxBacklog: Int,
-        warning: String?, lastReconcile: ReconcileReport?
+        warning: String?, lastReconcile: ReconcileReport?, clockWarning: String? = nil
     ) {
+        self.clockWarning = clockWarning
         self.hubURL = hubURL
         self.stationId = stationId
         self.enrolledAt = enrolledAt

@@ -80,3 +80,54 @@ import Testing
         #expect(detail.nama == jobs[0].card.nama, "the personal data opens with the right key")
     }
 }
+
+/// The wall clock stepped back (a dead CMOS battery, a hand "fix"): ektpd run under
+/// libfaketime two days behind. Genuine jobs dated today must wait, never be refused.
+@Suite struct ClockStepTests {
+    @Test(.timeLimit(.minutes(3)), .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/faketime")))
+    func jobsWaitForTheClockAndTheOperatorIsTold() async throws {
+        let scratch = try Scratch("clock")
+        let approval = ApprovalSigner.generate(keyId: "approval")
+        let hub = try HubUnderTest(scratch: scratch, trusted: [approval])
+        try await hub.start()
+        defer { Task { await hub.shutdown() } }
+        let behind = try StationUnderTest(
+            scratch: scratch, name: "s", kecamatan: "32.16.01", trusted: approval, printers: ["evolis-primacy-2?serial=JAM-1"],
+            launcher: ["/usr/bin/faketime", "-f", "-2d"])
+        try await behind.start()
+        let factory = SyntheticJobs(regions: try RegionData.load(), signer: approval)
+        let local = try factory.jobs(count: 2, kecamatan: "32.16.01", prefix: "JAM")
+        let fromHub = try factory.jobs(count: 1, kecamatan: "32.16.01", prefix: "JAMHUB", seed: 5)
+        try await behind.withClient { client in
+            // Imported: taken in, with a warning, not refused.
+            let imported = try await client.importJobs(try factory.signedFile(local))
+            #expect(imported.stored.count == 2, "\(imported)")
+            #expect(imported.warnings.contains { $0.contains("jam") }, "\(imported.warnings)")
+            _ = try await client.stock(.receive, StockRequest(quantity: 10, document: "SJ-JAM", by: "op"))
+            let device = try #require(try await client.devices().first).id
+            _ = try await client.stock(.load, StockRequest(quantity: 10, device: device, by: "op"))
+            // From the hub: the same.
+            let token = try await hub.admin.enrollmentToken(kecamatan: "32.16.01")
+            _ = try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: token), by: "kepala")
+        }
+        _ = try await hub.admin.intake(try factory.signedFile(fromHub))
+        try await eventually("job dari hub diterima dan ditahan, jam diperingatkan", seconds: 60) {
+            let status = try await behind.withClient { try await $0.status() }
+            return status.jobs[JobState.queued.rawValue] == 3 && (status.held?.contains("jam PC") ?? false) && status.sync?.clockWarning != nil
+        }
+        let status = try await behind.withClient { try await $0.status() }
+        #expect(status.jobs[JobState.rejected.rawValue] == nil, "no genuine job refused: \(status.jobs)")
+        #expect(status.jobs[JobState.printed.rawValue] == nil)
+        #expect(status.sync?.clockWarning?.contains("terlambat") == true, "\(status.sync?.clockWarning ?? "-")")
+        behind.child.stop()
+
+        // The clock right again: the same station prints them all.
+        let right = Child(try binary("ektpd"), ["--config", behind.config], log: scratch.path("ektpd-right.log"))
+        try right.start()
+        defer { right.stop() }
+        try await eventually("semua tercetak setelah jam benar", seconds: 90) {
+            let s = try? await behind.withClient { try await $0.status() }
+            return s?.jobs[JobState.printed.rawValue] == 3
+        }
+    }
+}

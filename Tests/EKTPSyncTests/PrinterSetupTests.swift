@@ -84,27 +84,14 @@ import Testing
                 [
                     "--device", fixtures.appendingPathComponent("printers.umockdev").path,
                     "--ioctl", "/dev/bus/usb/001/005=\(scripts)/evolis-idle.ioctl", "--", try binary("ektpd").path, "--config", config,
-                ], log: scratch.path(log))
+                ], log: scratch.path(log), wraps: true)
         }
         func withClient<T: Sendable>(_ body: (StationClient) async throws -> T) async throws -> T {
             try await StationClient.withClient(socketPath: socket, timeout: .seconds(30), userAgent: "ektp-test", body)
         }
-        // umockdev-run serves the fake device to ektpd; stop ektpd itself (SIGTERM, as systemd
-        // does) and let umockdev-run end with it, never the other way round.
-        func stopDaemon(_ wrapper: Child) {
-            guard let pid = wrapper.process?.processIdentifier, wrapper.isRunning else { return }
-            let pkill = Process()
-            pkill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
-            pkill.arguments = ["-TERM", "-P", String(pid)]
-            try? pkill.run()
-            pkill.waitUntilExit()
-            let deadline = Date().addingTimeInterval(15)
-            while wrapper.isRunning && Date() < deadline { usleep(50_000) }
-            wrapper.stop()
-        }
         let first = try daemon("ektpd-1.log")
         try first.start()
-        defer { stopDaemon(first) }
+        defer { first.stop() }
         try await eventually("ektpd menjawab", seconds: 30) { (try? await withClient { try await $0.status() }) != nil }
         #expect(try await withClient { try await $0.devices() }.isEmpty)
         // Offered: the Evolis the profiles can drive (any Evolis with a printer interface).
@@ -128,10 +115,10 @@ import Testing
         // Refused twice: it is already driven.
         await #expect(throws: StationClientError.self) { try await withClient { try await $0.addPrinter(AddPrinterRequest(printer: offer.id.rawValue)) } }
         // A restart keeps it, without ektpd.toml naming it.
-        stopDaemon(first)
+        first.stop()
         let second = try daemon("ektpd-2.log")
         try second.start()
-        defer { stopDaemon(second) }
+        defer { second.stop() }
         try await eventually("ektpd menjawab lagi", seconds: 30) { (try? await withClient { try await $0.status() }) != nil }
         #expect(try await withClient { try await $0.devices() }.map(\.id) == [offer.id])
     }

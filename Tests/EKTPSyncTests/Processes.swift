@@ -69,7 +69,11 @@ final class Child: @unchecked Sendable {
     let log: String
     private(set) var process: Process?
 
-    init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], log: String) {
+    /// The executable is a launcher that runs the real program as its child.
+    let wraps: Bool
+
+    init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], log: String, wraps: Bool = false) {
+        self.wraps = wraps
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
@@ -100,6 +104,18 @@ final class Child: @unchecked Sendable {
 
     func stop() {
         guard let p = process, p.isRunning else { return }
+        if wraps {
+            // A launcher (umockdev-run, faketime) waits for its program: stop the program
+            // (SIGTERM, as systemd does) and let the launcher end with it.
+            let pkill = Process()
+            pkill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+            pkill.arguments = ["-TERM", "-P", String(p.processIdentifier)]
+            try? pkill.run()
+            pkill.waitUntilExit()
+            let deadline = Date().addingTimeInterval(15)
+            while p.isRunning && Date() < deadline { usleep(20_000) }
+        }
+        guard p.isRunning else { return }
         p.terminate()
         let deadline = Date().addingTimeInterval(10)
         while p.isRunning && Date() < deadline { usleep(20_000) }
@@ -167,8 +183,10 @@ final class StationUnderTest: @unchecked Sendable {
     let printerState: String
     let uris: [String]
     let metricsPort: Int
+    let config: String
 
-    init(scratch: Scratch, name: String, kecamatan: String, trusted: ApprovalSigner, printers: [String], ms: Int = 30) throws {
+    /// `launcher` runs ektpd under another program (`faketime -f -2d`), given before it.
+    init(scratch: Scratch, name: String, kecamatan: String, trusted: ApprovalSigner, printers: [String], ms: Int = 30, launcher: [String] = []) throws {
         let root = scratch.url.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         socket = root.appendingPathComponent("s.sock").path
@@ -200,7 +218,15 @@ final class StationUnderTest: @unchecked Sendable {
         [web]
         enabled = false
         """.write(toFile: config, atomically: true, encoding: .utf8)
-        child = Child(try binary("ektpd"), ["--config", config], environment: ["EKTP_LOG_LEVEL": "info"], log: root.appendingPathComponent("ektpd.log").path)
+        let ektpd = try binary("ektpd")
+        child =
+            launcher.isEmpty
+            ? Child(ektpd, ["--config", config], environment: ["EKTP_LOG_LEVEL": "info"], log: root.appendingPathComponent("ektpd.log").path)
+            : Child(
+                URL(fileURLWithPath: launcher[0]), Array(launcher.dropFirst()) + [ektpd.path, "--config", config],
+                environment: ["EKTP_LOG_LEVEL": "info", "FAKETIME_DONT_FAKE_MONOTONIC": "1"], log: root.appendingPathComponent("ektpd.log").path,
+                wraps: true)
+        self.config = config
     }
 
     func start() async throws {

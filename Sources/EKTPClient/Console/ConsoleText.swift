@@ -303,6 +303,7 @@ public enum ConsoleText {
         line += s.lastSyncAt.map { ", sinkron terakhir \(date($0, timeZone: timeZone))" } ?? ", belum pernah sinkron"
         if let error = s.lastError { line += " — \(error)" }
         if let warning = s.warning { line += " — \(warning)" }
+        if let clock = s.clockWarning { line += " — \(clock)" }
         return line
     }
 
@@ -314,6 +315,7 @@ public enum ConsoleText {
         list.append("Terdaftar", date(s.enrolledAt, timeZone: timeZone))
         list.append("Kontak terakhir", s.lastContactAt.map { date($0, timeZone: timeZone) } ?? "-")
         list.append("Sinkron terakhir", s.lastSyncAt.map { date($0, timeZone: timeZone) } ?? "-")
+        if let clock = s.clockWarning { list.append("Jam", clock) }
         list.append("Antrean ke pusat", s.outboxBacklog == 0 ? "terkirim semua" : "\(s.outboxBacklog) kejadian belum terkirim")
         if let error = s.lastError { list.append("Galat terakhir", error) }
         if let warning = s.warning { list.append("Peringatan", warning) }

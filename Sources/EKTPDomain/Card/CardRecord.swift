@@ -130,6 +130,14 @@ public enum CardLimits {
 public struct CardRecordProblem: Error, Equatable, Sendable, CustomStringConvertible {
     public let field: String
     public let message: String
+    /// The problem is only against today's date (a date "in the future"): with a wrong
+    /// clock a genuine record looks like this, so it is never a final refusal.
+    public var dependsOnToday = false
+    public init(field: String, message: String, dependsOnToday: Bool = false) {
+        self.field = field
+        self.message = message
+        self.dependsOnToday = dependsOnToday
+    }
     public var description: String { "\(field): \(message)" }
 }
 
@@ -167,8 +175,8 @@ extension CardRecord {
         if !CardLimits.agamaValues.contains(agama) {
             return fail("Agama", "\"\(agama)\" bukan nilai yang sah")
         }
-        if tanggalLahir > today { return fail("Tgl Lahir", "di masa depan") }
-        if tanggalTerbit > today { return fail("Tanggal Terbit", "di masa depan") }
+        if tanggalLahir > today { return (CardRecordProblem(field: "Tgl Lahir", message: "di masa depan", dependsOnToday: true), []) }
+        if tanggalTerbit > today { return (CardRecordProblem(field: "Tanggal Terbit", message: "di masa depan", dependsOnToday: true), []) }
         if tanggalTerbit < tanggalLahir { return fail("Tanggal Terbit", "sebelum tanggal lahir") }
         switch (kewarganegaraan, berlakuHingga) {
         case (.wni, .until): return fail("Berlaku Hingga", "KTP-el WNI berlaku seumur hidup")

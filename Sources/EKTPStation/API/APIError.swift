@@ -19,7 +19,7 @@ struct APIError: HTTPResponseError {
         let status: HTTPResponse.Status =
             switch error.code {
             case .notFound: .notFound
-            case .conflict, .illegalTransition, .stockRefused: .conflict
+            case .conflict, .illegalTransition, .stockRefused, .clock: .conflict
             case .invalid, .rejected: .unprocessableContent
             case .unsupported: .badRequest
             }

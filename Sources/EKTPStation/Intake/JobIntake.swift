@@ -34,8 +34,27 @@ public struct JobIntake: Sendable {
             return .failure(StationError(.rejected, "job untuk kecamatan \(job.kecamatanCode), bukan stasiun ini (\(kecamatan))"))
         }
         let (problem, warnings) = job.validate(today: today, regions: regions)
+        if let problem, problem.dependsOnToday {
+            return .failure(StationError(.clock, Self.clockReason(problem)))
+        }
         if let problem { return .failure(StationError(.rejected, "data tidak valid: \(problem)")) }
         return .success((verified, warnings.map { "\(job.id): \($0)" }))
+    }
+
+    static func clockReason(_ problem: CardRecordProblem) -> String {
+        "\(problem) menurut jam stasiun (\(CivilDate.today())); tanda tangan sah, jadi jam PC mungkin salah: job menunggu sampai jam benar"
+    }
+
+    /// As `check`, for intake: a genuine job that only today's date finds fault with is
+    /// taken in (with a warning) and waits at printing until the clock is right.
+    func admit(_ document: JSONValue, today: CivilDate) -> Result<(VerifiedJob, [String]), StationError> {
+        switch check(document, today: today) {
+        case .failure(let error) where error.code == .clock:
+            guard let verified = try? verifier.verify(document) else { return .failure(error) }
+            return .success((verified, ["\(verified.job.id): \(error.message)"]))
+        case let other:
+            return other
+        }
     }
 
     /// Imports a file holding one signed-job document or an array of them. All or nothing.
@@ -45,7 +64,7 @@ public struct JobIntake: Sendable {
         }
         let (accepted, warnings): ([VerifiedJob], [String])
         do {
-            (accepted, warnings) = try SignedJobFile.admit(data) { check($0, today: today) }
+            (accepted, warnings) = try SignedJobFile.admit(data) { admit($0, today: today) }
         } catch {
             throw StationError(error.kind == .malformed ? .invalid : .rejected, error.message, details: error.details)
         }

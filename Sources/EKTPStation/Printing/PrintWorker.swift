@@ -17,6 +17,7 @@ public struct PrintWorker: Service {
     let store: StationStore
     let printers: PrinterSet
     let testPrints: TestPrintDesk
+    let clockHolds: ClockHolds
     let intake: JobIntake
     let composer: any CardComposer
     let poll: Duration
@@ -25,8 +26,9 @@ public struct PrintWorker: Service {
 
     public init(
         store: StationStore, printers: PrinterSet, intake: JobIntake, composer: any CardComposer, poll: Duration, retentionDays: Int, logger: Logger,
-        testPrints: TestPrintDesk = TestPrintDesk()
+        testPrints: TestPrintDesk = TestPrintDesk(), clockHolds: ClockHolds = ClockHolds()
     ) {
+        self.clockHolds = clockHolds
         self.store = store
         self.printers = printers
         self.testPrints = testPrints
@@ -78,7 +80,7 @@ public struct PrintWorker: Service {
             }
             if state.status.acceptsJobs {
                 do {
-                    if let job = try store.claimNext(for: printer.info.id) {
+                    if let job = try store.claimNext(for: printer.info.id, excluding: clockHolds.ids) {
                         let refused = await printOne(job, on: printer, logger: logger)
                         if !refused { continue }
                     }
@@ -114,6 +116,13 @@ public struct PrintWorker: Service {
             let parsed = try JSONValue.parse(claimed.document)
             let (verified, _) = try intake.check(parsed, today: .today()).get()
             document = try composer.compose(verified.job, for: printer.documentKind)
+        } catch let error as StationError where error.code == .clock {
+            // A genuine job; the clock is what is wrong. Back to the queue, untouched, and
+            // left there until the clock agrees.
+            logger.warning("job ditahan: \(error.message)")
+            clockHolds.hold(claimed.id, error.message)
+            record { try store.recordFailedBeforePick(claimed.id, reason: "ditahan: \(error.message)") }
+            return false
         } catch {
             let reason = (error as? StationError)?.message ?? "\(error)"
             logger.warning("job ditolak sebelum dicetak: \(reason)")
@@ -162,16 +171,36 @@ public struct PrintWorker: Service {
         do { try write() } catch { logger.critical("hasil cetak tidak tersimpan: \(error)") }
     }
 
-    /// Purges personal data past its retention, hourly.
+    /// Looks again at the jobs held for the clock; those the clock now agrees with print.
+    func recheckClockHolds() {
+        for (id, _) in clockHolds.all {
+            guard let document = try? store.queuedDocument(id), let parsed = try? JSONValue.parse(document) else {
+                clockHolds.release(id)  // printed elsewhere, decided, or gone
+                continue
+            }
+            if case .failure(let error) = intake.check(parsed, today: .today()), error.code == .clock { continue }
+            logger.info("job \(id) tidak ditahan lagi: jam stasiun sudah cocok")
+            clockHolds.release(id)
+        }
+    }
+
+    /// Purges personal data past its retention, hourly; looks at clock holds every minute.
     func housekeeping() async {
+        var minutes = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            recheckClockHolds()
+            minutes += 1
+            guard minutes % 60 == 1 else {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }
+                continue
+            }
             do {
                 let purged = try store.purgePersonalData(handedOverBefore: Date().addingTimeInterval(-retention))
                 if purged > 0 { logger.info("data pribadi \(purged) job dihapus (masa simpan habis)") }
             } catch {
                 logger.error("gagal menghapus data pribadi: \(error)")
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }
         }
     }
 }

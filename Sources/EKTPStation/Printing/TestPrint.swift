@@ -2,6 +2,7 @@ import EKTPDomain
 import EKTPDrivers
 import EKTPRendering
 import Foundation
+import Synchronization
 
 /// Test cards asked for by a person (`ektpctl devices test-print`, the printers page) for a
 /// new or repaired printer. The print worker serves them on the printer's own loop, before
@@ -23,6 +24,19 @@ public actor TestPrintDesk {
         waiting[device] = list.isEmpty ? nil : list
         return first
     }
+}
+
+/// Genuine jobs that only today's date finds fault with (the PC's clock stepped back):
+/// they wait, unclaimed, and are looked at again every minute (`PrintWorker`).
+public final class ClockHolds: Sendable {
+    private let held = Mutex<[JobID: String]>([:])
+
+    public init() {}
+
+    var ids: Set<JobID> { held.withLock { Set($0.keys) } }
+    var all: [JobID: String] { held.withLock { $0 } }
+    func hold(_ id: JobID, _ reason: String) { held.withLock { $0[id] = reason } }
+    func release(_ id: JobID) { held.withLock { _ = $0.removeValue(forKey: id) } }
 }
 
 /// The test card: a KTP-el layout filled with data that is plainly not a person's

@@ -44,6 +44,8 @@ public actor HubSync {
     private var unreachableSince: Date?
     private var backlogWarnedAt: Date?
     private var reconcileDue = true
+    /// The hub's clock minus the station's, from the last heartbeat answer.
+    private var clockSkew: TimeInterval?
 
     init(
         store: StationStore, intake: JobIntake, settings: HubSyncSettings, stateDirectory: String, stationName: String, logger: Logger,
@@ -122,7 +124,17 @@ public actor HubSync {
         let backlog = try store.outboxBacklog()
         return SyncStatusView(
             hubURL: enrollment.hubURL, stationId: enrollment.stationId, enrolledAt: enrollment.enrolledAt, lastContactAt: lastContactAt,
-            lastSyncAt: lastSyncAt, lastError: lastError, outboxBacklog: backlog, warning: backlogWarning(backlog), lastReconcile: lastReconcile)
+            lastSyncAt: lastSyncAt, lastError: lastError, outboxBacklog: backlog, warning: backlogWarning(backlog), lastReconcile: lastReconcile,
+            clockWarning: clockWarning())
+    }
+
+    /// More than five minutes between the station's clock and the hub's: dates on cards,
+    /// month boundaries and "today" are wrong at the station.
+    func clockWarning() -> String? {
+        guard let skew = clockSkew, abs(skew) > 300 else { return nil }
+        let minutes = Int((abs(skew) / 60).rounded())
+        let amount = minutes >= 120 ? "\(minutes / 60) jam" : "\(minutes) menit"
+        return "jam stasiun \(skew > 0 ? "terlambat" : "terlalu cepat") \(amount) dibanding hub; betulkan jam PC (tanggal dan jam di BIOS dan sistem)"
     }
 
     func backlogWarning(_ backlog: Int) -> String? {
@@ -231,7 +243,7 @@ public actor HubSync {
         var accepted: [(OfferedJob, VerifiedJob)] = []
         var acks: [JobID] = []
         for offer in offers {
-            switch intake.check(offer.document, today: today) {
+            switch intake.admit(offer.document, today: today) {
             case .success(let (verified, warnings)):
                 if verified.job.id.rawValue != offer.id {
                     try refuse(offer, "hub menawarkan job \(offer.id) dengan dokumen job \(verified.job.id)")
@@ -315,6 +327,9 @@ public actor HubSync {
             do {
                 let result = try await connection.heartbeat(try heartbeat())
                 guard current(g) else { return }
+                let before = clockWarning()
+                clockSkew = result.receivedAt.timeIntervalSinceNow
+                if before == nil, let warning = clockWarning() { logger.warning("\(warning)") }
                 contact()
                 failures = 0
                 wait = .seconds(max(1, min(settings.heartbeatSeconds, result.nextHeartbeatSeconds)))

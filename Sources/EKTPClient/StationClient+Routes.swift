@@ -41,6 +41,11 @@ extension StationClient {
         try await post("/devices/\(device.rawValue)/test-print", [String: String]())
     }
 
+    /// `POST /v1/hold/release`: lifts the hold on printing after a rollback.
+    public func releaseHold(_ request: HoldReleaseRequest) async throws(StationClientError) -> HoldReleased {
+        try await post("/hold/release", request)
+    }
+
     // MARK: Jobs
 
     /// `GET /v1/jobs?state=…&limit=…`

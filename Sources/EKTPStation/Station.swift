@@ -20,6 +20,8 @@ public struct Station: Sendable {
     let testPrints = TestPrintDesk()
     let offered = OfferedPrinters()
     let clockHolds = ClockHolds()
+    /// Holds printing when the database turns out older than what the station wrote.
+    let rollback: RollbackGuard
     let registry: DriverRegistry
     public let regions: RegionDirectory?
     /// The link to the hub (idle until `ektpctl enroll`).
@@ -45,6 +47,8 @@ public struct Station: Sendable {
         if let regions, regions.kecamatan(config.kecamatan) == nil {
             throw StationConfig.Problem(description: "kecamatan \(config.kecamatan) tidak ada dalam daftar Kemendagri")
         }
+        let rollback = RollbackGuard(stateDirectory: config.stateDirectory, store: store, logger: logger)
+        try rollback.checkAtStart()
         let interrupted = try store.recoverInterruptedJobs()
         for id in interrupted { logger.warning("job \(id) sedang dicetak saat ektpd berhenti: hasil tidak diketahui, menunggu keputusan operator") }
         let registry = try registry ?? DriverRegistry(profiles: ProfileCatalog.load(directory: config.driversDirectory ?? ProfileCatalog.defaultDirectory()))
@@ -64,10 +68,11 @@ public struct Station: Sendable {
         let sync = try HubSync(
             store: store, intake: intake, settings: config.hub, stateDirectory: config.stateDirectory,
             stationName: "Kecamatan " + (regions?.kecamatan(config.kecamatan)?.name ?? config.kecamatan), logger: logger,
-            devices: { try store.devices().filter { printers.contains($0.id) } })
+            devices: { try store.devices().filter { printers.contains($0.id) } },
+            hubHighest: { try rollback.checkAgainstHub(hubHighest: $0) })
         return Station(
-            config: config, store: store, lock: lock, intake: intake, printers: printers, registry: registry, regions: regions, sync: sync,
-            composer: composer, logger: logger)
+            config: config, store: store, lock: lock, intake: intake, printers: printers, rollback: rollback, registry: registry, regions: regions,
+            sync: sync, composer: composer, logger: logger)
     }
 
     /// The store, with the key that opens its sealed personal data. A database that holds
@@ -100,7 +105,7 @@ public struct Station: Sendable {
     public func services() throws -> [any Service] {
         let worker = PrintWorker(
             store: store, printers: printers, intake: intake, composer: composer, poll: .milliseconds(config.pollMilliseconds),
-            retentionDays: config.retentionDays, logger: logger, testPrints: testPrints, clockHolds: clockHolds)
+            retentionDays: config.retentionDays, logger: logger, testPrints: testPrints, clockHolds: clockHolds, rollback: rollback)
         let socket = config.socketPath
         try FileManager.default.createDirectory(atPath: (socket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if FileManager.default.fileExists(atPath: socket) { try FileManager.default.removeItem(atPath: socket) }
@@ -144,6 +149,11 @@ public struct Station: Sendable {
             } else if ready.allSatisfy({ $0.hopperLedger == 0 }) {
                 held = "blangko habis di hopper printer yang siap"
             }
+        }
+        if let hold = rollback.hold {
+            let text =
+                "pencetakan ditahan sejak \(ISO8601DateFormatter().string(from: hold.since)): \(hold.reason). Periksa kartu dan buku blangko, lalu ektpctl hold release --reason ALASAN"
+            held = held.map { "\(text); \($0)" } ?? text
         }
         let clockHeld = clockHolds.all
         if let reason = clockHeld.values.first {

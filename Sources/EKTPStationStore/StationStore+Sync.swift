@@ -158,6 +158,11 @@ extension StationStore {
 }
 
 extension StationStore {
+    /// Audits a person lifting the hold on printing after a rollback.
+    public func recordHoldReleased(reason: String, by person: String) throws {
+        try transaction(actor: person) { tx in try tx.audit("penahanan cetak dilepas", detail: reason) }
+    }
+
     /// Audits a printer added while the daemon ran.
     public func recordPrinterAdded(_ device: DeviceID, uri: String, by person: String) throws {
         try transaction(actor: person) { tx in try tx.audit("printer ditambahkan", detail: "\(device) di \(uri)") }

@@ -489,6 +489,23 @@ public struct TestPrintResult: Codable, Sendable, Equatable {
     }
 }
 
+/// `POST /v1/hold/release`: a person lifts the hold on printing after a rollback, saying
+/// what they checked.
+public struct HoldReleaseRequest: Codable, Sendable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+}
+
+public struct HoldReleased: Codable, Sendable {
+    /// The event number the database holds, now the station's record.
+    public var generation: Int64
+    public var message: String
+    public init(generation: Int64, message: String) {
+        self.generation = generation
+        self.message = message
+    }
+}
+
 /// The JSON coders every API party uses: ISO 8601 dates, sorted keys.
 public enum WireCoding {
     public static func encoder() -> JSONEncoder {

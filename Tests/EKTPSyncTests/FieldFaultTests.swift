@@ -131,3 +131,68 @@ import Testing
         }
     }
 }
+
+/// A database that went back in time (a copy taken before cards printed, put back): the
+/// station notices from its own generation record and holds printing, so no card prints a
+/// second time until a person has looked.
+@Suite struct RollbackTests {
+    @Test(.timeLimit(.minutes(3)))
+    func aRestoredDatabaseHoldsPrintingUntilAPersonDecides() async throws {
+        let scratch = try Scratch("rollback")
+        let approval = ApprovalSigner.generate(keyId: "approval")
+        let station = try StationUnderTest(
+            scratch: scratch, name: "s", kecamatan: "32.16.01", trusted: approval, printers: ["evolis-primacy-2?serial=MUNDUR-1"])
+        let factory = SyntheticJobs(regions: try RegionData.load(), signer: approval)
+        let jobs = try factory.jobs(count: 3, kecamatan: "32.16.01", prefix: "MUNDUR")
+        try await station.start()
+        let device = try await station.withClient { client -> DeviceID in
+            let device = try #require(try await client.devices().first).id
+            // The printer is off while the jobs arrive: they wait, blangko loaded.
+            _ = try await client.injectFault(device, FaultRequest(fault: "offline"))
+            _ = try await client.stock(.receive, StockRequest(quantity: 10, document: "SJ-M", by: "op"))
+            _ = try await client.stock(.load, StockRequest(quantity: 10, device: device, by: "op"))
+            _ = try await client.importJobs(try factory.signedFile(jobs))
+            return device
+        }
+        station.child.stop()
+        // The backup: the database files as they are now, three jobs queued.
+        let database = station.stateDirectory + "/station.sqlite"
+        let backup = scratch.path("backup")
+        try FileManager.default.createDirectory(atPath: backup, withIntermediateDirectories: true)
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: database + suffix) {
+            try FileManager.default.copyItem(atPath: database + suffix, toPath: backup + "/station.sqlite" + suffix)
+        }
+        // The cards print.
+        try await station.start()
+        _ = try await station.withClient { try await $0.injectFault(device, FaultRequest(fault: "clear")) }
+        try await eventually("tiga kartu tercetak", seconds: 60) {
+            try await station.withClient { try await $0.status() }.jobs[JobState.printed.rawValue] == 3
+        }
+        let counter = try await station.withClient { try await $0.devices() }.first?.state.supplies.cardCounter
+        #expect(counter == 3)
+        station.child.stop()
+
+        // The old copy put back, as a restore from yesterday's backup would.
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: backup + "/station.sqlite" + suffix) {
+            try FileManager.default.copyItem(atPath: backup + "/station.sqlite" + suffix, toPath: database + suffix)
+        }
+        try await station.start()
+        defer { station.child.stop() }
+        try await station.withClient { client in
+            let status = try await client.status()
+            #expect(status.held?.contains("pencetakan ditahan") == true, "\(status.held ?? "-")")
+            #expect(status.alerts.contains { $0.alert.kind == .rollback })
+            #expect(status.jobs[JobState.queued.rawValue] == 3)
+            // Given time, nothing prints: the printer's counter stays where the cards left it.
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await client.devices().first?.state.supplies.cardCounter == 3, "no card printed a second time")
+            #expect(try await client.status().jobs[JobState.printed.rawValue] == nil)
+            // A person decides, saying what they checked.
+            await #expect(throws: StationClientError.self) { try await client.releaseHold(HoldReleaseRequest(reason: "  ")) }
+            let released = try await client.releaseHold(HoldReleaseRequest(reason: "tiga kartu MUNDUR ada di tray; dicatat tercetak lewat jobs outcome"))
+            #expect(released.generation > 0)
+            #expect(try await client.status().held?.contains("pencetakan ditahan") != true)
+        }
+    }
+}

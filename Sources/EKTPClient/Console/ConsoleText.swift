@@ -46,6 +46,7 @@ public enum ConsoleText {
         case .stockLow: "stok menipis"
         case .syncMismatch: "selisih dengan hub"
         case .printerFound: "printer baru terpasang"
+        case .rollback: "basis data lebih lama: cetak ditahan"
         }
     }
 

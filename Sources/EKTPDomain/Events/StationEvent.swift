@@ -23,6 +23,8 @@ public struct Alert: Codable, Hashable, Sendable {
         case syncMismatch = "sync-mismatch"
         /// A printer ektp can drive was plugged in and waits for the operator to add it.
         case printerFound = "printer-found"
+        /// The database is older than what the station wrote: printing is held.
+        case rollback
     }
     public var kind: Kind
     public var device: DeviceID?

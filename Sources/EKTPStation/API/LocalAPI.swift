@@ -48,6 +48,13 @@ enum LocalAPI {
             let body: AddPrinterRequest = try await decode(request)
             return JSONReply.response(try await station.addPrinter(body.printer, by: actorName(request)), status: .created)
         }
+        v1.post("hold/release") { request, _ in
+            let body: HoldReleaseRequest = try await decode(request)
+            let generation = try station.rollback.release(reason: body.reason, by: actorName(request))
+            return JSONReply.response(
+                HoldReleased(
+                    generation: generation, message: "pencetakan dilanjutkan; basis data (peristiwa sampai nomor \(generation)) menjadi catatan stasiun"))
+        }
         v1.post("devices/:id/test-print") { request, context in
             JSONReply.response(try await station.testPrint(try deviceID(context), by: actorName(request)))
         }

@@ -18,6 +18,7 @@ public struct PrintWorker: Service {
     let printers: PrinterSet
     let testPrints: TestPrintDesk
     let clockHolds: ClockHolds
+    let rollback: RollbackGuard?
     let intake: JobIntake
     let composer: any CardComposer
     let poll: Duration
@@ -26,8 +27,9 @@ public struct PrintWorker: Service {
 
     public init(
         store: StationStore, printers: PrinterSet, intake: JobIntake, composer: any CardComposer, poll: Duration, retentionDays: Int, logger: Logger,
-        testPrints: TestPrintDesk = TestPrintDesk(), clockHolds: ClockHolds = ClockHolds()
+        testPrints: TestPrintDesk = TestPrintDesk(), clockHolds: ClockHolds = ClockHolds(), rollback: RollbackGuard? = nil
     ) {
+        self.rollback = rollback
         self.clockHolds = clockHolds
         self.store = store
         self.printers = printers
@@ -78,7 +80,7 @@ public struct PrintWorker: Service {
             while let waiting = await testPrints.next(for: printer.info.id) {
                 waiting.resume(returning: await printTestCard(on: printer, logger: logger))
             }
-            if state.status.acceptsJobs {
+            if state.status.acceptsJobs, rollback?.hold == nil {
                 do {
                     if let job = try store.claimNext(for: printer.info.id, excluding: clockHolds.ids) {
                         let refused = await printOne(job, on: printer, logger: logger)
@@ -169,6 +171,7 @@ public struct PrintWorker: Service {
     /// `outcome-unknown`, which is the safe side.
     private func record(_ write: () throws -> Void) {
         do { try write() } catch { logger.critical("hasil cetak tidak tersimpan: \(error)") }
+        rollback?.advance()
     }
 
     /// Looks again at the jobs held for the clock; those the clock now agrees with print.
@@ -187,8 +190,10 @@ public struct PrintWorker: Service {
     /// Purges personal data past its retention, hourly; looks at clock holds every minute.
     func housekeeping() async {
         var minutes = 0
+        defer { rollback?.advance() }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             recheckClockHolds()
+            rollback?.advance()
             minutes += 1
             guard minutes % 60 == 1 else {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }

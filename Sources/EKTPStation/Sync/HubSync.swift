@@ -28,6 +28,8 @@ public actor HubSync {
     let stationName: String
     let logger: Logger
     let devices: @Sendable () throws -> [DeviceView]
+    /// Told the hub's highest event of this station at each reconcile (rollback check).
+    let hubHighest: @Sendable (Int64) throws -> Void
 
     private(set) var enrollment: HubEnrollment?
     private var connection: HubConnection?
@@ -49,8 +51,9 @@ public actor HubSync {
 
     init(
         store: StationStore, intake: JobIntake, settings: HubSyncSettings, stateDirectory: String, stationName: String, logger: Logger,
-        devices: @escaping @Sendable () throws -> [DeviceView]
+        devices: @escaping @Sendable () throws -> [DeviceView], hubHighest: @escaping @Sendable (Int64) throws -> Void = { _ in }
     ) throws {
+        self.hubHighest = hubHighest
         self.store = store
         self.intake = intake
         self.settings = settings
@@ -361,6 +364,7 @@ public actor HubSync {
     func reconcile(_ connection: HubConnection) async throws -> ReconcileReport {
         let view = try await connection.reconcile()
         contact()
+        try hubHighest(view.highestSeq)
         let first = enrollment?.firstSeq ?? 1
         let resent = try store.redeliver(gaps: view.gaps, above: view.highestSeq, from: first)
         if resent > 0 { logger.warning("rekonsiliasi: hub belum memegang \(resent) peristiwa; dikirim ulang berurutan") }

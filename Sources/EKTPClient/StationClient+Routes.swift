@@ -41,6 +41,11 @@ extension StationClient {
         try await post("/devices/\(device.rawValue)/test-print", [String: String]())
     }
 
+    /// `POST /v1/backup`: a consistent copy of the database (and its key) made by the daemon.
+    public func backup(_ request: BackupRequest) async throws(StationClientError) -> BackupMade {
+        try await post("/backup", request)
+    }
+
     /// `POST /v1/hold/release`: lifts the hold on printing after a rollback.
     public func releaseHold(_ request: HoldReleaseRequest) async throws(StationClientError) -> HoldReleased {
         try await post("/hold/release", request)

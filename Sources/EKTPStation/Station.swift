@@ -79,6 +79,18 @@ public struct Station: Sendable {
     /// sealed data is never given a new key: without its own key the station would print
     /// nothing and could not say why.
     static func openStore(_ config: StationConfig) throws -> StationStore {
+        // A damaged page found now, before printing, not halfway through a card; the check
+        // reads only, so the damaged file stays as it is for whoever restores it.
+        if FileManager.default.fileExists(atPath: config.databasePath) {
+            let verdict: String
+            do { verdict = try StationStore.quickCheck(path: config.databasePath) } catch { verdict = "\(error)" }
+            guard verdict == "ok" else {
+                throw StationConfig.Problem(
+                    description:
+                        "basis data \(config.databasePath) rusak (\(verdict.prefix(200))). ektpd tidak mencetak dari basis data rusak: pulihkan dari cadangan (docs/id/cadangan.md); berkas yang rusak tidak diubah"
+                )
+            }
+        }
         let keyExists = FileManager.default.fileExists(atPath: config.keyPath)
         if !keyExists, FileManager.default.fileExists(atPath: config.databasePath) {
             // Look without a key: does the database hold anything sealed?
@@ -91,7 +103,12 @@ public struct Station: Sendable {
             }
         }
         let key = try StationKeyFile.loadOrCreate(path: config.keyPath)
-        let store = try StationStore(path: config.databasePath, key: key)
+        let store: StationStore
+        do { store = try StationStore(path: config.databasePath, key: key) } catch {
+            throw StationConfig.Problem(
+                description: "basis data \(config.databasePath) tidak bisa dibuka: \(error). Pulihkan dari cadangan (docs/id/cadangan.md)")
+        }
+
         if let job = try store.firstUnopenableSealedJob() {
             throw StationConfig.Problem(
                 description:

@@ -158,6 +158,11 @@ extension StationStore {
 }
 
 extension StationStore {
+    /// Audits a backup made while the daemon ran.
+    public func recordBackup(_ path: String, by person: String) throws {
+        try transaction(actor: person) { tx in try tx.audit("cadangan dibuat", detail: path) }
+    }
+
     /// Audits a person lifting the hold on printing after a rollback.
     public func recordHoldReleased(reason: String, by person: String) throws {
         try transaction(actor: person) { tx in try tx.audit("penahanan cetak dilepas", detail: reason) }
@@ -172,6 +177,35 @@ extension StationStore {
     public func recordEnrollment(hub: String, stationId: String, firstSeq: Int64, by person: String) throws {
         try transaction(actor: person) { tx in
             try tx.audit("terdaftar di hub", detail: "\(hub) sebagai \(stationId), peristiwa mulai nomor \(firstSeq)")
+        }
+    }
+}
+
+extension StationStore {
+    /// SQLite's quick integrity check of a database file, opened read-only so a damaged
+    /// file is left exactly as it is: "ok", or what is damaged.
+    public static func quickCheck(path: String) throws -> String {
+        var config = Configuration()
+        config.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        defer { try? queue.close() }
+        return try queue.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check").joined(separator: "; ") }
+    }
+
+    /// A consistent copy of the database while the daemon runs (SQLite's online backup),
+    /// created 0600: it holds sealed personal data and the whole ledger.
+    public func backup(to path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else { throw StationError(.conflict, "\(path) sudah ada; pilih nama lain") }
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw StationError(.invalid, "\(path) tidak bisa dibuat (folder ada dan bisa ditulis ektpd?)")
+        }
+        do {
+            let destination = try DatabaseQueue(path: path)
+            try writer.backup(to: destination)
+            try destination.close()
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw StationError(.invalid, "cadangan ke \(path) gagal: \(error)")
         }
     }
 }

@@ -489,6 +489,26 @@ public struct TestPrintResult: Codable, Sendable, Equatable {
     }
 }
 
+/// `POST /v1/backup`: a consistent copy of the database at `path` and of its key at
+/// `path.key`, both 0600, written by the daemon while it runs.
+public struct BackupRequest: Codable, Sendable {
+    public var path: String
+    public init(path: String) { self.path = path }
+}
+
+public struct BackupMade: Codable, Sendable {
+    public var database: String
+    public var key: String
+    public var jobs: Int
+    public var lastEvent: Int64
+    public init(database: String, key: String, jobs: Int, lastEvent: Int64) {
+        self.database = database
+        self.key = key
+        self.jobs = jobs
+        self.lastEvent = lastEvent
+    }
+}
+
 /// `POST /v1/hold/release`: a person lifts the hold on printing after a rollback, saying
 /// what they checked.
 public struct HoldReleaseRequest: Codable, Sendable {

@@ -19,7 +19,7 @@ struct EktpCtl: AsyncParsableCommand {
         version: "ektpctl 1",
         subcommands: [
             StatusCommand.self, DevicesCommand.self, JobsCommand.self, StockCommand.self, AuditCommand.self, UserCommand.self, EnrollCommand.self,
-            SyncCommand.self, HoldCommand.self,
+            SyncCommand.self, BackupCommand.self, HoldCommand.self,
         ]
     )
 

@@ -43,6 +43,32 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(2)))
+    func aDamagedDatabaseIsFoundAtStartAndLeftAsItIs() async throws {
+        let scratch = try Scratch("damaged")
+        let approval = ApprovalSigner.generate(keyId: "approval")
+        let station = try StationUnderTest(scratch: scratch, name: "a", kecamatan: "32.16.01", trusted: approval, printers: ["evolis-primacy-2?serial=RUSAK-1"])
+        try await station.start()
+        let factory = SyntheticJobs(regions: try RegionData.load(), signer: approval)
+        _ = try await station.withClient {
+            try await $0.importJobs(try factory.signedFile(try factory.jobs(count: 30, kecamatan: "32.16.01", prefix: "RUSAK")))
+        }
+        station.child.stop()
+        // A damaged stretch in the middle of the file (a bad disk sector).
+        let database = station.stateDirectory + "/station.sqlite"
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: database))
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: size / 2 / 4096 * 4096)
+        try handle.write(contentsOf: Data(repeating: 0xAB, count: 8192))
+        try handle.close()
+        let damaged = try FileManager.default.contents(atPath: database)
+        let run = try Self.runAgain(station)
+        #expect(run.status != 0)
+        #expect(run.log.contains("rusak") || run.log.contains("tidak bisa dibuka"), "\(run.log)")
+        #expect(run.log.contains("cadangan"), "\(run.log)")
+        #expect(FileManager.default.contents(atPath: database) == damaged, "the damaged file is left as it is")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
     func aMissingOrReplacedKeyStopsTheStartAndSaysWhichFile() async throws {
         let scratch = try Scratch("lost-key")
         let approval = ApprovalSigner.generate(keyId: "approval")
@@ -194,5 +220,35 @@ import Testing
             #expect(released.generation > 0)
             #expect(try await client.status().held?.contains("pencetakan ditahan") != true)
         }
+    }
+}
+
+/// `ektpctl backup FILE` while ektpd runs: a consistent copy and its key, both 0600.
+@Suite struct BackupTests {
+    @Test(.timeLimit(.minutes(2)))
+    func aBackupWhileRunningIsWholeAndProtected() async throws {
+        let scratch = try Scratch("backup")
+        let approval = ApprovalSigner.generate(keyId: "approval")
+        let station = try StationUnderTest(scratch: scratch, name: "s", kecamatan: "32.16.01", trusted: approval, printers: ["evolis-primacy-2?serial=CAD-1"])
+        try await station.start()
+        defer { station.child.stop() }
+        let factory = SyntheticJobs(regions: try RegionData.load(), signer: approval)
+        let path = scratch.path("cadangan.sqlite")
+        let made = try await station.withClient { client -> BackupMade in
+            _ = try await client.importJobs(try factory.signedFile(try factory.jobs(count: 4, kecamatan: "32.16.01", prefix: "CAD")))
+            return try await client.backup(BackupRequest(path: path))
+        }
+        #expect(made.jobs == 4 && made.database == path && made.key == path + ".key")
+        for file in [path, path + ".key"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file)")
+        }
+        #expect(FileManager.default.contents(atPath: path + ".key") == FileManager.default.contents(atPath: station.stateDirectory + "/ektpd.key"))
+        let copy = try GRDBReader(path: path)
+        let sealed = try await copy.queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM job WHERE sealed IS NOT NULL") }
+        let integrity = try await copy.queue.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }
+        #expect(sealed == 4 && integrity == "ok")
+        // Never over an existing file.
+        await #expect(throws: StationClientError.self) { try await station.withClient { try await $0.backup(BackupRequest(path: path)) } }
     }
 }

@@ -48,6 +48,10 @@ enum LocalAPI {
             let body: AddPrinterRequest = try await decode(request)
             return JSONReply.response(try await station.addPrinter(body.printer, by: actorName(request)), status: .created)
         }
+        v1.post("backup") { request, _ in
+            let body: BackupRequest = try await decode(request)
+            return JSONReply.response(try station.backup(to: body.path, by: actorName(request)), status: .created)
+        }
         v1.post("hold/release") { request, _ in
             let body: HoldReleaseRequest = try await decode(request)
             let generation = try station.rollback.release(reason: body.reason, by: actorName(request))

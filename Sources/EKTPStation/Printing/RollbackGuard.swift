@@ -1,5 +1,6 @@
 import EKTPDomain
 import EKTPStationStore
+import EKTPWire
 import Foundation
 import Logging
 import Synchronization

@@ -234,16 +234,32 @@ public struct WebSite: Sendable {
         try await accounts.createWebSession(session)
         logger.info("web: \(user.name) (\(user.role.rawValue)) masuk")
         var target = settings.homes[user.role] ?? "/"
-        if let wanted = form["ke"], wanted.hasPrefix("/"), !wanted.hasPrefix("//"), !wanted.contains("\\"), wanted != "/masuk" { target = wanted }
+        if let wanted = form["ke"].flatMap(Self.sameSitePath), wanted != "/masuk" { target = wanted }
         var response = Self.redirect(target)
         response.headers[values: .setCookie].append(cookie(Self.sessionCookie, token, request, maxAge: Int(WebAccounts.sessionLifetime)))
         response.headers[values: .setCookie].append(cookie(Self.loginCookie, "", request, maxAge: 0))
         return response
     }
 
+    /// A return path after log-in that stays on this site: an absolute path, nothing a
+    /// browser would read as another host. Tabs, newlines and other control or blank
+    /// characters (which browsers strip, so `/<TAB>/evil.example` becomes `//evil.example`)
+    /// and backslashes are refused, as is anything with a scheme or a host.
+    public static func sameSitePath(_ text: String) -> String? {
+        guard text.hasPrefix("/"), text.count <= 2000 else { return nil }
+        guard !text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0 == "\\" || $0.properties.generalCategory == .format })
+        else { return nil }
+        let second = text.dropFirst().first
+        guard second != "/" else { return nil }
+        guard let parsed = URLComponents(string: text), parsed.scheme == nil, parsed.host == nil, parsed.path.hasPrefix("/"),
+            !parsed.path.hasPrefix("//")
+        else { return nil }
+        return text
+    }
+
     func loginPage(_ request: Request, error: String?, status: HTTPResponse.Status = .ok) -> Response {
         let token = WebAccounts.randomToken()
-        let next = request.uri.queryParameters.get("ke") ?? ""
+        let next = request.uri.queryParameters.get("ke").flatMap(Self.sameSitePath) ?? ""
         let body: HTML = """
             <div class="card login">
             <h1>Masuk</h1>

@@ -18,3 +18,19 @@ struct HTMLTests {
         #expect(form.all("id") == ["A", "B"])
     }
 }
+
+/// After log-in the browser goes back only to a path on this site (station and hub alike).
+@Suite struct ReturnPathTests {
+    @Test(arguments: ["/antrean", "/job/PRR-1?x=1", "/printer#printer-sim-1", "/a/b/c"])
+    func pathsOnThisSiteAreKept(path: String) {
+        #expect(WebSite.sameSitePath(path) == path)
+    }
+
+    @Test(arguments: [
+        "/\t/evil.example", "/\n/evil.example", "//evil.example", "/\\evil.example", "https://evil.example", "evil.example", "",
+        "/\r/evil.example", " /antrean", "/%09/evil.example/\u{0}", "/\u{202E}/evil.example", "javascript:alert(1)",
+    ])
+    func anythingElseIsDropped(path: String) {
+        #expect(WebSite.sameSitePath(path) == nil, "\(path.debugDescription)")
+    }
+}

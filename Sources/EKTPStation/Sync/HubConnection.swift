@@ -19,6 +19,12 @@ struct HubConnection: Sendable {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile {
             guard FileManager.default.isReadableFile(atPath: caFile) else { throw SyncProblem("berkas CA \(caFile) tidak bisa dibaca") }
+            // Only PEM certificates: anything else (a key, a DER file, a text) is refused here,
+            // with the file named, rather than failing later at every call as a TLS error.
+            let text = (try? String(contentsOfFile: caFile, encoding: .utf8)) ?? ""
+            guard text.contains("-----BEGIN CERTIFICATE-----"), let certificates = try? NIOSSLCertificate.fromPEMFile(caFile), !certificates.isEmpty else {
+                throw SyncProblem("berkas CA \(caFile) bukan sertifikat PEM (-----BEGIN CERTIFICATE-----); minta berkas CA hub kepada admin pusat")
+            }
             tls.trustRoots = .file(caFile)
         }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)

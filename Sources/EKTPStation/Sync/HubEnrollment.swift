@@ -1,6 +1,10 @@
 import EKTPWire
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What enrollment gave this station: where the hub is, who the station is there, and
 /// its credential. Kept in `hub.json` in the state directory, mode 0600, written
 /// atomically; the hub stores only the credential's hash.
@@ -62,8 +66,7 @@ enum HubAddress {
         switch scheme {
         case "https": break
         case "http":
-            let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
-            guard loopback || allowPlainHTTP else {
+            guard Self.isLoopback(host) || allowPlainHTTP else {
                 throw SyncProblem(
                     "alamat hub memakai http:// ke \(host): kredensial akan terkirim tanpa enkripsi. Pakai https://, atau --allow-plain-http bila memang disengaja"
                 )
@@ -74,6 +77,21 @@ enum HubAddress {
         var normalized = text
         while normalized.hasSuffix("/") { normalized.removeLast() }
         return normalized
+    }
+
+    /// Whether `host` is this machine: `localhost`, or an address that parses as an IPv4
+    /// address in 127.0.0.0/8 or the IPv6 `::1` — the parsed address, never a prefix of the
+    /// name (`127.0.0.1.example.invalid` is a name on someone's DNS).
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if bare.lowercased() == "localhost" { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, bare, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, bare, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { bytes in bytes.prefix(15).allSatisfy { $0 == 0 } && bytes[15] == 1 }
+        }
+        return false
     }
 }
 

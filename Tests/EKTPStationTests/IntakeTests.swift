@@ -77,6 +77,15 @@ struct IntakeTests {
         try expectRefused(try signer.sign(jobValue: value), naming: "PRR-1", because: "NIK tidak valid")
     }
 
+    /// The station reads `approvedAt` as the hub does (`PrintJob.timestamp`): not ISO 8601,
+    /// refused, the field named, even when the approval key signed it.
+    @Test(arguments: ["kemarin", "2026-13-45T99:00:00Z", "2026-11-23", "1700000000", ""])
+    func approvedAtThatIsNoTimestamp(text: String) throws {
+        var value = try JSONValue.parse(try JobSignature.canonicalBytes(of: try job(1)))
+        value = Self.replacing(value, key: "approvedAt", with: .string(text))
+        try expectRefused(try signer.sign(jobValue: value), naming: "PRR-1", because: "approvedAt")
+    }
+
     @Test func oversizedAndUndecodablePhotos() throws {
         var big = try job(1)
         big.card.foto = Data(repeating: 0xFF, count: 700 * 1024)

@@ -252,3 +252,31 @@ import Testing
         await #expect(throws: StationClientError.self) { try await station.withClient { try await $0.backup(BackupRequest(path: path)) } }
     }
 }
+
+/// A request too large for the local API gets words, not an empty 413, and changes nothing.
+@Suite struct OversizedRequestTests {
+    @Test(.timeLimit(.minutes(2)), .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")))
+    func anOversizedRequestIsRefusedWithTheLimit() async throws {
+        let scratch = try Scratch("oversized")
+        let approval = ApprovalSigner.generate(keyId: "approval")
+        let station = try StationUnderTest(scratch: scratch, name: "s", kecamatan: "32.16.01", trusted: approval, printers: ["evolis-primacy-2?serial=BESAR-1"])
+        try await station.start()
+        defer { station.child.stop() }
+        let body = scratch.path("besar.json")
+        try ("{\"reason\": \"" + String(repeating: "x", count: 200_000) + "\"}").write(toFile: body, atomically: true, encoding: .utf8)
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = [
+            "-s", "-o", scratch.path("answer.json"), "-w", "%{http_code}", "--unix-socket", station.socket, "-H", "Content-Type: application/json",
+            "--data-binary", "@\(body)", "http://localhost/v1/hold/release",
+        ]
+        let out = Pipe()
+        curl.standardOutput = out
+        try curl.run()
+        curl.waitUntilExit()
+        let status = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let answer = (try? String(contentsOfFile: scratch.path("answer.json"), encoding: .utf8)) ?? ""
+        #expect(status == "413", "\(status) \(answer)")
+        #expect(answer.contains("terlalu besar") && answer.contains("KiB"), "\(answer)")
+    }
+}

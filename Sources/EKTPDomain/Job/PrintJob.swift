@@ -92,10 +92,25 @@ public struct PrintJob: Codable, Hashable, Sendable {
         if let regions, regions.kecamatan(kecamatanCode) == nil {
             return (CardRecordProblem(field: "kecamatan", message: "kode \(kecamatanCode) tidak ada dalam daftar Kemendagri"), [])
         }
+        if Self.timestamp(approvedAt) == nil {
+            return (CardRecordProblem(field: "approvedAt", message: "\"\(approvedAt.prefix(40))\" bukan waktu ISO 8601 (contoh 2026-11-23T08:15:00Z)"), [])
+        }
         if case .pos(let address) = delivery, address.trimmingCharacters(in: .whitespaces).isEmpty || address.count > 300 {
             return (CardRecordProblem(field: "pengiriman", message: "alamat PT Pos kosong atau terlalu panjang"), [])
         }
         return card.validate(today: today, regions: regions)
+    }
+
+    /// An ISO 8601 internet date-time (`2026-11-23T08:15:00Z`, fractional seconds allowed):
+    /// the one reading of `approvedAt` at the hub's intake and the station's alike.
+    public static func timestamp(_ text: String) -> Date? {
+        guard text.count <= 40 else { return nil }
+        let plain = ISO8601DateFormatter()
+        plain.formatOptions = [.withInternetDateTime]
+        if let d = plain.date(from: text) { return d }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)
     }
 
     public static func isKecamatanCode(_ s: String) -> Bool {

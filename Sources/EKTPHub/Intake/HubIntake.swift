@@ -36,7 +36,7 @@ public struct HubIntake: Sendable {
         }
         let (problem, warnings) = job.validate(today: today, regions: regions)
         if let problem { return .failure(HubError(.rejected, "data tidak valid: \(problem)")) }
-        guard let approvedAt = Self.parseTimestamp(job.approvedAt) else {
+        guard let approvedAt = PrintJob.timestamp(job.approvedAt) else {
             return .failure(HubError(.rejected, "approvedAt \"\(job.approvedAt.prefix(40))\" bukan waktu ISO 8601"))
         }
         let incoming = IncomingJob(
@@ -60,12 +60,4 @@ public struct HubIntake: Sendable {
     }
 
     /// ISO 8601 with an offset (`2026-11-20T08:00:00+07:00`), with or without fractions.
-    static func parseTimestamp(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        if let d = plain.date(from: text) { return d }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
-    }
 }

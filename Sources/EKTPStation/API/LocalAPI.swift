@@ -4,6 +4,7 @@ import EKTPStationStore
 import EKTPWire
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The station's local API (contract in `EKTPWire/StationAPI.swift`, reference in
 /// `docs/api.md`), for `ektpctl` over the Unix socket.
@@ -87,8 +88,7 @@ enum LocalAPI {
         }
         v1.get("jobs/:id") { _, context in try JSONReply.response(station.store.jobDetail(try jobID(context))) }
         v1.post("jobs/import") { request, _ in
-            var request = request
-            let body = try await request.collectBody(upTo: JobIntake.maxFileBytes)
+            let body = try await collect(request, upTo: JobIntake.maxFileBytes, what: "berkas job")
             let result = try station.intake.importFile(Data(buffer: body), actor: actorName(request))
             return JSONReply.response(result, status: .created)
         }
@@ -136,10 +136,18 @@ enum LocalAPI {
     // MARK: Helpers
 
     static func decode<T: Decodable>(_ request: Request) async throws -> T {
-        var request = request
-        let buffer = try await request.collectBody(upTo: maxJSONBody)
+        let buffer = try await collect(request, upTo: maxJSONBody, what: "isi permintaan")
         do { return try WireCoding.decoder().decode(T.self, from: Data(buffer: buffer)) } catch {
             throw APIError(.badRequest, code: "invalid", "isi permintaan tidak valid: \(JobVerifier.describe(error))")
+        }
+    }
+
+    /// The whole body, or a refusal that says the limit (NIO's own error has no words).
+    static func collect(_ request: Request, upTo limit: Int, what: String) async throws -> ByteBuffer {
+        var request = request
+        do { return try await request.collectBody(upTo: limit) } catch is NIOTooManyBytesError {
+            let size = limit >= 1_048_576 ? "\(limit / 1_048_576) MiB" : "\(limit / 1024) KiB"
+            throw APIError(.contentTooLarge, code: "too-large", "\(what) terlalu besar (paling besar \(size)); tidak ada yang diubah")
         }
     }
 

@@ -15,6 +15,22 @@ public struct PersonalDataSealer: Sendable {
     func open(_ sealed: Data, jobId: String) throws -> Data {
         try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key, authenticating: Data(jobId.utf8))
     }
+
+    /// Who collected a card, sealed bound to the job and to that purpose.
+    func sealRecipient(_ name: String, jobId: String) throws -> Data {
+        try AES.GCM.seal(Data(name.utf8), using: key, authenticating: Data("penerima:\(jobId)".utf8)).combined!
+    }
+
+    func openRecipient(_ sealed: Data, jobId: String) throws -> String {
+        String(decoding: try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key, authenticating: Data("penerima:\(jobId)".utf8)), as: UTF8.self)
+    }
+
+    /// A reference to a collector that names no one: an HMAC under the station's key, so the
+    /// office can check a name against it later and nobody else can learn the name from it.
+    func recipientReference(_ name: String, jobId: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("penerima:\(jobId):\(name)".utf8), using: key)
+        return "penerima-" + mac.prefix(6).map { String(format: "%02x", $0) }.joined()
+    }
 }
 
 /// The station's data key, a file of 32 random bytes created with mode 0600 on first start.

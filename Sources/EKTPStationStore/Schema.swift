@@ -158,6 +158,10 @@ enum Schema {
                         BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
                     """)
         }
+        // Who collected a card is personal data: sealed with the job's, purged with it.
+        m.registerMigration("v5-sealed-recipient") { db in
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN recipientSealed BLOB")
+        }
         return m
     }
 }

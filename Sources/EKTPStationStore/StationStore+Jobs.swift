@@ -203,9 +203,13 @@ extension StationStore {
             throw StationError(.invalid, "sebutkan penerima (diambil) atau nomor resi PT Pos, salah satu saja")
         }
         return try transaction(actor: person) { tx in
-            let detail = recipient.map { "diambil oleh \($0)" } ?? "diserahkan ke PT Pos, resi \(posReceipt!)"
+            // The audit trail and the event to the hub carry a reference, never the name:
+            // the name is sealed with the job's personal data and purged with it.
+            let detail =
+                recipient.map { "diambil oleh \(tx.sealer.recipientReference($0, jobId: id.rawValue))" } ?? "diserahkan ke PT Pos, resi \(posReceipt!)"
             let next = try tx.transition(try tx.jobRow(id), .handOver(by: person), detail: detail)
-            try tx.db.execute(sql: "UPDATE job SET handedOverAt = ? WHERE id = ?", arguments: [tx.at, id.rawValue])
+            let sealedName = try recipient.map { try tx.sealer.sealRecipient($0, jobId: id.rawValue) }
+            try tx.db.execute(sql: "UPDATE job SET handedOverAt = ?, recipientSealed = ? WHERE id = ?", arguments: [tx.at, sealedName, id.rawValue])
             return next
         }
     }
@@ -219,7 +223,7 @@ extension StationStore {
                 tx.db, sql: "SELECT id FROM job WHERE state = 'handed-over' AND sealed IS NOT NULL AND handedOverAt < ?",
                 arguments: [cutoff.timeIntervalSince1970])
             for id in ids {
-                try tx.db.execute(sql: "UPDATE job SET sealed = NULL, purgedAt = ? WHERE id = ?", arguments: [tx.at, id])
+                try tx.db.execute(sql: "UPDATE job SET sealed = NULL, recipientSealed = NULL, purgedAt = ? WHERE id = ?", arguments: [tx.at, id])
                 try tx.audit("data pribadi dihapus", job: id, detail: "masa simpan habis")
             }
             return ids.count
@@ -253,11 +257,12 @@ extension StationStore {
     }
 
     public func jobDetail(_ id: JobID) throws -> JobDetail {
-        let (row, sealed): (JobRow, Data?) = try read { db in
-            guard let r = try Row.fetchOne(db, sql: "SELECT \(JobRow.columns), sealed FROM job WHERE id = ?", arguments: [id.rawValue]) else {
+        let (row, sealed, recipientSealed): (JobRow, Data?, Data?) = try read { db in
+            guard let r = try Row.fetchOne(db, sql: "SELECT \(JobRow.columns), sealed, recipientSealed FROM job WHERE id = ?", arguments: [id.rawValue])
+            else {
                 throw StationError(.notFound, "job \(id) tidak ada di stasiun ini")
             }
-            return (JobRow(row: r), r["sealed"])
+            return (JobRow(row: r), r["sealed"], r["recipientSealed"])
         }
         var nama: String?
         var delivery: String?
@@ -268,7 +273,10 @@ extension StationStore {
             case .pos(let address): delivery = "PT Pos: \(address)"
             }
         }
-        return JobDetail(summary: row.summary, nama: nama, delivery: delivery, history: try auditEntries(job: id), blangkoUsed: try blangkoUsed(by: id))
+        let collectedBy = recipientSealed.flatMap { try? sealer.openRecipient($0, jobId: id.rawValue) }
+        return JobDetail(
+            summary: row.summary, nama: nama, delivery: delivery, history: try auditEntries(job: id), blangkoUsed: try blangkoUsed(by: id),
+            collectedBy: collectedBy)
     }
 
     /// Blangko taken from a hopper for this job, over all its attempts.

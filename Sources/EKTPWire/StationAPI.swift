@@ -214,13 +214,19 @@ public struct JobDetail: Codable, Sendable {
     public var history: [AuditEntryView]
     /// Blangko the ledger counts against this job (printed or spoiled), over all attempts.
     public var blangkoUsed: Int?
+    /// Who collected the card, while the job's personal data is kept (sealed at rest; the
+    /// audit trail and the hub see only a reference).
+    public var collectedBy: String?
 
-    public init(summary: JobSummary, nama: String?, delivery: String?, history: [AuditEntryView], blangkoUsed: Int? = nil) {
+    public init(
+        summary: JobSummary, nama: String?, delivery: String?, history: [AuditEntryView], blangkoUsed: Int? = nil, collectedBy: String? = nil
+    ) {
         self.summary = summary
         self.nama = nama
         self.delivery = delivery
         self.history = history
         self.blangkoUsed = blangkoUsed
+        self.collectedBy = collectedBy
     }
 }
 

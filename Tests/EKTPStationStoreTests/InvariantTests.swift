@@ -203,9 +203,20 @@ struct InvariantTests {
         #expect(bytes.range(of: Data("3216014502900007".utf8)) == nil, "a NIK must not be stored in clear")
         let job = try #require(try store.claimNext(for: printer))
         try store.recordPrinted(job.id)
-        _ = try store.handOver(job.id, recipient: "pemohon", posReceipt: nil, by: "op")
+        _ = try store.handOver(job.id, recipient: "SEKAR PENGAMBIL", posReceipt: nil, by: "op")
+        // Who collected the card is personal data: readable with the key while the job's is
+        // kept, never in clear on disk, in the audit trail or in the events to the hub.
+        #expect(try store.jobDetail(job.id).collectedBy == "SEKAR PENGAMBIL")
+        try store.writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        var after = Data()
+        for f in try FileManager.default.contentsOfDirectory(atPath: dir.path) where f.hasPrefix("station.sqlite") {
+            after += try Data(contentsOf: dir.appendingPathComponent(f))
+        }
+        #expect(after.range(of: Data("SEKAR".utf8)) == nil, "the collector's name must not be stored in clear")
+        #expect(try store.jobDetail(job.id).history.contains { $0.detail.contains("penerima-") })
         #expect(try store.purgePersonalData(handedOverBefore: Date().addingTimeInterval(3600)) == 1)
         #expect(try store.jobDetail(job.id).nama == nil)
+        #expect(try store.jobDetail(job.id).collectedBy == nil, "purged with the job's personal data")
         #expect(try store.jobDetail(job.id).summary.maskedNIK == "3216********0007")
     }
 }

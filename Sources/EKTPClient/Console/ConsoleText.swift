@@ -150,6 +150,7 @@ public enum ConsoleText {
         kv.append("NIK", s.maskedNIK)
         kv.append("Nama", d.nama ?? "(data pribadi sudah dihapus)")
         kv.append("Pengiriman", d.delivery ?? "-")
+        if let collector = d.collectedBy { kv.append("Diambil oleh", collector) }
         kv.append("Printer", s.device?.rawValue ?? "-")
         kv.append("Percobaan", String(s.attempts))
         kv.append("Diterima", date(s.receivedAt, timeZone: timeZone))

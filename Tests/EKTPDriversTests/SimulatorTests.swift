@@ -63,6 +63,22 @@ struct SimulatorTests {
         #expect(SimulatedPrinter.inspect(job: "A", blangkoCounted: 1, stateDirectory: dir) == .notFed, "a card already counted is not counted twice")
     }
 
+    @Test func aCardSpoiledInOnePrinterAndPrintedInAnotherIsPrinted() async throws {
+        // Both orders, so the answer cannot depend on the order the records are read.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sim-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let a = try printer("serial=S5-A&hopper=5&faults=power-loss@1&state=\(dir)")
+        let b = try printer("serial=S5-B&hopper=5&faults=power-loss@2&state=\(dir)")
+        guard case .unknown = await a.print(.planes(Self.planes), job: try JobID("X")) else { Issue.record("power loss on A"); return }
+        #expect(await b.print(.planes(Self.planes), job: try JobID("X")) == .printed(counter: 1))
+        guard case .unknown = await b.print(.planes(Self.planes), job: try JobID("Y")) else { Issue.record("power loss on B"); return }
+        await a.inject(.clear)
+        #expect(await a.print(.planes(Self.planes), job: try JobID("Y")) == .printed(counter: 2))
+        #expect(SimulatedPrinter.inspect(job: "X", blangkoCounted: 1, stateDirectory: dir) == .printed)
+        #expect(SimulatedPrinter.inspect(job: "Y", blangkoCounted: 1, stateDirectory: dir) == .printed)
+        #expect(SimulatedPrinter.inspect(job: "X", blangkoCounted: 2, stateDirectory: dir) == .notFed)
+    }
+
     @Test func unknownSchemesAndModelsAreClearErrors() async throws {
         let registry = DriverRegistry(profiles: Self.profiles)
         await #expect(throws: DriverRegistry.Problem.self) { try await registry.open("lpd://x") }

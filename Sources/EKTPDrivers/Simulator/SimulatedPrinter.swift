@@ -42,6 +42,10 @@ public actor SimulatedPrinter: SimulatedDevice {
         /// saved with the counts in one atomic write, so the record and the counts agree
         /// whenever the daemon dies.
         var events: [String] = []
+        /// When each event happened (seconds since 1970), so the record of several
+        /// printers reads in the order things happened: a card spoiled in one printer and
+        /// then printed in another is printed.
+        var eventTimes: [Double]? = nil
     }
     var physical: Physical
     var busy = false
@@ -209,12 +213,17 @@ public actor SimulatedPrinter: SimulatedDevice {
     /// counts against the job, was another card picked, and did it come out?
     public static func inspect(job: String, blangkoCounted: Int, stateDirectory: String) -> OutcomeDecision {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: stateDirectory).filter { $0.hasSuffix(".json") }) ?? []
-        var events: [String] = []
-        for f in files {
+        var timed: [(at: Double, event: String)] = []
+        for f in files.sorted() {
             if let data = FileManager.default.contents(atPath: stateDirectory + "/" + f), let p = try? JSONDecoder().decode(Physical.self, from: data) {
-                events += p.events.filter { $0.split(separator: " ").dropFirst().first.map(String.init) == job }
+                let times = p.eventTimes ?? []
+                for (i, e) in p.events.enumerated() where e.split(separator: " ").dropFirst().first.map(String.init) == job {
+                    timed.append((i < times.count ? times[i] : 0, e))
+                }
             }
         }
+        // At equal times, the order read (one printer's own order) decides.
+        let events = timed.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element.event)
         let picks = events.filter { $0.hasPrefix("PICK") }.count
         guard picks > blangkoCounted else { return .notFed }
         return events.last?.hasPrefix("DONE") == true ? .printed : .spoiled(.gagalCetak)
@@ -264,6 +273,11 @@ public actor SimulatedPrinter: SimulatedDevice {
 
     private func log(_ line: String) {
         physical.events.append(line)
+        var times = physical.eventTimes ?? []
+        // An older record without times: its earlier events count as long ago.
+        times += Array(repeating: 0, count: max(0, physical.events.count - 1 - times.count))
+        times.append(Date().timeIntervalSince1970)
+        physical.eventTimes = times
         save()
         guard let dir = stateDirectory else { return }
         let path = dir.appendingPathComponent("\(info.serial).log").path

@@ -16,11 +16,6 @@ import Foundation
 /// `replaceRibbon`, `acknowledge`) lets it retry; the card carries on, or after a jam a fresh card is fed and
 /// reprinted from the bitmaps kept in memory (guide p.4), and the held reply (`OK`) is delivered.
 public final class EvolisGuideEmulator: @unchecked Sendable {
-    /// What the printer remembers of its past, so a demo left running stays flat in memory:
-    /// the last cards that came out and the last commands received.
-    public static let keptCards = 32
-    public static let keptCommands = 2_000
-
     /// The printer as it is switched on.
     public struct Setup: Sendable {
         public var model: String
@@ -186,7 +181,7 @@ public final class EvolisGuideEmulator: @unchecked Sendable {
             while index < bytes.count {
                 if let command = parser.next(bytes, &index) {
                     log.append(command.summary)
-                    if log.count > Self.keptCommands { log.removeFirst(log.count - Self.keptCommands) }
+                    log.keepLast(EmulatorMemory.keptCommands)
                     if held != nil {
                         backlog.append(command)
                     } else {
@@ -652,7 +647,7 @@ public final class EvolisGuideEmulator: @unchecked Sendable {
                 panels: card.panels["front"] ?? [:], back: card.panels["back"] ?? [:], ribbon: declaredRibbon ?? installedRibbon,
                 rejected: reject, contactlessVisit: card.contactless, fault: card.fault
             ))
-        if output.count > Self.keptCards { output.removeFirst(output.count - Self.keptCards) }
+        output.keepLast(EmulatorMemory.keptCards)
         inside = nil
     }
 

@@ -13,11 +13,6 @@ import Foundation
 /// Error codes: the sources give only 00:00 (OK) and 11:01 (card not fed; §2.3 and §5 item 13). All other codes are the
 /// emulator's own, in the 90:xx range: 90:01 jam, 90:02 ribbon out, 90:03 cover open, 90:04 command (framing) error.
 public final class MagicardGuideEmulator: @unchecked Sendable {
-    /// What the printer remembers of its past, so a demo left running stays flat in memory:
-    /// the last cards that came out and the last commands received.
-    public static let keptCards = 32
-    public static let keptCommands = 2_000
-
     /// The printer as it is switched on.
     public struct Setup: Sendable {
         public var model: String
@@ -245,7 +240,7 @@ public final class MagicardGuideEmulator: @unchecked Sendable {
         while let first = inProgress.first, first.due <= now {
             inProgress.removeFirst()
             output.append(first.card)
-            if output.count > Self.keptCards { output.removeFirst(output.count - Self.keptCards) }
+            output.keepLast(EmulatorMemory.keptCards)
             cardCounter += 1
             cardsPrinted += 1
         }
@@ -312,7 +307,7 @@ public final class MagicardGuideEmulator: @unchecked Sendable {
 
     private func answer(_ command: String) {
         log.append(command)
-        if log.count > Self.keptCommands { log.removeFirst(log.count - Self.keptCommands) }
+        log.keepLast(EmulatorMemory.keptCommands)
         switch command {
         case "INF": reply("STA$$" + informationFields().joined(separator: ",") + ",")
         case "ERR": reply("STA" + errorReport())

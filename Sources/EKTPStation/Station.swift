@@ -69,7 +69,8 @@ public struct Station: Sendable {
             store: store, intake: intake, settings: config.hub, stateDirectory: config.stateDirectory,
             stationName: "Kecamatan " + (regions?.kecamatan(config.kecamatan)?.name ?? config.kecamatan), logger: logger,
             devices: { try store.devices().filter { printers.contains($0.id) } },
-            hubHighest: { try rollback.checkAgainstHub(hubHighest: $0) })
+            hubHighest: { try rollback.checkAgainstHub(hubHighest: $0) },
+            stopped: { Self.stopped(store: store, rollback: rollback) })
         return Station(
             config: config, store: store, lock: lock, intake: intake, printers: printers, rollback: rollback, registry: registry, regions: regions,
             sync: sync, composer: composer, logger: logger)
@@ -167,9 +168,7 @@ public struct Station: Sendable {
                 held = "blangko habis di hopper printer yang siap"
             }
         }
-        if let hold = rollback.hold {
-            let text =
-                "pencetakan ditahan sejak \(ISO8601DateFormatter().string(from: hold.since)): \(hold.reason). Periksa kartu dan buku blangko, lalu ektpctl hold release --reason ALASAN"
+        for text in Self.stopped(store: store, rollback: rollback).reversed() {
             held = held.map { "\(text); \($0)" } ?? text
         }
         let clockHeld = clockHolds.all
@@ -182,6 +181,20 @@ public struct Station: Sendable {
             jobs: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
             held: held, devices: devices, blangkoOnHand: try store.unusedBlangko(),
             outboxBacklog: try store.outboxBacklog(), alerts: try store.alerts(limit: 20), sync: try await sync.status())
+    }
+
+    /// What stops all printing now, in the operator's words with what to do: the storage
+    /// cannot take writes, or a rollback hold. Shown by `ektpctl status`, the pages and the hub.
+    static func stopped(store: StationStore, rollback: RollbackGuard) -> [String] {
+        var reasons: [String] = []
+        store.probeStorage()
+        if let fault = store.health.current { reasons.append(fault.message) }
+        if let hold = rollback.hold {
+            reasons.append(
+                "pencetakan ditahan sejak \(ISO8601DateFormatter().string(from: hold.since)): \(hold.reason). Periksa kartu dan buku blangko, lalu ektpctl hold release --reason ALASAN"
+            )
+        }
+        return reasons
     }
 
     func stock(_ operation: String, _ r: StockRequest) async throws -> StockChanged {

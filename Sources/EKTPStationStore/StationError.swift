@@ -19,6 +19,9 @@ public struct StationError: Error, Equatable, Sendable, CustomStringConvertible 
         /// Only today's date finds fault with a genuine job: the station's clock may be wrong.
         /// The job waits; it is never refused for this.
         case clock
+        /// The database cannot take writes (disk full, read-only, failing disk): nothing was
+        /// changed; the message says what to do (`StorageHealth`).
+        case storage
     }
     public let code: Code
     public let message: String

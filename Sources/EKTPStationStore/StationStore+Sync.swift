@@ -68,7 +68,7 @@ extension StationStore {
     public func markDelivered(_ seqs: [Int64]) throws {
         guard !seqs.isEmpty else { return }
         let at = clock().timeIntervalSince1970
-        try writer.write { db in
+        try write { db in
             for chunk in stride(from: 0, to: seqs.count, by: 500) {
                 let part = seqs[chunk..<min(chunk + 500, seqs.count)]
                 try db.execute(
@@ -84,7 +84,7 @@ extension StationStore {
     /// Returns how many events go again.
     @discardableResult
     public func redeliver(gaps: [SeqGap], above highest: Int64, from first: Int64) throws -> Int {
-        try writer.write { db in
+        try write { db in
             var count = 0
             for gap in gaps where gap.to >= first {
                 try db.execute(

@@ -35,11 +35,11 @@ extension StationStore: WebAccountStore {
 
     public func webUser(named name: String) async throws -> WebUser? { try read { try WebAccountsSQL.user($0, named: name) } }
     public func webUsers() async throws -> [WebUser] { try read { try WebAccountsSQL.users($0) } }
-    public func createWebSession(_ session: WebSession) async throws { try await writer.write { try WebAccountsSQL.createSession($0, session) } }
+    public func createWebSession(_ session: WebSession) async throws { try await write { try WebAccountsSQL.createSession($0, session) } }
     public func webSession(tokenHash: Data, now: Date) async throws -> WebSession? {
         try read { try WebAccountsSQL.session($0, tokenHash: tokenHash, now: now) }
     }
-    public func deleteWebSession(tokenHash: Data) async throws { try await writer.write { try WebAccountsSQL.deleteSession($0, tokenHash: tokenHash) } }
+    public func deleteWebSession(tokenHash: Data) async throws { try await write { try WebAccountsSQL.deleteSession($0, tokenHash: tokenHash) } }
 }
 
 /// One destruction of spoiled blangko, as the ledger holds it.

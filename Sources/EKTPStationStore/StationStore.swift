@@ -14,6 +14,8 @@ public struct StationStore: Sendable {
     let writer: any DatabaseWriter
     let sealer: PersonalDataSealer
     let clock: @Sendable () -> Date
+    /// Whether the last write failed for the storage's sake (disk full, read-only, damaged).
+    public let health: StorageHealth
 
     /// Opens (creating and migrating if needed) the database at `path`.
     public init(path: String, key: SymmetricKey, clock: @escaping @Sendable () -> Date = { Date() }) throws {
@@ -24,7 +26,7 @@ public struct StationStore: Sendable {
         }
         config.busyMode = .timeout(10)
         let pool = try DatabasePool(path: path, configuration: config)
-        try self.init(writer: pool, key: key, clock: clock)
+        try self.init(writer: pool, key: key, clock: clock, path: path)
     }
 
     /// An in-memory store, for tests and benchmarks.
@@ -34,8 +36,9 @@ public struct StationStore: Sendable {
         return try StationStore(writer: DatabaseQueue(configuration: config), key: key, clock: clock)
     }
 
-    init(writer: any DatabaseWriter, key: SymmetricKey, clock: @escaping @Sendable () -> Date) throws {
+    init(writer: any DatabaseWriter, key: SymmetricKey, clock: @escaping @Sendable () -> Date, path: String = ":memory:") throws {
         self.writer = writer
+        self.health = StorageHealth(path: path)
         self.sealer = PersonalDataSealer(key: key)
         self.clock = clock
         try Schema.migrator.migrate(writer)
@@ -44,9 +47,34 @@ public struct StationStore: Sendable {
     /// Runs `body` in one write transaction with the helpers that keep invariants.
     func transaction<T>(actor: String, _ body: (inout Tx) throws -> T) throws -> T {
         let now = clock()
-        return try writer.write { db in
+        return try write { db in
             var tx = Tx(db: db, now: now, actor: actor, sealer: sealer)
             return try body(&tx)
+        }
+    }
+
+    /// Every write goes through here, so a full or read-only disk is noticed and named.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try health.guarding { try writer.write(body) }
+    }
+
+    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        do {
+            let result = try await writer.write(body)
+            health.clear()
+            return result
+        } catch {
+            throw health.translate(error)
+        }
+    }
+
+    /// After a storage fault: tries one real write (the database header, unchanged), so the
+    /// fault clears as soon as the disk has room again, even when nothing else writes.
+    public func probeStorage() {
+        guard health.current != nil else { return }
+        _ = try? write { db in
+            let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+            try db.execute(sql: "PRAGMA user_version = \(version)")
         }
     }
 

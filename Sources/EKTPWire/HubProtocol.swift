@@ -171,7 +171,11 @@ public struct Heartbeat: Codable, Sendable {
     /// Events still in the station's outbox.
     public var outboxBacklog: Int?
     public var version: String?
-    public init(devices: [DeviceReport], stock: [String: Int]? = nil, outboxBacklog: Int? = nil, version: String? = nil) {
+    /// Why the station prints nothing at all now (a full disk, a rollback hold), in the words
+    /// its operator reads; nil or empty when it can print.
+    public var stopped: [String]?
+    public init(devices: [DeviceReport], stock: [String: Int]? = nil, outboxBacklog: Int? = nil, version: String? = nil, stopped: [String]? = nil) {
+        self.stopped = stopped
         self.devices = devices
         self.stock = stock
         self.outboxBacklog = outboxBacklog

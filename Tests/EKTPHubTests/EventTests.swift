@@ -128,6 +128,18 @@ struct EventTests {
         }
     }
 
+    @Test("a station that prints nothing says why in its heartbeat; the fleet view shows it until it clears", arguments: Backend.all)
+    func stoppedStationShown(_ backend: Backend) async throws {
+        try await TestHub.with(backend) { t in
+            let (station, _) = try await t.enroll()
+            let full = "disk penuh: basis data /var/lib/ektp/station.sqlite tidak bisa ditulis"
+            _ = try await t.hub.heartbeat(station: station, Heartbeat(devices: [], stopped: [full]))
+            #expect(try await t.hub.stationViews().first?.stopped == full)
+            _ = try await t.hub.heartbeat(station: station, Heartbeat(devices: [], stopped: []))
+            #expect(try await t.hub.stationViews().first?.stopped == nil)
+        }
+    }
+
     @Test("malformed event batches are refused whole", arguments: Backend.all)
     func badBatches(_ backend: Backend) async throws {
         try await TestHub.with(backend) { t in

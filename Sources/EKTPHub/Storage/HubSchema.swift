@@ -127,6 +127,10 @@ enum HubSchema {
             try db.execute(sql: "ALTER TABLE station ADD COLUMN firstSeq INTEGER NOT NULL DEFAULT 1 CHECK (firstSeq >= 1)")
         }
         m.registerMigration("web-users-1", migrate: HubSchema.webUsers)
+        // Why the station prints nothing, as its last heartbeat said (full disk, rollback hold).
+        m.registerMigration("v3-station-stopped") { db in
+            try db.execute(sql: "ALTER TABLE station ADD COLUMN stopped TEXT")
+        }
         return m
     }
 }

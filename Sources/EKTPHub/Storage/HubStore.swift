@@ -100,6 +100,16 @@ public struct StationRecord: Sendable, Equatable {
     public var highestSeq: Int64
     public var heldJobs: Int
     public var outboxBacklog: Int?
+    /// Why the station prints nothing, as its last heartbeat said; nil when it can print.
+    public var stopped: String? = nil
+}
+
+extension Heartbeat {
+    /// The station's reasons for printing nothing, as one text for the station row.
+    var stoppedText: String? {
+        guard let stopped, !stopped.isEmpty else { return nil }
+        return stopped.map { String($0.prefix(1_000)) }.prefix(8).joined(separator: "; ")
+    }
 }
 
 /// Stock per kecamatan as events and heartbeats left it.

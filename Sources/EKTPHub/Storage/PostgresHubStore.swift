@@ -46,6 +46,8 @@ public struct PostgresHubStore: HubStore {
         // Where a station's sequence starts under its credential (`EnrollRequest.firstSeq`).
         ("v2-first-seq", ["ALTER TABLE station ADD COLUMN first_seq BIGINT NOT NULL DEFAULT 1 CHECK (first_seq >= 1)"]),
         ("web-users-1", webUserStatements),
+        // Why the station prints nothing, as its last heartbeat said (full disk, rollback hold).
+        ("v3-station-stopped", ["ALTER TABLE station ADD COLUMN stopped TEXT"]),
     ]
 
     static let v1: [String] = [
@@ -151,20 +153,20 @@ extension Optional where Wrapped == Double {
 extension PostgresHubStore {
     static let stationColumns = """
         s.id, s.name, s.kecamatan_code, s.enrolled_at, s.credential_expires_at, s.revoked_at, s.last_seen_at,
-        s.last_heartbeat_at, s.first_seq, s.highest_seq, s.outbox_backlog,
+        s.last_heartbeat_at, s.first_seq, s.highest_seq, s.outbox_backlog, s.stopped,
         (SELECT COUNT(*) FROM job j WHERE j.station_id = s.id AND j.state IN ('claimed','printed','spoiled-reprint-needed'))
         """
 
     static func stations(_ rows: PostgresRowSequence) async throws -> [StationRecord] {
         var out: [StationRecord] = []
-        for try await (id, name, kec, enrolled, expires, revoked, seen, heartbeat, first, seq, backlog, held) in rows.decode(
-            (String, String, String, Double, Double?, Double?, Double?, Double?, Int64, Int64, Int64?, Int64).self)
+        for try await (id, name, kec, enrolled, expires, revoked, seen, heartbeat, first, seq, backlog, stopped, held) in rows.decode(
+            (String, String, String, Double, Double?, Double?, Double?, Double?, Int64, Int64, Int64?, String?, Int64).self)
         {
             out.append(
                 StationRecord(
                     id: id, name: name, kecamatanCode: kec, enrolledAt: Date(timeIntervalSince1970: enrolled), credentialExpiresAt: expires.date,
                     revokedAt: revoked.date, lastSeenAt: seen.date, lastHeartbeatAt: heartbeat.date, firstSeq: first, highestSeq: seq, heldJobs: Int(held),
-                    outboxBacklog: backlog.map(Int.init)))
+                    outboxBacklog: backlog.map(Int.init), stopped: stopped))
         }
         return out
     }

@@ -34,6 +34,8 @@ public struct StationView: Codable, Sendable {
     /// Jobs the hub believes the station holds (claimed, printed, spoiled).
     public var heldJobs: Int
     public var outboxBacklog: Int?
+    /// Why the station prints nothing at all (full disk, rollback hold); nil when it can.
+    public var stopped: String?
 }
 
 public struct DeviceView: Codable, Sendable {

@@ -106,7 +106,7 @@ struct HubPages: Sendable {
             let seen = s.lastHeartbeatAt.map { WebFormat.ago($0, now: now) } ?? "belum pernah"
             return """
                 <tr class="\(HTML(unsafe: s.freshness == .online ? "" : "stale"))"><td><a href="/stasiun/\(s.id)">\(s.name)</a></td><td>\(s.kecamatanName ?? "") \(s.kecamatanCode)</td>
-                <td>\(Self.badge(s.freshness))\(HTML.when(s.revoked) { " <span class=\"badge s-error\">dicabut</span>" })</td><td>\(seen)</td>
+                <td>\(Self.badge(s.freshness))\(HTML.when(s.revoked) { " <span class=\"badge s-error\">dicabut</span>" })\(HTML.when(s.stopped != nil) { " <span class=\"badge s-error\">berhenti mencetak</span>" })</td><td>\(seen)</td>
                 <td class="num">\(s.heldJobs)</td><td class="num hide-small">\(s.outboxBacklog.map(String.init) ?? "—")</td></tr>
                 """
         }
@@ -199,6 +199,7 @@ struct HubPages: Sendable {
             <tr><th>Id</th><td>\(s.id)</td></tr>
             <tr><th>Kecamatan</th><td>\(s.kecamatanName ?? "") \(s.kecamatanCode)</td></tr>
             <tr><th>Status</th><td>\(Self.badge(s.freshness))\(HTML.when(s.revoked) { " <span class=\"badge s-error\">kredensial dicabut</span>" })</td></tr>
+            \(s.stopped.map { HTML("<tr><th>Berhenti mencetak</th><td class=\"s-error\">\($0)</td></tr>") })
             <tr><th>Heartbeat terakhir</th><td>\(s.lastHeartbeatAt.map { "\(WebFormat.time($0)) (\(WebFormat.ago($0, now: now)))" } ?? "belum pernah")</td></tr>
             <tr><th>Terdaftar</th><td>\(WebFormat.time(s.enrolledAt))</td></tr>
             <tr><th>Nomor urut peristiwa tertinggi</th><td>\(s.highestSeq)</td></tr>

@@ -22,6 +22,7 @@ struct APIError: HTTPResponseError {
             case .conflict, .illegalTransition, .stockRefused, .clock: .conflict
             case .invalid, .rejected: .unprocessableContent
             case .unsupported: .badRequest
+            case .storage: .serviceUnavailable
             }
         self.init(status, code: error.code.rawValue, error.message, details: error.details.isEmpty ? nil : error.details)
     }

@@ -60,6 +60,7 @@ public struct PrintWorker: Service {
     /// One printer's loop.
     func drive(_ printer: any CardPrinter) async {
         var last: DeviceState?
+        var storageFault: String?
         var logger = logger
         logger[metadataKey: "device"] = "\(printer.info.id)"
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -86,6 +87,10 @@ public struct PrintWorker: Service {
                         let refused = await printOne(job, on: printer, logger: logger)
                         if !refused { continue }
                     }
+                } catch let error as StationError where error.code == .storage {
+                    // Said once per fault, not at every poll; status and the hub show it.
+                    if storageFault != error.message { logger.critical("tidak bisa mengambil job: \(error.message)") }
+                    storageFault = error.message
                 } catch {
                     logger.error("gagal mengambil job: \(error)")
                 }
@@ -123,31 +128,31 @@ public struct PrintWorker: Service {
             // left there until the clock agrees.
             logger.warning("job ditahan: \(error.message)")
             clockHolds.hold(claimed.id, error.message)
-            record { try store.recordFailedBeforePick(claimed.id, reason: "ditahan: \(error.message)") }
+            await record { try store.recordFailedBeforePick(claimed.id, reason: "ditahan: \(error.message)") }
             return false
         } catch {
             let reason = (error as? StationError)?.message ?? "\(error)"
             logger.warning("job ditolak sebelum dicetak: \(reason)")
-            record { try store.recordRejectedBeforePrint(claimed.id, reason: reason) }
+            await record { try store.recordRejectedBeforePrint(claimed.id, reason: reason) }
             return false
         }
         let outcome = await printer.print(document, job: claimed.id)
         switch outcome {
         case .printed(let counter):
             logger.info("kartu tercetak")
-            record { try store.recordPrinted(claimed.id, counter: counter) }
+            await record { try store.recordPrinted(claimed.id, counter: counter) }
             return false
         case .failedBeforePick(let reason, let counter):
             logger.warning("gagal sebelum kartu ditarik: \(reason)")
-            record { try store.recordFailedBeforePick(claimed.id, reason: reason, counter: counter) }
+            await record { try store.recordFailedBeforePick(claimed.id, reason: reason, counter: counter) }
             return true
         case .spoiled(let cause, let detail, let counter):
             logger.warning("kartu rusak: \(detail)")
-            record { try store.recordSpoiled(claimed.id, cause: cause, note: detail, counter: counter) }
+            await record { try store.recordSpoiled(claimed.id, cause: cause, note: detail, counter: counter) }
             return false
         case .unknown(let reason):
             logger.error("hasil cetak tidak diketahui: \(reason)")
-            record { try store.recordOutcomeUnknown(claimed.id, reason: reason) }
+            await record { try store.recordOutcomeUnknown(claimed.id, reason: reason) }
             return true
         }
     }
@@ -167,10 +172,27 @@ public struct PrintWorker: Service {
         return await printer.print(document, job: TestCard.id)
     }
 
-    /// A failed write leaves the job `printing`; at the next start it becomes
+    /// Records what a printer did. While the storage cannot take the write (a full disk),
+    /// the outcome is kept here and written again every few seconds until it can: the
+    /// daemon knows what happened to the card and must not forget it. Any other failure, or
+    /// a shutdown first, leaves the job `printing`; at the next start it becomes
     /// `outcome-unknown`, which is the safe side.
-    private func record(_ write: () throws -> Void) {
-        do { try write() } catch { logger.critical("hasil cetak tidak tersimpan: \(error)") }
+    private func record(_ write: () throws -> Void) async {
+        var said = false
+        while true {
+            do {
+                try write()
+                if said { logger.notice("hasil cetak tersimpan setelah penyimpanan pulih") }
+                break
+            } catch let error as StationError where error.code == .storage && !Task.isShuttingDownGracefully && !Task.isCancelled {
+                if !said { logger.critical("hasil cetak belum tersimpan, dicoba lagi tiap 2 detik: \(error.message)") }
+                said = true
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
+            } catch {
+                logger.critical("hasil cetak tidak tersimpan: \(error)")
+                break
+            }
+        }
         rollback?.advance()
     }
 

@@ -30,6 +30,8 @@ public actor HubSync {
     let devices: @Sendable () throws -> [DeviceView]
     /// Told the hub's highest event of this station at each reconcile (rollback check).
     let hubHighest: @Sendable (Int64) throws -> Void
+    /// What stops all printing now (full disk, rollback hold), for the heartbeat.
+    let stopped: @Sendable () -> [String]
 
     private(set) var enrollment: HubEnrollment?
     private var connection: HubConnection?
@@ -51,8 +53,10 @@ public actor HubSync {
 
     init(
         store: StationStore, intake: JobIntake, settings: HubSyncSettings, stateDirectory: String, stationName: String, logger: Logger,
-        devices: @escaping @Sendable () throws -> [DeviceView], hubHighest: @escaping @Sendable (Int64) throws -> Void = { _ in }
+        devices: @escaping @Sendable () throws -> [DeviceView], hubHighest: @escaping @Sendable (Int64) throws -> Void = { _ in },
+        stopped: @escaping @Sendable () -> [String] = { [] }
     ) throws {
+        self.stopped = stopped
         self.hubHighest = hubHighest
         self.store = store
         self.intake = intake
@@ -352,7 +356,7 @@ public actor HubSync {
         return Heartbeat(
             devices: try devices().map { DeviceReport(id: $0.id, model: $0.model, state: $0.state) },
             stock: Dictionary(uniqueKeysWithValues: stock.map { ($0.key.key, $0.value) }),
-            outboxBacklog: try store.outboxBacklog(), version: "ektpd/1")
+            outboxBacklog: try store.outboxBacklog(), version: "ektpd/1", stopped: stopped())
     }
 
     // MARK: Reconcile

@@ -77,11 +77,12 @@ import Testing
         #expect(try await station.withClient { try await $0.verifyAudit() }.valid)
     }
 
+    static let canMakeExt4 =
+        canMount && FileManager.default.fileExists(atPath: "/sys/fs/ext4") && FileManager.default.isExecutableFile(atPath: "/sbin/mkfs.ext4")
+
     /// ext4 on a loop device mounted `errors=remount-ro`, as a station PC's disk is: the
     /// kernel's own error path (`trigger_fs_error`) turns it read-only under the daemon, as a
     /// failing disk does in the field. After fsck and a restart, everything stored is there.
-    static let canMakeExt4 = canMount && FileManager.default.fileExists(atPath: "/sys/fs/ext4") && FileManager.default.isExecutableFile(atPath: "/sbin/mkfs.ext4")
-
     @Test(.timeLimit(.minutes(3)), .enabled(if: canMakeExt4))
     func aDiskTurnedReadOnlyIsToldInWordsAndNothingIsLost() async throws {
         let scratch = try Scratch("disk-ro")

@@ -44,7 +44,7 @@ fuzz() {
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
   admin=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
   trust=$("$hub" keys generate --key-id approval-fuzz --out "$dir/approval-key.json")
-  export EKTP_HUB_DATABASE="$dir/hub.sqlite" EKTP_HUB_ADMIN_TOKEN="$admin" EKTP_HUB_APPROVAL_KEYS="$trust"
+  export EKTP_HUB_DATABASE="$dir/hub.sqlite" EKTP_HUB_DATA_KEY="$dir/hub-data.key" EKTP_HUB_ADMIN_TOKEN="$admin" EKTP_HUB_APPROVAL_KEYS="$trust"
   export EKTP_HUB_REGIONS="$PWD/data/wilayah.csv"
   # A long-poll may not outlast a fuzzing request: polls wait at most 1 s here.
   export EKTP_HUB_MAX_WAIT_SECONDS=1 EKTP_LOG_LEVEL=info

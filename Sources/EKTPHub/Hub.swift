@@ -1,3 +1,4 @@
+@preconcurrency import Crypto
 import EKTPDomain
 import EKTPWire
 import Foundation
@@ -16,6 +17,10 @@ public struct Hub: Sendable {
     public let clock: HubClock
     public let metrics: HubMetrics
     public let logger: Logger
+    /// Seals each job's document at intake, opens it for the station's lease.
+    let sealer: DocumentSealer
+    /// The key of in-process hubs given none (tests): shared, so two hubs on one store agree.
+    static let processKey = SymmetricKey(size: .bits256)
 
     public init(
         config: HubConfig, store: any HubStore, regions: RegionDirectory, clock: @escaping HubClock = HubClocks.system,
@@ -28,15 +33,39 @@ public struct Hub: Sendable {
         self.logger = logger
         let notifier = JobNotifier()
         self.notifier = notifier
-        self.intake = HubIntake(store: store, verifier: JobVerifier(trusted: config.approvalKeys), regions: regions, clock: clock, notifier: notifier)
+        let sealer = DocumentSealer(key: config.dataKey ?? Self.processKey)
+        self.sealer = sealer
+        self.intake = HubIntake(
+            store: store, verifier: JobVerifier(trusted: config.approvalKeys), regions: regions, clock: clock, notifier: notifier, sealer: sealer)
         self.metrics = HubMetrics()
     }
 
     /// Opens the SQLite store at `config.databasePath` and the region directory.
-    public static func open(config: HubConfig, logger: Logger = Logger(label: "ektp-hub")) throws -> Hub {
+    public static func open(config: HubConfig, logger: Logger = Logger(label: "ektp-hub")) async throws -> Hub {
         let regions = try config.loadRegions()
         let store = try SQLiteHubStore(path: config.databasePath)
-        return Hub(config: config, store: store, regions: regions, logger: logger)
+        var config = config
+        try await config.resolveDataKey(for: store)
+        let hub = Hub(config: config, store: store, regions: regions, logger: logger)
+        try await hub.checkDataKey()
+        return hub
+    }
+
+    /// The data key opens what the store holds: a hub never starts with a key that cannot
+    /// read its documents (a lost or replaced `hub-data.key`), and never says so later, at a
+    /// station's lease.
+    public func checkDataKey() async throws {
+        guard let sample = try await store.sampleDocument(), DocumentSealer.isSealed(sample.document) else { return }
+        do { _ = try sealer.open(sample.document, job: sample.id, contentHash: sample.contentHash) } catch {
+            throw HubConfig.Problem(
+                "berkas kunci data \(config.dataKeyPath ?? "-") tidak cocok dengan basis data hub: dokumen job \(sample.id) tidak bisa dibuka. Pulihkan kunci yang asli dari cadangan; tidak ada yang diubah"
+            )
+        }
+    }
+
+    /// Empties the documents of jobs handed over more than `retentionDays` ago.
+    public func purgePersonalData() async throws -> Int {
+        try await store.purgeDocuments(handedOverBefore: clock().addingTimeInterval(-Double(config.retentionDays) * 86_400))
     }
 
     // MARK: Stations
@@ -124,7 +153,13 @@ public struct Hub: Sendable {
         while true {
             let generation = notifier.generation(station.kecamatanCode)
             let now = clock()
-            let jobs = try await store.lease(station: station, max: max, now: now, leaseUntil: now.addingTimeInterval(Double(config.leaseSeconds)))
+            var jobs = try await store.lease(station: station, max: max, now: now, leaseUntil: now.addingTimeInterval(Double(config.leaseSeconds)))
+            do {
+                for i in jobs.indices { jobs[i].document = try sealer.open(jobs[i].document, job: jobs[i].id, contentHash: jobs[i].contentHash) }
+            } catch {
+                await returnUndelivered(jobs.map(\.id), station: station)
+                throw HubConfig.Problem("dokumen job tidak bisa dibuka dengan kunci data hub (\(config.dataKeyPath ?? "-")): periksa berkas kunci")
+            }
             if !jobs.isEmpty && Task.isCancelled {
                 await returnUndelivered(jobs.map(\.id), station: station)
                 throw CancellationError()

@@ -1,3 +1,4 @@
+@preconcurrency import Crypto
 import EKTPDomain
 import EKTPWire
 import Foundation
@@ -44,6 +45,16 @@ public struct HubConfig: Sendable {
     public var stockLowDays = 14
     /// Days of consumption (printed + spoiled) the rate is computed over.
     public var consumptionWindowDays = 7
+    /// The key that seals each job's personal data at rest (`DocumentSealer`): 32 bytes,
+    /// mode 0600, made on first start. nil: `hub-data.key` beside the SQLite database; with
+    /// PostgreSQL it must be given, the same file for every hub process.
+    public var dataKeyFile: String?
+    /// The key itself once read (`resolveDataKey`); in-process hubs without one share a
+    /// random key for the life of the process.
+    public var dataKey: SymmetricKey?
+    /// Days a handed-over job's document (NIK, name, address, photo) is kept; then only its
+    /// id, masked NIK and hashes remain.
+    public var retentionDays = 30
 
     public init() {}
 
@@ -85,6 +96,8 @@ public struct HubConfig: Sendable {
         if let v = try int("DEVICE_ERROR_MINUTES") { c.deviceErrorMinutes = v }
         if let v = try int("SILENT_MINUTES") { c.silentMinutes = v }
         if let v = try int("STOCK_LOW_DAYS") { c.stockLowDays = v }
+        if let v = try int("RETENTION_DAYS") { c.retentionDays = v }
+        if let v = env["EKTP_HUB_DATA_KEY"], !v.isEmpty { c.dataKeyFile = v }
         return c
     }
 
@@ -97,6 +110,31 @@ public struct HubConfig: Sendable {
                 throw Problem("\(error)")
             }
         }
+    }
+
+    /// Where the data key is: as configured, or beside the SQLite database.
+    public var dataKeyPath: String? {
+        if let dataKeyFile { return dataKeyFile }
+        guard postgres == nil else { return nil }
+        return ((databasePath as NSString).deletingLastPathComponent.isEmpty ? "." : (databasePath as NSString).deletingLastPathComponent) + "/hub-data.key"
+    }
+
+    /// Reads the data key into `dataKey`, making it on first start; never makes a new key
+    /// for a store that already holds sealed documents (they could not be read again).
+    public mutating func resolveDataKey(for store: (any HubStore)? = nil) async throws {
+        guard dataKey == nil else { return }
+        if let store, let path = dataKeyPath, !FileManager.default.fileExists(atPath: path),
+            let sample = try await store.sampleDocument(), DocumentSealer.isSealed(sample.document)
+        {
+            throw Problem(
+                "berkas kunci data \(path) tidak ada, padahal basis data hub menyimpan data pribadi yang tersegel dengan kunci itu. Pulihkan berkas kunci dari cadangan; hub tidak membuat kunci baru untuk basis data ini"
+            )
+        }
+        guard let path = dataKeyPath else {
+            throw Problem(
+                "EKTP_HUB_DATA_KEY (atau --data-key) wajib diatur untuk PostgreSQL: berkas kunci data pribadi, sama untuk semua proses hub (docs/hub.md)")
+        }
+        do { dataKey = try DataKeyFile.loadOrCreate(path: path) } catch { throw Problem("\(error)") }
     }
 
     /// Reads the region directory from `regionsFile` or the usual places.

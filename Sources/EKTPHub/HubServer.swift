@@ -19,25 +19,35 @@ public enum HubServer {
     }
 
     public static func run(config: HubConfig) async throws {
+        var config = config
         let logger = Logger(label: "ektp-hub")
         if config.approvalKeys.isEmpty { logger.warning("belum ada kunci persetujuan yang dipercaya: setiap intake akan ditolak") }
         if config.adminToken == nil { logger.warning("EKTP_HUB_ADMIN_TOKEN belum diatur: intake dan tampilan pusat tidak bisa dipakai lewat HTTP") }
         let regions = try config.loadRegions()
         if let pg = config.postgres {
+            // With PostgreSQL the key is checked against the documents once migrated.
+            try await config.resolveDataKey()
             let client = try postgresClient(pg, logger: logger)
             let store = PostgresHubStore(client: client, logger: logger)
             let hub = Hub(config: config, store: store, regions: regions, logger: logger)
             logger.info("hub mendengarkan di \(config.host):\(config.port), PostgreSQL \(pg.host):\(pg.port)/\(pg.database)")
             let app = HubAPI.buildApplication(hub: hub)
             let group = ServiceGroup(
-                services: [client, JobWakeups(store: store, notifier: hub.notifier, logger: logger), MigrateThenServe(store: store, app: app)],
+                services: [
+                    client, JobWakeups(store: store, notifier: hub.notifier, logger: logger), MigrateThenServe(store: store, hub: hub, app: app),
+                    PersonalDataPurge(hub: hub),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
             try await group.run()
         } else {
-            let hub = Hub(config: config, store: try SQLiteHubStore(path: config.databasePath), regions: regions, logger: logger)
+            let store = try SQLiteHubStore(path: config.databasePath)
+            try await config.resolveDataKey(for: store)
+            let hub = Hub(config: config, store: store, regions: regions, logger: logger)
+            try await hub.checkDataKey()
             logger.info("hub mendengarkan di \(config.host):\(config.port), basis data \(config.databasePath)")
             let app = HubAPI.buildApplication(hub: hub)
-            let group = ServiceGroup(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+            let group = ServiceGroup(
+                services: [app, PersonalDataPurge(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
             try await group.run()
         }
     }
@@ -45,7 +55,9 @@ public enum HubServer {
     /// Runs `body` with a hub on the configured store (the CLI's one-shot commands): for
     /// PostgreSQL the client runs, and the schema is migrated, for the duration.
     public static func withHub<T: Sendable>(config: HubConfig, _ body: (Hub) async throws -> T) async throws -> T {
-        guard let pg = config.postgres else { return try await body(try Hub.open(config: config)) }
+        guard let pg = config.postgres else { return try await body(try await Hub.open(config: config)) }
+        var config = config
+        try await config.resolveDataKey()
         let logger = Logger(label: "ektp-hub")
         let client = try postgresClient(pg, logger: logger)
         let store = PostgresHubStore(client: client, logger: logger)
@@ -54,6 +66,7 @@ public enum HubServer {
             group.addTask { await client.run() }
             defer { group.cancelAll() }
             try await store.migrate()
+            try await hub.checkDataKey()
             return try await body(hub)
         }
     }
@@ -69,11 +82,33 @@ public enum HubServer {
 /// Migrates the PostgreSQL schema once the client runs, then serves.
 struct MigrateThenServe<App: ApplicationProtocol>: Service {
     let store: PostgresHubStore
+    let hub: Hub
     let app: App
 
     func run() async throws {
         try await store.migrate()
+        try await hub.checkDataKey()
         try await app.run()
+    }
+}
+
+/// Empties the documents of jobs handed over longer ago than the retention, a minute after
+/// start (the schema is migrated by then) and hourly after. Several hub processes may each
+/// run it: the purge is one idempotent update.
+struct PersonalDataPurge: Service {
+    let hub: Hub
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let purged = try await hub.purgePersonalData()
+                if purged > 0 { hub.logger.info("data pribadi \(purged) job dihapus dari hub (masa simpan \(hub.config.retentionDays) hari habis)") }
+            } catch {
+                hub.logger.error("gagal menghapus data pribadi: \(error)")
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+        }
     }
 }
 

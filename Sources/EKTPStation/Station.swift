@@ -103,7 +103,7 @@ public struct Station: Sendable {
                 )
             }
         }
-        let key = try StationKeyFile.loadOrCreate(path: config.keyPath)
+        let key = try DataKeyFile.loadOrCreate(path: config.keyPath)
         let store: StationStore
         do { store = try StationStore(path: config.databasePath, key: key) } catch {
             throw StationConfig.Problem(

@@ -149,7 +149,9 @@ struct Backlog {
         files = stride(from: 0, to: interleaved.count, by: Self.batch).map { BenchJobs.file(interleaved[$0..<min($0 + Self.batch, interleaved.count)]) }
         let signed = clock.now - start
         // Verified once, outside every timing, for the baseline that skips HTTP and signatures.
-        let intake = HubIntake(store: try SQLiteHubStore.inMemory(), verifier: JobVerifier(trusted: [setup.signer.approvalKey]), regions: setup.regions)
+        var trusting = HubConfig()
+        trusting.approvalKeys = [setup.signer.approvalKey]
+        let intake = Hub(config: trusting, store: try SQLiteHubStore.inMemory(), regions: setup.regions).intake
         let today = CivilDate.today()
         verified = try stride(from: 0, to: interleaved.count, by: Self.batch).map { from in
             try interleaved[from..<min(from + Self.batch, interleaved.count)].map { doc in try intake.check(try JSONValue.parse(doc), today: today).get().0 }

@@ -32,7 +32,7 @@ enum BenchBackend: CustomStringConvertible {
         case .postgres(let s, let database):
             [
                 "EKTP_HUB_POSTGRES_HOST": s.host, "EKTP_HUB_POSTGRES_PORT": String(s.port), "EKTP_HUB_POSTGRES_USER": s.user,
-                "EKTP_HUB_POSTGRES_DATABASE": database,
+                "EKTP_HUB_POSTGRES_DATABASE": database, "EKTP_HUB_DATA_KEY": Self.dataKeyPath(database),
             ].merging(s.password.map { ["EKTP_HUB_POSTGRES_PASSWORD": $0] } ?? [:]) { $1 }
         }
     }
@@ -44,8 +44,15 @@ enum BenchBackend: CustomStringConvertible {
         case .sqlite(let path): c.databasePath = path
         case .postgres(let s, let database):
             c.postgres = PostgresSettings(host: s.host, port: s.port, username: s.user, password: s.password, database: database)
+            c.dataKeyFile = Self.dataKeyPath(database)
+            c.dataKey = try? DataKeyFile.loadOrCreate(path: Self.dataKeyPath(database))
         }
         return c
+    }
+
+    /// The data key every hub process on one PostgreSQL database shares.
+    static func dataKeyPath(_ database: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("\(database).key").path
     }
 
     /// A fresh, empty store of the same kind.

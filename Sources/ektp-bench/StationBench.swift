@@ -36,7 +36,7 @@ enum StationBench {
 
         say("== pipeline: \(pipelineJobs) kartu, simulator tanpa waktu cetak ==")
         let jobs = try factory.jobs(count: pipelineJobs, kecamatan: "32.16.01", prefix: "B")
-        let key = try StationKeyFile.loadOrCreate(path: root.path + "/p.key")
+        let key = try DataKeyFile.loadOrCreate(path: root.path + "/p.key")
         let store = try StationStore(path: root.path + "/pipeline.sqlite", key: key)
         let intake = JobIntake(store: store, verifier: JobVerifier(trusted: [signer.approvalKey]), kecamatan: "32.16.01", regions: regions)
         // In files under the intake's size limit, as an office would split a large export.
@@ -103,7 +103,7 @@ enum StationBench {
         func prepare(_ name: String, jobs count: Int) throws -> String {
             let dir = root.appendingPathComponent(name).path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let store = try StationStore(path: dir + "/station.sqlite", key: try StationKeyFile.loadOrCreate(path: dir + "/ektpd.key"))
+            let store = try StationStore(path: dir + "/station.sqlite", key: try DataKeyFile.loadOrCreate(path: dir + "/ektpd.key"))
             // Queued jobs carry a header-only photo: start-up never reads the sealed blobs, and
             // 100,000 real portraits would make a 2.7 GB database for nothing.
             let tiny = Data([

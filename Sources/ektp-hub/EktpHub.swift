@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The central hub: takes approved jobs in, routes them to kecamatan stations, ingests
 /// their events and shows the fleet.
@@ -12,4 +13,11 @@ struct EktpHub: AsyncParsableCommand {
             ServeCommand.self, ImportCommand.self, KeysCommand.self, SignCommand.self, EnrollTokenCommand.self, RevokeCommand.self, UserCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
+
+    static func main() async {
+        // Every file the hub makes (database, WAL, data key, exports) is readable by the hub
+        // alone: the documents hold personal data.
+        umask(0o077)
+        await main(nil)
+    }
 }

@@ -6,6 +6,10 @@ import Foundation
 struct HubOptions: ParsableArguments {
     @Option(name: .long, help: "Berkas basis data SQLite hub (bawaan ./hub.sqlite, atau EKTP_HUB_DATABASE).")
     var database: String?
+    @Option(
+        name: .customLong("data-key"),
+        help: "Berkas kunci data pribadi (bawaan hub-data.key di samping basis data SQLite; wajib untuk PostgreSQL; atau EKTP_HUB_DATA_KEY).")
+    var dataKey: String?
     @Option(name: .long, help: "Berkas wilayah.csv (atau EKTP_HUB_REGIONS).")
     var regions: String?
     @Option(
@@ -16,6 +20,7 @@ struct HubOptions: ParsableArguments {
         var c = try HubConfig.fromEnvironment()
         if let database { c.databasePath = database }
         if let regions { c.regionsFile = regions }
+        if let dataKey { c.dataKeyFile = dataKey }
         if !approvalKeys.isEmpty { c.approvalKeys = try HubConfig.parseKeys(approvalKeys) }
         return c
     }

@@ -158,6 +158,32 @@ struct BinaryTests {
         // The database is whole afterwards: the CLI opens it and reads the stations.
         let after = try HubBinary.run(binary, ["enroll-token", "32.16.02"], env: env)
         #expect(after.status == 0, "\(after.stderr)")
+
+        // Personal data at rest: every file the hub made is its own (0600), and the
+        // database's bytes hold no NIK or name in clear.
+        for file in ["hub.sqlite", "hub-data.key"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: dir.path(file))[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file): \(String(mode ?? 0, radix: 8))")
+        }
+        let raw = try Data(contentsOf: dir.url("hub.sqlite")) + ((try? Data(contentsOf: dir.url("hub.sqlite-wal"))) ?? Data())
+        for job in first + later {
+            #expect(raw.range(of: Data(job.card.nik.digits.utf8)) == nil && raw.range(of: Data(job.card.nama.utf8)) == nil, "\(job.id) in clear")
+        }
+        // A lost data key: the hub refuses to start, names the file and makes no new key; a
+        // replaced one: refused too. With the right key back, it starts.
+        let key = try Data(contentsOf: dir.url("hub-data.key"))
+        try FileManager.default.removeItem(atPath: dir.path("hub-data.key"))
+        let lost = try HubBinary.run(binary, ["enroll-token", "32.16.02"], env: env)
+        #expect(lost.status != 0)
+        #expect(lost.stderr.contains("hub-data.key") && lost.stderr.contains("tidak ada"), "\(lost.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path("hub-data.key")))
+        try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).write(to: dir.url("hub-data.key"))
+        chmod(dir.path("hub-data.key"), 0o600)
+        let replaced = try HubBinary.run(binary, ["enroll-token", "32.16.02"], env: env)
+        #expect(replaced.status != 0)
+        #expect(replaced.stderr.contains("hub-data.key") && replaced.stderr.contains("tidak cocok"), "\(replaced.stderr)")
+        try key.write(to: dir.url("hub-data.key"))
+        #expect(try HubBinary.run(binary, ["enroll-token", "32.16.02"], env: env).status == 0)
     }
 
     @Test("a bad configuration is refused with a clear message and a non-zero exit", .timeLimit(.minutes(2)))

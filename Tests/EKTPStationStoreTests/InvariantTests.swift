@@ -187,7 +187,7 @@ struct InvariantTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ektp-store-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let key = try StationKeyFile.loadOrCreate(path: dir.path + "/key")
+        let key = try DataKeyFile.loadOrCreate(path: dir.path + "/key")
         let mode = try FileManager.default.attributesOfItem(atPath: dir.path + "/key")[.posixPermissions] as? Int
         #expect(mode == 0o600)
         let store = try StationStore(path: dir.path + "/station.sqlite", key: key)

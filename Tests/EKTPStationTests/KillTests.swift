@@ -67,7 +67,7 @@ struct KillTests {
             process.waitUntilExit()
             killed += 1
             // The daemon is dead: the operator looks at the printers and decides.
-            let store = try StationStore(path: stateDir + "/station.sqlite", key: try StationKeyFile.loadOrCreate(path: stateDir + "/ektpd.key"))
+            let store = try StationStore(path: stateDir + "/station.sqlite", key: try DataKeyFile.loadOrCreate(path: stateDir + "/ektpd.key"))
             _ = try store.recoverInterruptedJobs()
             decided += try Self.decide(store, printerState: printerState)
             try await Self.topUp(store, uris: uris, catalog: catalog)
@@ -99,7 +99,7 @@ struct KillTests {
         process.terminate()
         process.waitUntilExit()
 
-        let store = try StationStore(path: stateDir + "/station.sqlite", key: try StationKeyFile.loadOrCreate(path: stateDir + "/ektpd.key"))
+        let store = try StationStore(path: stateDir + "/station.sqlite", key: try DataKeyFile.loadOrCreate(path: stateDir + "/ektpd.key"))
         #expect(killed >= Self.kills)
         // Invariant 2: no job lost.
         let counts = try store.jobCounts()

@@ -151,7 +151,11 @@ final class HubUnderTest: @unchecked Sendable {
         if postgres == nil { arguments += ["--database", database] }
         for key in trusted { arguments += ["--approval-key", "\(key.keyId):\(key.publicKeyBase64)"] }
         var environment = ["EKTP_HUB_ADMIN_TOKEN": self.adminToken, "EKTP_HUB_STALE_AFTER_SECONDS": "20"]
-        if let postgres { environment.merge(postgres.hubEnvironment) { $1 } }
+        if let postgres {
+            environment.merge(postgres.hubEnvironment) { $1 }
+            // Every hub process on one database shares the data key.
+            environment["EKTP_HUB_DATA_KEY"] = scratch.path("hub-data-\(postgres.name).key")
+        }
         child = Child(try binary("ektp-hub"), arguments, environment: environment, log: scratch.path("hub-\(port).log"))
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
         admin = HubAdminClient(base: "http://127.0.0.1:\(port)", adminToken: self.adminToken, httpClient: http)

@@ -122,8 +122,12 @@ import Testing
         // The technician's repair: stop, fsck, mount again, start.
         station.child.stop()
         try run("/usr/bin/umount", [station.stateDirectory])
+        // The loop device detaches after the unmount, not with it: fsck only once it has.
+        for _ in 0..<100 where !(try output("/sbin/losetup", ["-j", image])).isEmpty { try await Task.sleep(for: .milliseconds(100)) }
         _ = try? run("/sbin/e2fsck", ["-f", "-y", image])
         try mount()
+        let options = try output("/usr/bin/findmnt", ["-n", "-o", "OPTIONS", station.stateDirectory])
+        #expect(options.hasPrefix("rw"), "\(options)")
         try await station.start()
         defer { station.child.stop() }
         let status = try await station.withClient { client in

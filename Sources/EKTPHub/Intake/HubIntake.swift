@@ -13,10 +13,14 @@ public struct HubIntake: Sendable {
     public let clock: HubClock
     /// Wakes stations long-polling for the kecamatan that got new jobs.
     public let notifier: JobNotifier?
+    /// Seals each document before it is stored.
+    let sealer: DocumentSealer
 
-    public init(
-        store: any HubStore, verifier: JobVerifier, regions: RegionDirectory, clock: @escaping HubClock = HubClocks.system, notifier: JobNotifier? = nil
+    init(
+        store: any HubStore, verifier: JobVerifier, regions: RegionDirectory, clock: @escaping HubClock = HubClocks.system, notifier: JobNotifier? = nil,
+        sealer: DocumentSealer
     ) {
+        self.sealer = sealer
         self.store = store
         self.verifier = verifier
         self.regions = regions
@@ -39,9 +43,13 @@ public struct HubIntake: Sendable {
         guard let approvedAt = PrintJob.timestamp(job.approvedAt) else {
             return .failure(HubError(.rejected, "approvedAt \"\(job.approvedAt.prefix(40))\" bukan waktu ISO 8601"))
         }
+        let sealed: Data
+        do { sealed = try sealer.seal(verified.document, job: job.id, contentHash: verified.contentHash) } catch {
+            return .failure(HubError(.rejected, "dokumen job \(job.id) tidak bisa disegel: \(error)"))
+        }
         let incoming = IncomingJob(
             id: job.id, kecamatanCode: job.kecamatanCode, priority: job.priority, approvedAt: approvedAt,
-            contentHash: verified.contentHash, keyId: verified.keyId, document: verified.document, maskedNik: job.card.nik.masked)
+            contentHash: verified.contentHash, keyId: verified.keyId, document: sealed, maskedNik: job.card.nik.masked)
         return .success((incoming, warnings.map { "\(job.id): \($0)" }))
     }
 

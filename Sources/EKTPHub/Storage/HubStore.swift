@@ -60,6 +60,13 @@ public protocol HubStore: Sendable {
     func stationAlerts(limit: Int) async throws -> [HubAlert]
     func gaps() async throws -> [String: [SeqGap]]
     func job(_ id: JobID) async throws -> JobView?
+
+    // MARK: Personal data at rest
+    /// One stored document that is not purged, to check at start that the data key opens it.
+    func sampleDocument() async throws -> (id: JobID, contentHash: Data, document: Data)?
+    /// Empties the documents (NIK, name, address, photo) of jobs handed over before
+    /// `before`; the row keeps its id, masked NIK and hashes. Returns how many.
+    func purgeDocuments(handedOverBefore before: Date) async throws -> Int
 }
 
 /// A verified job ready to be stored.
@@ -81,6 +88,8 @@ public struct LeasedJob: Sendable {
     public var id: JobID
     public var priority: JobPriority
     public var leaseExpiresAt: Date
+    public var contentHash: Data
+    /// As stored: sealed (`DocumentSealer`); `Hub.poll` opens it for the station.
     public var document: Data
 }
 

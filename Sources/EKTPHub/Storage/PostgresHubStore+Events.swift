@@ -266,4 +266,24 @@ extension PostgresHubStore {
         }
         return view
     }
+
+    public func sampleDocument() async throws -> (id: JobID, contentHash: Data, document: Data)? {
+        for try await (id, hash, document) in try await client.query(
+            "SELECT id, content_hash, document FROM job WHERE length(document) > 0 ORDER BY received_at DESC LIMIT 1", logger: logger
+        ).decode((String, Data, Data).self) {
+            return (try JobID(id), hash, document)
+        }
+        return nil
+    }
+
+    public func purgeDocuments(handedOverBefore before: Date) async throws -> Int {
+        var count = 0
+        for try await n in try await client.query(
+            """
+            WITH purged AS (UPDATE job SET document = ''::bytea WHERE state = 'handed-over' AND updated_at < \(before.epoch) AND length(document) > 0 RETURNING 1)
+            SELECT COUNT(*) FROM purged
+            """, logger: logger
+        ).decode(Int64.self) { count = Int(n) }
+        return count
+    }
 }

@@ -285,30 +285,33 @@ extension PostgresHubStore {
         try await tx { c in
             // As in SQLite: one walk of the queue index per state, merged, rather than an
             // OR that reads and sorts every job the kecamatan ever had.
-            var candidates: [(String, Int64, Double, Data)] = []
+            var candidates: [(String, Int64, Double, Data, Data)] = []
             for try await row in try await c.query(
                 """
-                SELECT id, priority, approved_at, document FROM job WHERE kecamatan_code = \(station.kecamatanCode) AND state = 'approved'
+                SELECT id, priority, approved_at, content_hash, document FROM job WHERE kecamatan_code = \(station.kecamatanCode) AND state = 'approved'
                 ORDER BY priority DESC, approved_at, id LIMIT \(max) FOR UPDATE SKIP LOCKED
                 """, logger: logger
-            ).decode((String, Int64, Double, Data).self) { candidates.append(row) }
+            ).decode((String, Int64, Double, Data, Data).self) { candidates.append(row) }
             for try await row in try await c.query(
                 """
-                SELECT id, priority, approved_at, document FROM job
+                SELECT id, priority, approved_at, content_hash, document FROM job
                 WHERE kecamatan_code = \(station.kecamatanCode) AND state = 'offered' AND lease_expires_at <= \(now.epoch)
                 ORDER BY priority DESC, approved_at, id LIMIT \(max) FOR UPDATE SKIP LOCKED
                 """, logger: logger
-            ).decode((String, Int64, Double, Data).self) { candidates.append(row) }
+            ).decode((String, Int64, Double, Data, Data).self) { candidates.append(row) }
             let picked = candidates.sorted { QueueOrder.precedes((Int($0.1), $0.2, $0.0), (Int($1.1), $1.2, $1.0)) }.prefix(max)
             var leased: [LeasedJob] = []
-            for (id, priority, _, document) in picked {
+            for (id, priority, _, contentHash, document) in picked {
                 try await c.query(
                     """
                     UPDATE job SET state = 'offered', station_id = \(station.id), lease_expires_at = \(leaseUntil.epoch),
                         offer_count = offer_count + 1, updated_at = \(now.epoch) WHERE id = \(id)
                     """, logger: logger
                 ).drain()
-                leased.append(LeasedJob(id: try JobID(id), priority: priority == 1 ? .urgent : .normal, leaseExpiresAt: leaseUntil, document: document))
+                leased.append(
+                    LeasedJob(
+                        id: try JobID(id), priority: priority == 1 ? .urgent : .normal, leaseExpiresAt: leaseUntil, contentHash: contentHash, document: document
+                    ))
             }
             return leased
         }

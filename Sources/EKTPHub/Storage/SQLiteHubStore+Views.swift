@@ -122,4 +122,20 @@ extension SQLiteHubStore {
                 leaseExpiresAt: row.date("leaseExpiresAt"), offers: row["offerCount"])
         }
     }
+
+    public func sampleDocument() async throws -> (id: JobID, contentHash: Data, document: Data)? {
+        try await writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, contentHash, document FROM job WHERE length(document) > 0 ORDER BY receivedAt DESC LIMIT 1")
+            else { return nil }
+            return (try JobID(row["id"]), row["contentHash"], row["document"])
+        }
+    }
+
+    public func purgeDocuments(handedOverBefore before: Date) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE job SET document = X'' WHERE state = 'handed-over' AND updatedAt < ? AND length(document) > 0", arguments: [before.epoch])
+            return db.changesCount
+        }
+    }
 }

@@ -227,7 +227,7 @@ extension SQLiteHubStore {
                 rows += try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT id, priority, approvedAt, document FROM job
+                        SELECT id, priority, approvedAt, contentHash, document FROM job
                         WHERE kecamatanCode = ? AND state = '\(state)'\(expired)
                         ORDER BY priority DESC, approvedAt, id LIMIT ?
                         """,
@@ -242,7 +242,8 @@ extension SQLiteHubStore {
                     arguments: [station.id, leaseUntil.epoch, now.epoch, id])
                 leased.append(
                     LeasedJob(
-                        id: try JobID(id), priority: (row["priority"] as Int) == 1 ? .urgent : .normal, leaseExpiresAt: leaseUntil, document: row["document"]))
+                        id: try JobID(id), priority: (row["priority"] as Int) == 1 ? .urgent : .normal, leaseExpiresAt: leaseUntil,
+                        contentHash: row["contentHash"], document: row["document"]))
             }
             return leased
         }

@@ -11,9 +11,18 @@ import NIOCore
 enum LocalAPI {
     static let maxJSONBody = 64 * 1024
 
-    static func router(_ station: Station) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    static func router(_ station: Station) -> Router<LocalRequestContext> {
+        let router = Router(context: LocalRequestContext.self)
         router.add(middleware: StationErrorMiddleware())
+        let caller = LocalCaller(station: station)
+        /// The person a request without a body field is recorded as.
+        @Sendable func actorName(_ request: Request, _ context: LocalRequestContext) async throws -> String {
+            try await caller.actor(declared: request.headers[.init(operatorHeader)!], field: "nama operator", context: context)
+        }
+        /// A body's `by`, made a known person.
+        @Sendable func person(_ by: String, _ context: LocalRequestContext) async throws -> String {
+            try await caller.actor(declared: by, field: "nama operator (--by)", context: context)
+        }
         let v1 = router.group("v1")
 
         v1.get("status") { _, _ in try await JSONReply.response(station.status()) }
@@ -26,9 +35,10 @@ enum LocalAPI {
             }
             return JSONReply.response(status)
         }
-        v1.post("sync/enroll") { request, _ in
+        v1.post("sync/enroll") { request, context in
             let body: EnrollStationRequest = try await decode(request)
-            do { return JSONReply.response(try await station.sync.enroll(body, by: actorName(request)), status: .created) } catch let e as SyncProblem {
+            let actor = try await actorName(request, context)
+            do { return JSONReply.response(try await station.sync.enroll(body, by: actor), status: .created) } catch let e as SyncProblem {
                 throw APIError(
                     e.hubUnreachable ? .badGateway : .unprocessableContent, code: e.hubUnreachable ? "hub-unreachable" : "enroll-refused", e.description)
             }
@@ -45,23 +55,23 @@ enum LocalAPI {
                     OfferedPrinterView(id: $0.id, uri: $0.uri, profile: $0.profile, name: $0.name, serial: $0.serial, port: $0.port)
                 })
         }
-        v1.post("devices/add") { request, _ in
+        v1.post("devices/add") { request, context in
             let body: AddPrinterRequest = try await decode(request)
-            return JSONReply.response(try await station.addPrinter(body.printer, by: actorName(request)), status: .created)
+            return JSONReply.response(try await station.addPrinter(body.printer, by: actorName(request, context)), status: .created)
         }
-        v1.post("backup") { request, _ in
+        v1.post("backup") { request, context in
             let body: BackupRequest = try await decode(request)
-            return JSONReply.response(try station.backup(to: body.path, by: actorName(request)), status: .created)
+            return JSONReply.response(try station.backup(to: body.path, by: await actorName(request, context)), status: .created)
         }
-        v1.post("hold/release") { request, _ in
+        v1.post("hold/release") { request, context in
             let body: HoldReleaseRequest = try await decode(request)
-            let generation = try station.rollback.release(reason: body.reason, by: actorName(request))
+            let generation = try station.rollback.release(reason: body.reason, by: await actorName(request, context))
             return JSONReply.response(
                 HoldReleased(
                     generation: generation, message: "pencetakan dilanjutkan; basis data (peristiwa sampai nomor \(generation)) menjadi catatan stasiun"))
         }
         v1.post("devices/:id/test-print") { request, context in
-            JSONReply.response(try await station.testPrint(try deviceID(context), by: actorName(request)))
+            JSONReply.response(try await station.testPrint(try deviceID(context), by: actorName(request, context)))
         }
         v1.post("devices/:id/fault") { request, context in
             let id = try deviceID(context)
@@ -87,24 +97,28 @@ enum LocalAPI {
             return try JSONReply.response(station.store.jobs(state: state, limit: limit))
         }
         v1.get("jobs/:id") { _, context in try JSONReply.response(station.store.jobDetail(try jobID(context))) }
-        v1.post("jobs/import") { request, _ in
+        v1.post("jobs/import") { request, context in
+            let actor = try await actorName(request, context)
             let body = try await collect(request, upTo: JobIntake.maxFileBytes, what: "berkas job")
-            let result = try station.intake.importFile(Data(buffer: body), actor: actorName(request))
+            let result = try station.intake.importFile(Data(buffer: body), actor: actor)
             return JSONReply.response(result, status: .created)
         }
         v1.post("jobs/:id/outcome") { request, context in
             let id = try jobID(context)
-            let body: OutcomeRequest = try await decode(request)
+            var body: OutcomeRequest = try await decode(request)
+            body.by = try await person(body.by, context)
             return JSONReply.response(JobChanged(id: id, state: try station.recordOutcome(id, body)))
         }
         v1.post("jobs/:id/reprint") { request, context in
             let id = try jobID(context)
-            let body: ReprintRequest = try await decode(request)
+            var body: ReprintRequest = try await decode(request)
+            body.by = try await person(body.by, context)
             return JSONReply.response(JobChanged(id: id, state: try station.store.reprint(id, reason: body.reason, by: body.by)))
         }
         v1.post("jobs/:id/handover") { request, context in
             let id = try jobID(context)
-            let body: HandoverRequest = try await decode(request)
+            var body: HandoverRequest = try await decode(request)
+            body.by = try await person(body.by, context)
             return JSONReply.response(
                 JobChanged(id: id, state: try station.store.handOver(id, recipient: body.recipient, posReceipt: body.posReceipt, by: body.by)))
         }
@@ -115,16 +129,19 @@ enum LocalAPI {
             return try JSONReply.response(station.store.monthlyReport(month: month))
         }
         v1.post("stock/counts/:id/confirm") { request, context in
-            let body: CountDecision = try await decode(request)
+            var body: CountDecision = try await decode(request)
+            body.by = try await person(body.by, context)
             return try JSONReply.response(station.store.confirmCount(try countID(context), by: body.by, note: body.note))
         }
         v1.post("stock/counts/:id/refuse") { request, context in
-            let body: CountDecision = try await decode(request)
+            var body: CountDecision = try await decode(request)
+            body.by = try await person(body.by, context)
             return try JSONReply.response(station.store.refuseCount(try countID(context), by: body.by, note: body.note))
         }
         v1.post("stock/:operation") { request, context in
             let operation = context.parameters.get("operation") ?? ""
-            let body: StockRequest = try await decode(request)
+            var body: StockRequest = try await decode(request)
+            body.by = try await person(body.by, context)
             return JSONReply.response(try await station.stock(operation, body), status: .created)
         }
 
@@ -151,23 +168,21 @@ enum LocalAPI {
         }
     }
 
-    static func jobID(_ context: BasicRequestContext) throws -> JobID {
+    static func jobID(_ context: some RequestContext) throws -> JobID {
         do { return try JobID(context.parameters.get("id") ?? "") } catch { throw APIError(.badRequest, code: "invalid", error.description) }
     }
 
-    static func deviceID(_ context: BasicRequestContext) throws -> DeviceID {
+    static func deviceID(_ context: some RequestContext) throws -> DeviceID {
         do { return try DeviceID(context.parameters.get("id") ?? "") } catch { throw APIError(.badRequest, code: "invalid", error.description) }
     }
 
-    static func countID(_ context: BasicRequestContext) throws -> Int64 {
+    static func countID(_ context: some RequestContext) throws -> Int64 {
         guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError(.badRequest, code: "invalid", "nomor hitung tidak valid") }
         return id
     }
 
-    static func actorName(_ request: Request) -> String {
-        let name = request.headers[.init("X-EKTP-Operator")!] ?? "operator"
-        return String(name.prefix(64))
-    }
+    /// The header naming the person behind a request without a `by` field (an import).
+    static let operatorHeader = "X-EKTP-Operator"
 }
 
 /// Maps the store's refusals to API errors in every handler; anything else is a 500,

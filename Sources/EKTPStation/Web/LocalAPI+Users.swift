@@ -7,7 +7,7 @@ import Hummingbird
 extension LocalAPI {
     /// `POST /v1/users` and `GET /v1/users`: web users, managed by whoever may open the
     /// local socket (the station's admin, through `ektpctl user`).
-    static func addUserRoutes(_ v1: RouterGroup<BasicRequestContext>, _ station: Station) {
+    static func addUserRoutes(_ v1: RouterGroup<LocalRequestContext>, _ station: Station) {
         v1.post("users") { request, _ in
             let body: WebUserRequest = try await decode(request)
             guard let role = WebRole(rawValue: body.role) else {

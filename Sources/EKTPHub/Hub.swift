@@ -221,7 +221,15 @@ public struct Hub: Sendable {
                 "nomor urut \(lowest) di bawah nomor awal kredensial ini (\(station.firstSeq), ditetapkan saat pendaftaran); tidak ada yang disimpan",
                 details: early.prefix(20).map { "peristiwa \($0): sebelum nomor awal \(station.firstSeq)" })
         }
+        if let head = batch.auditHead, !head.isWellFormed {
+            throw HubError(.invalid, "kepala rantai audit tidak valid: nomor harus > 0 dan hash 64 digit heksadesimal")
+        }
         let result = try await store.ingest(station: station, events: batch.events, now: clock())
+        if let head = batch.auditHead, let held = try await store.recordAuditAnchor(station: station, head, now: clock()) {
+            logger.warning(
+                "stasiun \(station.id): catatan audit #\(head.seq) dilaporkan dengan hash \(head.hash.prefix(12))…, padahal hub memegang \(held.prefix(12))…: rantai audit stasiun ditulis ulang"
+            )
+        }
         if !result.gaps.isEmpty {
             logger.warning("stasiun \(station.id): nomor urut peristiwa bolong \(result.gaps.map { "\($0.from)–\($0.to)" }.joined(separator: ", "))")
         }

@@ -44,6 +44,41 @@ enum AuditChain {
 }
 
 extension StationStore {
+    /// The chain's last record, as the hub is told it with each batch of events.
+    public func auditHead() throws -> AuditAnchor? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") else { return nil }
+            return AuditAnchor(seq: row["seq"], hash: (row["hash"] as Data).map { String(format: "%02x", $0) }.joined())
+        }
+    }
+
+    /// Walks the chain, then compares it with the heads the hub kept (`anchors`): a chain
+    /// recomputed end to end after an edit still hangs together, but no longer matches what
+    /// the hub was told before.
+    public func verifyAudit(against anchors: [AuditAnchor]) throws -> AuditVerification {
+        var result = try verifyAudit()
+        let held = try read { db in
+            try Dictionary(
+                uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT seq, hash FROM audit").map { row -> (Int64, String) in
+                    (row["seq"], (row["hash"] as Data).map { String(format: "%02x", $0) }.joined())
+                })
+        }
+        let differs = anchors.filter { held[$0.seq] != $0.hash }.map(\.seq)
+        result.anchorsChecked = anchors.count
+        result.differsFromHub = differs
+        if let first = differs.first {
+            result.valid = false
+            let missing = differs.filter { held[$0] == nil }
+            result.message =
+                missing.count == differs.count
+                ? "rantai audit lebih pendek dari yang dilaporkan ke hub: catatan #\(first) dan sesudahnya pernah dikirim, kini tidak ada (basis data dipulihkan atau dipotong)"
+                : "rantai audit berbeda dengan yang dilaporkan ke hub mulai catatan #\(first) (\(differs.count) catatan): catatan itu ditulis ulang sesudah dikirim"
+        } else if result.valid {
+            result.message += "; cocok dengan \(anchors.count) kepala rantai yang dipegang hub"
+        }
+        return result
+    }
+
     /// Walks the whole chain and reports the first record that does not follow.
     public func verifyAudit() throws -> AuditVerification {
         try read { db in

@@ -130,7 +130,32 @@ public struct SequencedEvent: Codable, Sendable {
 
 public struct EventBatch: Codable, Sendable {
     public var events: [SequencedEvent]
-    public init(events: [SequencedEvent]) { self.events = events }
+    /// The station's audit chain head when the batch left: the hub keeps every head it is
+    /// sent, so a chain rewritten later at the station no longer matches (`AuditAnchor`).
+    public var auditHead: AuditAnchor?
+    public init(events: [SequencedEvent], auditHead: AuditAnchor? = nil) {
+        self.events = events
+        self.auditHead = auditHead
+    }
+}
+
+/// One record of a station's audit chain as the hub was told it: its number and hash
+/// (SHA-256, lower-case hex). `GET /v1/station/audit-anchors` lists them back.
+public struct AuditAnchor: Codable, Sendable, Equatable {
+    public var seq: Int64
+    public var hash: String
+    /// When the hub received it (set by the hub).
+    public var receivedAt: Date?
+    public init(seq: Int64, hash: String, receivedAt: Date? = nil) {
+        self.seq = seq
+        self.hash = hash
+        self.receivedAt = receivedAt
+    }
+
+    /// Well formed: a positive number and 64 lower-case hex digits.
+    public var isWellFormed: Bool {
+        seq > 0 && hash.utf8.count == 64 && hash.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
 }
 
 /// Missing sequence numbers `from...to` (inclusive) in what a station has sent.

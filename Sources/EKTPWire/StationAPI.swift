@@ -435,11 +435,23 @@ public struct AuditVerification: Codable, Sendable {
     /// The first entry whose hash does not follow from the one before.
     public var brokenAt: Int64?
     public var message: String
-    public init(entries: Int, valid: Bool, brokenAt: Int64?, message: String) {
+    /// How many heads the hub holds for this station were compared (nil: not compared).
+    public var anchorsChecked: Int?
+    /// Records whose hash differs from what the hub was told, or which the hub was told of
+    /// and the station no longer has.
+    public var differsFromHub: [Int64]?
+    /// Why the hub's anchors were not compared (not enrolled, hub unreachable).
+    public var hubNote: String?
+    public init(
+        entries: Int, valid: Bool, brokenAt: Int64?, message: String, anchorsChecked: Int? = nil, differsFromHub: [Int64]? = nil, hubNote: String? = nil
+    ) {
         self.entries = entries
         self.valid = valid
         self.brokenAt = brokenAt
         self.message = message
+        self.anchorsChecked = anchorsChecked
+        self.differsFromHub = differsFromHub
+        self.hubNote = hubNote
     }
 }
 

@@ -277,11 +277,18 @@ public enum ConsoleText {
     /// `ektpctl audit verify`
     public static func audit(_ a: AuditVerification) -> String {
         // The daemon's message for a whole chain says the same thing; --json keeps it.
-        if a.valid { return "Rantai audit utuh: \(a.entries) catatan diperiksa." }
+        let hub =
+            a.hubNote.map { "\nHub: \($0)." }
+            ?? a.anchorsChecked.map { n in
+                (a.differsFromHub ?? []).isEmpty
+                    ? "\nCocok dengan \(n) kepala rantai yang dipegang hub."
+                    : "\nBERBEDA dengan hub di catatan no. \((a.differsFromHub ?? []).prefix(20).map(String.init).joined(separator: ", "))."
+            } ?? ""
+        if a.valid { return "Rantai audit utuh: \(a.entries) catatan diperiksa." + hub }
         var s = "RANTAI AUDIT RUSAK"
         if let at = a.brokenAt { s += " mulai catatan no. \(at)" }
         s += " (\(a.entries) catatan diperiksa): \(a.message)"
-        return s
+        return s + hub
     }
 
     // MARK: Errors

@@ -106,6 +106,10 @@ public enum HubAPI {
             let body: EventBatch = try await decode(request, hub)
             return JSONReply.response(try await hub.ingest(station: station, batch: body))
         }
+        v1.get("station/audit-anchors") { request, _ in
+            let station = try await hub.authenticate(bearer: bearer(request))
+            return JSONReply.response(try await hub.store.auditAnchors(station: station))
+        }
         v1.post("station/heartbeat") { request, _ in
             let station = try await hub.authenticate(bearer: bearer(request))
             let body: Heartbeat = try await decode(request, hub)

@@ -131,6 +131,19 @@ enum HubSchema {
         m.registerMigration("v3-station-stopped") { db in
             try db.execute(sql: "ALTER TABLE station ADD COLUMN stopped TEXT")
         }
+        // Every audit chain head a station sent with its events.
+        m.registerMigration("v4-audit-anchor") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE auditAnchor (
+                        stationId TEXT NOT NULL REFERENCES station(id),
+                        seq INTEGER NOT NULL CHECK (seq > 0),
+                        hash TEXT NOT NULL CHECK (length(hash) = 64),
+                        receivedAt REAL NOT NULL,
+                        PRIMARY KEY (stationId, seq)
+                    )
+                    """)
+        }
         return m
     }
 }

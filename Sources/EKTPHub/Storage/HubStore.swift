@@ -67,6 +67,13 @@ public protocol HubStore: Sendable {
     /// Empties the documents (NIK, name, address, photo) of jobs handed over before
     /// `before`; the row keeps its id, masked NIK and hashes. Returns how many.
     func purgeDocuments(handedOverBefore before: Date) async throws -> Int
+
+    // MARK: Audit anchors
+    /// Keeps a station's audit chain head; the first hash the hub was told for a record
+    /// stays. Returns the hash already held for that record when it differs.
+    func recordAuditAnchor(station: StationRecord, _ anchor: AuditAnchor, now: Date) async throws -> String?
+    /// Every head a station sent, by record number.
+    func auditAnchors(station: StationRecord) async throws -> [AuditAnchor]
 }
 
 /// A verified job ready to be stored.

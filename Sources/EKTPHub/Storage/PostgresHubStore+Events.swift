@@ -286,4 +286,29 @@ extension PostgresHubStore {
         ).decode(Int64.self) { count = Int(n) }
         return count
     }
+
+    public func recordAuditAnchor(station: StationRecord, _ anchor: AuditAnchor, now: Date) async throws -> String? {
+        try await client.query(
+            """
+            INSERT INTO audit_anchor(station_id, seq, hash, received_at) VALUES (\(station.id), \(anchor.seq), \(anchor.hash), \(now.epoch))
+            ON CONFLICT (station_id, seq) DO NOTHING
+            """, logger: logger
+        ).drain()
+        for try await held in try await client.query(
+            "SELECT hash FROM audit_anchor WHERE station_id = \(station.id) AND seq = \(anchor.seq)", logger: logger
+        ).decode(String.self) {
+            return held == anchor.hash ? nil : held
+        }
+        return nil
+    }
+
+    public func auditAnchors(station: StationRecord) async throws -> [AuditAnchor] {
+        var anchors: [AuditAnchor] = []
+        for try await (seq, hash, at) in try await client.query(
+            "SELECT seq, hash, received_at FROM audit_anchor WHERE station_id = \(station.id) ORDER BY seq", logger: logger
+        ).decode((Int64, String, Double).self) {
+            anchors.append(AuditAnchor(seq: seq, hash: hash, receivedAt: Date(timeIntervalSince1970: at)))
+        }
+        return anchors
+    }
 }

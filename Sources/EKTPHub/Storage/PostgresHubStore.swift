@@ -48,6 +48,17 @@ public struct PostgresHubStore: HubStore {
         ("web-users-1", webUserStatements),
         // Why the station prints nothing, as its last heartbeat said (full disk, rollback hold).
         ("v3-station-stopped", ["ALTER TABLE station ADD COLUMN stopped TEXT"]),
+        // Every audit chain head a station sent with its events.
+        (
+            "v4-audit-anchor",
+            [
+                """
+                CREATE TABLE audit_anchor (
+                    station_id TEXT NOT NULL REFERENCES station(id), seq BIGINT NOT NULL CHECK (seq > 0),
+                    hash TEXT NOT NULL CHECK (length(hash) = 64), received_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (station_id, seq))
+                """
+            ]
+        ),
     ]
 
     static let v1: [String] = [

@@ -138,4 +138,22 @@ extension SQLiteHubStore {
             return db.changesCount
         }
     }
+
+    public func recordAuditAnchor(station: StationRecord, _ anchor: AuditAnchor, now: Date) async throws -> String? {
+        try await writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO auditAnchor(stationId, seq, hash, receivedAt) VALUES (?, ?, ?, ?) ON CONFLICT(stationId, seq) DO NOTHING",
+                arguments: [station.id, anchor.seq, anchor.hash, now.epoch])
+            let held = try String.fetchOne(db, sql: "SELECT hash FROM auditAnchor WHERE stationId = ? AND seq = ?", arguments: [station.id, anchor.seq])
+            return held == anchor.hash ? nil : held
+        }
+    }
+
+    public func auditAnchors(station: StationRecord) async throws -> [AuditAnchor] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, hash, receivedAt FROM auditAnchor WHERE stationId = ? ORDER BY seq", arguments: [station.id]).map {
+                AuditAnchor(seq: $0["seq"], hash: $0["hash"], receivedAt: $0.date("receivedAt"))
+            }
+        }
+    }
 }

@@ -99,6 +99,10 @@ struct HubConnection: Sendable {
         try decode(HeartbeatResult.self, try await call(.POST, "/v1/station/heartbeat", body: encode(heartbeat)))
     }
 
+    func auditAnchors() async throws(HubCallError) -> [AuditAnchor] {
+        try decode([AuditAnchor].self, try await call(.GET, "/v1/station/audit-anchors", timeout: .seconds(60)))
+    }
+
     func reconcile() async throws(HubCallError) -> ReconcileResult {
         try decode(ReconcileResult.self, try await call(.GET, "/v1/station/reconcile", timeout: .seconds(60)))
     }

@@ -158,6 +158,14 @@ public actor HubSync {
         }
     }
 
+    /// The audit chain heads the hub holds for this station.
+    public func auditAnchors() async throws -> [AuditAnchor] {
+        guard let connection else { throw SyncProblem("stasiun belum terdaftar di hub; hanya rantai di stasiun yang diperiksa") }
+        do { return try await connection.auditAnchors() } catch {
+            throw SyncProblem("hub tidak bisa dihubungi (\(error.description)); hanya rantai di stasiun yang diperiksa", hubUnreachable: true)
+        }
+    }
+
     // MARK: Running
 
     /// Runs the loops while enrolled, until cancelled.

@@ -251,6 +251,6 @@ public struct Station: Sendable {
             throw StationError(.invalid, "gangguan \(name) tidak dikenal (\(SimulatedFault.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         await sim.inject(fault)
-        try store.updateState(of: device, await sim.status())
+        try rollback.recordState(of: device, await sim.status())
     }
 }

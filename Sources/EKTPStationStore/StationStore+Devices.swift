@@ -29,7 +29,8 @@ extension StationStore {
     /// Records a device's state. A change of status or reasons goes upstream and into the
     /// audit trail; an unchanged poll only refreshes `lastSeen`. A reported card counter is
     /// checked against the ledger.
-    public func updateState(of device: DeviceID, _ state: DeviceState) throws {
+    @discardableResult
+    public func updateState(of device: DeviceID, _ state: DeviceState) throws -> CounterAhead? {
         try transaction(actor: "ektpd") { tx in
             guard let row = try Row.fetchOne(tx.db, sql: "SELECT state FROM device WHERE id = ?", arguments: [device.rawValue]) else {
                 throw StationError(.notFound, "printer \(device) tidak dikenal")
@@ -42,15 +43,24 @@ extension StationStore {
                 try tx.outbox(.deviceState(device: device, state: state))
                 try tx.audit("printer \(state.status.rawValue)", detail: "\(device): \(state.reasons.map(\.label).joined(separator: ", "))")
             }
-            if let counter = state.supplies.cardCounter { try Self.checkCounter(tx, device: device, counter: counter) }
+            guard let counter = state.supplies.cardCounter else { return nil }
+            return try Self.checkCounter(tx, device: device, counter: counter)
         }
+    }
+
+    /// More cards went through a printer than the ledger knows: a sign that the database
+    /// forgot cards it printed (a restored copy), or of cards printed outside the system.
+    public struct CounterAhead: Sendable, Equatable {
+        public var device: DeviceID
+        public var byCounter: Int
+        public var byLedger: Int
     }
 
     /// Invariant 3's hardware check: the printer's counter must have moved by exactly the
     /// cards the ledger says this printer consumed, give or take the cards whose outcome is
     /// still open (printing, or awaiting a decision). A difference means cards went through
     /// the printer outside the system: an alert, and a new baseline so it is raised once.
-    static func checkCounter(_ tx: Tx, device: DeviceID, counter: Int) throws {
+    static func checkCounter(_ tx: Tx, device: DeviceID, counter: Int) throws -> CounterAhead? {
         let hopper = StockPlace.hopper(device).key
         let consumed =
             try Int.fetchOne(
@@ -64,7 +74,7 @@ extension StationStore {
         }
         guard let base, let counterBase = base["counterBase"] as Int?, let consumedBase = base["consumedBase"] as Int? else {
             if open == 0 { try rebase() }
-            return
+            return nil
         }
         let byCounter = counter - counterBase
         let byLedger = consumed - consumedBase
@@ -80,9 +90,11 @@ extension StationStore {
             } else {
                 try tx.db.execute(sql: "UPDATE device SET counterBase = NULL, consumedBase = NULL WHERE id = ?", arguments: [device.rawValue])
             }
+            return byCounter > byLedger + open ? CounterAhead(device: device, byCounter: byCounter, byLedger: byLedger) : nil
         } else if open == 0 {
             try rebase()
         }
+        return nil
     }
 
     /// Every printer the station has driven, with its ledger figures.

@@ -223,6 +223,54 @@ import Testing
     }
 }
 
+/// The whole state folder put back from a copy (database, key and the generation record
+/// alike), so the station's own record cannot tell: the printer's card counter can. It is
+/// ahead of the restored ledger, and printing holds until a person has looked.
+@Suite struct CounterRollbackTests {
+    @Test(.timeLimit(.minutes(3)))
+    func aWholeFolderRestoredIsCaughtByThePrinterCounter() async throws {
+        let scratch = try Scratch("rollback-counter")
+        let approval = ApprovalSigner.generate(keyId: "approval")
+        let station = try StationUnderTest(
+            scratch: scratch, name: "s", kecamatan: "32.16.01", trusted: approval, printers: ["evolis-primacy-2?serial=HITUNG-1"])
+        let factory = SyntheticJobs(regions: try RegionData.load(), signer: approval)
+        try await station.start()
+        let device = try await station.withClient { client -> DeviceID in
+            let device = try #require(try await client.devices().first).id
+            _ = try await client.injectFault(device, FaultRequest(fault: "offline"))
+            _ = try await client.stock(.receive, StockRequest(quantity: 10, document: "SJ-H", by: "op"))
+            _ = try await client.stock(.load, StockRequest(quantity: 10, device: device, by: "op"))
+            _ = try await client.importJobs(try factory.signedFile(try factory.jobs(count: 3, kecamatan: "32.16.01", prefix: "HITUNG")))
+            return device
+        }
+        station.child.stop()
+        let backup = scratch.path("cadangan-folder")
+        try FileManager.default.copyItem(atPath: station.stateDirectory, toPath: backup)
+
+        try await station.start()
+        _ = try await station.withClient { try await $0.injectFault(device, FaultRequest(fault: "clear")) }
+        try await eventually("tiga kartu tercetak", seconds: 60) {
+            try await station.withClient { try await $0.status() }.jobs[JobState.printed.rawValue] == 3
+        }
+        station.child.stop()
+
+        try FileManager.default.removeItem(atPath: station.stateDirectory)
+        try FileManager.default.copyItem(atPath: backup, toPath: station.stateDirectory)
+        try await station.start()
+        defer { station.child.stop() }
+        try await eventually("pencetakan ditahan", seconds: 20) {
+            try await station.withClient { try await $0.status() }.held?.contains("penghitung kartu printer \(device)") == true
+        }
+        try await Task.sleep(for: .seconds(2))
+        try await station.withClient { client in
+            #expect(try await client.devices().first?.state.supplies.cardCounter == 3, "no card printed a second time")
+            let status = try await client.status()
+            #expect(status.jobs[JobState.queued.rawValue] == 3 && status.jobs[JobState.printed.rawValue] == nil)
+            #expect(status.alerts.contains { $0.alert.kind == .rollback })
+        }
+    }
+}
+
 /// `ektpctl backup FILE` while ektpd runs: a consistent copy and its key, both 0600.
 @Suite struct BackupTests {
     @Test(.timeLimit(.minutes(2)))

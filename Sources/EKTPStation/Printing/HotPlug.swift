@@ -73,7 +73,7 @@ struct HotPlugService: Service {
             // A driven USB printer that left the bus: offline now, not at its next poll.
             for printer in station.printers.all
             where printer.info.uri.hasPrefix("usb://") && present.contains(printer.info.id) && !onBus.contains(printer.info.id) {
-                try? station.store.updateState(of: printer.info.id, await printer.status())
+                try? station.rollback.recordState(of: printer.info.id, await printer.status())
             }
             present = onBus
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(station.config.hotplugSeconds)) }
@@ -102,7 +102,7 @@ extension Station {
         try store.register(printer.info)
         try AddedPrinters(stateDirectory: config.stateDirectory).add(uri)
         printers.add(printer)
-        try store.updateState(of: printer.info.id, await printer.status())
+        try rollback.recordState(of: printer.info.id, await printer.status())
         try store.recordPrinterAdded(printer.info.id, uri: uri, by: person)
         logger.notice("printer \(printer.info.id) ditambahkan oleh \(person) di \(uri)")
         guard let view = try store.devices().first(where: { $0.id == printer.info.id }) else {

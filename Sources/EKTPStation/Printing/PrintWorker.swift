@@ -67,7 +67,7 @@ public struct PrintWorker: Service {
             let state = await printer.status()
             if state != last {
                 do {
-                    try store.updateState(of: printer.info.id, state)
+                    if let rollback { try rollback.recordState(of: printer.info.id, state) } else { try store.updateState(of: printer.info.id, state) }
                     if state.status != last?.status {
                         logger.info("printer \(state.status.rawValue)", metadata: ["reasons": "\(state.reasons.map(\.rawValue))"])
                     }

@@ -69,6 +69,26 @@ public final class RollbackGuard: Sendable {
         )
     }
 
+    /// Records a printer's state; every caller comes here, so a counter ahead of the ledger
+    /// holds printing wherever it is first seen (the store records it once, then rebases).
+    func recordState(of device: DeviceID, _ state: DeviceState) throws {
+        if let ahead = try store.updateState(of: device, state) { holdForCounter(ahead) }
+    }
+
+    /// A printer counted more cards than the ledger knows: the database may have forgotten
+    /// cards it printed (a whole state folder restored, generation record and all), so a job
+    /// it believes queued may already be a card in the tray.
+    func holdForCounter(_ ahead: StationStore.CounterAhead) {
+        guard hold == nil else { return }
+        do {
+            try holdPrinting(
+                "penghitung kartu printer \(ahead.device) bertambah \(ahead.byCounter), buku blangko hanya mencatat \(ahead.byLedger): basis data mungkin dipulihkan dari cadangan (kartu yang sudah tercetak tidak tercatat) atau ada kartu dicetak di luar sistem. Periksa tray dan kartu tercetak sebelum melanjutkan, agar tidak ada kartu tercetak dua kali"
+            )
+        } catch {
+            logger.critical("penahanan cetak tidak tersimpan: \(error)")
+        }
+    }
+
     /// After the station wrote events: the record follows the database forward.
     func advance() {
         guard hold == nil, let held = try? store.lastSeq(), held > lastWritten.withLock({ $0 }) else { return }

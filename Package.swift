@@ -40,6 +40,9 @@ let package = Package(
         // MARK: Domain (Foundation only, no I/O)
         .target(name: "EKTPDomain"),
 
+        // MARK: Where the installed data files are (profiles, card layout, region codes)
+        .target(name: "EKTPInstall"),
+
         // MARK: Wire protocol: Codable types shared by hub, station and CLI; job signatures
         .target(
             name: "EKTPWire",
@@ -52,8 +55,7 @@ let package = Package(
         // MARK: Rendering: the KTP-el face to PDF, print planes and PNG preview
         .target(
             name: "EKTPRendering",
-            dependencies: ["EKTPDomain", "CCairo", "CJPEG"],
-            resources: [.copy("Resources")]
+            dependencies: ["EKTPDomain", "EKTPInstall", "CCairo", "CJPEG"]
         ),
 
         // MARK: Printer emulators written from the vendors' documents alone (Foundation only:
@@ -65,6 +67,7 @@ let package = Package(
             name: "EKTPDrivers",
             dependencies: [
                 "EKTPDomain",
+                "EKTPInstall",
                 "EKTPEmulators",
                 "CCups",
                 "CLibUSB",
@@ -114,6 +117,7 @@ let package = Package(
             name: "EKTPHub",
             dependencies: [
                 "EKTPDomain",
+                "EKTPInstall",
                 "EKTPWire",
                 "EKTPWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -154,7 +158,7 @@ let package = Package(
         // MARK: Synthetic PRR jobs for synthetic people (demo, tests, benchmarks)
         .target(
             name: "EKTPSynthetic",
-            dependencies: ["EKTPDomain", "EKTPWire", "EKTPRendering"]
+            dependencies: ["EKTPDomain", "EKTPInstall", "EKTPWire", "EKTPRendering"]
         ),
 
         // MARK: Executables

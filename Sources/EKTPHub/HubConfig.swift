@@ -1,5 +1,6 @@
 @preconcurrency import Crypto
 import EKTPDomain
+import EKTPInstall
 import EKTPWire
 import Foundation
 
@@ -147,16 +148,7 @@ public struct HubConfig: Sendable {
         do { return try RegionDirectory(csv: text) } catch { throw Problem(error.description) }
     }
 
-    static func defaultRegionsPath() -> String {
-        var candidates = [FileManager.default.currentDirectoryPath + "/data/wilayah.csv"]
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            candidates.append(dir.path + "/data/wilayah.csv")
-            dir = dir.deletingLastPathComponent()
-        }
-        candidates.append("/usr/share/ektp/data/wilayah.csv")
-        return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? candidates.last!
-    }
+    static func defaultRegionsPath() -> String { InstalledFiles.locate("data/wilayah.csv", environment: "EKTP_REGIONS") }
 }
 
 /// Where the hub's PostgreSQL database is.

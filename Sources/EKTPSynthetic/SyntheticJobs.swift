@@ -1,6 +1,7 @@
 import EKTPDomain
 import EKTPRendering
 import EKTPWire
+import EKTPInstall
 import Foundation
 
 /// Synthetic PRR jobs for synthetic people: plausible names, addresses and NIKs for a
@@ -110,17 +111,7 @@ struct SplitMix {
 /// Finds `data/wilayah.csv`: `EKTP_REGIONS`, the working directory, beside the executable's
 /// package, or the installed copy.
 public enum RegionData {
-    public static func path() -> String {
-        if let env = ProcessInfo.processInfo.environment["EKTP_REGIONS"] { return env }
-        var candidates = [FileManager.default.currentDirectoryPath + "/data/wilayah.csv"]
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            candidates.append(dir.path + "/data/wilayah.csv")
-            dir = dir.deletingLastPathComponent()
-        }
-        candidates.append("/usr/share/ektp/data/wilayah.csv")
-        return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? candidates.last!
-    }
+    public static func path() -> String { InstalledFiles.locate("data/wilayah.csv", environment: "EKTP_REGIONS") }
 
     public static func load() throws -> RegionDirectory {
         try RegionDirectory(csv: try String(contentsOfFile: path(), encoding: .utf8))

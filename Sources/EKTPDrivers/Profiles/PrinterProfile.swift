@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPInstall
 import Foundation
 import TOMLKit
 
@@ -88,17 +89,7 @@ public struct ProfileCatalog: Sendable {
 
     /// The profiles folder: `EKTP_DRIVERS_DIR`, else `drivers/profiles` beside the working
     /// directory or the executable's package, else the installed `/usr/share/ektp/drivers/profiles`.
-    public static func defaultDirectory() -> String {
-        if let env = ProcessInfo.processInfo.environment["EKTP_DRIVERS_DIR"] { return env }
-        var candidates = [FileManager.default.currentDirectoryPath + "/drivers/profiles"]
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            candidates.append(dir.path + "/drivers/profiles")
-            dir = dir.deletingLastPathComponent()
-        }
-        candidates.append("/usr/share/ektp/drivers/profiles")
-        return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? candidates.last!
-    }
+    public static func defaultDirectory() -> String { InstalledFiles.locate("drivers/profiles", environment: "EKTP_DRIVERS_DIR") }
 
     public func profile(_ id: String) throws -> PrinterProfile {
         guard let p = profiles[id] else {

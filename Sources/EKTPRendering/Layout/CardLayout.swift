@@ -1,8 +1,9 @@
 import EKTPDomain
+import EKTPInstall
 import Foundation
 
 /// Where everything goes on the card face, in millimetres from the card's top-left corner,
-/// read from one JSON file (`Resources/ktp-el.json`, linked as `drivers/layout/ktp-el.json`).
+/// read from one JSON file (`drivers/layout/ktp-el.json`).
 /// Text positions are baselines; sizes are the font's em size in millimetres.
 public struct CardLayout: Codable, Hashable, Sendable {
     public struct CardSize: Codable, Hashable, Sendable {
@@ -123,13 +124,10 @@ public struct CardLayout: Codable, Hashable, Sendable {
         try self.init(json: data)
     }
 
-    /// The KTP-el front layout shipped with the package.
+    /// The KTP-el front layout shipped with the project (`drivers/layout/ktp-el.json`,
+    /// installed under `/usr/share/ektp`; `EKTP_LAYOUT` names another).
     public static func standard() throws(RenderError) -> CardLayout {
-        guard
-            let url = Bundle.module.url(forResource: "ktp-el", withExtension: "json", subdirectory: "Resources")
-                ?? Bundle.module.url(forResource: "ktp-el", withExtension: "json")
-        else { throw RenderError("tata letak bawaan ktp-el.json tidak ada dalam paket") }
-        return try CardLayout(contentsOf: url)
+        try CardLayout(contentsOf: URL(fileURLWithPath: InstalledFiles.locate("drivers/layout/ktp-el.json", environment: "EKTP_LAYOUT")))
     }
 
     /// Geometry that must hold for any card; text that fits is checked per card.

@@ -1,7 +1,7 @@
 import EKTPDomain
+import EKTPInstall
 import EKTPRendering
 import EKTPWire
-import EKTPInstall
 import Foundation
 
 /// Synthetic PRR jobs for synthetic people: plausible names, addresses and NIKs for a

@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: deps build demo test test-cups bench bench-hub bench-sync clean
+.PHONY: deps build demo test test-cups bench bench-hub bench-sync deb install-test clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -39,5 +39,14 @@ bench-sync: deps
 	$(SWIFT) build -c release
 	taskset -c 0 .build/release/ektp-bench sync
 
+# The Debian packages (docs/install.md): ektp-data, ektp-station, ektp-hub in dist/,
+# the Swift runtime linked in, checked with lintian.
+deb: deps
+	@bash scripts/make-deb.sh
+
+# The packages installed, upgraded and purged on a clean Debian 12 root (mmdebstrap; root).
+install-test: deps
+	@bash scripts/install-test.sh
+
 clean:
-	rm -rf .build demo-output
+	rm -rf .build demo-output dist

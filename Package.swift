@@ -40,8 +40,9 @@ let package = Package(
         // MARK: Domain (Foundation only, no I/O)
         .target(name: "EKTPDomain"),
 
-        // MARK: Where the installed data files are (profiles, card layout, region codes)
-        .target(name: "EKTPInstall"),
+        // MARK: The installed system: data file locations, build version, journald logging,
+        // systemd readiness
+        .target(name: "EKTPInstall", dependencies: [.product(name: "Logging", package: "swift-log")]),
 
         // MARK: Wire protocol: Codable types shared by hub, station and CLI; job signatures
         .target(
@@ -93,6 +94,7 @@ let package = Package(
             name: "EKTPStation",
             dependencies: [
                 "EKTPDomain",
+                "EKTPInstall",
                 "EKTPWire",
                 "EKTPDrivers",
                 "EKTPStationStore",
@@ -187,6 +189,7 @@ let package = Package(
             dependencies: [
                 "EKTPClient",
                 "EKTPHub",
+                "EKTPInstall",
                 "EKTPWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -195,6 +198,7 @@ let package = Package(
             name: "ektpd",
             dependencies: [
                 "EKTPStation",
+                "EKTPInstall",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -202,6 +206,7 @@ let package = Package(
             name: "ektpctl",
             dependencies: [
                 "EKTPDomain",
+                "EKTPInstall",
                 "EKTPWire",
                 "EKTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -48,6 +48,7 @@ fuzz() {
   export EKTP_HUB_REGIONS="$PWD/data/wilayah.csv"
   # A long-poll may not outlast a fuzzing request: polls wait at most 1 s here.
   export EKTP_HUB_MAX_WAIT_SECONDS=1 EKTP_LOG_LEVEL=info
+  "$hub" init >/dev/null
   token=$("$hub" enroll-token 32.16.01 2>/dev/null)
 
   "$hub" serve --host 127.0.0.1 --port "$port" >"$dir/hub.log" 2>&1 &

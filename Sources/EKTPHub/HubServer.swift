@@ -1,3 +1,4 @@
+import EKTPInstall
 import Foundation
 import Hummingbird
 import Logging
@@ -9,14 +10,7 @@ import ServiceLifecycle
 /// SIGINT into a graceful shutdown; with PostgreSQL, the database client too.
 public enum HubServer {
     /// Logs to standard error at `EKTP_LOG_LEVEL` (default `info`). Call once per process.
-    public static func bootstrapLogging() {
-        let level = ProcessInfo.processInfo.environment["EKTP_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-    }
+    public static func bootstrapLogging() { ProcessLogging.bootstrap() }
 
     public static func run(config: HubConfig) async throws {
         var config = config
@@ -54,8 +48,18 @@ public enum HubServer {
 
     /// Runs `body` with a hub on the configured store (the CLI's one-shot commands): for
     /// PostgreSQL the client runs, and the schema is migrated, for the duration.
-    public static func withHub<T: Sendable>(config: HubConfig, _ body: (Hub) async throws -> T) async throws -> T {
-        guard let pg = config.postgres else { return try await body(try await Hub.open(config: config)) }
+    /// A SQLite database that is not there is refused, never made empty: a command run in
+    /// the wrong folder would otherwise print a token valid nowhere. `create` (`ektp-hub
+    /// init`) makes it.
+    public static func withHub<T: Sendable>(config: HubConfig, create: Bool = false, _ body: (Hub) async throws -> T) async throws -> T {
+        guard let pg = config.postgres else {
+            if !create, !FileManager.default.fileExists(atPath: config.databasePath) {
+                throw HubConfig.Problem(
+                    "basis data hub \(config.databasePath) tidak ada; tidak dibuat baru. Jalankan perintah di folder hub atau sebut --database / EKTP_HUB_DATABASE; hub baru dibuat dengan ektp-hub init"
+                )
+            }
+            return try await body(try await Hub.open(config: config))
+        }
         var config = config
         try await config.resolveDataKey()
         let logger = Logger(label: "ektp-hub")

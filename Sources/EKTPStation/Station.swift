@@ -1,6 +1,7 @@
 import Crypto
 import EKTPDomain
 import EKTPDrivers
+import EKTPInstall
 import EKTPStationStore
 import EKTPWire
 import Foundation
@@ -133,6 +134,7 @@ public struct Station: Sendable {
             onServerRunning: { [logger] _ in
                 chmod(socket, 0o660)
                 logger.info("API lokal siap di \(socket)")
+                SystemdNotify.ready(status: "melayani di \(socket)")
             },
             logger: logger)
         var services: [any Service] = [worker, api, SyncService(sync: sync), HotPlugService(station: self)]

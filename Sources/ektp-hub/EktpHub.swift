@@ -1,4 +1,5 @@
 import ArgumentParser
+import EKTPInstall
 import Foundation
 
 /// The central hub: takes approved jobs in, routes them to kecamatan stations, ingests
@@ -9,8 +10,10 @@ struct EktpHub: AsyncParsableCommand {
         commandName: "ektp-hub",
         abstract: "Hub pusat KTP-el: menerima job yang disetujui, membagikannya ke stasiun kecamatan, dan memantau armada.",
         discussion: "Pengaturan dibaca dari opsi, lalu variabel lingkungan EKTP_HUB_*. Lihat docs/hub.md.",
+        version: BuildInfo.version,
         subcommands: [
-            ServeCommand.self, ImportCommand.self, KeysCommand.self, SignCommand.self, EnrollTokenCommand.self, RevokeCommand.self, UserCommand.self,
+            ServeCommand.self, InitCommand.self, ImportCommand.self, KeysCommand.self, SignCommand.self, EnrollTokenCommand.self, RevokeCommand.self,
+            UserCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
 

@@ -26,8 +26,8 @@ struct HubOptions: ParsableArguments {
     }
 
     /// Runs `body` with the hub on the configured store (SQLite or PostgreSQL).
-    func withHub<T: Sendable>(_ body: (Hub) async throws -> T) async throws -> T {
-        try await HubServer.withHub(config: try config(), body)
+    func withHub<T: Sendable>(create: Bool = false, _ body: (Hub) async throws -> T) async throws -> T {
+        try await HubServer.withHub(config: try config(), create: create, body)
     }
 }
 

@@ -2,6 +2,22 @@ import ArgumentParser
 import EKTPHub
 import Foundation
 
+struct InitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Membuat basis data hub dan kunci data pribadinya bila belum ada (serve juga membuatnya).")
+
+    @OptionGroup var options: HubOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            let config = try options.config()
+            let counts = try await options.withHub(create: true) { try await $0.store.jobCounts() }
+            let place = config.postgres.map { "PostgreSQL \($0.host):\($0.port)/\($0.database)" } ?? config.databasePath
+            print("basis data hub siap: \(place) (\(counts.values.reduce(0, +)) job); kunci data: \(config.dataKeyPath ?? "-")")
+        }
+    }
+}
+
 struct EnrollTokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enroll-token", abstract: "Membuat token pendaftaran sekali pakai untuk stasiun sebuah kecamatan.")

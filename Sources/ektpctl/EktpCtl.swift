@@ -1,5 +1,6 @@
 import ArgumentParser
 import EKTPClient
+import EKTPInstall
 import Foundation
 
 /// `ektpctl`: the operator's and the kecamatan head's command line for the station
@@ -16,7 +17,7 @@ struct EktpCtl: AsyncParsableCommand {
             Kode keluar: 0 berhasil, 1 ditolak daemon, 2 perintah salah, 3 daemon tidak dapat \
             dihubungi, 4 daemon gagal. Lihat docs/ektpctl.md.
             """,
-        version: "ektpctl 1",
+        version: BuildInfo.version,
         subcommands: [
             StatusCommand.self, DevicesCommand.self, JobsCommand.self, StockCommand.self, AuditCommand.self, UserCommand.self, EnrollCommand.self,
             SyncCommand.self, BackupCommand.self, HoldCommand.self,

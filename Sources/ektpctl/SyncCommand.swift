@@ -16,7 +16,7 @@ struct EnrollCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var who: OperatorOptions
     @Argument(help: "Alamat hub, misalnya https://hub.dukcapil.example.") var hubURL: String
-    @Argument(help: "Token pendaftaran dari hub (ektp-hub station token).") var token: String
+    @Argument(help: "Token pendaftaran dari kantor pusat (dibuat dengan ektp-hub enroll-token KODE-KECAMATAN).") var token: String
     @Option(help: "Nama stasiun di hub (bawaan: nama kecamatan).") var name: String?
     @Option(help: ArgumentHelp("Berkas PEM sertifikat CA yang dipercaya untuk TLS hub.", valueName: "PATH")) var caFile: String?
     @Flag(help: "Izinkan http:// ke hub selain loopback (kredensial terkirim tanpa enkripsi).") var allowPlainHttp = false

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Configuration
+import EKTPInstall
 import EKTPRendering
 import EKTPStation
 import Foundation
@@ -12,7 +13,8 @@ struct Ektpd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ektpd",
         abstract: "Daemon stasiun cetak KTP-el: mencetak job yang disetujui dan mencatat setiap blangko.",
-        discussion: "Pengaturan dibaca dari opsi, lalu variabel lingkungan EKTP_*, lalu berkas konfigurasi (TOML). Lihat docs/configuration.md.")
+        discussion: "Pengaturan dibaca dari opsi, lalu variabel lingkungan EKTP_*, lalu berkas konfigurasi (TOML). Lihat docs/configuration.md.",
+        version: BuildInfo.version)
 
     @Option(name: .long, help: "Berkas konfigurasi TOML.")
     var config: String?
@@ -28,13 +30,9 @@ struct Ektpd: AsyncParsableCommand {
     var pollMilliseconds: Int?
 
     func run() async throws {
-        let level = ProcessInfo.processInfo.environment["EKTP_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        ProcessLogging.bootstrap()
         let logger = Logger(label: "ektpd")
+        logger.info("ektpd \(BuildInfo.version) mulai")
         var flags: [String: ConfigContent] = [:]
         if let kecamatan { flags["station.kecamatan"] = .string(kecamatan) }
         if let stateDirectory { flags["station.state_directory"] = .string(stateDirectory) }

@@ -56,6 +56,12 @@ struct BinaryTests {
             "EKTP_HUB_DATABASE": dir.path("hub.sqlite"), "EKTP_HUB_APPROVAL_KEYS": trust, "EKTP_HUB_REGIONS": RegionData.path(),
             "EKTP_HUB_ADMIN_TOKEN": "admin-bin-test", "EKTP_LOG_LEVEL": "info", "EKTP_HUB_MAX_WAIT_SECONDS": "3600",
         ]
+        // Admin commands never make a database: in the wrong folder they say so.
+        let nowhere = try HubBinary.run(binary, ["enroll-token", "32.16.01"], env: env)
+        #expect(nowhere.status != 0 && nowhere.stderr.contains("tidak ada; tidak dibuat baru"), "\(nowhere.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path("hub.sqlite")))
+        let initialised = try HubBinary.run(binary, ["init"], env: env)
+        #expect(initialised.status == 0 && initialised.stdout.contains("basis data hub siap"), "\(initialised.stderr)")
         let imported = try HubBinary.run(binary, ["import", dir.path("signed.json")], env: env)
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("3 job disimpan, 0 sudah ada"))

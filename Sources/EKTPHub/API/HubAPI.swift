@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPInstall
 import EKTPWire
 import Foundation
 import Hummingbird
@@ -124,6 +125,7 @@ public enum HubAPI {
         Application(
             router: router(hub),
             configuration: .init(address: .hostname(hub.config.host, port: hub.config.port), serverName: "ektp-hub"),
+            onServerRunning: { channel in SystemdNotify.ready(status: "melayani di \(channel.localAddress.map { "\($0)" } ?? "-")") },
             logger: hub.logger)
     }
 

@@ -20,6 +20,7 @@ packages=(
   dpkg-dev help2man lintian   # make deb: shared-library dependencies, man pages, the package check
   mmdebstrap systemd    # the install test: a clean Debian 12 root; systemd-analyze verify/security on the units
   e2fsprogs mount       # storage fault tests: ext4 on a loop device, tmpfs
+  prometheus            # promtool: the metrics, the alert rules and their unit tests (monitoring/)
 )
 
 missing=()

@@ -165,6 +165,20 @@ extension StationStore {
         }
     }
 
+    /// Blangko spoiled so far, per place it left (a hopper or the store) and cause: the
+    /// counters `/metrics` exports (the ledger only grows, so they never go down).
+    public func spoiledByPlaceAndCause() throws -> [(place: StockPlace, cause: SpoilCause?, quantity: Int)] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT fromPlace, cause, SUM(quantity) AS quantity FROM ledger WHERE kind = 'spoiled' GROUP BY fromPlace, cause ORDER BY fromPlace, cause"
+            ).compactMap { row in
+                guard let place = StockPlace(key: row["fromPlace"]) else { return nil }
+                return (place, (row["cause"] as String?).flatMap(SpoilCause.init(rawValue:)), row["quantity"])
+            }
+        }
+    }
+
     /// Every movement in the ledger, oldest first.
     public func ledgerMovements() throws -> [LedgerMovement] {
         try read { db in try Self.movements(db, sql: "SELECT kind, fromPlace, toPlace, quantity FROM ledger ORDER BY id").map(\.movement) }

@@ -220,7 +220,7 @@ struct Backlog {
             return try await group.reduce(0, +)
         }
         let elapsed = seconds(clock.now - start)
-        let claimed = try await api.metric(#"ektp_hub_jobs_count{state="claimed"}"#)
+        let claimed = try await api.metric(#"ektp_hub_jobs{state="claimed"}"#)
         guard acked == Self.total, Int(claimed) == Self.total else {
             throw BenchProblem("diakui \(acked), di hub claimed \(claimed), seharusnya \(Self.total)")
         }
@@ -343,7 +343,7 @@ struct Country {
         let soloCredential = credentials[0].credential
         for (id, file) in solo {
             async let polled = api.call(.GET, "/v1/station/jobs?wait=60&max=20", bearer: soloCredential)
-            while try await api.metric("ektp_hub_polls_waiting_count") < 1 { try await Task.sleep(for: .milliseconds(5)) }
+            while try await api.metric("ektp_hub_polls_waiting") < 1 { try await Task.sleep(for: .milliseconds(5)) }
             let t0 = clock.now
             let r = try await api.call(.POST, "/v1/intake", bearer: admin, body: file)
             guard r.status == 201 else { throw BenchProblem("intake menjawab \(r.status)") }

@@ -298,3 +298,36 @@ enum TestPostgres {
         return Database(host: server.host, port: server.port, user: server.user, name: String(name))
     }
 }
+
+/// Prometheus's own `promtool` (Debian's prometheus package), to check what the daemons
+/// expose as Prometheus reads it.
+enum Promtool {
+    static let path = "/usr/bin/promtool"
+    static var available: Bool { FileManager.default.isExecutableFile(atPath: path) }
+
+    /// What `promtool check metrics` finds wrong with `text` (empty: nothing).
+    static func checkMetrics(_ text: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = ["check", "metrics"]
+        let input = Pipe()
+        let output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = output
+        try p.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return p.terminationStatus == 0 && said.isEmpty ? "" : said.isEmpty ? "exit \(p.terminationStatus)" : said
+    }
+}
+
+/// The monitoring files in the repository (`monitoring/`).
+enum Monitoring {
+    static func path(_ relative: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(relative).path
+    }
+}

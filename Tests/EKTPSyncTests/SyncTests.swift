@@ -87,6 +87,29 @@ struct SyncTests {
         #expect(metrics.contains("ektp_station_jobs{state=\"printed\"} 16"), "\(metrics.prefix(2000))")
         #expect(metrics.contains("ektp_station_outbox_backlog 0"))
         #expect(metrics.contains("ektp_station_hub_enrolled 1"))
+        #expect(metrics.contains(#"ektp_station_cards_printed_total{device="sim-E2E-A"}"#), "per-printer counters")
+        #expect(metrics.contains(#"ektp_station_printer_status{device="sim-E2E-A",status="ready"}"#))
+        #expect(metrics.contains(#"ektp_build_info{program="ektpd",version=""#))
+        // The hub exports what the station reported: the centre scrapes only the hub.
+        let hubMetrics = String(
+            decoding: try await hub.http.get(url: "\(hub.url)/metrics").get().body.map { Data($0.readableBytesView) } ?? Data(), as: UTF8.self)
+        #expect(hubMetrics.contains(#"ektp_hub_printer_status{station=""#) && hubMetrics.contains(#"device="sim-E2E-A",status="#), "\(hubMetrics.prefix(3000))")
+        #expect(hubMetrics.contains(#"ektp_hub_kecamatan_blangko{kecamatan="\#(Self.kecamatan)"}"#))
+        // Every series the alert rules and the dashboard read is one the hub exposes.
+        for file in ["monitoring/ektp-alerts.yml", "monitoring/grafana-ektp.json"] {
+            let text = try String(contentsOfFile: Monitoring.path(file), encoding: .utf8)
+            for name in Set(text.matches(of: /ektp_[a-z_]+/).map { String($0.output) }) {
+                let base = name.replacing(/_(bucket|sum|count)$/, with: "")
+                #expect(
+                    hubMetrics.contains("\n\(name){") || hubMetrics.contains("\n\(name) ") || hubMetrics.contains("# TYPE \(base) "),
+                    "\(file) reads \(name), which the hub does not expose")
+            }
+        }
+        // Both pass Prometheus's own check.
+        for (who, text) in [("ektpd", metrics), ("ektp-hub", hubMetrics)] where Promtool.available {
+            let problems = try Promtool.checkMetrics(text)
+            #expect(problems.isEmpty, "promtool check metrics (\(who)): \(problems)")
+        }
     }
 
     /// The hub away for a long stretch: the station keeps printing what it holds, its

@@ -144,6 +144,10 @@ enum HubSchema {
                     )
                     """)
         }
+        // The build a station runs, as its last heartbeat said.
+        m.registerMigration("v5-station-version") { db in
+            try db.execute(sql: "ALTER TABLE station ADD COLUMN version TEXT")
+        }
         return m
     }
 }

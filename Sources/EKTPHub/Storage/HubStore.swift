@@ -118,6 +118,8 @@ public struct StationRecord: Sendable, Equatable {
     public var outboxBacklog: Int?
     /// Why the station prints nothing, as its last heartbeat said; nil when it can print.
     public var stopped: String? = nil
+    /// The build the station runs, as its last heartbeat said.
+    public var version: String? = nil
 }
 
 extension Heartbeat {

@@ -124,7 +124,7 @@ extension PostgresHubStore {
     public func heartbeat(station: StationRecord, _ heartbeat: Heartbeat, now: Date) async throws {
         try await tx { c in
             try await c.query(
-                "UPDATE station SET last_heartbeat_at = \(now.epoch), last_seen_at = \(now.epoch), outbox_backlog = \(heartbeat.outboxBacklog.map(Int64.init)), stopped = \(heartbeat.stoppedText) WHERE id = \(station.id)",
+                "UPDATE station SET last_heartbeat_at = \(now.epoch), last_seen_at = \(now.epoch), outbox_backlog = \(heartbeat.outboxBacklog.map(Int64.init)), stopped = \(heartbeat.stoppedText), version = \(heartbeat.version.map { String($0.prefix(80)) }) WHERE id = \(station.id)",
                 logger: logger
             ).drain()
             for device in heartbeat.devices {

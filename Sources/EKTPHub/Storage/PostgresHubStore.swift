@@ -59,6 +59,8 @@ public struct PostgresHubStore: HubStore {
                 """
             ]
         ),
+        // The build a station runs, as its last heartbeat said.
+        ("v5-station-version", ["ALTER TABLE station ADD COLUMN version TEXT"]),
     ]
 
     static let v1: [String] = [
@@ -164,20 +166,20 @@ extension Optional where Wrapped == Double {
 extension PostgresHubStore {
     static let stationColumns = """
         s.id, s.name, s.kecamatan_code, s.enrolled_at, s.credential_expires_at, s.revoked_at, s.last_seen_at,
-        s.last_heartbeat_at, s.first_seq, s.highest_seq, s.outbox_backlog, s.stopped,
+        s.last_heartbeat_at, s.first_seq, s.highest_seq, s.outbox_backlog, s.stopped, s.version,
         (SELECT COUNT(*) FROM job j WHERE j.station_id = s.id AND j.state IN ('claimed','printed','spoiled-reprint-needed'))
         """
 
     static func stations(_ rows: PostgresRowSequence) async throws -> [StationRecord] {
         var out: [StationRecord] = []
-        for try await (id, name, kec, enrolled, expires, revoked, seen, heartbeat, first, seq, backlog, stopped, held) in rows.decode(
-            (String, String, String, Double, Double?, Double?, Double?, Double?, Int64, Int64, Int64?, String?, Int64).self)
+        for try await (id, name, kec, enrolled, expires, revoked, seen, heartbeat, first, seq, backlog, stopped, version, held) in rows.decode(
+            (String, String, String, Double, Double?, Double?, Double?, Double?, Int64, Int64, Int64?, String?, String?, Int64).self)
         {
             out.append(
                 StationRecord(
                     id: id, name: name, kecamatanCode: kec, enrolledAt: Date(timeIntervalSince1970: enrolled), credentialExpiresAt: expires.date,
                     revokedAt: revoked.date, lastSeenAt: seen.date, lastHeartbeatAt: heartbeat.date, firstSeq: first, highestSeq: seq, heldJobs: Int(held),
-                    outboxBacklog: backlog.map(Int.init), stopped: stopped))
+                    outboxBacklog: backlog.map(Int.init), stopped: stopped, version: version))
         }
         return out
     }

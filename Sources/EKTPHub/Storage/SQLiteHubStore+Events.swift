@@ -116,8 +116,8 @@ extension SQLiteHubStore {
     public func heartbeat(station: StationRecord, _ heartbeat: Heartbeat, now: Date) async throws {
         try await writer.write { db in
             try db.execute(
-                sql: "UPDATE station SET lastHeartbeatAt = ?, lastSeenAt = ?, outboxBacklog = ?, stopped = ? WHERE id = ?",
-                arguments: [now.epoch, now.epoch, heartbeat.outboxBacklog, heartbeat.stoppedText, station.id])
+                sql: "UPDATE station SET lastHeartbeatAt = ?, lastSeenAt = ?, outboxBacklog = ?, stopped = ?, version = ? WHERE id = ?",
+                arguments: [now.epoch, now.epoch, heartbeat.outboxBacklog, heartbeat.stoppedText, heartbeat.version.map { String($0.prefix(80)) }, station.id])
             for device in heartbeat.devices {
                 try Self.upsertDevice(db, station: station, id: device.id, model: device.model, state: device.state, now: now)
             }

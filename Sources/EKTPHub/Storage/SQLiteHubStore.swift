@@ -60,7 +60,7 @@ extension Date {
 extension StationRecord {
     static let columns = """
         s.id, s.name, s.kecamatanCode, s.enrolledAt, s.credentialExpiresAt, s.revokedAt, s.lastSeenAt,
-        s.lastHeartbeatAt, s.firstSeq, s.highestSeq, s.outboxBacklog, s.stopped,
+        s.lastHeartbeatAt, s.firstSeq, s.highestSeq, s.outboxBacklog, s.stopped, s.version,
         (SELECT COUNT(*) FROM job j WHERE j.stationId = s.id AND j.state IN ('claimed','printed','spoiled-reprint-needed')) AS heldJobs
         """
 
@@ -70,7 +70,7 @@ extension StationRecord {
             enrolledAt: row.date("enrolledAt") ?? .distantPast, credentialExpiresAt: row.date("credentialExpiresAt"),
             revokedAt: row.date("revokedAt"), lastSeenAt: row.date("lastSeenAt"), lastHeartbeatAt: row.date("lastHeartbeatAt"),
             firstSeq: row["firstSeq"], highestSeq: row["highestSeq"], heldJobs: row["heldJobs"], outboxBacklog: row["outboxBacklog"],
-            stopped: row["stopped"])
+            stopped: row["stopped"], version: row["version"])
     }
 
     static func fetch(_ db: Database, id: String) throws -> StationRecord? {

@@ -36,6 +36,8 @@ public struct StationView: Codable, Sendable {
     public var outboxBacklog: Int?
     /// Why the station prints nothing at all (full disk, rollback hold); nil when it can.
     public var stopped: String?
+    /// The build the station runs (`ektpd --version`), as its last heartbeat said.
+    public var version: String?
 }
 
 public struct DeviceView: Codable, Sendable {

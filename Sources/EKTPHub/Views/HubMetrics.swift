@@ -1,3 +1,5 @@
+import EKTPDomain
+import EKTPInstall
 import EKTPWire
 import Foundation
 import Prometheus
@@ -22,27 +24,58 @@ public final class HubMetrics: Sendable {
         ).record(duration)
     }
 
-    /// Updates the gauges from the hub's state and renders the exposition text.
+    /// The hub's own figures and what the stations' heartbeats and events report, from
+    /// the store at scrape time, then the request latencies: the centre scrapes only the
+    /// hub, stations behind NAT included.
     public func render(_ hub: Hub) async throws -> String {
+        var m = MetricsText()
+        m.buildInfo(program: "ektp-hub")
         let counts = try await hub.store.jobCounts()
         for state in HubJobState.allCases {
-            registry.makeGauge(
-                descriptor: MetricNameDescriptor(namespace: "ektp", subsystem: "hub", metricName: "jobs", unitName: "count", helpText: "Job di hub per status"),
-                labels: [("state", state.rawValue)]
-            ).set(to: Double(counts[state] ?? 0))
+            m.add("ektp_hub_jobs", .gauge, "Job di hub per status", [("state", state.rawValue)], Double(counts[state] ?? 0))
         }
         let stations = try await hub.stationViews().filter { !$0.revoked }
         for f in Freshness.allCases {
-            registry.makeGauge(
-                descriptor: MetricNameDescriptor(
-                    namespace: "ektp", subsystem: "hub", metricName: "stations", unitName: "count", helpText: "Stasiun per kesegaran heartbeat"),
-                labels: [("freshness", f.rawValue)]
-            ).set(to: Double(stations.filter { $0.freshness == f }.count))
+            m.add(
+                "ektp_hub_stations", .gauge, "Stasiun per kesegaran heartbeat", [("freshness", f.rawValue)], Double(stations.filter { $0.freshness == f }.count)
+            )
         }
-        registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                namespace: "ektp", subsystem: "hub", metricName: "polls_waiting", unitName: "count", helpText: "Long-poll yang sedang menunggu")
-        ).set(to: Double(hub.notifier.waiting))
-        return registry.emitToString()
+        m.add("ektp_hub_polls_waiting", .gauge, "Long-poll yang sedang menunggu", [], Double(hub.notifier.waiting))
+        for s in stations {
+            let id = [("station", s.id), ("kecamatan", s.kecamatanCode)]
+            m.add(
+                "ektp_hub_station_last_heartbeat_timestamp_seconds", .gauge, "Heartbeat terakhir stasiun (detik sejak epoch; 0 = belum pernah)", id,
+                s.lastHeartbeatAt?.timeIntervalSince1970 ?? 0)
+            m.add(
+                "ektp_hub_station_printing_stopped", .gauge, "1 bila stasiun tidak bisa mencetak sama sekali (disk penuh, penahanan cetak)", id,
+                s.stopped == nil ? 0 : 1)
+            m.add("ektp_hub_station_outbox_backlog", .gauge, "Peristiwa yang belum terkirim menurut heartbeat stasiun", id, Double(s.outboxBacklog ?? 0))
+            m.add("ektp_hub_station_build_info", .gauge, "Versi ektpd stasiun (nilai selalu 1)", id + [("version", s.version ?? "")], 1)
+        }
+        let kecamatanOf = Dictionary(stations.map { ($0.id, $0.kecamatanCode) }, uniquingKeysWith: { a, _ in a })
+        for d in try await hub.deviceViews() where kecamatanOf[d.stationId] != nil {
+            let id = [("station", d.stationId), ("kecamatan", d.kecamatanCode), ("device", d.id.rawValue)]
+            for status in DeviceStatus.allCases {
+                m.add(
+                    "ektp_hub_printer_status", .gauge, "Keadaan printer menurut heartbeat stasiun (1 untuk keadaannya sekarang)",
+                    id + [("status", status.rawValue)],
+                    d.status == status ? 1 : 0)
+            }
+            if let ribbon = d.supplies.ribbonRemaining {
+                m.add("ektp_hub_printer_ribbon_remaining_panels", .gauge, "Sisa pita printer (panel) menurut heartbeat stasiun", id, Double(ribbon))
+            }
+            if let counter = d.supplies.cardCounter {
+                m.add("ektp_hub_printer_cards_counted_total", .counter, "Penghitung kartu printer menurut heartbeat stasiun", id, Double(counter))
+            }
+        }
+        for k in try await hub.stockOverview().kecamatan {
+            let id = [("kecamatan", k.kecamatanCode)]
+            m.add("ektp_hub_kecamatan_blangko", .gauge, "Blangko belum terpakai per kecamatan (gudang dan hopper)", id, Double(k.onHand))
+            m.add("ektp_hub_kecamatan_blangko_per_day", .gauge, "Pemakaian blangko per hari (rata-rata jendela konsumsi)", id, k.consumptionPerDay)
+            if let days = k.daysLeft {
+                m.add("ektp_hub_kecamatan_blangko_remaining_seconds", .gauge, "Perkiraan waktu sampai blangko habis (detik; hari × 86400)", id, days * 86_400)
+            }
+        }
+        return m.rendered + registry.emitToString()
     }
 }

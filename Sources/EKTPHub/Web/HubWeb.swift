@@ -201,6 +201,7 @@ struct HubPages: Sendable {
             <tr><th>Status</th><td>\(Self.badge(s.freshness))\(HTML.when(s.revoked) { " <span class=\"badge s-error\">kredensial dicabut</span>" })</td></tr>
             \(s.stopped.map { HTML("<tr><th>Berhenti mencetak</th><td class=\"s-error\">\($0)</td></tr>") })
             <tr><th>Heartbeat terakhir</th><td>\(s.lastHeartbeatAt.map { "\(WebFormat.time($0)) (\(WebFormat.ago($0, now: now)))" } ?? "belum pernah")</td></tr>
+            <tr><th>Versi ektpd</th><td>\(s.version ?? "—")</td></tr>
             <tr><th>Terdaftar</th><td>\(WebFormat.time(s.enrolledAt))</td></tr>
             <tr><th>Nomor urut peristiwa tertinggi</th><td>\(s.highestSeq)</td></tr>
             <tr><th>Job di stasiun</th><td>\(s.heldJobs)</td></tr>

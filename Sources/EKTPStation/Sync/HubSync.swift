@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import EKTPDomain
+import EKTPInstall
 import EKTPStationStore
 import EKTPWire
 import Foundation
@@ -364,7 +365,7 @@ public actor HubSync {
         return Heartbeat(
             devices: try devices().map { DeviceReport(id: $0.id, model: $0.model, state: $0.state) },
             stock: Dictionary(uniqueKeysWithValues: stock.map { ($0.key.key, $0.value) }),
-            outboxBacklog: try store.outboxBacklog(), version: "ektpd/1", stopped: stopped())
+            outboxBacklog: try store.outboxBacklog(), version: BuildInfo.version, stopped: stopped())
     }
 
     // MARK: Reconcile

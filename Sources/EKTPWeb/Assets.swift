@@ -6,7 +6,9 @@ public enum WebAssets {
     public static let scriptPath = "/static/ektp.js"
 
     /// Small screens first; print rules hide navigation and forms so a report or a
-    /// manifest prints as a document.
+    /// manifest prints as a document. Every tap target is 24 px at least and every text
+    /// colour meets WCAG AA on its background; tables scroll inside themselves on a phone
+    /// (checked in Chromium at 390 and 1280 px by the web tests, `PageAudit`).
     public static let stylesheet = """
         :root { --ink: #1d2733; --muted: #5b6775; --line: #d5dbe2; --bg: #f4f6f8; --card: #fff;
           --accent: #0b5cad; --ok: #1f7a3a; --warn: #a96300; --bad: #b3261e; }
@@ -15,8 +17,8 @@ public enum WebAssets {
         header.top { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; padding: .5rem 1rem;
           background: var(--accent); color: #fff; }
         header.top .brand { font-weight: bold; margin-right: auto; }
-        header.top nav a { color: #fff; text-decoration: none; padding: .25rem .5rem; border-radius: 4px; }
-        header.top nav a.here, header.top nav a:hover { background: rgba(255,255,255,.2); }
+        header.top nav a { color: #fff; text-decoration: none; padding: .25rem .5rem; border-radius: 4px; display: inline-block; min-height: 24px; }
+        header.top nav a.here, header.top nav a:hover { background: rgba(0,0,0,.28); text-decoration: underline; }
         header.top form { margin: 0; }
         header.top .who { font-size: .9em; opacity: .9; }
         main { padding: 1rem; max-width: 1200px; margin: 0 auto; }
@@ -25,7 +27,10 @@ public enum WebAssets {
         section.card, div.card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; margin-bottom: 1rem; }
         .grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); }
         table { width: 100%; border-collapse: collapse; background: var(--card); }
-        th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+        th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
+        td a, th a, li a, form a, section > a, div > a, .actions a { display: inline-block; min-height: 24px; line-height: 24px; }
+        summary { min-height: 24px; line-height: 24px; cursor: pointer; }
+        input[type=checkbox], input[type=radio] { width: 24px; height: 24px; margin: 0; vertical-align: middle; }
         th { font-size: .85em; color: var(--muted); font-weight: bold; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
         .figures { display: flex; flex-wrap: wrap; gap: .75rem; margin: 0 0 1rem; padding: 0; list-style: none; }
@@ -33,10 +38,10 @@ public enum WebAssets {
         .figures b { display: block; font-size: 1.5rem; }
         .figures span { color: var(--muted); font-size: .85em; }
         .badge { display: inline-block; padding: 0 .45rem; border-radius: 10px; font-size: .85em; background: #e4e8ec; }
-        .s-ready, .s-online { background: #d8f0df; color: var(--ok); }
-        .s-printing { background: #dbe8f7; color: var(--accent); }
-        .s-warning, .s-stale { background: #fbecd3; color: var(--warn); }
-        .s-error, .s-offline { background: #f8dcd9; color: var(--bad); }
+        .s-ready, .s-online { background: #d8f0df; color: #145c2b; }
+        .s-printing { background: #dbe8f7; color: #0a4f95; }
+        .s-warning, .s-stale { background: #fbecd3; color: #7a4700; }
+        .s-error, .s-offline { background: #f8dcd9; color: #8f1d17; }
         .notice { padding: .5rem .75rem; border-radius: 6px; margin-bottom: 1rem; }
         .notice.ok { background: #d8f0df; }
         .notice.error { background: #f8dcd9; }
@@ -44,7 +49,7 @@ public enum WebAssets {
         .muted { color: var(--muted); }
         form.inline { display: flex; flex-wrap: wrap; gap: .35rem; align-items: center; margin: .25rem 0; }
         form.stack label { display: block; margin: .4rem 0 .15rem; font-weight: bold; font-size: .9em; }
-        input, select, button { font: inherit; padding: .3rem .5rem; border: 1px solid #aab4bf; border-radius: 4px; }
+        input, select, button { font: inherit; padding: .3rem .5rem; border: 1px solid #767f89; border-radius: 4px; min-height: 24px; }
         input[type=number] { width: 6rem; }
         button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; }
         button.secondary { background: #fff; color: var(--accent); }
@@ -59,7 +64,10 @@ public enum WebAssets {
         svg.chart text { font-size: 11px; fill: var(--muted); }
         .signatures { display: grid; grid-template-columns: 1fr 1fr; gap: 2rem; margin-top: 3rem; }
         .signatures div { border-top: 1px solid var(--ink); padding-top: .25rem; text-align: center; }
-        @media (max-width: 640px) { main { padding: .5rem; } th, td { padding: .3rem; } .hide-small { display: none; } }
+        @media (max-width: 640px) {
+          main { padding: .5rem; } th, td { padding: .3rem; } .hide-small { display: none; }
+          table { display: block; overflow-x: auto; }
+        }
         @media print {
           body { background: #fff; font-size: 12pt; }
           header.top, form, button, .no-print, nav, .notice { display: none !important; }

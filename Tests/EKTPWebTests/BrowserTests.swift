@@ -129,6 +129,49 @@ struct BrowserTests {
         }
     }
 
+    /// Every page, on a phone (390 px) and on the office PC (1280 px), for each role: no
+    /// sideways scroll, tap targets of 24 px at least, WCAG AA contrast (PageAudit).
+    @Test func everyPageOnAPhoneAndAPC() async throws {
+        let web = try await WebStation.start()
+        defer { Task { await web.stop() } }
+        try await web.addUsers()
+        try await web.printSomeJobs(10)
+        let (hub, _) = try await WebHub.start(clock: WebHub.Clock(), signer: web.signer)
+        defer { Task { await hub.stop() } }
+        try await hub.addUser()
+        let token = try await hub.hub.issueEnrollmentToken(kecamatan: "32.16.01")
+        let station = try await hub.hub.authenticate(
+            bearer: try await hub.hub.enroll(EnrollRequest(token: token.token, name: "PC cetak Tarumajaya")).credential)
+        let devices = try web.store.devices().map { DeviceReport(id: $0.id, model: $0.model, state: $0.state) }
+        _ = try await hub.hub.heartbeat(station: station, Heartbeat(devices: devices, stock: ["store": 40], outboxBacklog: 0))
+
+        var findings: [String] = []
+        for width in [390, 1280] {
+            let browser = try await Browser(width: width, height: 844)
+            do {
+                for (base, person, pages) in [
+                    (web.base, People.operatorName, ["/antrean", "/printer"]), (web.base, People.kepalaName, ["/stok", "/laporan"]),
+                    (hub.base, People.pusatName, ["/armada", "/stasiun/\(station.id)"]),
+                ] {
+                    try await browser.go(base + "/masuk")
+                    findings += try await PageAudit.run(browser).map { "\(width) px /masuk: \($0)" }
+                    try await Self.login(browser, base, person)
+                    for page in pages {
+                        try await browser.go(base + page)
+                        findings += try await PageAudit.run(browser).map { "\(width) px \(page): \($0)" }
+                        if width == 390 { try await Self.shot(browser, "phone\(page.replacingOccurrences(of: "/", with: "-").prefix(20))") }
+                    }
+                    try await Self.logout(browser)
+                }
+                try await browser.close()
+            } catch {
+                try? await browser.close()
+                throw error
+            }
+        }
+        #expect(findings.isEmpty, "\(findings.count) findings:\n\(findings.prefix(60).joined(separator: "\n"))")
+    }
+
     @Test func centralOfficeSeesTheFleet() async throws {
         let web = try await WebStation.start()
         defer { Task { await web.stop() } }

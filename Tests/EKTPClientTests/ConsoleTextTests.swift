@@ -87,6 +87,22 @@ struct ConsoleTextTests {
         #expect(text.contains("2026-03-05 14:07  stok menipis  -        stok 2 hari lagi"))
     }
 
+    /// What a station says when everything goes wrong at once still fits an operator's
+    /// terminal: 100 columns, every word kept.
+    @Test func statusFitsInAHundredColumns() {
+        let full =
+            "disk penuh: basis data /var/lib/ektp/station.sqlite tidak bisa ditulis, jadi tidak ada job yang diambil atau dicetak. Yang sudah tersimpan aman. Kosongkan ruang di /var/lib/ektp (periksa dengan df -h /var/lib/ektp); pencetakan lanjut sendiri"
+        let long = "penghitung kartu printer evolis-PRI0123456 bertambah 13, buku blangko mencatat 0: ada kartu yang lewat printer di luar sistem"
+        let s = StationStatusView(
+            kecamatanCode: "32.16.01", kecamatanName: "Tarumajaya", jobs: ["queued": 3], held: full, devices: [], blangkoOnHand: 0, outboxBacklog: 0,
+            alerts: [AlertView(id: 1, at: at, alert: Alert(kind: .counterMismatch, device: try! DeviceID("evolis-PRI0123456"), message: long))])
+        let text = ConsoleText.status(s, timeZone: jakarta)
+        for line in text.split(separator: "\n") { #expect(line.count <= 100, "\(line.count): \(line)") }
+        let words = { (t: String) in t.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ") }
+        #expect(words(text).contains(words(full)), "every word of the reason is there")
+        #expect(words(text).contains(words(long)))
+    }
+
     @Test func stockChangedPointsToTheCountDecision() {
         let text = ConsoleText.stockChanged(StockChanged(entry: nil, pendingCount: 12, message: "Selisih 2 blangko di gudang."))
         #expect(

@@ -122,6 +122,7 @@ let package = Package(
                 "EKTPInstall",
                 "EKTPWire",
                 "EKTPWeb",
+                .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

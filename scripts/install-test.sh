@@ -5,7 +5,7 @@
 #
 #   1. apt installs ektp-data, ektp-station and ektp-hub from dist/;
 #   2. ektpd starts from the example /etc/ektp/ektpd.toml with a simulated printer, as the
-#      ektp user, and `ektpctl status` answers; the hub starts from /etc/ektp/hub.env;
+#      ektp user, and `ektpctl status` answers; the hub starts from /etc/ektp/hub.toml;
 #   3. a newer build upgrades them, keeping the station's data;
 #   4. purge removes the programs and keeps /var/lib/ektp;
 #   5. systemd-analyze verify and security on both units.
@@ -73,7 +73,7 @@ step "apt install ektp-data ektp-station ektp-hub $version"
 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq /tmp/debs/ektp-data_"$version"_all.deb \
   /tmp/debs/ektp-station_"$version"_"$arch".deb /tmp/debs/ektp-hub_"$version"_"$arch".deb >"$work/apt.log" 2>&1 ||
   { cat "$work/apt.log"; fail "apt install"; }
-for f in /usr/sbin/ektpd /usr/bin/ektpctl /usr/bin/ektp-hub /etc/ektp/ektpd.toml /etc/ektp/hub.env \
+for f in /usr/sbin/ektpd /usr/bin/ektpctl /usr/bin/ektp-hub /etc/ektp/ektpd.toml /etc/ektp/hub.toml \
   /lib/systemd/system/ektpd.service /lib/udev/rules.d/60-ektp-card-printers.rules /usr/lib/sysusers.d/ektp.conf \
   /usr/share/ektp/data/wilayah.csv /usr/share/ektp/drivers/layout/ktp-el.json /usr/share/man/man8/ektpd.8.gz \
   /usr/share/bash-completion/completions/ektpctl; do
@@ -147,9 +147,9 @@ before=$(in_root ektpctl status --json | grep -o '"blangkoOnHand" *: *[0-9]*' | 
 [ "$before" = 25 ] || fail "blangko on hand $before, expected 25"
 stop_station
 
-step "ektp-hub from /etc/ektp/hub.env"
+step "ektp-hub from /etc/ektp/hub.toml"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-chroot --userspec=ektp-hub:ektp-hub "$root" /bin/sh -c "set -a; . /etc/ektp/hub.env; EKTP_HUB_PORT=$port; cd /var/lib/ektp-hub; exec /usr/bin/ektp-hub serve" \
+chroot --userspec=ektp-hub:ektp-hub "$root" env EKTP_HUB_PORT="$port" /usr/bin/ektp-hub serve --config /etc/ektp/hub.toml \
   >"$work/hub.log" 2>&1 &
 echo $! >"$work/hub.pid"
 for _ in $(seq 1 100); do
@@ -158,15 +158,18 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 curl -fsS "http://127.0.0.1:$port/health" >/dev/null || { cat "$work/hub.log"; fail "ektp-hub did not answer"; }
-in_root test -e /var/lib/ektp-hub/hub.sqlite || fail "the hub made no database where hub.env says"
+in_root test -e /var/lib/ektp-hub/hub.sqlite || fail "the hub made no database where hub.toml says"
 [ "$(in_root stat -c %a /var/lib/ektp-hub/hub-data.key)" = 600 ] || fail "hub-data.key is not 0600"
 kill "$(cat "$work/hub.pid")"
 wait "$(cat "$work/hub.pid")" 2>/dev/null || true
-# Admin commands refuse a database that is not there rather than make an empty one.
-if in_root sh -c 'cd /tmp && env -u EKTP_HUB_DATABASE ektp-hub enroll-token 32.16.01' >/dev/null 2>&1; then
-  fail "ektp-hub enroll-token in the wrong folder made a token for a database that does not exist"
+# Admin commands read /etc/ektp/hub.toml wherever they run, and never make a database.
+in_root chroot --userspec=ektp-hub:ektp-hub / sh -c 'cd /tmp && ektp-hub enroll-token 32.16.01' >"$work/token.txt" 2>/dev/null ||
+  fail "ektp-hub enroll-token run in /tmp did not find the hub of /etc/ektp/hub.toml"
+grep -q "^ektp-en-" "$work/token.txt" || fail "no enrollment token"
+if in_root ektp-hub enroll-token 32.16.01 --database /tmp/kosong.sqlite >/dev/null 2>&1; then
+  fail "ektp-hub enroll-token made a token for a database that does not exist"
 fi
-in_root test ! -e /tmp/hub.sqlite || fail "ektp-hub enroll-token made an empty /tmp/hub.sqlite"
+in_root test ! -e /tmp/kosong.sqlite || fail "ektp-hub enroll-token made an empty /tmp/kosong.sqlite"
 
 step "upgrade to a newer build, data kept"
 dpkg --compare-versions "$newer" gt "$version" || fail "$newer is not newer than $version"

@@ -146,14 +146,14 @@ strip --strip-unneeded "$root/usr/bin/ektp-hub"
 put 0644 systemd/ektp-hub.service lib/systemd/system/ektp-hub.service
 put 0644 packaging/hub/sysusers.conf usr/lib/sysusers.d/ektp-hub.conf
 put 0644 packaging/hub/tmpfiles.conf usr/lib/tmpfiles.d/ektp-hub.conf
-put 0640 packaging/hub/hub.env etc/ektp/hub.env
+put 0640 packaging/hub/hub.toml etc/ektp/hub.toml
 manpage "$bin/ektp-hub" 1 usr/share/man/man1/ektp-hub.1.gz
 mkdir -p "$root/usr/share/bash-completion/completions"
 "$bin/ektp-hub" --generate-completion-script bash | sed '1{/^#!/d}' >"$root/usr/share/bash-completion/completions/ektp-hub"
 chmod 0644 "$root/usr/share/bash-completion/completions/ektp-hub"
 docs ektp-hub
 put 0644 docs/hub.md usr/share/doc/ektp-hub/README.md
-echo /etc/ektp/hub.env >"$root/DEBIAN/conffiles"
+echo /etc/ektp/hub.toml >"$root/DEBIAN/conffiles"
 for script in postinst prerm postrm; do put 0755 "packaging/hub/$script" "DEBIAN/$script"; done
 put 0644 packaging/hub/lintian-overrides usr/share/lintian/overrides/ektp-hub
 package ektp-hub "$arch" "$(shlibs -e"$root/usr/bin/ektp-hub"), ektp-data (= $version), adduser" packaging/hub/description

@@ -3,6 +3,7 @@ import EKTPDomain
 import EKTPInstall
 import EKTPWire
 import Foundation
+import TOMLKit
 
 /// The hub's settings. Read from the environment (`EKTP_HUB_*`), then overridden by
 /// command-line flags; defaults suit a single kabupaten or the demo. See `docs/hub.md`.
@@ -62,6 +63,65 @@ public struct HubConfig: Sendable {
     public struct Problem: Error, CustomStringConvertible {
         public let description: String
         public init(_ description: String) { self.description = description }
+    }
+
+    /// The settings as `ektp-hub` reads them: the TOML file (`--config`, `EKTP_HUB_CONFIG`,
+    /// or `/etc/ektp/hub.toml` when it exists), then `EKTP_HUB_*` variables over it; the
+    /// command's flags go over both. A key the file names that the hub does not know is
+    /// refused with its name.
+    public static func load(file: String?, environment env: [String: String] = ProcessInfo.processInfo.environment) throws -> HubConfig {
+        let path = file ?? env["EKTP_HUB_CONFIG"] ?? (FileManager.default.fileExists(atPath: defaultFile) ? defaultFile : nil)
+        guard let path else { return try fromEnvironment(env) }
+        return try fromEnvironment(try fileSettings(path).merging(env) { _, fromEnvironment in fromEnvironment })
+    }
+
+    public static let defaultFile = "/etc/ektp/hub.toml"
+
+    /// Every setting, by its name in the environment; in the file `[hub] NAME` in lower case,
+    /// and `[postgres] NAME` for the `POSTGRES_*` ones.
+    static let settingNames: Set<String> = [
+        "DATABASE", "DATA_KEY", "HOST", "PORT", "ADMIN_TOKEN", "APPROVAL_KEYS", "REGIONS", "LEASE_SECONDS", "MAX_WAIT_SECONDS", "MAX_INTAKE_BYTES",
+        "MAX_JSON_BYTES", "ENROLLMENT_TOKEN_HOURS", "CREDENTIAL_DAYS", "STALE_AFTER_SECONDS", "OFFLINE_AFTER_SECONDS", "DEVICE_ERROR_MINUTES",
+        "SILENT_MINUTES", "STOCK_LOW_DAYS", "RETENTION_DAYS", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER", "POSTGRES_PASSWORD",
+        "POSTGRES_DATABASE", "POSTGRES_TLS",
+    ]
+
+    /// The file's settings under their environment names (`EKTP_HUB_PORT`).
+    static func fileSettings(_ path: String) throws -> [String: String] {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw Problem("berkas konfigurasi hub \(path) tidak bisa dibaca")
+        }
+        let table: TOMLTable
+        do { table = try TOMLTable(string: text) } catch {
+            throw Problem("berkas konfigurasi hub \(path) bukan TOML yang valid: \(error)")
+        }
+        var settings: [String: String] = [:]
+        for (section, value) in table {
+            guard let entries = value.table, section == "hub" || section == "postgres" else {
+                throw Problem("\(path): bagian [\(section)] tidak dikenal (ada: [hub], [postgres])")
+            }
+            for (key, value) in entries {
+                let name = (section == "postgres" ? "POSTGRES_" : "") + key.uppercased()
+                guard settingNames.contains(name) else {
+                    throw Problem("\(path): kunci \(section).\(key) tidak dikenal; lihat docs/hub.md")
+                }
+                let text: String
+                if let s = value.string {
+                    text = s
+                } else if let i = value.int {
+                    text = String(i)
+                } else if let b = value.bool {
+                    text = b ? "true" : "false"
+                } else if let a = value.array, a.allSatisfy({ $0.string != nil }) {
+                    text = a.compactMap(\.string).joined(separator: ",")
+                } else {
+                    throw Problem("\(path): \(section).\(key) harus teks, bilangan, ya/tidak, atau daftar teks")
+                }
+                settings["EKTP_HUB_" + name] = text
+            }
+        }
+        return settings
     }
 
     /// Settings from `EKTP_HUB_*` variables over the defaults.

@@ -4,6 +4,12 @@ import Foundation
 
 /// Options every command that opens the hub's database shares.
 struct HubOptions: ParsableArguments {
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp(
+            "Berkas konfigurasi TOML hub (bawaan: EKTP_HUB_CONFIG, atau /etc/ektp/hub.toml bila ada). Variabel EKTP_HUB_* dan opsi menimpanya.",
+            valueName: "BERKAS"))
+    var configFile: String?
     @Option(name: .long, help: "Berkas basis data SQLite hub (bawaan ./hub.sqlite, atau EKTP_HUB_DATABASE).")
     var database: String?
     @Option(
@@ -17,7 +23,7 @@ struct HubOptions: ParsableArguments {
     var approvalKeys: [String] = []
 
     func config() throws -> HubConfig {
-        var c = try HubConfig.fromEnvironment()
+        var c = try HubConfig.load(file: configFile)
         if let database { c.databasePath = database }
         if let regions { c.regionsFile = regions }
         if let dataKey { c.dataKeyFile = dataKey }

@@ -44,7 +44,7 @@ struct EktpCtl: AsyncParsableCommand {
             if exitCode(for: error) == .validationFailure {
                 var message = fullMessage(for: error)
                 if message.hasPrefix("Error: ") { message.removeFirst(7) }
-                printError(message)
+                printError(CommandLineText.indonesian(message))
                 exit(withError: ExitCode(ExitStatus.usage))
             }
             exit(withError: error)

@@ -72,6 +72,10 @@ struct JobsCommand: AsyncParsableCommand {
         func run() async throws {
             let data = try readInput()
             let person = try operatorOptions.name()
+            if data.count > 1_048_576 {
+                FileHandle.standardError.write(
+                    Data("mengirim \(data.count / 1_048_576) MiB ke ektpd; memeriksa tanda tangan setiap job bisa makan waktu…\n".utf8))
+            }
             // Verifying thousands of signed jobs takes longer than an ordinary request.
             let result = try await global.withClient(timeout: .seconds(120)) { try await $0.importJobs(data, by: person) }
             global.emit(result) { ConsoleText.importResult($0) }

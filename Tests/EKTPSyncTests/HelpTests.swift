@@ -21,4 +21,21 @@ import Testing
         #expect(text.uppercased().contains("USAGE") || text.contains("Pemakaian"), "\(text.prefix(500))")
         #expect((try FileManager.default.contentsOfDirectory(atPath: scratch.url.path)).isEmpty, "--help left files behind")
     }
+
+    /// A mistyped option is refused in the operator's language, with a non-zero exit.
+    @Test(.timeLimit(.minutes(1)), arguments: ["ektpd", "ektpctl", "ektp-hub"])
+    func aWrongOptionIsRefusedInIndonesian(name: String) throws {
+        let p = Process()
+        p.executableURL = try binary(name)
+        p.arguments = name == "ektpctl" ? ["status", "--jsn"] : ["--tidak-ada"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus != 0)
+        #expect(text.contains("Opsi tidak dikenal"), "\(text.prefix(500))")
+        #expect(!text.contains("Unknown option"), "\(text.prefix(500))")
+    }
 }

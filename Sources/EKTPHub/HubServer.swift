@@ -24,7 +24,7 @@ public enum HubServer {
             let client = try postgresClient(pg, logger: logger)
             let store = PostgresHubStore(client: client, logger: logger)
             let hub = Hub(config: config, store: store, regions: regions, logger: logger)
-            logger.info("hub mendengarkan di \(config.host):\(config.port), PostgreSQL \(pg.host):\(pg.port)/\(pg.database)")
+            logger.info("ektp-hub \(BuildInfo.version): hub mendengarkan di \(config.host):\(config.port), PostgreSQL \(pg.host):\(pg.port)/\(pg.database)")
             let app = HubAPI.buildApplication(hub: hub)
             let group = ServiceGroup(
                 services: [
@@ -38,7 +38,7 @@ public enum HubServer {
             try await config.resolveDataKey(for: store)
             let hub = Hub(config: config, store: store, regions: regions, logger: logger)
             try await hub.checkDataKey()
-            logger.info("hub mendengarkan di \(config.host):\(config.port), basis data \(config.databasePath)")
+            logger.info("ektp-hub \(BuildInfo.version): hub mendengarkan di \(config.host):\(config.port), basis data \(config.databasePath)")
             let app = HubAPI.buildApplication(hub: hub)
             let group = ServiceGroup(
                 services: [app, PersonalDataPurge(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)

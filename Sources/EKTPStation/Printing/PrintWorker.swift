@@ -69,7 +69,14 @@ public struct PrintWorker: Service {
                 do {
                     if let rollback { try rollback.recordState(of: printer.info.id, state) } else { try store.updateState(of: printer.info.id, state) }
                     if state.status != last?.status {
-                        logger.info("printer \(state.status.rawValue)", metadata: ["reasons": "\(state.reasons.map(\.rawValue))"])
+                        // A printer that stops is a warning or an error in the journal, not news.
+                        let level: Logger.Level =
+                            switch state.status {
+                            case .error, .offline: .error
+                            case .warning: .warning
+                            default: .info
+                            }
+                        logger.log(level: level, "printer \(state.status.rawValue)", metadata: ["reasons": "\(state.reasons.map(\.rawValue))"])
                     }
                     last = state
                 } catch {

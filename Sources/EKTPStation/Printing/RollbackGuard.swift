@@ -24,6 +24,8 @@ public final class RollbackGuard: Sendable {
     let store: StationStore
     let logger: Logger
     private let lastWritten = Mutex<Int64>(-1)
+    /// Printers whose state was read since ektpd started.
+    private let seen = Mutex<Set<DeviceID>>([])
 
     public struct Hold: Codable, Sendable, Equatable {
         public var since: Date
@@ -69,10 +71,14 @@ public final class RollbackGuard: Sendable {
         )
     }
 
-    /// Records a printer's state; every caller comes here, so a counter ahead of the ledger
-    /// holds printing wherever it is first seen (the store records it once, then rebases).
+    /// Records a printer's state; every caller comes here. The first reading of a printer
+    /// since ektpd started compares its card counter with the ledger: ahead there, the
+    /// database has forgotten cards (a restored folder), and printing holds. Later, a jump
+    /// is a card through the printer outside the system: the store's alert says so, and
+    /// printing goes on.
     func recordState(of device: DeviceID, _ state: DeviceState) throws {
-        if let ahead = try store.updateState(of: device, state) { holdForCounter(ahead) }
+        let first = seen.withLock { $0.insert(device).inserted }
+        if let ahead = try store.updateState(of: device, state), first { holdForCounter(ahead) }
     }
 
     /// A printer counted more cards than the ledger knows: the database may have forgotten

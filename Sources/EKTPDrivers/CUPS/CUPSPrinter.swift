@@ -317,6 +317,9 @@ public final class CUPSPrinter: CardPrinter, Sendable {
         /// For a job cupsd reports completed: the `job-state` of the printer's own newest
         /// job of that name, when the queue's device is an IPP printer that answers.
         var printerJobState: Int?
+        /// The queue's device is an IPP printer, and it did not answer (or did not list the
+        /// job) when asked how a job cupsd calls completed ended.
+        var printerSilent = false
 
         /// Takes in one Get-Job-Attributes answer.
         mutating func note(_ a: IPPAttributes) {
@@ -472,9 +475,15 @@ public final class CUPSPrinter: CardPrinter, Sendable {
                 if now != epoch { progress.lostContact = true }
                 progress.note(a)
                 if progress.state >= 7 {
-                    if progress.state == 9, progress.faults.isEmpty, !progress.lostContact, !progress.restarted {
-                        // The printer's own word on a job cupsd calls completed (see `outcome`).
-                        progress.printerJobState = await printerJobState(named: title)
+                    if progress.state == 9, progress.faults.isEmpty, !progress.lostContact, !progress.restarted, device != nil {
+                        // The printer's own word on a job cupsd calls completed (see `outcome`),
+                        // asked a few times: a busy printer may be slow to answer.
+                        for attempt in 0..<3 {
+                            if attempt > 0 { try? await Task.sleep(for: .milliseconds(500)) }
+                            progress.printerJobState = await printerJobState(named: title)
+                            if progress.printerJobState != nil { break }
+                        }
+                        progress.printerSilent = progress.printerJobState == nil
                     }
                     return Self.outcome(progress, job: name)
                 }
@@ -544,6 +553,10 @@ public final class CUPSPrinter: CardPrinter, Sendable {
             // record says how it ended.
             return .unknown(
                 reason: "CUPS melaporkan job \(job) selesai, tetapi printer mencatatnya \(Self.stateName(p.printerJobState ?? 0)); periksa kartu")
+        case 9 where p.printerSilent:
+            // cupsd's ipp backend also calls a job completed when the printer vanished after
+            // the document reached it: without the printer's own word, nobody knows the card.
+            return .unknown(reason: "CUPS melaporkan job \(job) selesai, tetapi printer tidak menjawab untuk memastikannya; periksa kartu")
         case 9:
             return .printed(counter: nil)
         default:

@@ -241,8 +241,7 @@ extension StationStore {
         guard parts.count == 2, let y = Int(parts[0]), let m = Int(parts[1]), (2000...9999).contains(y), (1...12).contains(m) else {
             throw StationError(.invalid, "bulan harus berbentuk YYYY-MM, misalnya 2026-11")
         }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 7 * 3600)!
+        let calendar = CivilDate.officeCalendar
         let start = calendar.date(from: DateComponents(year: y, month: m, day: 1))!
         let end = calendar.date(byAdding: .month, value: 1, to: start)!
         return try read { db in

@@ -58,8 +58,7 @@ extension StationStore {
     /// up to today, oldest first; days without use are zero.
     public func dailyUsage(days: Int) throws -> [(day: String, used: Int)] {
         let now = clock()
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 7 * 3600)!
+        let calendar = CivilDate.officeCalendar
         let today = calendar.startOfDay(for: now)
         let start = calendar.date(byAdding: .day, value: -(days - 1), to: today)!
         let rows = try read { db in

@@ -1,9 +1,10 @@
+import EKTPDomain
 import Foundation
 
 /// Numbers and times as people in Indonesia read them: thousands with dots, decimals with
 /// a comma, times in WIB (UTC+7).
 public enum WebFormat {
-    public static let wib = TimeZone(secondsFromGMT: 7 * 3600)!
+    public static let wib = CivilDate.officeZone
 
     public static func number(_ n: Int) -> String {
         let digits = String(abs(n))

@@ -28,7 +28,7 @@ struct ImportCommand: AsyncParsableCommand {
             FileHandle.standardError.write(
                 Data("selesai dalam \((ContinuousClock.now - started).formatted(.units(allowed: [.seconds, .milliseconds])))\n".utf8))
             if json {
-                print(String(decoding: try HubJSON.encode(result), as: UTF8.self))
+                try printJSON(result)
                 return
             }
             print("\(result.stored.count) job disimpan, \(result.duplicates.count) sudah ada sebelumnya")

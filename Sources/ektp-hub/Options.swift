@@ -53,19 +53,10 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     }
 }
 
+/// `--json` output of the admin commands: pretty, keys sorted, as ektpctl prints it.
 func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
-}
-
-/// `--json` output of the admin commands: pretty, keys sorted, as ektpctl prints it.
-enum HubJSON {
-    static func encode(_ value: some Encodable) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(value)
-    }
 }

@@ -61,7 +61,7 @@ struct UserCommand: AsyncParsableCommand {
                 let users = try await options.withHub { hub in try await (hub.store as? any HubUserStore)?.webUsers() ?? [] }
                 if json {
                     let rows = users.map { ["name": $0.name, "role": $0.role.rawValue, "fullName": $0.fullName, "disabled": $0.disabled ? "true" : "false"] }
-                    print(String(decoding: try HubJSON.encode(rows), as: UTF8.self))
+                    try printJSON(rows)
                     return
                 }
                 print(users.isEmpty ? "belum ada pengguna web" : users.map { "\($0.name)\t\($0.role.rawValue)\t\($0.fullName)" }.joined(separator: "\n"))

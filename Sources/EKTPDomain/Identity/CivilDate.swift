@@ -46,11 +46,22 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         }
     }
 
-    /// The date in Indonesia's western zone (WIB, UTC+7), where most kecamatan are; a day
-    /// boundary off by an hour or two in WITA/WIT does not matter for the uses here.
-    public static func today(_ now: Date = Date()) -> CivilDate {
+    /// The office clock's zone: Indonesia's western zone (WIB, UTC+7), where most kecamatan
+    /// are. The one place it is written: "today", month boundaries of reports and times on
+    /// pages all follow it (WITA and WIT offices are issue #18's).
+    public static let officeZone = TimeZone(secondsFromGMT: 7 * 3600)!
+
+    /// A Gregorian calendar in the office's zone.
+    public static var officeCalendar: Calendar {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 7 * 3600)!
+        calendar.timeZone = officeZone
+        return calendar
+    }
+
+    /// The date in the office's zone (`officeZone`); a day boundary off by an hour or two
+    /// in WITA/WIT does not matter for the uses here.
+    public static func today(_ now: Date = Date()) -> CivilDate {
+        let calendar = officeCalendar
         let c = calendar.dateComponents([.year, .month, .day], from: now)
         return CivilDate(uncheckedYear: c.year!, month: c.month!, day: c.day!)
     }

@@ -81,12 +81,8 @@ public struct NIK: Hashable, Sendable, CustomStringConvertible {
     public var masked: String { String(digits.prefix(4)) + "********" + String(digits.suffix(4)) }
     public var description: String { masked }
 
-    /// The birth date the number encodes, with the century chosen so that the holder is
+    /// The birth dates the number can encode (one per century), such that the holder is
     /// not older than 120 and not born after `reference`.
-    public func birthDate(reference: CivilDate) -> CivilDate? {
-        candidates(reference: reference).last
-    }
-
     private func candidates(reference: CivilDate) -> [CivilDate] {
         [1900, 2000].compactMap { century in
             let year = century + birthYearTwoDigits

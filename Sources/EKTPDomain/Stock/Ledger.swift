@@ -142,13 +142,6 @@ public struct StockBalances: Equatable, Sendable {
     /// Cards now in a place (0 if it never held any).
     public func balance(_ place: StockPlace) -> Int { onHand[place] ?? 0 }
 
-    /// Would this movement leave a physical place below zero?
-    public func shortfall(of m: LedgerMovement) -> Int? {
-        guard m.from.isPhysical else { return nil }
-        let after = balance(m.from) - m.quantity
-        return after < 0 ? -after : nil
-    }
-
     private func total(_ kind: LedgerKind, from: StockPlace? = nil, to: StockPlace? = nil) -> Int {
         flows.reduce(0) { sum, item in
             let (flow, q) = item

@@ -6,8 +6,8 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// The station's local API (contract in `EKTPWire/StationAPI.swift`, reference in
-/// `docs/api.md`), for `ektpctl` over the Unix socket.
+/// The station's local API (contract in `EKTPWire/StationAPI.swift`; the commands that use
+/// it in `docs/ektpctl.md`), for `ektpctl` over the Unix socket.
 enum LocalAPI {
     static let maxJSONBody = 64 * 1024
 

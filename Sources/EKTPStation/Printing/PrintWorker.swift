@@ -91,8 +91,7 @@ public struct PrintWorker: Service {
             if state.status.acceptsJobs, rollback?.hold == nil {
                 do {
                     if let job = try store.claimNext(for: printer.info.id, excluding: clockHolds.ids) {
-                        let refused = await printOne(job, on: printer, logger: logger)
-                        if !refused { continue }
+                        if await printOne(job, on: printer, logger: logger) == .next { continue }
                     }
                 } catch let error as StationError where error.code == .storage {
                     // Said once per fault, not at every poll; status and the hub show it.
@@ -113,14 +112,17 @@ public struct PrintWorker: Service {
         var sent = 0
         while let job = try store.claimNext(for: printer.info.id) {
             sent += 1
-            if await printOne(job, on: printer, logger: logger) { break }
+            if await printOne(job, on: printer, logger: logger) == .waitForPrinter { break }
         }
         return sent
     }
 
-    /// Prints one claimed job and records what happened. Returns true when the printer
-    /// refused before picking a card (the loop then waits before trying again).
-    func printOne(_ claimed: ClaimedJob, on printer: any CardPrinter, logger: Logger) async -> Bool {
+    /// What the loop does after a card: take the next job, or wait for the printer (it
+    /// refused before picking a card, or the outcome is unknown).
+    enum AfterCard { case next, waitForPrinter }
+
+    /// Prints one claimed job and records what happened.
+    func printOne(_ claimed: ClaimedJob, on printer: any CardPrinter, logger: Logger) async -> AfterCard {
         var logger = logger
         logger[metadataKey: "job"] = "\(claimed.id)"
         logger[metadataKey: "nik"] = "\(claimed.maskedNIK)"
@@ -136,31 +138,31 @@ public struct PrintWorker: Service {
             logger.warning("job ditahan: \(error.message)")
             clockHolds.hold(claimed.id, error.message)
             await record { try store.recordFailedBeforePick(claimed.id, reason: "ditahan: \(error.message)") }
-            return false
+            return .next
         } catch {
             let reason = (error as? StationError)?.message ?? "\(error)"
             logger.warning("job ditolak sebelum dicetak: \(reason)")
             await record { try store.recordRejectedBeforePrint(claimed.id, reason: reason) }
-            return false
+            return .next
         }
         let outcome = await printer.print(document, job: claimed.id)
         switch outcome {
         case .printed(let counter):
             logger.info("kartu tercetak")
             await record { try store.recordPrinted(claimed.id, counter: counter) }
-            return false
+            return .next
         case .failedBeforePick(let reason, let counter):
             logger.warning("gagal sebelum kartu ditarik: \(reason)")
             await record { try store.recordFailedBeforePick(claimed.id, reason: reason, counter: counter) }
-            return true
+            return .waitForPrinter
         case .spoiled(let cause, let detail, let counter):
             logger.warning("kartu rusak: \(detail)")
             await record { try store.recordSpoiled(claimed.id, cause: cause, note: detail, counter: counter) }
-            return false
+            return .next
         case .unknown(let reason):
             logger.error("hasil cetak tidak diketahui: \(reason)")
             await record { try store.recordOutcomeUnknown(claimed.id, reason: reason) }
-            return true
+            return .waitForPrinter
         }
     }
 

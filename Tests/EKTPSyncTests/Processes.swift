@@ -8,6 +8,7 @@ import Foundation
 import GRDB
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -35,12 +36,17 @@ struct HarnessError: Error, CustomStringConvertible {
 }
 
 /// A loopback TCP port nobody listens on right now.
+/// Ports handed out in this test process: never the same one twice, since a port is given
+/// long before the daemon binds it.
+private let handedOut = Mutex<Set<Int>>([])
+
 func freePort() throws -> Int {
     // Below the kernel's ephemeral range (32768 and up), where every outgoing connection of
     // the other tests takes its local port: a port picked here stays free until the daemon
     // that is given it binds it, even when that is a restart minutes later.
     for _ in 0..<200 {
         let port = Int.random(in: 20_000..<32_000)
+        guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -163,7 +169,9 @@ final class HubUnderTest: @unchecked Sendable {
             environment["EKTP_HUB_DATA_KEY"] = scratch.path("hub-data-\(postgres.name).key")
         }
         child = Child(try binary("ektp-hub"), arguments, environment: environment, log: scratch.path("hub-\(port).log"))
-        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+        // The process-wide client: nothing to shut down, so a test that fails before its
+        // `defer` cannot crash the whole run in HTTPClient's deinit check.
+        http = HTTPClient.shared
         admin = HubAdminClient(base: "http://127.0.0.1:\(port)", adminToken: self.adminToken, httpClient: http)
     }
 
@@ -179,7 +187,6 @@ final class HubUnderTest: @unchecked Sendable {
 
     func shutdown() async {
         child.stop()
-        try? await http.shutdown()
     }
 
     func job(_ id: JobID) async throws -> JobView { try await admin.get(JobView.self, "/v1/views/jobs/\(id.rawValue)") }

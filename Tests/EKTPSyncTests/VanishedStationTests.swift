@@ -41,9 +41,9 @@ import Testing
                 hubs.append(try HubUnderTest(scratch: scratch, trusted: [approval], leaseSeconds: Self.lease, postgres: database, adminToken: first.adminToken))
             }
         }
+        defer { for hub in hubs { hub.child.stop() } }
         // One at a time: the first migrates the schema, the others find it.
         for hub in hubs { try await hub.start() }
-        defer { for hub in hubs { Task { await hub.shutdown() } } }
         let a = hubs[0]
         let b = hubs[hubs.count - 1]
         let s1 = try await PlainStation.enroll(on: a, kecamatan: Self.kecamatan, name: "PC cetak 1")

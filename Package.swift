@@ -42,7 +42,13 @@ let package = Package(
 
         // MARK: The installed system: data file locations, build version, journald logging,
         // systemd readiness
-        .target(name: "EKTPInstall", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "EKTPInstall",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         // MARK: Wire protocol: Codable types shared by hub, station and CLI; job signatures
         .target(

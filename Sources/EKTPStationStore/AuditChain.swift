@@ -23,6 +23,9 @@ enum AuditChain {
         let detail: String
     }
 
+    /// A record's hash as the hub is told it: lower-case hex.
+    static func hex(_ hash: Data) -> String { hash.map { String(format: "%02x", $0) }.joined() }
+
     static func hash(_ r: Record, previous: Data) -> Data {
         var bytes = [UInt8](previous)
         func int(_ v: UInt64) { withUnsafeBytes(of: v.bigEndian) { bytes += $0 } }
@@ -48,7 +51,7 @@ extension StationStore {
     public func auditHead() throws -> AuditAnchor? {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") else { return nil }
-            return AuditAnchor(seq: row["seq"], hash: (row["hash"] as Data).map { String(format: "%02x", $0) }.joined())
+            return AuditAnchor(seq: row["seq"], hash: AuditChain.hex(row["hash"]))
         }
     }
 
@@ -60,7 +63,7 @@ extension StationStore {
         let held = try read { db in
             try Dictionary(
                 uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT seq, hash FROM audit").map { row -> (Int64, String) in
-                    (row["seq"], (row["hash"] as Data).map { String(format: "%02x", $0) }.joined())
+                    (row["seq"], AuditChain.hex(row["hash"]))
                 })
         }
         let differs = anchors.filter { held[$0.seq] != $0.hash }.map(\.seq)

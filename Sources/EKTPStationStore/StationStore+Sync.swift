@@ -61,7 +61,7 @@ extension StationStore {
             body.append(contentsOf: Array("]".utf8))
             // The audit chain's head as it stands now: the hub keeps it (AuditAnchor).
             if let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") {
-                let hash = (row["hash"] as Data).map { String(format: "%02x", $0) }.joined()
+                let hash = AuditChain.hex(row["hash"])
                 body.append(contentsOf: Array(#","auditHead":{"seq":\#(row["seq"] as Int64),"hash":"\#(hash)"}"#.utf8))
             }
             body.append(contentsOf: Array("}".utf8))

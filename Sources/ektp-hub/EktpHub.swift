@@ -21,14 +21,6 @@ struct EktpHub: AsyncParsableCommand {
         // Every file the hub makes (database, WAL, data key, exports) is readable by the hub
         // alone: the documents hold personal data.
         umask(0o077)
-        do {
-            var command = try await asyncParseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
-        } catch {
-            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
-            // The parser's own refusals, in the operator's language.
-            FileHandle.standardError.write(Data((CommandLineText.indonesian(fullMessage(for: error)) + "\n").utf8))
-            Foundation.exit(ExitCode.validationFailure.rawValue)
-        }
+        await runWithIndonesianRefusals()
     }
 }

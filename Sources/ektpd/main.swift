@@ -29,17 +29,7 @@ struct Ektpd: AsyncParsableCommand {
     @Option(name: .long, help: "Selang tanya status printer (milidetik).")
     var pollMilliseconds: Int?
 
-    static func main() async {
-        do {
-            var command = try await asyncParseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
-        } catch {
-            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
-            // The parser's own refusals, in the operator's language.
-            FileHandle.standardError.write(Data((CommandLineText.indonesian(fullMessage(for: error)) + "\n").utf8))
-            Foundation.exit(ExitCode.validationFailure.rawValue)
-        }
-    }
+    static func main() async { await runWithIndonesianRefusals() }
 
     func run() async throws {
         ProcessLogging.bootstrap()

@@ -120,11 +120,16 @@ let package = Package(
             ]
         ),
 
+        // MARK: Hub rules (no I/O): intake and ack classification, enrollment, queue order,
+        // what each station event does to the hub's state; the stores only carry them out
+        .target(name: "EKTPHubRules", dependencies: ["EKTPDomain", "EKTPWire"]),
+
         // MARK: Hub services: intake, queues, station API, events, fleet views
         .target(
             name: "EKTPHub",
             dependencies: [
                 "EKTPDomain",
+                "EKTPHubRules",
                 "EKTPInstall",
                 "EKTPWire",
                 "EKTPWeb",
@@ -196,6 +201,7 @@ let package = Package(
             dependencies: [
                 "EKTPClient",
                 "EKTPHub",
+                "EKTPHubRules",
                 "EKTPInstall",
                 "EKTPWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -223,6 +229,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "EKTPDomainTests", dependencies: ["EKTPDomain"]),
         .testTarget(name: "EKTPWireTests", dependencies: ["EKTPWire"]),
+        .testTarget(name: "EKTPHubRulesTests", dependencies: ["EKTPHubRules"]),
         .testTarget(name: "EKTPRenderingTests", dependencies: ["EKTPRendering", "CCairo"], resources: [.copy("Golden")]),
         .testTarget(
             name: "EKTPStationStoreTests",
@@ -232,7 +239,7 @@ let package = Package(
         .testTarget(
             name: "EKTPHubTests",
             dependencies: [
-                "EKTPHub", "EKTPSynthetic",
+                "EKTPHub", "EKTPHubRules", "EKTPSynthetic",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]

@@ -1,5 +1,6 @@
 @preconcurrency import Crypto
 import EKTPDomain
+import EKTPHubRules
 import EKTPWire
 import Foundation
 import Logging
@@ -207,8 +208,8 @@ public struct Hub: Sendable {
             guard e.seq > 0 else { throw HubError(.invalid, "nomor urut peristiwa harus lebih dari 0 (dapat \(e.seq))") }
             guard seen.insert(e.seq).inserted else { throw HubError(.invalid, "nomor urut \(e.seq) muncul dua kali dalam kiriman ini") }
             if case .ledger(_, let from, let to, let quantity, _, _, _) = e.event {
-                guard StockPlace(key: from) != nil, StockPlace(key: to) != nil, quantity > 0 else {
-                    throw HubError(.invalid, "peristiwa \(e.seq): mutasi blangko tidak valid (\(from.prefix(40)) → \(to.prefix(40)), \(quantity))")
+                guard quantity > 0 else {
+                    throw HubError(.invalid, "peristiwa \(e.seq): mutasi blangko tidak valid (\(from.key) → \(to.key), \(quantity))")
                 }
             }
         }

@@ -27,25 +27,19 @@ extension StationStore {
     /// and ignored; the same id with other content refuses the whole batch.
     public func store(_ jobs: [VerifiedJob], actor: String) throws -> StoredJobs {
         try transaction(actor: actor) { tx in
-            var result = StoredJobs()
-            var conflicts: [String] = []
-            var seen = Set<JobID>()
+            var held: [JobID: Data] = [:]
             for v in jobs {
+                if let hash = try Data.fetchOne(tx.db, sql: "SELECT contentHash FROM job WHERE id = ?", arguments: [v.job.id.rawValue]) {
+                    held[v.job.id] = hash
+                }
+            }
+            let intake = VersionedIntake.classify(jobs.map { .init(id: $0.job.id, contentHash: $0.contentHash) }, held: held)
+            if !intake.conflicts.isEmpty {
+                throw StationError(.conflict, "\(intake.conflicts.count) job ditolak; tidak ada yang disimpan", details: intake.conflicts.map(\.description))
+            }
+            var result = StoredJobs(duplicates: intake.duplicates)
+            for v in intake.new.map({ jobs[$0] }) {
                 let id = v.job.id
-                if !seen.insert(id).inserted {
-                    if jobs.first(where: { $0.job.id == id })?.contentHash != v.contentHash {
-                        conflicts.append("\(id): muncul dua kali dengan isi berbeda")
-                    }
-                    continue
-                }
-                if let existing = try Data.fetchOne(tx.db, sql: "SELECT contentHash FROM job WHERE id = ?", arguments: [id.rawValue]) {
-                    if existing == v.contentHash {
-                        result.duplicates.append(id)
-                    } else {
-                        conflicts.append("\(id): id sudah ada dengan isi berbeda")
-                    }
-                    continue
-                }
                 let sealed = try tx.sealer.seal(v.document, jobId: id.rawValue)
                 let masked = v.job.card.nik.masked
                 try tx.db.execute(
@@ -58,9 +52,6 @@ extension StationStore {
                 try tx.audit("job diterima", job: id.rawValue, maskedNIK: masked, detail: "kunci \(v.keyId), prioritas \(v.job.priority.rawValue)")
                 try tx.transition(try tx.jobRow(id), .accept)
                 result.stored.append(id)
-            }
-            if !conflicts.isEmpty {
-                throw StationError(.conflict, "\(conflicts.count) job ditolak; tidak ada yang disimpan", details: conflicts)
             }
             return result
         }

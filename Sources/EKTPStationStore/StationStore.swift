@@ -136,7 +136,7 @@ struct Tx {
                 try db.execute(sql: "INSERT INTO stockBalance(place, quantity) VALUES (?, ?)", arguments: [place.key, delta])
             }
         }
-        try outbox(.ledger(kind: m.kind, from: m.from.key, to: m.to.key, quantity: m.quantity, job: job, cause: cause, note: note))
+        try outbox(.ledger(kind: m.kind, from: m.from, to: m.to, quantity: m.quantity, job: job, cause: cause, note: note))
         return id
     }
 

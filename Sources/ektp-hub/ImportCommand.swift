@@ -1,5 +1,6 @@
 import ArgumentParser
 import EKTPHub
+import EKTPHubRules
 import Foundation
 
 struct ImportCommand: AsyncParsableCommand {

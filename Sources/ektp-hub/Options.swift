@@ -1,5 +1,6 @@
 import ArgumentParser
 import EKTPHub
+import EKTPHubRules
 import Foundation
 
 /// Options every command that opens the hub's database shares.

@@ -200,7 +200,7 @@ struct BadInputHTTPTests {
         try await TestHub.with(backend) { t in
             let (_, credential) = try await t.enroll()
             let batch = EventBatch(events: [
-                SequencedEvent(seq: 1, event: .ledger(kind: .received, from: "supplier", to: "store", quantity: 250, job: nil, cause: nil, note: nil))
+                SequencedEvent(seq: 1, event: .ledger(kind: .received, from: .supplier, to: .store, quantity: 250, job: nil, cause: nil, note: nil))
             ])
             try await t.app.test(.router) { client in
                 let first = try await client.call(.post, "/v1/station/events", headers: Fixtures.bearer(credential), json: batch)

@@ -117,7 +117,7 @@ struct BinaryTests {
                 SequencedEvent(seq: 11, event: .jobStored(job: try JobID("BIN-000001"), priority: .normal)),
                 SequencedEvent(
                     seq: 12, event: .jobStateChanged(job: try JobID("BIN-000001"), from: .queued, to: .printed, device: try DeviceID("sim-A"), detail: nil)),
-                SequencedEvent(seq: 14, event: .ledger(kind: .received, from: "supplier", to: "store", quantity: 200, job: nil, cause: nil, note: nil)),
+                SequencedEvent(seq: 14, event: .ledger(kind: .received, from: .supplier, to: .store, quantity: 200, job: nil, cause: nil, note: nil)),
             ])
             let ingested = try await client.call(.post, "/v1/station/events", headers: auth, json: events)
             let result = try ingested.decode(EventIngestResult.self)

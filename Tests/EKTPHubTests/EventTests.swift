@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPHubRules
 import EKTPWire
 import Foundation
 import HummingbirdTesting
@@ -9,7 +10,7 @@ import Testing
 @Suite("Station events and heartbeats")
 struct EventTests {
     static func ledger(_ kind: LedgerKind, _ from: String, _ to: String, _ quantity: Int, job: JobID? = nil) -> StationEvent {
-        .ledger(kind: kind, from: from, to: to, quantity: quantity, job: job, cause: nil, note: nil)
+        .ledger(kind: kind, from: StockPlace(key: from)!, to: StockPlace(key: to)!, quantity: quantity, job: job, cause: nil, note: nil)
     }
 
     @Test("a replayed event is ignored, not doubled", arguments: Backend.all)
@@ -151,9 +152,14 @@ struct EventTests {
             await #expect {
                 try await t.hub.ingest(station: station, batch: EventBatch(events: [SequencedEvent(seq: 1, event: e), SequencedEvent(seq: 1, event: e)]))
             } throws: { ($0 as? HubError)?.code == .invalid }
+            // A place no station keeps is refused when the batch is read, before the hub.
+            let mars = String(decoding: try WireCoding.encoder().encode(EventBatch(events: [SequencedEvent(seq: 1, event: e)])), as: UTF8.self)
+                .replacingOccurrences(of: "\"store\"", with: "\"mars\"")
+            #expect(mars.contains("mars"))
+            #expect(throws: DecodingError.self) { try WireCoding.decoder().decode(EventBatch.self, from: Data(mars.utf8)) }
             await #expect {
                 try await t.hub.ingest(
-                    station: station, batch: EventBatch(events: [SequencedEvent(seq: 1, event: Self.ledger(.received, "supplier", "mars", 10))]))
+                    station: station, batch: EventBatch(events: [SequencedEvent(seq: 1, event: Self.ledger(.received, "supplier", "store", 0))]))
             } throws: { ($0 as? HubError)?.code == .invalid }
             #expect(try await t.hub.stockOverview().kecamatan.isEmpty)
         }

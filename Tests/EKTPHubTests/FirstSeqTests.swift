@@ -68,7 +68,7 @@ struct FirstSeqTests {
                     .post, "/v1/stations/enroll", json: EnrollRequest(token: token.token, name: "PC cetak", firstSeq: 40))
                 #expect(enrolled.status == .created)
                 let credential = try enrolled.decode(EnrollResult.self).credential
-                let ledger = StationEvent.ledger(kind: .received, from: "supplier", to: "store", quantity: 100, job: nil, cause: nil, note: nil)
+                let ledger = StationEvent.ledger(kind: .received, from: .supplier, to: .store, quantity: 100, job: nil, cause: nil, note: nil)
                 let refused = try await client.call(
                     .post, "/v1/station/events", headers: Fixtures.bearer(credential),
                     json: EventBatch(events: [SequencedEvent(seq: 40, event: ledger), SequencedEvent(seq: 39, event: Self.alert)]))

@@ -69,7 +69,7 @@ struct OpenAPITests {
             let dev = try DeviceID("sim-A")
             let events = EventBatch(events: [
                 SequencedEvent(seq: 1, event: .jobStored(job: try JobID("PRR-000001"), priority: .normal)),
-                SequencedEvent(seq: 2, event: .ledger(kind: .received, from: "supplier", to: "store", quantity: 100, job: nil, cause: nil, note: nil)),
+                SequencedEvent(seq: 2, event: .ledger(kind: .received, from: .supplier, to: .store, quantity: 100, job: nil, cause: nil, note: nil)),
                 SequencedEvent(seq: 4, event: .alert(alert: Alert(kind: .counterMismatch, device: dev, message: "selisih 2"))),
                 SequencedEvent(seq: 5, event: .deviceState(device: dev, state: DeviceState(status: .error, reasons: [.coverOpen]))),
             ])

@@ -14,7 +14,7 @@ struct ViewsTests {
             let (a, _) = try await t.enroll("32.16.01")
             let (b, _) = try await t.enroll("32.16.02")
             func ledger(_ kind: LedgerKind, _ from: String, _ to: String, _ q: Int) -> StationEvent {
-                .ledger(kind: kind, from: from, to: to, quantity: q, job: nil, cause: nil, note: nil)
+                .ledger(kind: kind, from: StockPlace(key: from)!, to: StockPlace(key: to)!, quantity: q, job: nil, cause: nil, note: nil)
             }
             _ = try await t.hub.ingest(
                 station: a,
@@ -75,8 +75,8 @@ struct ViewsTests {
             _ = try await t.hub.ingest(
                 station: station,
                 batch: EventBatch(events: [
-                    SequencedEvent(seq: 1, event: .ledger(kind: .received, from: "supplier", to: "store", quantity: 20, job: nil, cause: nil, note: nil)),
-                    SequencedEvent(seq: 2, event: .ledger(kind: .spoiled, from: "store", to: "spoiled", quantity: 7, job: nil, cause: .rusak, note: nil)),
+                    SequencedEvent(seq: 1, event: .ledger(kind: .received, from: .supplier, to: .store, quantity: 20, job: nil, cause: nil, note: nil)),
+                    SequencedEvent(seq: 2, event: .ledger(kind: .spoiled, from: .store, to: .spoiled, quantity: 7, job: nil, cause: .rusak, note: nil)),
                     SequencedEvent(
                         seq: 3,
                         event: .alert(alert: Alert(kind: .counterMismatch, device: try DeviceID("sim-A"), message: "penghitung printer naik 3, buku blangko 1"))
@@ -105,7 +105,7 @@ struct ViewsTests {
     func gapsAtTheEndOfTheRange(_ backend: Backend) async throws {
         try await TestHub.with(backend) { t in
             let (station, _) = try await t.enroll()
-            let note = StationEvent.ledger(kind: .received, from: "supplier", to: "store", quantity: 1, job: nil, cause: nil, note: nil)
+            let note = StationEvent.ledger(kind: .received, from: .supplier, to: .store, quantity: 1, job: nil, cause: nil, note: nil)
             _ = try await t.hub.ingest(
                 station: station,
                 batch: EventBatch(events: [

@@ -5,7 +5,7 @@ public enum StationEvent: Codable, Hashable, Sendable {
     case jobStored(job: JobID, priority: JobPriority)
     case jobRejected(job: JobID?, reason: String)
     case jobStateChanged(job: JobID, from: JobState, to: JobState, device: DeviceID?, detail: String?)
-    case ledger(kind: LedgerKind, from: String, to: String, quantity: Int, job: JobID?, cause: SpoilCause?, note: String?)
+    case ledger(kind: LedgerKind, from: StockPlace, to: StockPlace, quantity: Int, job: JobID?, cause: SpoilCause?, note: String?)
     case deviceState(device: DeviceID, state: DeviceState)
     case alert(alert: Alert)
 }

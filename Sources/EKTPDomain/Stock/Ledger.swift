@@ -66,6 +66,31 @@ public enum StockPlace: Hashable, Sendable, Comparable, CustomStringConvertible 
     }
 
     public static func < (a: StockPlace, b: StockPlace) -> Bool { a.key < b.key }
+
+    /// Blangko not yet used: in the store or in a hopper.
+    public var isUnused: Bool {
+        switch self {
+        case .store, .hopper: true
+        default: false
+        }
+    }
+}
+
+/// On the wire and in storage a place is its `key`; an unknown key is refused on decoding.
+extension StockPlace: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let key = try container.decode(String.self)
+        guard let place = StockPlace(key: key) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "tempat blangko tidak dikenal: \(key.prefix(40))")
+        }
+        self = place
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(key)
+    }
 }
 
 /// The kinds of ledger entry, with the movements each may make.

@@ -1,3 +1,4 @@
+import EKTPHubRules
 import EKTPWire
 import Foundation
 import HTTPTypes

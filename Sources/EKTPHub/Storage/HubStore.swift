@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPHubRules
 import EKTPWire
 import Foundation
 
@@ -120,14 +121,6 @@ public struct StationRecord: Sendable, Equatable {
     public var stopped: String? = nil
     /// The build the station runs, as its last heartbeat said.
     public var version: String? = nil
-}
-
-extension Heartbeat {
-    /// The station's reasons for printing nothing, as one text for the station row.
-    var stoppedText: String? {
-        guard let stopped, !stopped.isEmpty else { return nil }
-        return stopped.map { String($0.prefix(1_000)) }.prefix(8).joined(separator: "; ")
-    }
 }
 
 /// Stock per kecamatan as events and heartbeats left it.

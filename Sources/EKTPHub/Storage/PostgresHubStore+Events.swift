@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPHubRules
 import EKTPWire
 import Foundation
 import Logging
@@ -8,113 +9,77 @@ import PostgresNIO
 
 extension PostgresHubStore {
     public func ingest(station: StationRecord, events: [SequencedEvent], now: Date) async throws -> EventIngestResult {
-        let encoder = WireCoding.encoder()
-        let encoded = try events.sorted { $0.seq < $1.seq }.map { e in
-            (seq: e.seq, event: e.event, json: String(decoding: try encoder.encode(e.event), as: UTF8.self))
-        }
+        let batch = try EventIntake.encode(events)
         return try await tx { c in
             // One station's batches are applied one at a time, across hub processes.
-            try await c.query("SELECT id FROM station WHERE id = \(station.id) FOR UPDATE", logger: logger).drain()
-            var accepted = 0
-            var duplicates: [Int64] = []
-            var conflicting: [Int64] = []
-            for e in encoded {
-                var held: String?
-                for try await h in try await c.query("SELECT event FROM station_event WHERE station_id = \(station.id) AND seq = \(e.seq)", logger: logger)
-                    .decode(String.self)
-                { held = h }
-                if let held {
-                    duplicates.append(e.seq)
-                    if held != e.json { conflicting.append(e.seq) }
-                    continue
-                }
+            var stored: Int64 = 0
+            for try await h in try await c.query("SELECT highest_seq FROM station WHERE id = \(station.id) FOR UPDATE", logger: logger).decode(Int64.self) {
+                stored = h
+            }
+            var held: [Int64: String] = [:]
+            for try await (seq, event) in try await c.query(
+                "SELECT seq, event FROM station_event WHERE station_id = \(station.id) AND seq = ANY(\(batch.map(\.seq)))", logger: logger
+            ).decode((Int64, String).self) { held[seq] = event }
+            let intake = EventIntake.classify(batch, held: held)
+            for e in intake.new {
                 try await c.query(
                     "INSERT INTO station_event(station_id, seq, received_at, kind, event) VALUES (\(station.id), \(e.seq), \(now.epoch), \(e.event.kind), \(e.json))",
                     logger: logger
                 ).drain()
-                accepted += 1
-                try await apply(e.event, seq: e.seq, station: station, now: now, c: c)
+                for effect in EventEffects.effects(of: e.event) {
+                    try await carryOut(effect, seq: e.seq, station: station, now: now, c: c)
+                }
             }
-            var stored: Int64 = 0
-            for try await h in try await c.query("SELECT highest_seq FROM station WHERE id = \(station.id)", logger: logger).decode(Int64.self) { stored = h }
-            let highest = Swift.max(station.highestSeq, encoded.last?.seq ?? 0, stored)
+            let highest = EventIntake.highestSeq(stored: Swift.max(stored, station.highestSeq), batch: batch)
             try await c.query("UPDATE station SET highest_seq = \(highest), last_seen_at = \(now.epoch) WHERE id = \(station.id)", logger: logger).drain()
             return EventIngestResult(
-                accepted: accepted, duplicates: duplicates, conflicting: conflicting, highestSeq: highest,
+                accepted: intake.new.count, duplicates: intake.duplicates, conflicting: intake.conflicting, highestSeq: highest,
                 gaps: try await Self.gaps(c, stationId: station.id, firstSeq: station.firstSeq, logger: logger))
         }
     }
 
-    /// Same effects as `SQLiteHubStore.apply`.
-    func apply(_ event: StationEvent, seq: Int64, station: StationRecord, now: Date, c: PostgresConnection) async throws {
-        switch event {
-        case .jobStored(let job, _):
-            try await c.query(
-                "UPDATE job SET state = 'claimed', lease_expires_at = NULL, station_state = 'queued', updated_at = \(now.epoch) WHERE id = \(job.rawValue) AND station_id = \(station.id) AND state = 'offered'",
-                logger: logger
-            ).drain()
-        case .jobRejected(let job, let reason):
-            if let job {
-                try await c.query(
-                    """
-                    UPDATE job SET state = 'returned', lease_expires_at = NULL, station_state = 'rejected', updated_at = \(now.epoch)
-                    WHERE id = \(job.rawValue) AND station_id = \(station.id) AND state IN ('offered', 'claimed')
-                    """, logger: logger
-                ).drain()
-            }
-            try await insertAlert(
-                c, station: station, seq: seq, now: now, kind: "job-rejected", device: nil,
-                message: "stasiun menolak \(job.map { "job \($0)" } ?? "sebuah job"): \(reason)")
-        case .jobStateChanged(let job, _, let to, _, _):
+    /// One effect of a station event (`EventEffects`), in PostgreSQL.
+    func carryOut(_ effect: HubEffect, seq: Int64, station: StationRecord, now: Date, c: PostgresConnection) async throws {
+        switch effect {
+        case .job(let job, let state, let stationState, let from):
             try await c.query(
                 """
-                UPDATE job SET state = \(HubJobState(station: to).rawValue), station_state = \(to.rawValue), lease_expires_at = NULL, updated_at = \(now.epoch)
-                WHERE id = \(job.rawValue) AND station_id = \(station.id) AND state NOT IN ('approved', 'handed-over')
+                UPDATE job SET state = \(state.rawValue), station_state = \(stationState.rawValue), lease_expires_at = NULL, updated_at = \(now.epoch)
+                WHERE id = \(job.rawValue) AND station_id = \(station.id) AND state = ANY(\(from.map(\.rawValue).sorted()))
                 """, logger: logger
             ).drain()
-        case .ledger(let kind, let from, let to, let quantity, _, _, _):
-            for (place, delta) in [(from, -quantity), (to, quantity)] {
-                try await c.query(
-                    """
-                    INSERT INTO stock_balance(kecamatan_code, place, quantity) VALUES (\(station.kecamatanCode), \(place), \(Int64(delta)))
-                    ON CONFLICT (kecamatan_code, place) DO UPDATE SET quantity = stock_balance.quantity + excluded.quantity
-                    """, logger: logger
-                ).drain()
-            }
-            if kind == .printed || kind == .spoiled, SQLiteHubStore.isUnused(from), !SQLiteHubStore.isUnused(to), quantity > 0 {
-                try await c.query(
-                    "INSERT INTO consumption(kecamatan_code, at, quantity) VALUES (\(station.kecamatanCode), \(now.epoch), \(Int64(quantity)))", logger: logger
-                ).drain()
-            }
-        case .deviceState(let device, let state):
-            try await upsertDevice(c, station: station, id: device, model: nil, state: state, now: now)
-        case .alert(let alert):
-            try await insertAlert(c, station: station, seq: seq, now: now, kind: alert.kind.rawValue, device: alert.device?.rawValue, message: alert.message)
+        case .stock(let place, let delta):
+            try await c.query(
+                """
+                INSERT INTO stock_balance(kecamatan_code, place, quantity) VALUES (\(station.kecamatanCode), \(place.key), \(Int64(delta)))
+                ON CONFLICT (kecamatan_code, place) DO UPDATE SET quantity = stock_balance.quantity + excluded.quantity
+                """, logger: logger
+            ).drain()
+        case .consumed(let quantity):
+            try await c.query(
+                "INSERT INTO consumption(kecamatan_code, at, quantity) VALUES (\(station.kecamatanCode), \(now.epoch), \(Int64(quantity)))", logger: logger
+            ).drain()
+        case .device(let id, let model, let state):
+            try await upsertDevice(c, station: station, id: id, model: model, state: state, now: now)
+        case .alert(let kind, let device, let message):
+            try await c.query(
+                "INSERT INTO station_alert(station_id, seq, at, kind, device, message) VALUES (\(station.id), \(seq), \(now.epoch), \(kind), \(device?.rawValue), \(message))",
+                logger: logger
+            ).drain()
         }
-    }
-
-    func insertAlert(_ c: PostgresConnection, station: StationRecord, seq: Int64, now: Date, kind: String, device: String?, message: String) async throws {
-        try await c.query(
-            "INSERT INTO station_alert(station_id, seq, at, kind, device, message) VALUES (\(station.id), \(seq), \(now.epoch), \(kind), \(device), \(String(message.prefix(500))))",
-            logger: logger
-        ).drain()
     }
 
     func upsertDevice(_ c: PostgresConnection, station: StationRecord, id: DeviceID, model: String?, state: DeviceState, now: Date) async throws {
         let json = String(decoding: try WireCoding.encoder().encode(state), as: UTF8.self)
-        var previous: (String, Double?)?
-        for try await row in try await c.query(
+        var previous: (status: DeviceStatus?, since: Date?)?
+        for try await (status, since) in try await c.query(
             "SELECT status, error_since FROM device WHERE station_id = \(station.id) AND id = \(id.rawValue)", logger: logger
-        )
-        .decode((String, Double?).self) { previous = row }
-        var errorSince: Double?
-        if state.status == .error {
-            errorSince = previous?.0 == "error" ? (previous?.1 ?? now.epoch) : now.epoch
-        }
+        ).decode((String, Double?).self) { previous = (DeviceStatus(rawValue: status), since.date) }
+        let errorSince = EventEffects.errorSince(previousStatus: previous?.status, previousSince: previous?.since, status: state.status, now: now)
         try await c.query(
             """
             INSERT INTO device(station_id, id, model, status, state, error_since, updated_at)
-            VALUES (\(station.id), \(id.rawValue), \(model), \(state.status.rawValue), \(json), \(errorSince), \(now.epoch))
+            VALUES (\(station.id), \(id.rawValue), \(model), \(state.status.rawValue), \(json), \(errorSince?.epoch), \(now.epoch))
             ON CONFLICT (station_id, id) DO UPDATE SET model = COALESCE(excluded.model, device.model), status = excluded.status,
                 state = excluded.state, error_since = excluded.error_since, updated_at = excluded.updated_at
             """, logger: logger
@@ -124,7 +89,7 @@ extension PostgresHubStore {
     public func heartbeat(station: StationRecord, _ heartbeat: Heartbeat, now: Date) async throws {
         try await tx { c in
             try await c.query(
-                "UPDATE station SET last_heartbeat_at = \(now.epoch), last_seen_at = \(now.epoch), outbox_backlog = \(heartbeat.outboxBacklog.map(Int64.init)), stopped = \(heartbeat.stoppedText), version = \(heartbeat.version.map { String($0.prefix(80)) }) WHERE id = \(station.id)",
+                "UPDATE station SET last_heartbeat_at = \(now.epoch), last_seen_at = \(now.epoch), outbox_backlog = \(heartbeat.outboxBacklog.map(Int64.init)), stopped = \(heartbeat.stoppedText), version = \(heartbeat.versionText) WHERE id = \(station.id)",
                 logger: logger
             ).drain()
             for device in heartbeat.devices {
@@ -214,7 +179,7 @@ extension PostgresHubStore {
     public func jobCounts() async throws -> [HubJobState: Int] {
         var counts: [HubJobState: Int] = [:]
         for try await (state, n) in try await client.query("SELECT state, COUNT(*) FROM job GROUP BY state", logger: logger).decode((String, Int64).self) {
-            if let s = HubJobState(rawValue: state) { counts[s] = Int(n) }
+            counts[try HubJobState(stored: state)] = Int(n)
         }
         return counts
     }
@@ -259,8 +224,8 @@ extension PostgresHubStore {
             """, logger: logger
         ).decode((String, Int64, String, String?, String?, String, Double, Double, Double?, Int64).self) {
             view = JobView(
-                id: id, kecamatanCode: kec, priority: priority == 1 ? .urgent : .normal, state: HubJobState(rawValue: state) ?? .approved,
-                stationId: stationId, stationState: stationState.flatMap(JobState.init(rawValue:)), maskedNik: nik,
+                id: id, kecamatanCode: kec, priority: QueueKey.priority(column: Int(priority)), state: try HubJobState(stored: state),
+                stationId: stationId, stationState: try JobState(stored: stationState), maskedNik: nik,
                 approvedAt: Date(timeIntervalSince1970: approved), receivedAt: Date(timeIntervalSince1970: received), leaseExpiresAt: lease.date,
                 offers: Int(offers))
         }

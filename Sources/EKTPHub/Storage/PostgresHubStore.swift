@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPHubRules
 import EKTPWire
 import Foundation
 import Logging
@@ -200,13 +201,13 @@ extension PostgresHubStore {
         stationID: @escaping @Sendable (String) -> String
     ) async throws -> StationRecord {
         try await tx { c in
-            var token: (String, Double, Double?)?
-            for try await row in try await c.query(
+            var token: EnrollmentRule.Token?
+            for try await (kecamatan, expires, used) in try await c.query(
                 "SELECT kecamatan_code, expires_at, used_at FROM enrollment_token WHERE token_hash = \(tokenHash) FOR UPDATE", logger: logger
-            ).decode((String, Double, Double?).self) { token = row }
-            guard let (kecamatan, expires, used) = token else { throw HubError(.unauthorized, "token pendaftaran tidak dikenal") }
-            if used != nil { throw HubError(.unauthorized, "token pendaftaran sudah dipakai; minta token baru ke admin hub") }
-            if expires <= now.epoch { throw HubError(.credentialExpired, "token pendaftaran sudah kedaluwarsa; minta token baru ke admin hub") }
+            ).decode((String, Double, Double?).self) {
+                token = EnrollmentRule.Token(kecamatanCode: kecamatan, expiresAt: Date(timeIntervalSince1970: expires), usedAt: used.date)
+            }
+            let kecamatan = try EnrollmentRule.kecamatan(of: token, now: now)
             let id = stationID(kecamatan)
             try await c.query(
                 """
@@ -251,46 +252,24 @@ extension PostgresHubStore {
 extension PostgresHubStore {
     public func storeApproved(_ jobs: [IncomingJob], now: Date) async throws -> (stored: [JobID], duplicates: [JobID]) {
         try await tx { c in
-            var stored: [JobID] = []
-            var duplicates: [JobID] = []
-            var conflicts: [String] = []
-            var seen: [JobID: Data] = [:]
-            for job in jobs {
-                if let earlier = seen[job.id] {
-                    if earlier == job.contentHash {
-                        duplicates.append(job.id)
-                    } else {
-                        conflicts.append("job \(job.id): muncul dua kali dalam kiriman ini dengan isi berbeda")
-                    }
-                    continue
-                }
-                seen[job.id] = job.contentHash
-                var held: Data?
-                for try await h in try await c.query("SELECT content_hash FROM job WHERE id = \(job.id.rawValue)", logger: logger).decode(Data.self) {
-                    held = h
-                }
-                if let held {
-                    if held == job.contentHash { duplicates.append(job.id) } else { conflicts.append("job \(job.id): id sudah ada di hub dengan isi berbeda") }
-                    continue
-                }
+            var held: [JobID: Data] = [:]
+            for try await (id, hash) in try await c.query(
+                "SELECT id, content_hash FROM job WHERE id = ANY(\(jobs.map(\.id.rawValue)))", logger: logger
+            ).decode((String, Data).self) { held[try JobID(id)] = hash }
+            let (new, duplicates) = try IntakeRule.classify(jobs.map { .init(id: $0.id, contentHash: $0.contentHash) }, held: held)
+            for job in new.map({ jobs[$0] }) {
                 try await c.query(
                     """
                     INSERT INTO job(id, kecamatan_code, priority, approved_at, state, content_hash, key_id, document, masked_nik, received_at, updated_at)
-                    VALUES (\(job.id.rawValue), \(job.kecamatanCode), \(job.priority == .urgent ? 1 : 0), \(job.approvedAt.epoch), 'approved',
+                    VALUES (\(job.id.rawValue), \(job.kecamatanCode), \(QueueKey.column(job.priority)), \(job.approvedAt.epoch), 'approved',
                             \(job.contentHash), \(job.keyId), \(job.document), \(job.maskedNik), \(now.epoch), \(now.epoch))
                     """, logger: logger
                 ).drain()
-                stored.append(job.id)
             }
-            if !conflicts.isEmpty {
-                throw HubError(
-                    .conflict, "\(conflicts.count) dari \(jobs.count) job bentrok dengan yang sudah ada; tidak ada yang disimpan", details: conflicts)
-            }
-            let storedIDs = Set(stored)
-            for kecamatan in Set(jobs.filter { storedIDs.contains($0.id) }.map(\.kecamatanCode)) {
+            for kecamatan in Set(new.map { jobs[$0].kecamatanCode }) {
                 try await Self.notifyJobs(c, kecamatan: kecamatan, logger: logger)
             }
-            return (stored, duplicates)
+            return (new.map { jobs[$0].id }, duplicates)
         }
     }
 
@@ -298,35 +277,37 @@ extension PostgresHubStore {
         try await tx { c in
             // As in SQLite: one walk of the queue index per state, merged, rather than an
             // OR that reads and sorts every job the kecamatan ever had.
-            var candidates: [(String, Int64, Double, Data, Data)] = []
-            for try await row in try await c.query(
-                """
-                SELECT id, priority, approved_at, content_hash, document FROM job WHERE kecamatan_code = \(station.kecamatanCode) AND state = 'approved'
-                ORDER BY priority DESC, approved_at, id LIMIT \(max) FOR UPDATE SKIP LOCKED
-                """, logger: logger
-            ).decode((String, Int64, Double, Data, Data).self) { candidates.append(row) }
-            for try await row in try await c.query(
-                """
-                SELECT id, priority, approved_at, content_hash, document FROM job
-                WHERE kecamatan_code = \(station.kecamatanCode) AND state = 'offered' AND lease_expires_at <= \(now.epoch)
-                ORDER BY priority DESC, approved_at, id LIMIT \(max) FOR UPDATE SKIP LOCKED
-                """, logger: logger
-            ).decode((String, Int64, Double, Data, Data).self) { candidates.append(row) }
-            let picked = candidates.sorted { QueueOrder.precedes((Int($0.1), $0.2, $0.0), (Int($1.1), $1.2, $1.0)) }.prefix(max)
-            var leased: [LeasedJob] = []
-            for (id, priority, _, contentHash, document) in picked {
+            var candidates: [(key: QueueKey, value: (contentHash: Data, document: Data))] = []
+            for expiredOnly in [false, true] {
+                let query: PostgresQuery =
+                    expiredOnly
+                    ? """
+                    SELECT id, priority, approved_at, content_hash, document FROM job
+                    WHERE kecamatan_code = \(station.kecamatanCode) AND state = 'offered' AND lease_expires_at <= \(now.epoch)
+                    ORDER BY priority DESC, approved_at, id LIMIT \(max) FOR UPDATE SKIP LOCKED
+                    """
+                    : """
+                    SELECT id, priority, approved_at, content_hash, document FROM job WHERE kecamatan_code = \(station.kecamatanCode) AND state = 'approved'
+                    ORDER BY priority DESC, approved_at, id LIMIT \(max) FOR UPDATE SKIP LOCKED
+                    """
+                for try await (id, priority, approvedAt, hash, document) in try await c.query(query, logger: logger).decode(
+                    (String, Int64, Double, Data, Data).self)
+                {
+                    candidates.append((QueueKey(id: id, priority: QueueKey.priority(column: Int(priority)), approvedAt: approvedAt), (hash, document)))
+                }
+            }
+            let picked = LeaseRule.pick(candidates, max: max)
+            if !picked.isEmpty {
                 try await c.query(
                     """
                     UPDATE job SET state = 'offered', station_id = \(station.id), lease_expires_at = \(leaseUntil.epoch),
-                        offer_count = offer_count + 1, updated_at = \(now.epoch) WHERE id = \(id)
+                        offer_count = offer_count + 1, updated_at = \(now.epoch) WHERE id = ANY(\(picked.map(\.key.id)))
                     """, logger: logger
                 ).drain()
-                leased.append(
-                    LeasedJob(
-                        id: try JobID(id), priority: priority == 1 ? .urgent : .normal, leaseExpiresAt: leaseUntil, contentHash: contentHash, document: document
-                    ))
             }
-            return leased
+            return try picked.map { key, row in
+                LeasedJob(id: try JobID(key.id), priority: key.priority, leaseExpiresAt: leaseUntil, contentHash: row.contentHash, document: row.document)
+            }
         }
     }
 
@@ -354,39 +335,23 @@ extension PostgresHubStore {
 
     public func ack(station: StationRecord, jobs: [JobID], now: Date) async throws -> AckResult {
         try await tx { c in
-            var claimed: [JobID] = [], already: [JobID] = [], forbidden: [String] = [], missing: [String] = [], conflicts: [String] = []
-            for id in Array(Set(jobs)).sorted() {
-                var row: (String, String, String?)?
-                for try await r in try await c.query("SELECT kecamatan_code, state, station_id FROM job WHERE id = \(id.rawValue) FOR UPDATE", logger: logger)
-                    .decode((String, String, String?).self)
-                { row = r }
-                guard let (kec, stateText, holder) = row else { missing.append("job \(id): tidak dikenal di hub"); continue }
-                guard kec == station.kecamatanCode else { forbidden.append("job \(id): milik kecamatan lain"); continue }
-                let state = HubJobState(rawValue: stateText) ?? .approved
-                guard holder == station.id else {
-                    conflicts.append("job \(id): \(state == .approved ? "belum ditawarkan ke stasiun ini" : "sedang dipegang stasiun lain")")
-                    continue
-                }
-                if state == .offered {
-                    try await c.query(
-                        "UPDATE job SET state = 'claimed', lease_expires_at = NULL, station_state = COALESCE(station_state, 'queued'), updated_at = \(now.epoch) WHERE id = \(id.rawValue)",
-                        logger: logger
-                    ).drain()
-                    claimed.append(id)
-                } else {
-                    already.append(id)
-                }
+            var held: [JobID: AckRule.Held] = [:]
+            for try await (id, kecamatan, state, holder) in try await c.query(
+                "SELECT id, kecamatan_code, state, station_id FROM job WHERE id = ANY(\(Array(Set(jobs.map(\.rawValue))))) ORDER BY id FOR UPDATE",
+                logger: logger
+            ).decode((String, String, String, String?).self) {
+                held[try JobID(id)] = AckRule.Held(kecamatanCode: kecamatan, state: try HubJobState(stored: state), stationId: holder)
             }
-            if !forbidden.isEmpty {
-                throw HubError(
-                    .forbidden, "stasiun ini hanya boleh mengakui job kecamatan \(station.kecamatanCode); tidak ada yang diubah",
-                    details: forbidden + missing + conflicts)
+            let (claim, already) = try AckRule.classify(jobs, held: held, stationId: station.id, kecamatan: station.kecamatanCode)
+            if !claim.isEmpty {
+                try await c.query(
+                    """
+                    UPDATE job SET state = 'claimed', lease_expires_at = NULL, station_state = COALESCE(station_state, 'queued'), updated_at = \(now.epoch)
+                    WHERE id = ANY(\(claim.map(\.rawValue)))
+                    """, logger: logger
+                ).drain()
             }
-            if !missing.isEmpty { throw HubError(.notFound, "ada job yang tidak dikenal; tidak ada yang diubah", details: missing + conflicts) }
-            if !conflicts.isEmpty {
-                throw HubError(.conflict, "ada job yang tidak sedang ditawarkan ke stasiun ini; tidak ada yang diubah", details: conflicts)
-            }
-            return AckResult(claimed: claimed, already: already)
+            return AckResult(claimed: claim, already: already)
         }
     }
 
@@ -399,7 +364,7 @@ extension PostgresHubStore {
             ).decode((String, String, String?, Double?).self) {
                 jobs.append(
                     ReconcileJob(
-                        id: try JobID(id), state: HubJobState(rawValue: state) ?? .claimed, stationState: stationState.flatMap(JobState.init(rawValue:)),
+                        id: try JobID(id), state: try HubJobState(stored: state), stationState: try JobState(stored: stationState),
                         leaseExpiresAt: lease.date))
             }
             var highest: Int64 = 0
@@ -410,18 +375,20 @@ extension PostgresHubStore {
         }
     }
 
-    /// Same as `SQLiteHubStore.gaps`: from `firstSeq` up to the highest seq, at most 100.
+    /// Holes in a station's sequence (`EventIntake.gaps`), the holes between held seqs at
+    /// most 100.
     static func gaps(_ c: PostgresConnection, stationId: String, firstSeq: Int64, logger: Logger) async throws -> [SeqGap] {
-        var gaps: [SeqGap] = []
+        var lowest: Int64?
         for try await first in try await c.query("SELECT MIN(seq) FROM station_event WHERE station_id = \(stationId)", logger: logger).decode(Int64?.self) {
-            if let first, first > firstSeq { gaps.append(SeqGap(from: firstSeq, to: first - 1)) }
+            lowest = first
         }
-        for try await (seq, next) in try await c.query(
+        var between: [(seq: Int64, next: Int64)] = []
+        for try await hole in try await c.query(
             """
             SELECT seq, next FROM (SELECT seq, LEAD(seq) OVER (ORDER BY seq) AS next FROM station_event WHERE station_id = \(stationId)) g
             WHERE next - seq > 1 ORDER BY seq LIMIT 100
             """, logger: logger
-        ).decode((Int64, Int64).self) { gaps.append(SeqGap(from: seq + 1, to: next - 1)) }
-        return gaps
+        ).decode((Int64, Int64).self) { between.append(hole) }
+        return EventIntake.gaps(firstSeq: firstSeq, lowestHeld: lowest, between: between)
     }
 }

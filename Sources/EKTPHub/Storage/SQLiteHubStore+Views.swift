@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPHubRules
 import EKTPWire
 import Foundation
 import GRDB
@@ -78,7 +79,7 @@ extension SQLiteHubStore {
         try await writer.read { db in
             var counts: [HubJobState: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job GROUP BY state") {
-                if let s = HubJobState(rawValue: row["state"]) { counts[s] = (row["n"] as Int) }
+                counts[try HubJobState(stored: row["state"])] = row["n"]
             }
             return counts
         }
@@ -115,9 +116,9 @@ extension SQLiteHubStore {
         try await writer.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id.rawValue]) else { return nil }
             return JobView(
-                id: id, kecamatanCode: row["kecamatanCode"], priority: (row["priority"] as Int) == 1 ? .urgent : .normal,
-                state: HubJobState(rawValue: row["state"]) ?? .approved, stationId: row["stationId"],
-                stationState: (row["stationState"] as String?).flatMap(JobState.init(rawValue:)), maskedNik: row["maskedNik"],
+                id: id, kecamatanCode: row["kecamatanCode"], priority: QueueKey.priority(column: row["priority"]),
+                state: try HubJobState(stored: row["state"]), stationId: row["stationId"],
+                stationState: try JobState(stored: row["stationState"]), maskedNik: row["maskedNik"],
                 approvedAt: row.date("approvedAt") ?? .distantPast, receivedAt: row.date("receivedAt") ?? .distantPast,
                 leaseExpiresAt: row.date("leaseExpiresAt"), offers: row["offerCount"])
         }

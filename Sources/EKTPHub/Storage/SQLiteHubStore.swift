@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPHubRules
 import EKTPWire
 import Foundation
 import GRDB
@@ -53,10 +54,6 @@ extension Row {
     }
 }
 
-extension Date {
-    var epoch: Double { timeIntervalSince1970 }
-}
-
 extension StationRecord {
     static let columns = """
         s.id, s.name, s.kecamatanCode, s.enrolledAt, s.credentialExpiresAt, s.revokedAt, s.lastSeenAt,
@@ -83,45 +80,26 @@ extension StationRecord {
 extension SQLiteHubStore {
     public func storeApproved(_ jobs: [IncomingJob], now: Date) async throws -> (stored: [JobID], duplicates: [JobID]) {
         try await writer.write { db in
-            var stored: [JobID] = []
-            var duplicates: [JobID] = []
-            var conflicts: [String] = []
-            var seen: [JobID: Data] = [:]
-            for job in jobs {
-                if let earlier = seen[job.id] {
-                    if earlier == job.contentHash {
-                        duplicates.append(job.id)
-                    } else {
-                        conflicts.append("job \(job.id): muncul dua kali dalam kiriman ini dengan isi berbeda")
-                    }
-                    continue
-                }
-                seen[job.id] = job.contentHash
-                if let held = try Data.fetchOne(db, sql: "SELECT contentHash FROM job WHERE id = ?", arguments: [job.id.rawValue]) {
-                    if held == job.contentHash {
-                        duplicates.append(job.id)
-                    } else {
-                        conflicts.append("job \(job.id): id sudah ada di hub dengan isi berbeda")
-                    }
-                    continue
-                }
-                try db.execute(
-                    sql: """
-                        INSERT INTO job(id, kecamatanCode, priority, approvedAt, state, contentHash, keyId, document, maskedNik, receivedAt, updatedAt)
-                        VALUES (?, ?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        job.id.rawValue, job.kecamatanCode, job.priority == .urgent ? 1 : 0, job.approvedAt.epoch,
-                        job.contentHash, job.keyId, job.document, job.maskedNik, now.epoch, now.epoch,
-                    ])
-                stored.append(job.id)
+            var held: [JobID: Data] = [:]
+            for chunk in jobs.chunked(into: 500) {
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT id, contentHash FROM job WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))",
+                    arguments: StatementArguments(chunk.map(\.id.rawValue)))
+                for row in rows { held[try JobID(row["id"])] = row["contentHash"] }
             }
-            if !conflicts.isEmpty {
-                // Throwing rolls the whole batch back: all or nothing.
-                throw HubError(
-                    .conflict, "\(conflicts.count) dari \(jobs.count) job bentrok dengan yang sudah ada; tidak ada yang disimpan", details: conflicts)
+            let (new, duplicates) = try IntakeRule.classify(jobs.map { .init(id: $0.id, contentHash: $0.contentHash) }, held: held)
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO job(id, kecamatanCode, priority, approvedAt, state, contentHash, keyId, document, maskedNik, receivedAt, updatedAt)
+                    VALUES (?, ?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?)
+                    """)
+            for job in new.map({ jobs[$0] }) {
+                try insert.execute(arguments: [
+                    job.id.rawValue, job.kecamatanCode, QueueKey.column(job.priority), job.approvedAt.epoch,
+                    job.contentHash, job.keyId, job.document, job.maskedNik, now.epoch, now.epoch,
+                ])
             }
-            return (stored, duplicates)
+            return (new.map { jobs[$0].id }, duplicates)
         }
     }
 }
@@ -142,16 +120,10 @@ extension SQLiteHubStore {
         stationID: @escaping @Sendable (String) -> String
     ) async throws -> StationRecord {
         try await writer.write { db in
-            guard let token = try Row.fetchOne(db, sql: "SELECT * FROM enrollmentToken WHERE tokenHash = ?", arguments: [tokenHash]) else {
-                throw HubError(.unauthorized, "token pendaftaran tidak dikenal")
-            }
-            if token["usedAt"] as Double? != nil {
-                throw HubError(.unauthorized, "token pendaftaran sudah dipakai; minta token baru ke admin hub")
-            }
-            if let expires = token.date("expiresAt"), expires <= now {
-                throw HubError(.credentialExpired, "token pendaftaran sudah kedaluwarsa; minta token baru ke admin hub")
-            }
-            let kecamatan: String = token["kecamatanCode"]
+            let token = try Row.fetchOne(db, sql: "SELECT kecamatanCode, expiresAt, usedAt FROM enrollmentToken WHERE tokenHash = ?", arguments: [tokenHash])
+            let kecamatan = try EnrollmentRule.kecamatan(
+                of: token.map { .init(kecamatanCode: $0["kecamatanCode"], expiresAt: $0.date("expiresAt") ?? .distantPast, usedAt: $0.date("usedAt")) },
+                now: now)
             let stationId = stationID(kecamatan)
             try db.execute(
                 sql: """
@@ -203,28 +175,15 @@ extension SQLiteHubStore {
 
 // MARK: - Jobs for stations
 
-/// The queue's order: urgent first, then by approval time, then by id.
-enum QueueOrder {
-    static func precedes(_ a: Row, _ b: Row) -> Bool {
-        precedes((a["priority"], a["approvedAt"], a["id"]), (b["priority"], b["approvedAt"], b["id"]))
-    }
-
-    static func precedes(_ a: (priority: Int, approvedAt: Double, id: String), _ b: (priority: Int, approvedAt: Double, id: String)) -> Bool {
-        if a.priority != b.priority { return a.priority > b.priority }
-        if a.approvedAt != b.approvedAt { return a.approvedAt < b.approvedAt }
-        return a.id < b.id
-    }
-}
-
 extension SQLiteHubStore {
     public func lease(station: StationRecord, max: Int, now: Date, leaseUntil: Date) async throws -> [LeasedJob] {
         try await writer.write { db in
             // Two walks of the queue index, one per state, merged: a single query with
             // `state = 'approved' OR state = 'offered'` reads every job the kecamatan ever
             // had (claimed, printed, handed over) and sorts them, at every poll.
-            var rows: [Row] = []
+            var candidates: [(key: QueueKey, value: Row)] = []
             for (state, expired) in [("approved", ""), ("offered", " AND leaseExpiresAt <= ?")] {
-                rows += try Row.fetchAll(
+                let rows = try Row.fetchAll(
                     db,
                     sql: """
                         SELECT id, priority, approvedAt, contentHash, document FROM job
@@ -232,20 +191,16 @@ extension SQLiteHubStore {
                         ORDER BY priority DESC, approvedAt, id LIMIT ?
                         """,
                     arguments: expired.isEmpty ? [station.kecamatanCode, max] : [station.kecamatanCode, now.epoch, max])
+                candidates += rows.map { (QueueKey(id: $0["id"], priority: QueueKey.priority(column: $0["priority"]), approvedAt: $0["approvedAt"]), $0) }
             }
-            rows = Array(rows.sorted(by: QueueOrder.precedes).prefix(max))
-            var leased: [LeasedJob] = []
-            for row in rows {
-                let id: String = row["id"]
-                try db.execute(
-                    sql: "UPDATE job SET state = 'offered', stationId = ?, leaseExpiresAt = ?, offerCount = offerCount + 1, updatedAt = ? WHERE id = ?",
-                    arguments: [station.id, leaseUntil.epoch, now.epoch, id])
-                leased.append(
-                    LeasedJob(
-                        id: try JobID(id), priority: (row["priority"] as Int) == 1 ? .urgent : .normal, leaseExpiresAt: leaseUntil,
-                        contentHash: row["contentHash"], document: row["document"]))
+            let picked = LeaseRule.pick(candidates, max: max)
+            let offer = try db.cachedStatement(
+                sql: "UPDATE job SET state = 'offered', stationId = ?, leaseExpiresAt = ?, offerCount = offerCount + 1, updatedAt = ? WHERE id = ?")
+            return try picked.map { key, row in
+                try offer.execute(arguments: [station.id, leaseUntil.epoch, now.epoch, key.id])
+                return LeasedJob(
+                    id: try JobID(key.id), priority: key.priority, leaseExpiresAt: leaseUntil, contentHash: row["contentHash"], document: row["document"])
             }
-            return leased
         }
     }
 
@@ -272,47 +227,22 @@ extension SQLiteHubStore {
 
     public func ack(station: StationRecord, jobs: [JobID], now: Date) async throws -> AckResult {
         try await writer.write { db in
-            var claimed: [JobID] = []
-            var already: [JobID] = []
-            var forbidden: [String] = []
-            var missing: [String] = []
-            var conflicts: [String] = []
-            for id in Array(Set(jobs)).sorted() {
-                guard let row = try Row.fetchOne(db, sql: "SELECT kecamatanCode, state, stationId FROM job WHERE id = ?", arguments: [id.rawValue]) else {
-                    missing.append("job \(id): tidak dikenal di hub")
-                    continue
-                }
-                guard (row["kecamatanCode"] as String) == station.kecamatanCode else {
-                    forbidden.append("job \(id): milik kecamatan lain")
-                    continue
-                }
-                let state = HubJobState(rawValue: row["state"]) ?? .approved
-                guard (row["stationId"] as String?) == station.id else {
-                    conflicts.append("job \(id): \(state == .approved ? "belum ditawarkan ke stasiun ini" : "sedang dipegang stasiun lain")")
-                    continue
-                }
-                if state == .offered {
-                    try db.execute(
-                        sql:
-                            "UPDATE job SET state = 'claimed', leaseExpiresAt = NULL, stationState = COALESCE(stationState, 'queued'), updatedAt = ? WHERE id = ?",
-                        arguments: [now.epoch, id.rawValue])
-                    claimed.append(id)
-                } else {
-                    already.append(id)
+            let ids = Array(Set(jobs))
+            var held: [JobID: AckRule.Held] = [:]
+            for chunk in ids.chunked(into: 500) {
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT id, kecamatanCode, state, stationId FROM job WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))",
+                    arguments: StatementArguments(chunk.map(\.rawValue)))
+                for row in rows {
+                    held[try JobID(row["id"])] = AckRule.Held(
+                        kecamatanCode: row["kecamatanCode"], state: try HubJobState(stored: row["state"]), stationId: row["stationId"])
                 }
             }
-            if !forbidden.isEmpty {
-                throw HubError(
-                    .forbidden, "stasiun ini hanya boleh mengakui job kecamatan \(station.kecamatanCode); tidak ada yang diubah",
-                    details: forbidden + missing + conflicts)
-            }
-            if !missing.isEmpty {
-                throw HubError(.notFound, "ada job yang tidak dikenal; tidak ada yang diubah", details: missing + conflicts)
-            }
-            if !conflicts.isEmpty {
-                throw HubError(.conflict, "ada job yang tidak sedang ditawarkan ke stasiun ini; tidak ada yang diubah", details: conflicts)
-            }
-            return AckResult(claimed: claimed, already: already)
+            let (claim, already) = try AckRule.classify(jobs, held: held, stationId: station.id, kecamatan: station.kecamatanCode)
+            let update = try db.cachedStatement(
+                sql: "UPDATE job SET state = 'claimed', leaseExpiresAt = NULL, stationState = COALESCE(stationState, 'queued'), updatedAt = ? WHERE id = ?")
+            for id in claim { try update.execute(arguments: [now.epoch, id.rawValue]) }
+            return AckResult(claimed: claim, already: already)
         }
     }
 
@@ -323,8 +253,8 @@ extension SQLiteHubStore {
                 arguments: [station.id])
             let jobs = try rows.map { row in
                 ReconcileJob(
-                    id: try JobID(row["id"]), state: HubJobState(rawValue: row["state"]) ?? .claimed,
-                    stationState: (row["stationState"] as String?).flatMap(JobState.init(rawValue:)), leaseExpiresAt: row.date("leaseExpiresAt"))
+                    id: try JobID(row["id"]), state: try HubJobState(stored: row["state"]),
+                    stationState: try JobState(stored: row["stationState"]), leaseExpiresAt: row.date("leaseExpiresAt"))
             }
             let highest = try Int64.fetchOne(db, sql: "SELECT highestSeq FROM station WHERE id = ?", arguments: [station.id]) ?? 0
             return ReconcileResult(
@@ -333,13 +263,10 @@ extension SQLiteHubStore {
         }
     }
 
-    /// Holes in a station's sequence, from its `firstSeq` up to the highest seq received;
-    /// at most 100.
+    /// Holes in a station's sequence (`EventIntake.gaps`), the holes between held seqs at
+    /// most 100.
     static func gaps(_ db: Database, stationId: String, firstSeq: Int64) throws -> [SeqGap] {
-        var gaps: [SeqGap] = []
-        if let first = try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM stationEvent WHERE stationId = ?", arguments: [stationId]), first > firstSeq {
-            gaps.append(SeqGap(from: firstSeq, to: first - 1))
-        }
+        let lowest = try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM stationEvent WHERE stationId = ?", arguments: [stationId])
         let rows = try Row.fetchAll(
             db,
             sql: """
@@ -347,7 +274,6 @@ extension SQLiteHubStore {
                 WHERE next - seq > 1 ORDER BY seq LIMIT 100
                 """,
             arguments: [stationId])
-        for row in rows { gaps.append(SeqGap(from: (row["seq"] as Int64) + 1, to: (row["next"] as Int64) - 1)) }
-        return gaps
+        return EventIntake.gaps(firstSeq: firstSeq, lowestHeld: lowest, between: rows.map { ($0["seq"], $0["next"]) })
     }
 }

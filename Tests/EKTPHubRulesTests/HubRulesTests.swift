@@ -1,0 +1,120 @@
+import EKTPDomain
+import EKTPHubRules
+import EKTPWire
+import Foundation
+import Testing
+
+/// The hub's rules without a database: what both stores carry out. The stores' own suite
+/// (EKTPHubTests, on SQLite and PostgreSQL) checks that they carry them out alike.
+@Suite("Hub rules")
+struct HubRulesTests {
+    static let a = try! JobID("PRR-3216010001")
+    static let b = try! JobID("PRR-3216010002")
+    static let h1 = Data(repeating: 1, count: 32)
+    static let h2 = Data(repeating: 2, count: 32)
+
+    @Test("intake: new, duplicate in batch and held, conflict refuses the batch")
+    func intake() throws {
+        let items: [VersionedIntake.Item<JobID>] = [
+            .init(id: Self.a, contentHash: Self.h1), .init(id: Self.a, contentHash: Self.h1), .init(id: Self.b, contentHash: Self.h2),
+        ]
+        let (new, duplicates) = try IntakeRule.classify(items, held: [Self.b: Self.h2])
+        #expect(new == [0])
+        #expect(duplicates == [Self.a, Self.b])
+
+        #expect { try IntakeRule.classify(items, held: [Self.b: Self.h1]) } throws: { error in
+            let e = error as? HubError
+            return e?.code == .conflict && e?.details == ["job \(Self.b): id sudah ada dengan isi berbeda"]
+        }
+        let repeated: [VersionedIntake.Item<JobID>] = [.init(id: Self.a, contentHash: Self.h1), .init(id: Self.a, contentHash: Self.h2)]
+        #expect(VersionedIntake.classify(repeated, held: [:]).conflicts == [.repeatedWithOtherContent(Self.a)])
+    }
+
+    @Test("enrollment: unknown, used and expired tokens are refused")
+    func enrollment() throws {
+        let now = Date(timeIntervalSince1970: 1_000)
+        let fresh = EnrollmentRule.Token(kecamatanCode: "32.16.01", expiresAt: now.addingTimeInterval(60), usedAt: nil)
+        #expect(try EnrollmentRule.kecamatan(of: fresh, now: now) == "32.16.01")
+        #expect { try EnrollmentRule.kecamatan(of: nil, now: now) } throws: { ($0 as? HubError)?.code == .unauthorized }
+        var used = fresh
+        used.usedAt = now
+        #expect { try EnrollmentRule.kecamatan(of: used, now: now) } throws: { ($0 as? HubError)?.code == .unauthorized }
+        #expect { try EnrollmentRule.kecamatan(of: fresh, now: now.addingTimeInterval(60)) } throws: { ($0 as? HubError)?.code == .credentialExpired }
+    }
+
+    @Test("queue order: urgent first, then oldest approval, then id")
+    func queueOrder() {
+        let keys = [
+            QueueKey(id: "c", priority: .normal, approvedAt: 1), QueueKey(id: "b", priority: .normal, approvedAt: 1),
+            QueueKey(id: "a", priority: .normal, approvedAt: 2), QueueKey(id: "z", priority: .urgent, approvedAt: 9),
+        ]
+        #expect(LeaseRule.pick(keys.map { ($0, ()) }, max: 3).map(\.key.id) == ["z", "b", "c"])
+        #expect(LeaseRule.pick(keys.map { ($0, ()) }, max: 0).isEmpty)
+    }
+
+    @Test("ack: offered claims, held stays, anything else refuses the whole ack")
+    func ack() throws {
+        let mine = AckRule.Held(kecamatanCode: "32.16.01", state: .offered, stationId: "s1")
+        let claimed = AckRule.Held(kecamatanCode: "32.16.01", state: .claimed, stationId: "s1")
+        let result = try AckRule.classify([Self.a, Self.b, Self.a], held: [Self.a: mine, Self.b: claimed], stationId: "s1", kecamatan: "32.16.01")
+        #expect(result.claim == [Self.a])
+        #expect(result.already == [Self.b])
+
+        let other = AckRule.Held(kecamatanCode: "32.16.02", state: .offered, stationId: "s2")
+        #expect { try AckRule.classify([Self.a, Self.b], held: [Self.a: mine, Self.b: other], stationId: "s1", kecamatan: "32.16.01") } throws: {
+            ($0 as? HubError)?.code == .forbidden
+        }
+        #expect { try AckRule.classify([Self.a], held: [:], stationId: "s1", kecamatan: "32.16.01") } throws: { ($0 as? HubError)?.code == .notFound }
+        let elsewhere = AckRule.Held(kecamatanCode: "32.16.01", state: .offered, stationId: "s9")
+        #expect { try AckRule.classify([Self.a], held: [Self.a: elsewhere], stationId: "s1", kecamatan: "32.16.01") } throws: {
+            ($0 as? HubError)?.code == .conflict
+        }
+    }
+
+    @Test("events: each event's effects on the hub")
+    func effects() throws {
+        let device = try DeviceID("EVOLIS-E1")
+        #expect(
+            EventEffects.effects(of: .jobStored(job: Self.a, priority: .normal)) == [.job(Self.a, state: .claimed, stationState: .queued, from: [.offered])])
+        let printed = EventEffects.effects(of: .jobStateChanged(job: Self.a, from: .printing, to: .printed, device: device, detail: nil))
+        #expect(printed == [.job(Self.a, state: .printed, stationState: .printed, from: [.offered, .claimed, .printed, .spoiledReprintNeeded, .returned])])
+        // A card used from a hopper counts as consumption; a count correction does not.
+        #expect(
+            EventEffects.effects(of: .ledger(kind: .printed, from: .hopper(device), to: .issued, quantity: 1, job: Self.a, cause: nil, note: nil)) == [
+                .stock(place: .hopper(device), delta: -1), .stock(place: .issued, delta: 1), .consumed(quantity: 1),
+            ])
+        #expect(
+            EventEffects.effects(of: .ledger(kind: .counted, from: .store, to: .adjustment, quantity: 2, job: nil, cause: nil, note: nil)) == [
+                .stock(place: .store, delta: -2), .stock(place: .adjustment, delta: 2),
+            ])
+        let rejected = EventEffects.effects(of: .jobRejected(job: nil, reason: String(repeating: "x", count: 900)))
+        guard case .alert(let kind, _, let message) = try #require(rejected.first) else { Issue.record("no alert"); return }
+        #expect(kind == "job-rejected")
+        #expect(message.count == EventEffects.alertLength)
+    }
+
+    @Test("event intake: a held seq is a duplicate, with other content a conflict; gaps from the first seq")
+    func eventIntake() throws {
+        let stored = StationEvent.jobStored(job: Self.a, priority: .normal)
+        let batch = try EventIntake.encode([
+            SequencedEvent(seq: 3, event: stored), SequencedEvent(seq: 2, event: stored),
+            SequencedEvent(seq: 5, event: .jobStored(job: Self.b, priority: .urgent)),
+        ])
+        #expect(batch.map(\.seq) == [2, 3, 5])
+        let intake = EventIntake.classify(batch, held: [2: batch[0].json, 5: batch[0].json])
+        #expect(intake.new.map(\.seq) == [3])
+        #expect(intake.duplicates == [2, 5])
+        #expect(intake.conflicting == [5])
+        #expect(EventIntake.highestSeq(stored: 9, batch: batch) == 9)
+        #expect(EventIntake.highestSeq(stored: 1, batch: batch) == 5)
+        #expect(EventIntake.gaps(firstSeq: 1, lowestHeld: 2, between: [(3, 5)]) == [SeqGap(from: 1, to: 1), SeqGap(from: 4, to: 4)])
+    }
+
+    @Test("a device's error time holds while it stays in error")
+    func errorSince() {
+        let t0 = Date(timeIntervalSince1970: 10), t1 = Date(timeIntervalSince1970: 20)
+        #expect(EventEffects.errorSince(previousStatus: nil, previousSince: nil, status: .error, now: t1) == t1)
+        #expect(EventEffects.errorSince(previousStatus: .error, previousSince: t0, status: .error, now: t1) == t0)
+        #expect(EventEffects.errorSince(previousStatus: .error, previousSince: t0, status: .ready, now: t1) == nil)
+    }
+}

@@ -50,6 +50,17 @@ let package = Package(
             ]
         ),
 
+        // MARK: Accounts (no HTTP): users, roles, sessions, password hashing, and their
+        // statements on SQLite
+        .target(
+            name: "EKTPAccounts",
+            dependencies: [
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // MARK: Wire protocol: Codable types shared by hub, station and CLI; job signatures
         .target(
             name: "EKTPWire",
@@ -87,9 +98,9 @@ let package = Package(
         .target(
             name: "EKTPStationStore",
             dependencies: [
+                "EKTPAccounts",
                 "EKTPDomain",
                 "EKTPWire",
-                "EKTPWeb",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -99,6 +110,7 @@ let package = Package(
         .target(
             name: "EKTPStation",
             dependencies: [
+                "EKTPAccounts",
                 "EKTPDomain",
                 "EKTPInstall",
                 "EKTPWire",
@@ -128,6 +140,7 @@ let package = Package(
         .target(
             name: "EKTPHub",
             dependencies: [
+                "EKTPAccounts",
                 "EKTPDomain",
                 "EKTPHubRules",
                 "EKTPInstall",
@@ -147,14 +160,13 @@ let package = Package(
             ]
         ),
 
-        // MARK: Web pages shared by station and hub: HTML, sessions, CSRF, bcrypt, SVG charts
+        // MARK: Web pages shared by station and hub: HTML, session cookies, CSRF, SVG charts
         .target(
             name: "EKTPWeb",
             dependencies: [
                 "EKTPDomain",
+                "EKTPAccounts",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -199,6 +211,7 @@ let package = Package(
         .executableTarget(
             name: "ektp-hub",
             dependencies: [
+                "EKTPAccounts",
                 "EKTPClient",
                 "EKTPHub",
                 "EKTPHubRules",
@@ -262,6 +275,7 @@ let package = Package(
         .testTarget(
             name: "EKTPWebTests",
             dependencies: [
+                "EKTPAccounts",
                 "EKTPWeb", "EKTPStation", "EKTPStationStore", "EKTPHub", "EKTPSynthetic", "EKTPDrivers", "EKTPRendering", "EKTPClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

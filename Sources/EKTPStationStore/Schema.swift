@@ -125,7 +125,28 @@ enum Schema {
                     """)
         }
         m.registerMigration("v2-sync", migrate: Schema.syncTables)
-        m.registerMigration("v3-web-users", migrate: Schema.webUsers)
+        // The people who log in to the station's pages (operator, kepala) and their sessions.
+        m.registerMigration("v3-web-users") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE webUser (
+                        name TEXT PRIMARY KEY NOT NULL CHECK (length(name) BETWEEN 2 AND 32),
+                        fullName TEXT NOT NULL,
+                        role TEXT NOT NULL CHECK (role IN ('kepala', 'operator')),
+                        passwordHash TEXT NOT NULL CHECK (passwordHash LIKE '$2%'),
+                        createdAt REAL NOT NULL,
+                        disabledAt REAL
+                    );
+                    CREATE TABLE webSession (
+                        tokenHash BLOB PRIMARY KEY NOT NULL CHECK (length(tokenHash) = 32),
+                        userName TEXT NOT NULL REFERENCES webUser(name),
+                        csrf TEXT NOT NULL,
+                        createdAt REAL NOT NULL,
+                        expiresAt REAL NOT NULL
+                    );
+                    CREATE INDEX webSession_expires ON webSession(expiresAt);
+                    """)
+        }
         // A blangko used for a printer's test card is spoiled under its own cause. SQLite
         // cannot change a CHECK in place: the ledger is copied into a table that allows
         // `cetak-uji`, entries, ids and the append-only triggers unchanged.

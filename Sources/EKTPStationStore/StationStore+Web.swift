@@ -1,16 +1,8 @@
+import EKTPAccounts
 import EKTPDomain
-import EKTPWeb
 import EKTPWire
 import Foundation
 import GRDB
-
-extension Schema {
-    /// `v3-web-users`: the people who log in to the station's pages (operator, kepala) and
-    /// their sessions.
-    static func webUsers(_ db: Database) throws {
-        try WebAccountsSQL.migrate(db, roles: StationStore.webRoles)
-    }
-}
 
 /// Users and sessions of the station's web pages, and the reads the pages need beyond
 /// the local API's. Creating a user or changing a password goes into the audit chain.

@@ -1,4 +1,5 @@
 import Crypto
+import EKTPAccounts
 import Foundation
 import Hummingbird
 import Logging

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EKTPAccounts
 import EKTPClient
 import EKTPHub
 import EKTPWeb

@@ -1,3 +1,4 @@
+import EKTPAccounts
 import EKTPClient
 import EKTPHub
 import EKTPStationStore

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EKTPAccounts
 import EKTPDomain
 import EKTPHub
 import EKTPRendering

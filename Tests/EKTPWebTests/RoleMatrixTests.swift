@@ -1,3 +1,4 @@
+import EKTPAccounts
 import EKTPDomain
 import EKTPHub
 import EKTPStation

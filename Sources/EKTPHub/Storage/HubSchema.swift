@@ -126,7 +126,28 @@ enum HubSchema {
         m.registerMigration("v2-first-seq") { db in
             try db.execute(sql: "ALTER TABLE station ADD COLUMN firstSeq INTEGER NOT NULL DEFAULT 1 CHECK (firstSeq >= 1)")
         }
-        m.registerMigration("web-users-1", migrate: HubSchema.webUsers)
+        // The central office's people who log in to the hub's pages, and their sessions.
+        m.registerMigration("web-users-1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE webUser (
+                        name TEXT PRIMARY KEY NOT NULL CHECK (length(name) BETWEEN 2 AND 32),
+                        fullName TEXT NOT NULL,
+                        role TEXT NOT NULL CHECK (role IN ('pusat')),
+                        passwordHash TEXT NOT NULL CHECK (passwordHash LIKE '$2%'),
+                        createdAt REAL NOT NULL,
+                        disabledAt REAL
+                    );
+                    CREATE TABLE webSession (
+                        tokenHash BLOB PRIMARY KEY NOT NULL CHECK (length(tokenHash) = 32),
+                        userName TEXT NOT NULL REFERENCES webUser(name),
+                        csrf TEXT NOT NULL,
+                        createdAt REAL NOT NULL,
+                        expiresAt REAL NOT NULL
+                    );
+                    CREATE INDEX webSession_expires ON webSession(expiresAt);
+                    """)
+        }
         // Why the station prints nothing, as its last heartbeat said (full disk, rollback hold).
         m.registerMigration("v3-station-stopped") { db in
             try db.execute(sql: "ALTER TABLE station ADD COLUMN stopped TEXT")

@@ -1,4 +1,4 @@
-import EKTPWeb
+import EKTPAccounts
 import Foundation
 import GRDB
 import Logging
@@ -12,12 +12,6 @@ public protocol HubUserStore: WebAccountStore {}
 /// The one role the hub's pages know.
 public enum HubWebRoles {
     public static let roles: Set<WebRole> = [.pusat]
-}
-
-extension HubSchema {
-    static func webUsers(_ db: Database) throws {
-        try WebAccountsSQL.migrate(db, roles: HubWebRoles.roles)
-    }
 }
 
 extension SQLiteHubStore: HubUserStore {

@@ -1,3 +1,4 @@
+import EKTPAccounts
 import EKTPDomain
 import EKTPHubRules
 import EKTPWeb

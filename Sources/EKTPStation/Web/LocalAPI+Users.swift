@@ -1,3 +1,4 @@
+import EKTPAccounts
 import EKTPStationStore
 import EKTPWeb
 import EKTPWire

@@ -2,34 +2,9 @@ import Foundation
 import GRDB
 
 /// Users and sessions in an SQLite database through GRDB: the station's store and the
-/// hub's SQLite store share these statements; each registers `migrate` as a named
-/// migration of its own schema.
+/// hub's SQLite store share these statements. The tables (`webUser`, `webSession`) are
+/// created by a migration in each store's own schema file.
 public enum WebAccountsSQL {
-    /// Creates `webUser` and `webSession`, with the roles this database may hold
-    /// constrained in the schema.
-    public static func migrate(_ db: Database, roles: Set<WebRole>) throws {
-        let allowed = roles.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")
-        try db.execute(
-            sql: """
-                CREATE TABLE webUser (
-                    name TEXT PRIMARY KEY NOT NULL CHECK (length(name) BETWEEN 2 AND 32),
-                    fullName TEXT NOT NULL,
-                    role TEXT NOT NULL CHECK (role IN (\(allowed))),
-                    passwordHash TEXT NOT NULL CHECK (passwordHash LIKE '$2%'),
-                    createdAt REAL NOT NULL,
-                    disabledAt REAL
-                );
-                CREATE TABLE webSession (
-                    tokenHash BLOB PRIMARY KEY NOT NULL CHECK (length(tokenHash) = 32),
-                    userName TEXT NOT NULL REFERENCES webUser(name),
-                    csrf TEXT NOT NULL,
-                    createdAt REAL NOT NULL,
-                    expiresAt REAL NOT NULL
-                );
-                CREATE INDEX webSession_expires ON webSession(expiresAt);
-                """)
-    }
-
     public static func addUser(_ db: Database, _ user: WebUser) throws {
         if try Int.fetchOne(db, sql: "SELECT 1 FROM webUser WHERE name = ?", arguments: [user.name]) != nil {
             throw WebAccountError(.exists, "pengguna \(user.name) sudah ada")

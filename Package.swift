@@ -70,6 +70,18 @@ let package = Package(
             ]
         ),
 
+        // MARK: HTTP glue shared by the hub API and the station's local API: JSON replies,
+        // refusals mapped to statuses, request bodies within limits, bearer credentials
+        .target(
+            name: "EKTPHTTP",
+            dependencies: [
+                "EKTPWire",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+
         // MARK: Rendering: the KTP-el face to PDF, print planes and PNG preview
         .target(
             name: "EKTPRendering",
@@ -110,6 +122,7 @@ let package = Package(
         .target(
             name: "EKTPStation",
             dependencies: [
+                "EKTPHTTP",
                 "EKTPAccounts",
                 "EKTPDomain",
                 "EKTPInstall",
@@ -140,6 +153,7 @@ let package = Package(
         .target(
             name: "EKTPHub",
             dependencies: [
+                "EKTPHTTP",
                 "EKTPAccounts",
                 "EKTPDomain",
                 "EKTPHubRules",

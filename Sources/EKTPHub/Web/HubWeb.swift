@@ -16,7 +16,7 @@ public enum HubWeb {
     /// Adds the pages to the hub's router, when the store keeps web users. They are served
     /// by a middleware in front of "not found" with a router of their own, so the API's
     /// route table (checked against `docs/hub-openapi.json`) lists only the API.
-    public static func mount(on router: Router<BasicRequestContext>, hub: Hub) {
+    public static func mount(on router: Router<HubRequestContext>, hub: Hub) {
         guard let accounts = hub.store as? any HubUserStore else { return }
         let pages = Router(context: BasicRequestContext.self)
         addPages(to: pages, hub: hub, accounts: accounts)
@@ -57,12 +57,12 @@ public enum HubWeb {
 
 /// Hands the pages' paths to the pages' own router.
 struct HubWebMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = HubRequestContext
     let pages: RouterResponder<BasicRequestContext>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard HubWeb.isPage(request.uri.path) else { return try await next(request, context) }
-        return try await pages.respond(to: request, context: context)
+        return try await pages.respond(to: request, context: context.basic)
     }
 }
 

@@ -1,5 +1,6 @@
 import EKTPDomain
 import EKTPDrivers
+import EKTPHTTP
 import EKTPStationStore
 import EKTPWire
 import Foundation
@@ -13,7 +14,7 @@ enum LocalAPI {
 
     static func router(_ station: Station) -> Router<LocalRequestContext> {
         let router = Router(context: LocalRequestContext.self)
-        router.add(middleware: StationErrorMiddleware())
+        router.add(middleware: APIErrorMiddleware(service: "ektpd"))
         let caller = LocalCaller(station: station)
         /// The person a request without a body field is recorded as.
         @Sendable func actorName(_ request: Request, _ context: LocalRequestContext) async throws -> String {
@@ -99,7 +100,7 @@ enum LocalAPI {
         v1.get("jobs/:id") { _, context in try JSONReply.response(station.store.jobDetail(try jobID(context))) }
         v1.post("jobs/import") { request, context in
             let actor = try await actorName(request, context)
-            let body = try await collect(request, upTo: JobIntake.maxFileBytes, what: "berkas job")
+            let body = try await APIRequest.collect(request, upTo: JobIntake.maxFileBytes, what: "berkas job")
             let result = try station.intake.importFile(Data(buffer: body), actor: actor)
             return JSONReply.response(result, status: .created)
         }
@@ -160,19 +161,7 @@ enum LocalAPI {
     // MARK: Helpers
 
     static func decode<T: Decodable>(_ request: Request) async throws -> T {
-        let buffer = try await collect(request, upTo: maxJSONBody, what: "isi permintaan")
-        do { return try WireCoding.decoder().decode(T.self, from: Data(buffer: buffer)) } catch {
-            throw APIError(.badRequest, code: "invalid", "isi permintaan tidak valid: \(JobVerifier.describe(error))")
-        }
-    }
-
-    /// The whole body, or a refusal that says the limit (NIO's own error has no words).
-    static func collect(_ request: Request, upTo limit: Int, what: String) async throws -> ByteBuffer {
-        var request = request
-        do { return try await request.collectBody(upTo: limit) } catch is NIOTooManyBytesError {
-            let size = limit >= 1_048_576 ? "\(limit / 1_048_576) MiB" : "\(limit / 1024) KiB"
-            throw APIError(.contentTooLarge, code: "too-large", "\(what) terlalu besar (paling besar \(size)); tidak ada yang diubah")
-        }
+        try await APIRequest.decode(request, upTo: maxJSONBody)
     }
 
     static func jobID(_ context: some RequestContext) throws -> JobID {
@@ -194,15 +183,17 @@ enum LocalAPI {
 
 /// Maps the store's refusals to API errors in every handler; anything else is a 500,
 /// logged with the request that caused it.
-struct StationErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do { return try await next(request, context) } catch let error as StationError {
-            throw APIError(error)
-        } catch let error as any HTTPResponseError {
-            throw error
-        } catch {
-            context.logger.error("permintaan \(request.method) \(request.uri.path) gagal: \(String(reflecting: error))")
-            throw APIError(.internalServerError, code: "internal", "kesalahan di ektpd: \(error)")
+extension StationError: APIRefusal {
+    public var httpStatus: HTTPResponse.Status {
+        switch code {
+        case .notFound: .notFound
+        case .conflict, .illegalTransition, .stockRefused, .clock: .conflict
+        case .invalid, .rejected: .unprocessableContent
+        case .unsupported: .badRequest
+        case .storage: .serviceUnavailable
         }
     }
+    public var apiCode: String { code.rawValue }
+    public var apiMessage: String { message }
+    public var apiDetails: [String] { details }
 }

@@ -1,4 +1,5 @@
 import EKTPAccounts
+import EKTPHTTP
 import EKTPStationStore
 import EKTPWeb
 import EKTPWire

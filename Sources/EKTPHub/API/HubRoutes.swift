@@ -1,0 +1,155 @@
+import EKTPDomain
+import EKTPHTTP
+import EKTPHubRules
+import EKTPWire
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// A request to the hub. Station routes find their station here, set by
+/// `StationAuthenticator` before any handler runs.
+public struct HubRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The station whose credential the request carries (station routes only).
+    public var station: StationRecord?
+    /// The connection the request came on, for the pages' own router.
+    let channel: any Channel
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.channel = source.channel
+    }
+
+    /// The same request as the pages' router sees it.
+    var basic: BasicRequestContext { BasicRequestContext(source: .init(channel: channel, logger: logger)) }
+
+    /// The authenticated station; only station routes, behind the authenticator, ask.
+    func authenticatedStation() throws -> StationRecord {
+        guard let station else { throw HubError(.unauthorized, "kredensial stasiun wajib dikirim (Authorization: Bearer …)") }
+        return station
+    }
+}
+
+/// The central office's routes: the admin token, checked once for the group.
+struct AdminAuthenticator: RouterMiddleware {
+    let hub: Hub
+
+    func handle(_ request: Request, context: HubRequestContext, next: (Request, HubRequestContext) async throws -> Response) async throws -> Response {
+        guard hub.config.adminToken != nil else {
+            throw HubError(.forbidden, "token admin belum diatur di hub (EKTP_HUB_ADMIN_TOKEN)")
+        }
+        guard hub.isAdmin(bearer: APIRequest.bearer(request)) else {
+            throw HubError(.unauthorized, "rute ini memerlukan token admin (Authorization: Bearer …)")
+        }
+        return try await next(request, context)
+    }
+}
+
+/// A station's routes: its credential, checked once for the group, names the station.
+struct StationAuthenticator: RouterMiddleware {
+    let hub: Hub
+
+    func handle(_ request: Request, context: HubRequestContext, next: (Request, HubRequestContext) async throws -> Response) async throws -> Response {
+        var context = context
+        context.station = try await hub.authenticate(bearer: APIRequest.bearer(request))
+        return try await next(request, context)
+    }
+}
+
+/// `POST /v1/intake`, `/v1/admin/*`, `GET /v1/views/*`.
+struct AdminRoutes {
+    let hub: Hub
+
+    func add(to group: RouterGroup<HubRequestContext>) {
+        let hub = hub
+        group.post("intake") { request, _ in
+            let body = try await APIRequest.collect(request, upTo: hub.config.maxIntakeBytes)
+            let result = try await hub.intake.importFile(Data(buffer: body))
+            hub.logger.info("intake: \(result.stored.count) job disimpan, \(result.duplicates.count) sudah ada")
+            return JSONReply.response(result, status: result.stored.isEmpty ? .ok : .created)
+        }
+        group.post("admin/enrollment-tokens") { request, _ in
+            let body: EnrollmentTokenRequest = try await HubAPI.decode(request, hub)
+            return JSONReply.response(try await hub.issueEnrollmentToken(kecamatan: body.kecamatan), status: .created)
+        }
+        group.post("admin/stations/:id/revoke") { _, context in
+            JSONReply.response(try await hub.revoke(stationId: context.parameters.get("id") ?? ""))
+        }
+        group.get("views/stations") { _, _ in JSONReply.response(try await hub.stationViews()) }
+        group.get("views/devices") { _, _ in JSONReply.response(try await hub.deviceViews()) }
+        group.get("views/stock") { _, _ in JSONReply.response(try await hub.stockOverview()) }
+        group.get("views/backlog") { _, _ in JSONReply.response(try await hub.backlogView()) }
+        group.get("views/alerts") { _, _ in JSONReply.response(try await hub.alertsView()) }
+        group.get("views/jobs/:id") { _, context in
+            let id: JobID
+            do { id = try JobID(context.parameters.get("id") ?? "") } catch { throw HubError(.invalid, "\(error)") }
+            guard let job = try await hub.store.job(id) else { throw HubError(.notFound, "job \(id) tidak dikenal di hub") }
+            return JSONReply.response(job)
+        }
+    }
+}
+
+/// `/v1/station/*`, for enrolled stations.
+struct StationRoutes {
+    let hub: Hub
+
+    func add(to group: RouterGroup<HubRequestContext>) {
+        let hub = hub
+        group.get("jobs") { request, context in
+            let station = try context.authenticatedStation()
+            let query = request.uri.queryParameters
+            if let asked = query.get("kecamatan"), asked != station.kecamatanCode {
+                throw HubError(.forbidden, "stasiun ini hanya boleh mengambil job kecamatan \(station.kecamatanCode), bukan \(asked.prefix(20))")
+            }
+            let asked = try HubAPI.intParameter(query.get("wait"), name: "wait", default: 0, range: 0...Int.max)
+            let max = try HubAPI.intParameter(query.get("max"), name: "max", default: 20, range: 1...hub.config.maxJobsPerPoll)
+            let wait = min(asked, hub.config.maxWaitSeconds)
+            guard wait > 0 else {
+                return try HubAPI.pollReply(try await hub.poll(station: station, wait: 0, max: max), hub: hub, station: station)
+            }
+            // A long-poll ends when its client goes (a restarted station, a proxy's time-out),
+            // so no job is leased to a connection nobody reads; the answer closes the
+            // connection, which the long-poll has consumed.
+            return try await request.body.consumeWithCancellationOnInboundClose { _ in
+                try HubAPI.pollReply(try await hub.poll(station: station, wait: wait, max: max), hub: hub, station: station, closing: true)
+            }
+        }
+        group.post("ack") { request, context in
+            let body: AckRequest = try await HubAPI.decode(request, hub)
+            return JSONReply.response(try await hub.ack(station: try context.authenticatedStation(), jobs: body.jobs))
+        }
+        group.get("reconcile") { _, context in
+            let station = try context.authenticatedStation()
+            try await hub.store.touch(stationId: station.id, now: hub.clock())
+            return JSONReply.response(try await hub.store.reconcile(station: station))
+        }
+        group.post("events") { request, context in
+            let body: EventBatch = try await HubAPI.decode(request, hub)
+            return JSONReply.response(try await hub.ingest(station: try context.authenticatedStation(), batch: body))
+        }
+        group.get("audit-anchors") { _, context in
+            JSONReply.response(try await hub.store.auditAnchors(station: try context.authenticatedStation()))
+        }
+        group.post("heartbeat") { request, context in
+            let body: Heartbeat = try await HubAPI.decode(request, hub)
+            return JSONReply.response(try await hub.heartbeat(station: try context.authenticatedStation(), body))
+        }
+    }
+}
+
+extension HubError: APIRefusal {
+    public var httpStatus: HTTPResponse.Status {
+        switch code {
+        case .invalid: .badRequest
+        case .rejected: .unprocessableContent
+        case .conflict: .conflict
+        case .notFound: .notFound
+        case .unauthorized, .credentialRevoked, .credentialExpired: .unauthorized
+        case .forbidden: .forbidden
+        case .tooLarge: .contentTooLarge
+        }
+    }
+    public var apiCode: String { code.rawValue }
+    public var apiMessage: String { message }
+    public var apiDetails: [String] { details }
+}

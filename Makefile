@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: deps build demo test test-cups bench bench-hub bench-sync deb install-test clean
+.PHONY: deps build demo test test-cups bench bench-hub bench-sync bench-cups deb install-test clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -38,6 +38,12 @@ bench-hub: deps
 bench-sync: deps
 	$(SWIFT) build -c release
 	taskset -c 0 .build/release/ektp-bench sync
+
+# The CUPS driver path against plain `lp` on the same queue and PDF (release; a private
+# cupsd, ippeveprinter, D-Bus and avahi; root).
+bench-cups: deps
+	$(SWIFT) build -c release
+	.build/release/ektp-bench cups
 
 # The Debian packages (docs/install.md): ektp-data, ektp-station, ektp-hub in dist/,
 # the Swift runtime linked in, checked with lintian.

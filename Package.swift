@@ -201,10 +201,15 @@ let package = Package(
             dependencies: ["EKTPDomain", "EKTPInstall", "EKTPWire", "EKTPRendering"]
         ),
 
+        // MARK: Test support (linked by tests, benchmarks and the demo; never by a shipped
+        // program): process harness, loopback ports, the private CUPS world
+        .target(name: "EKTPTestSupport"),
+
         // MARK: Executables
         .executableTarget(
             name: "ektp-demo",
             dependencies: [
+                "EKTPTestSupport",
                 "EKTPSynthetic",
                 "EKTPClient",
                 "EKTPDrivers",
@@ -217,6 +222,7 @@ let package = Package(
         .executableTarget(
             name: "ektp-bench",
             dependencies: [
+                "EKTPTestSupport",
                 "EKTPStation", "EKTPHub", "EKTPSynthetic", "EKTPClient",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -266,21 +272,23 @@ let package = Package(
         .testTarget(
             name: "EKTPHubTests",
             dependencies: [
+                "EKTPTestSupport",
                 "EKTPHub", "EKTPHubRules", "EKTPSynthetic",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
-        .testTarget(name: "EKTPCUPSTests", dependencies: ["EKTPDrivers"]),
+        .testTarget(name: "EKTPCUPSTests", dependencies: ["EKTPTestSupport", "EKTPDrivers"]),
         .testTarget(name: "EKTPUSBTests", dependencies: ["EKTPDrivers", "EKTPEmulators", "EKTPRendering"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "EKTPStationTests",
-            dependencies: ["EKTPStation", "EKTPSynthetic", "EKTPClient", "EKTPDrivers", "EKTPStationStore"]
+            dependencies: ["EKTPStation", "EKTPSynthetic", "EKTPClient", "EKTPDrivers", "EKTPStationStore", "EKTPTestSupport"]
         ),
         .testTarget(name: "EKTPClientTests", dependencies: ["EKTPClient"]),
         .testTarget(
             name: "EKTPSyncTests",
             dependencies: [
+                "EKTPTestSupport",
                 "EKTPHub", "EKTPClient", "EKTPSynthetic", "EKTPDrivers", "EKTPWire",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -289,6 +297,7 @@ let package = Package(
         .testTarget(
             name: "EKTPWebTests",
             dependencies: [
+                "EKTPTestSupport",
                 "EKTPAccounts",
                 "EKTPWeb", "EKTPStation", "EKTPStationStore", "EKTPHub", "EKTPSynthetic", "EKTPDrivers", "EKTPRendering", "EKTPClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

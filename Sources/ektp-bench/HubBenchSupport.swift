@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import EKTPDomain
 import EKTPHub
 import EKTPSynthetic
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 import NIOCore
@@ -108,7 +109,7 @@ struct HubProcess {
     let port: Int
 
     static func start(binary: URL, environment: [String: String], cpu: String?) throws -> HubProcess {
-        let port = try freePort()
+        let port = try LoopbackPort.free()
         let p = Process()
         var args = ["serve", "--host", "127.0.0.1", "--port", String(port)]
         if let cpu {
@@ -137,20 +138,6 @@ struct HubProcess {
         process.waitUntilExit()
     }
 
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw BenchProblem("socket() gagal") }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard ok else { throw BenchProblem("bind() gagal") }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
 }
 
 /// The hub's HTTP API as the simulated stations and the central office call it.

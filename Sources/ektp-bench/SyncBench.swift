@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 import GRDB
@@ -29,7 +30,7 @@ enum SyncBench {
         let jobs = BenchJobs(regions: regions, signer: signer)
         let kecamatan = "32.16.01"
         let admin = "sync-bench-admin"
-        let port = try HubProcess.freePort()
+        let port = try LoopbackPort.free()
         let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         let hubEnvironment = [
             "EKTP_HUB_DATABASE": root.appendingPathComponent("hub.sqlite").path, "EKTP_HUB_ADMIN_TOKEN": admin,

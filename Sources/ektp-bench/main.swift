@@ -2,7 +2,8 @@ import Foundation
 
 // `ektp-bench`: the station benchmarks (rendering, pipeline, ektpd start-up and memory).
 // `ektp-bench hub [backlog|country]`: the hub benchmarks (`HubBench.swift`).
-// `ektp-bench sync`: the station–hub link with real processes (`SyncBench.swift`). Each figure
+// `ektp-bench sync`: the station–hub link with real processes (`SyncBench.swift`).
+// `ektp-bench cups`: the CUPS driver path against plain `lp` (`CUPSBench.swift`). Each figure
 // comes with a baseline measured in the same run.
 
 func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
@@ -17,20 +18,24 @@ let usage = """
       hub [backlog|country]   hub: backlog Kabupaten Bekasi dan 7.285 stasiun se-Indonesia
                               (EKTP_BENCH_POSTGRES=HOST:PORT:USER menambah PostgreSQL)
       sync                    jalur stasiun–hub dengan proses sungguhan
+      cups                    driver CUPS dibanding lp pada antrean yang sama (cupsd pribadi;
+                              root); EKTP_CUPS_BENCH_CARDS (bawaan 20)
 
     Setiap angka disertai pembanding yang diukur dalam jalankan yang sama. Bangun dengan
-    `swift build -c release` dulu; `make bench`, `make bench-hub` dan `make bench-sync`
+    `swift build -c release` dulu; `make bench`, `make bench-hub`, `make bench-sync` dan `make bench-cups`
     menjalankannya.
 
     """
 let arguments = CommandLine.arguments
 if arguments.contains("--help") || arguments.contains("-h") || arguments.dropFirst().first == "help" {
     say(usage)
-} else if let first = arguments.dropFirst().first, !["hub", "sync"].contains(first), !first.hasPrefix("--") {
+} else if let first = arguments.dropFirst().first, !["hub", "sync", "cups"].contains(first), !first.hasPrefix("--") {
     FileHandle.standardError.write(Data("ektp-bench: perintah \"\(first)\" tidak dikenal\n\n\(usage)".utf8))
     exit(64)
 } else if arguments.dropFirst().first == "hub" {
     try await HubBench.run(Array(arguments.dropFirst(2)))
+} else if arguments.dropFirst().first == "cups" {
+    try await CUPSBench.run(Array(arguments.dropFirst(2)))
 } else if arguments.dropFirst().first == "sync" {
     try await SyncBench.run(Array(arguments.dropFirst(2)))
 } else {

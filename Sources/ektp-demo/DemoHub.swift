@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import EKTPClient
 import EKTPHub
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 
@@ -21,10 +22,10 @@ final class DemoHub: @unchecked Sendable {
     var url: String { "http://127.0.0.1:\(port)" }
 
     init(directory: URL, trusting signer: ApprovalSigner, regions: String) throws {
-        port = try Self.freePort()
+        port = try LoopbackPort.free()
         database = directory.appendingPathComponent("hub.sqlite").path
         admin = HubAdminClient(base: "http://127.0.0.1:\(port)", adminToken: adminToken, httpClient: http)
-        process.executableURL = try sibling("ektp-hub")
+        process.executableURL = try BuiltExecutable.locate("ektp-hub")
         process.arguments = [
             "serve", "--database", database, "--regions", regions, "--port", String(port),
             "--approval-key", "\(signer.keyId):\(signer.publicKeyBase64)", "--lease-seconds", "15",
@@ -71,26 +72,9 @@ final class DemoHub: @unchecked Sendable {
         guard p.terminationStatus == 0 else { throw DemoFailure("ektp-hub user add gagal (status \(p.terminationStatus))") }
     }
 
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        guard bound == 0 else { throw DemoFailure("tidak ada port bebas di 127.0.0.1") }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }
 
 /// An executable built beside this one.
-func sibling(_ name: String) throws -> URL {
-    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(name)
-    guard FileManager.default.isExecutableFile(atPath: exe.path) else { throw DemoFailure("\(name) tidak ditemukan di \(exe.path)") }
-    return exe
-}
 
 struct DemoFailure: Error, CustomStringConvertible {
     let description: String

@@ -3,6 +3,7 @@ import EKTPClient
 import EKTPDomain
 import EKTPDrivers
 import EKTPSynthetic
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 import GRDB
@@ -42,7 +43,7 @@ final class DemoStation: @unchecked Sendable {
         socket = self.root.appendingPathComponent("ektpd.sock").path
         printerState = self.root.appendingPathComponent("printers").path
         let uris = printers(printerState, self.root.appendingPathComponent("cards").path)
-        let webPort = try DemoHub.freePort()
+        let webPort = try LoopbackPort.free()
         self.webPort = webPort
         let config = """
             [station]
@@ -66,7 +67,7 @@ final class DemoStation: @unchecked Sendable {
             """
         let configFile = self.root.appendingPathComponent("ektpd.toml")
         try config.write(to: configFile, atomically: true, encoding: .utf8)
-        process.executableURL = try sibling("ektpd")
+        process.executableURL = try BuiltExecutable.locate("ektpd")
         process.arguments = ["--config", configFile.path]
         let log = self.root.appendingPathComponent("ektpd.log").path
         FileManager.default.createFile(atPath: log, contents: nil)

@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPTestSupport
 import Foundation
 import Testing
 
@@ -285,19 +286,6 @@ struct CUPSPrinterTests {
             try env.write("cmd-sleep", "0\n")
             #expect(await waitForState(printer) { $0.status == .ready }.status == .ready)
             #expect(try env.activeJobs().isEmpty)
-        }
-    }
-
-    // MARK: Benchmark
-
-    @Test("benchmark: driver path against lp, same queue, same PDF (figures printed, not asserted)")
-    func benchmark() async throws {
-        try await CUPSEnvironment.with { env in
-            let cards = Int(ProcessInfo.processInfo.environment["EKTP_CUPS_BENCH_CARDS"] ?? "") ?? 5
-            let result = try await CUPSBenchmark.run(server: env.server, queue: env.queue, cards: cards, pdf: Self.pdf, profiles: Self.profiles)
-            Swift.print(result)
-            Swift.print("driver: \(result.driverSeconds.map { String(format: "%.3f", $0) }), lp: \(result.lpSeconds.map { String(format: "%.3f", $0) })")
-            #expect(result.driverSeconds.count == cards)
         }
     }
 }

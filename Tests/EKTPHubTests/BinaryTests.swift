@@ -1,5 +1,6 @@
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 import HTTPTypes
@@ -23,7 +24,7 @@ struct BinaryTests {
     func wholeLife() async throws {
         let dir = try TempDir("ektp-hub-bin")
         defer { dir.remove() }
-        let binary = try HubBinary.locate()
+        let binary = try BuiltExecutable.locate("ektp-hub")
 
         // A demo approval key: the trust line on stdout, the private key in a 0600 file.
         let keygen = try HubBinary.run(binary, ["keys", "generate", "--key-id", "approval-bin", "--out", dir.path("key.json")])
@@ -82,7 +83,7 @@ struct BinaryTests {
         #expect(unknown.stderr.contains("99.99.99"))
 
         // The server.
-        let port = try HubBinary.freePort()
+        let port = try LoopbackPort.free()
         let server = try HubBinary.start(binary, ["serve", "--port", String(port)], env: env, log: dir.path("hub.log"))
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
         try await HubBinary.waitHealthy(port: port, server)
@@ -196,7 +197,7 @@ struct BinaryTests {
     func badConfiguration() async throws {
         let dir = try TempDir("ektp-hub-badcfg")
         defer { dir.remove() }
-        let binary = try HubBinary.locate()
+        let binary = try BuiltExecutable.locate("ektp-hub")
         let base = ["EKTP_HUB_DATABASE": dir.path("hub.sqlite"), "EKTP_HUB_REGIONS": RegionData.path()]
         let cases: [(env: [String: String], args: [String], says: String)] = [
             (["EKTP_HUB_PORT": "delapan"], ["serve"], "EKTP_HUB_PORT harus bilangan bulat"),
@@ -236,15 +237,6 @@ struct TempDir {
 
 enum HubBinary {
     /// The `ektp-hub` built beside the test bundle (`swift build` / `swift test` build it).
-    static func locate() throws -> URL {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("ektp-hub")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        throw Problem("ektp-hub not found beside \(CommandLine.arguments[0]); build it first (swift build)")
-    }
 
     struct Outcome {
         let status: Int32
@@ -327,11 +319,6 @@ enum HubBinary {
     }
 
     /// A loopback port nothing listens on right now.
-    static func freePort() throws -> Int {
-        let (port, fd) = try listeningSocket()
-        close(fd)
-        return port
-    }
 
     /// A socket listening on a free loopback port, and the port.
     static func listeningSocket() throws -> (port: Int, fd: Int32) {

@@ -3,6 +3,7 @@ import EKTPDomain
 import EKTPDrivers
 import EKTPStationStore
 import EKTPSynthetic
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 import Testing
@@ -47,7 +48,7 @@ struct KillTests {
         [web]
         enabled = false
         """.write(toFile: config, atomically: true, encoding: .utf8)
-        let daemon = try Self.binary("ektpd")
+        let daemon = try BuiltExecutable.locate("ektpd")
         let catalog = try ProfileCatalog.load(directory: ProfileCatalog.defaultDirectory())
 
         // First start: stock arrives, printers are loaded, the jobs are imported.
@@ -160,20 +161,6 @@ struct KillTests {
                 await printer.loadCards(add)
             }
         }
-    }
-
-    static func binary(_ name: String) throws -> URL {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent(name)
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        let fallback = URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/.build/debug/" + name)
-        guard FileManager.default.isExecutableFile(atPath: fallback.path) else {
-            throw CancellationError()
-        }
-        return fallback
     }
 
     static func start(_ binary: URL, config: String) throws -> Process {

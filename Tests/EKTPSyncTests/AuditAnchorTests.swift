@@ -2,6 +2,7 @@ import Crypto
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 import GRDB

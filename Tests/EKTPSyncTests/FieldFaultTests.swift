@@ -1,6 +1,7 @@
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 import Testing
@@ -148,7 +149,7 @@ import Testing
         behind.child.stop()
 
         // The clock right again: the same station prints them all.
-        let right = Child(try binary("ektpd"), ["--config", behind.config], log: scratch.path("ektpd-right.log"))
+        let right = Child(try BuiltExecutable.locate("ektpd"), ["--config", behind.config], log: scratch.path("ektpd-right.log"))
         try right.start()
         defer { right.stop() }
         try await eventually("semua tercetak setelah jam benar", seconds: 90) {

@@ -1,3 +1,4 @@
+import EKTPTestSupport
 import Foundation
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
     func everyExecutableAnswersHelp(name: String) throws {
         let scratch = try Scratch("help-\(name)")
         let p = Process()
-        p.executableURL = try binary(name)
+        p.executableURL = try BuiltExecutable.locate(name)
         p.arguments = ["--help"]
         // Run where nothing can be found, so a program that ignores --help and starts fails.
         p.currentDirectoryURL = scratch.url
@@ -26,7 +27,7 @@ import Testing
     @Test(.timeLimit(.minutes(1)), arguments: ["ektpd", "ektpctl", "ektp-hub"])
     func aWrongOptionIsRefusedInIndonesian(name: String) throws {
         let p = Process()
-        p.executableURL = try binary(name)
+        p.executableURL = try BuiltExecutable.locate(name)
         p.arguments = name == "ektpctl" ? ["status", "--jsn"] : ["--tidak-ada"]
         let out = Pipe()
         p.standardOutput = out

@@ -1,6 +1,7 @@
 import EKTPClient
 import EKTPDomain
 import EKTPDrivers
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 

@@ -1,5 +1,6 @@
 import EKTPClient
 import EKTPDomain
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 import GRDB
@@ -83,7 +84,7 @@ import Testing
                 URL(fileURLWithPath: "/usr/bin/umockdev-run"),
                 [
                     "--device", fixtures.appendingPathComponent("printers.umockdev").path,
-                    "--ioctl", "/dev/bus/usb/001/005=\(scripts)/evolis-idle.ioctl", "--", try binary("ektpd").path, "--config", config,
+                    "--ioctl", "/dev/bus/usb/001/005=\(scripts)/evolis-idle.ioctl", "--", try BuiltExecutable.locate("ektpd").path, "--config", config,
                 ], log: scratch.path(log), wraps: true)
         }
         func withClient<T: Sendable>(_ body: (StationClient) async throws -> T) async throws -> T {

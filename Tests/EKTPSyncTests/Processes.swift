@@ -3,6 +3,7 @@ import EKTPClient
 import EKTPDomain
 import EKTPHub
 import EKTPSynthetic
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 import GRDB
@@ -16,131 +17,6 @@ import Synchronization
 
 /// The real `ektp-hub` and `ektpd` executables, started, killed and restarted by these
 /// tests over real HTTP on loopback. Every process is stopped by pid at the end.
-
-/// A built executable of this package, next to the test bundle.
-func binary(_ name: String) throws -> URL {
-    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent(name)
-        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    let fallback = URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/.build/debug/" + name)
-    guard FileManager.default.isExecutableFile(atPath: fallback.path) else { throw HarnessError("\(name) belum dibangun (swift build)") }
-    return fallback
-}
-
-struct HarnessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// A loopback TCP port nobody listens on right now.
-/// Ports handed out in this test process: never the same one twice, since a port is given
-/// long before the daemon binds it.
-private let handedOut = Mutex<Set<Int>>([])
-
-func freePort() throws -> Int {
-    // Below the kernel's ephemeral range (32768 and up), where every outgoing connection of
-    // the other tests takes its local port: a port picked here stays free until the daemon
-    // that is given it binds it, even when that is a restart minutes later.
-    for _ in 0..<200 {
-        let port = Int.random(in: 20_000..<32_000)
-        guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        close(fd)
-        if bound == 0 { return port }
-    }
-    throw HarnessError("tidak ada port bebas")
-}
-
-/// A temporary folder removed at the end.
-final class Scratch: Sendable {
-    let url: URL
-    init(_ label: String) throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("ektp-\(label)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    /// Removed unless `EKTP_KEEP_SCRATCH` is set (to read the daemons' logs after a failure).
-    deinit { if ProcessInfo.processInfo.environment["EKTP_KEEP_SCRATCH"] == nil { try? FileManager.default.removeItem(at: url) } }
-}
-
-/// A child process, its log kept in a file for failures.
-final class Child: @unchecked Sendable {
-    let executable: URL
-    let arguments: [String]
-    let environment: [String: String]
-    let log: String
-    private(set) var process: Process?
-
-    /// The executable is a launcher that runs the real program as its child.
-    let wraps: Bool
-
-    init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], log: String, wraps: Bool = false) {
-        self.wraps = wraps
-        self.executable = executable
-        self.arguments = arguments
-        self.environment = environment
-        self.log = log
-    }
-
-    func start() throws {
-        let p = Process()
-        p.executableURL = executable
-        p.arguments = arguments
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        handle.seekToEndOfFile()
-        p.standardError = handle
-        p.standardOutput = handle
-        try p.run()
-        process = p
-    }
-
-    var isRunning: Bool { process?.isRunning ?? false }
-
-    func kill9() {
-        guard let p = process, p.isRunning else { return }
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
-    }
-
-    func stop() {
-        guard let p = process, p.isRunning else { return }
-        if wraps {
-            // A launcher (umockdev-run, faketime) waits for its program: stop the program
-            // (SIGTERM, as systemd does) and let the launcher end with it.
-            let pkill = Process()
-            pkill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
-            pkill.arguments = ["-TERM", "-P", String(p.processIdentifier)]
-            try? pkill.run()
-            pkill.waitUntilExit()
-            let deadline = Date().addingTimeInterval(15)
-            while p.isRunning && Date() < deadline { usleep(20_000) }
-        }
-        guard p.isRunning else { return }
-        p.terminate()
-        let deadline = Date().addingTimeInterval(10)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        if p.isRunning { kill9() }
-    }
-
-    func tail(_ bytes: Int = 3000) -> String {
-        guard let data = FileManager.default.contents(atPath: log) else { return "" }
-        return String(decoding: data.suffix(bytes), as: UTF8.self)
-    }
-
-    deinit { kill9() }
-}
 
 /// `ektp-hub serve` on SQLite with an admin token, and the admin's calls to it.
 final class HubUnderTest: @unchecked Sendable {
@@ -156,7 +32,7 @@ final class HubUnderTest: @unchecked Sendable {
     /// A hub on SQLite in `scratch`, or, with `postgres`, one of several hub processes on
     /// that PostgreSQL database (they share the admin token too).
     init(scratch: Scratch, trusted: [ApprovalSigner], leaseSeconds: Int = 5, postgres: TestPostgres.Database? = nil, adminToken: String? = nil) throws {
-        port = try freePort()
+        port = try LoopbackPort.free()
         if let adminToken { self.adminToken = adminToken }
         database = postgres?.name ?? scratch.path("hub.sqlite")
         var arguments = ["serve", "--regions", RegionData.path(), "--port", String(port), "--lease-seconds", String(leaseSeconds)]
@@ -168,7 +44,7 @@ final class HubUnderTest: @unchecked Sendable {
             // Every hub process on one database shares the data key.
             environment["EKTP_HUB_DATA_KEY"] = scratch.path("hub-data-\(postgres.name).key")
         }
-        child = Child(try binary("ektp-hub"), arguments, environment: environment, log: scratch.path("hub-\(port).log"))
+        child = Child(try BuiltExecutable.locate("ektp-hub"), arguments, environment: environment, log: scratch.path("hub-\(port).log"))
         // The process-wide client: nothing to shut down, so a test that fails before its
         // `defer` cannot crash the whole run in HTTPClient's deinit check.
         http = HTTPClient.shared
@@ -213,7 +89,7 @@ final class StationUnderTest: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: printerState, withIntermediateDirectories: true)
         let uris = printers.map { "sim://\($0)&ms=\(ms)&state=\(printerState)" }
         self.uris = uris
-        metricsPort = try freePort()
+        metricsPort = try LoopbackPort.free()
         let config = root.appendingPathComponent("ektpd.toml").path
         try """
         [station]
@@ -235,7 +111,7 @@ final class StationUnderTest: @unchecked Sendable {
         [web]
         enabled = false
         """.write(toFile: config, atomically: true, encoding: .utf8)
-        let ektpd = try binary("ektpd")
+        let ektpd = try BuiltExecutable.locate("ektpd")
         child =
             launcher.isEmpty
             ? Child(ektpd, ["--config", config], environment: ["EKTP_LOG_LEVEL": "info"], log: root.appendingPathComponent("ektpd.log").path)

@@ -2,6 +2,7 @@ import EKTPClient
 import EKTPDomain
 import EKTPHub
 import EKTPSynthetic
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 import Testing

@@ -3,6 +3,7 @@ import EKTPDomain
 import EKTPDrivers
 import EKTPHub
 import EKTPSynthetic
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 import GRDB

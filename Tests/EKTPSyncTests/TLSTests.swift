@@ -1,6 +1,7 @@
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 import Testing
@@ -18,7 +19,7 @@ struct TLSTests {
         try await hub.start()
         defer { Task { await hub.shutdown() } }
         let ca = try PrivateCA(scratch: scratch)
-        let port = try freePort()
+        let port = try LoopbackPort.free()
         let proxy = Child(
             URL(fileURLWithPath: "/usr/bin/socat"),
             [

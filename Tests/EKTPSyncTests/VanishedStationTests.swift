@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 import NIOCore

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EKTPTestSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -28,7 +29,7 @@ final class Browser: @unchecked Sendable {
         for path in [Self.chromium, Self.chromedriver] where !FileManager.default.isExecutableFile(atPath: path) {
             throw Failure(description: "\(path) tidak ada: jalankan scripts/install-deps.sh (paket chromium dan chromium-driver)")
         }
-        let port = try Self.freePort()
+        let port = try LoopbackPort.free()
         base = "http://127.0.0.1:\(port)"
         profile = FileManager.default.temporaryDirectory.appendingPathComponent("ektp-chromium-\(UUID().uuidString)")
         process = Process()
@@ -179,19 +180,4 @@ final class Browser: @unchecked Sendable {
     }
 
     /// A loopback port nobody listens on now.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket() gagal") }
-        defer { Glibc.close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard bound else { throw Failure(description: "bind() gagal") }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
 }

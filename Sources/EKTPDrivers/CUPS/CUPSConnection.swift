@@ -26,13 +26,13 @@ public struct CUPSError: Error, CustomStringConvertible, Sendable {
 }
 
 /// One IPP attribute value set as plain Swift values, read out of an `ipp_t` before it is freed.
-struct IPPAttributes: Sendable {
+package struct IPPAttributes: Sendable {
     var strings: [String: [String]] = [:]
     var integers: [String: [Int]] = [:]
     var booleans: [String: Bool] = [:]
 
     func string(_ name: String) -> String? { strings[name]?.first }
-    func integer(_ name: String) -> Int? { integers[name]?.first }
+    package func integer(_ name: String) -> Int? { integers[name]?.first }
 
     /// Copies every attribute of `response` (strings, keywords, URIs, enums, integers, booleans).
     init(_ response: OpaquePointer) {

@@ -37,13 +37,13 @@ public final class CUPSPrinter: CardPrinter, Sendable {
     let deviceResource: String
     let jobTimeout: Duration
     /// The `media` job option, when the URI sets one; else the queue's default media.
-    let media: String?
+    package let media: String?
     /// Vendor PPD options sent with every job (the profile's ribbon option).
     let jobOptions: [(name: String, value: String)]
     /// Why the queue cannot take this model's jobs as they must be sent (the PPD lacks the
     /// ribbon option or choice): printing is refused and status says so.
     let setupProblem: String?
-    let pollInterval: Duration
+    package let pollInterval: Duration
 
     public struct Problem: Error, CustomStringConvertible {
         public let description: String
@@ -429,7 +429,7 @@ public final class CUPSPrinter: CardPrinter, Sendable {
     ]
 
     /// One Get-Job-Attributes.
-    func jobAttributes(_ jobId: Int32) async throws -> IPPAttributes {
+    package func jobAttributes(_ jobId: Int32) async throws -> IPPAttributes {
         try await jobAttributesCounted(jobId).attributes
     }
 
@@ -567,7 +567,7 @@ public final class CUPSPrinter: CardPrinter, Sendable {
         }
     }
 
-    static func stateName(_ state: Int) -> String {
+    package static func stateName(_ state: Int) -> String {
         switch state {
         case 3: "menunggu"
         case 4: "ditahan"

@@ -9,13 +9,13 @@ import Foundation
 /// the signal mask and dispositions reset. Threads of this process (libdispatch's) block
 /// signals and a spawned process inherits the mask: without the reset a daemon would
 /// ignore SIGTERM. No Foundation process machinery, so nothing extra sits in a timing.
-package enum ChildProcess {
-    package struct Failure: Error, CustomStringConvertible {
-        package let description: String
+public enum ChildProcess {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Starts `executable`; its pid. `environment` (`KEY=VALUE`) defaults to this process's.
-    package static func spawn(_ executable: String, _ args: [String], environment: [String]? = nil, output: String, append: Bool) throws(Failure) -> pid_t {
+    public static func spawn(_ executable: String, _ args: [String], environment: [String]? = nil, output: String, append: Bool) throws(Failure) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -47,7 +47,7 @@ package enum ChildProcess {
     }
 
     /// Waits for `pid` to end; its exit status (128 + signal when killed).
-    package static func wait(_ pid: pid_t) -> Int32 {
+    public static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)

@@ -1,24 +1,25 @@
-import CCups
 import EKTPDomain
+import EKTPDrivers
+import EKTPTestSupport
 import Foundation
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Time from "job ready" to "completed" through a CUPS queue: the station's driver path
+/// `ektp-bench cups`: time from "job ready" to "completed" through a CUPS queue: the station's driver path
 /// (`CUPSPrinter.print`: state check, Create-Job, Send-Document, following the job)
 /// against plain `lp` of the same PDF to the same queue, followed to its end with the same
 /// Get-Job-Attributes at the same interval. Runs alternate between the two, so both see
 /// the same printer and cupsd.
-public enum CUPSBenchmark {
-    public struct Result: Sendable, CustomStringConvertible {
-        public var driverSeconds: [Double]
-        public var lpSeconds: [Double]
-        public var driverMedian: Double { Self.median(driverSeconds) }
-        public var lpMedian: Double { Self.median(lpSeconds) }
+enum CUPSBench {
+    struct Result: Sendable, CustomStringConvertible {
+        var driverSeconds: [Double]
+        var lpSeconds: [Double]
+        var driverMedian: Double { Self.median(driverSeconds) }
+        var lpMedian: Double { Self.median(lpSeconds) }
         /// Driver median over `lp` median; the aim is ≤ 1.2.
-        public var ratio: Double { lpMedian > 0 ? driverMedian / lpMedian : .infinity }
+        var ratio: Double { lpMedian > 0 ? driverMedian / lpMedian : .infinity }
 
         static func median(_ v: [Double]) -> Double {
             guard !v.isEmpty else { return 0 }
@@ -26,19 +27,32 @@ public enum CUPSBenchmark {
             return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
         }
 
-        public var description: String {
+        var description: String {
             String(format: "CUPS %d kartu: driver median %.3f s, lp median %.3f s, rasio %.2f", driverSeconds.count, driverMedian, lpMedian, ratio)
         }
     }
 
-    public struct Problem: Error, CustomStringConvertible {
-        public let description: String
+    struct Problem: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// In a private CUPS world (`CUPSEnvironment`: cupsd, ippeveprinter, D-Bus, avahi;
+    /// root), `EKTP_CUPS_BENCH_CARDS` cards each way (default 20).
+    static func run(_ args: [String]) async throws {
+        let cards = Int(ProcessInfo.processInfo.environment["EKTP_CUPS_BENCH_CARDS"] ?? "") ?? 20
+        let profiles = try ProfileCatalog.load(directory: ProfileCatalog.defaultDirectory())
+        say("== CUPS: \(cards) kartu lewat driver dan lewat lp, antrean dan PDF yang sama ==")
+        let result = try await CUPSEnvironment.with { env in
+            try await run(server: env.server, queue: env.queue, cards: cards, pdf: CardPDF.make(), profiles: profiles)
+        }
+        say(result.description)
+        say("driver: \(result.driverSeconds.map { String(format: "%.3f", $0) }), lp: \(result.lpSeconds.map { String(format: "%.3f", $0) })")
     }
 
     /// Prints `cards` cards each way on `queue` at `server` (`HOST:PORT`).
     /// - `pdf`: the card; `lp` gets the same bytes from a temp file.
     /// - `lpPath`: the `lp` binary.
-    public static func run(
+    static func run(
         server: String, queue: String, cards: Int, pdf: Data, profiles: ProfileCatalog,
         pollMilliseconds: Int = 20, lpPath: String = "/usr/bin/lp"
     ) async throws -> Result {

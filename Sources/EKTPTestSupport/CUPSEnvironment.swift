@@ -1,4 +1,3 @@
-import EKTPDrivers
 import Foundation
 
 #if canImport(Glibc)
@@ -15,24 +14,24 @@ import Foundation
 /// written to stderr: `STATE: +media-jam-error`, `ATTR: marker-levels=0`), `cmd-exit`
 /// (exit status). Each card the command starts is a line in `started.log`; each it
 /// finishes, a line in `finished.log`.
-final class CUPSEnvironment: @unchecked Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public final class CUPSEnvironment: @unchecked Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    let dir: URL
-    let cupsPort: Int
-    let printerPort: Int
-    let queue = "card1"
+    public let dir: URL
+    public let cupsPort: Int
+    public let printerPort: Int
+    public let queue = "card1"
     private var pids: [String: pid_t] = [:]
     private var order: [String] = []
 
-    var server: String { "127.0.0.1:\(cupsPort)" }
-    var printerURL: String { "http://127.0.0.1:\(printerPort)" }
-    func uri(_ extra: String = "") -> String { "cups://\(queue)?server=\(server)\(extra)" }
+    public var server: String { "127.0.0.1:\(cupsPort)" }
+    public var printerURL: String { "http://127.0.0.1:\(printerPort)" }
+    public func uri(_ extra: String = "") -> String { "cups://\(queue)?server=\(server)\(extra)" }
 
     /// Starts the whole environment, and stops whatever started if a step fails.
-    static func start() throws -> CUPSEnvironment {
+    public static func start() throws -> CUPSEnvironment {
         let env = try CUPSEnvironment()
         do {
             try env.startBus()
@@ -47,7 +46,7 @@ final class CUPSEnvironment: @unchecked Sendable {
     }
 
     /// Runs `body` with a started environment and stops it afterwards, also when `body` throws.
-    static func with<T>(_ body: (CUPSEnvironment) async throws -> T) async throws -> T {
+    public static func with<T>(_ body: (CUPSEnvironment) async throws -> T) async throws -> T {
         let env = try start()
         defer { env.stop() }
         return try await body(env)
@@ -60,20 +59,20 @@ final class CUPSEnvironment: @unchecked Sendable {
         chmod(dir.path, 0o755)
         // Both at once: a port picked and let go can be handed out again by the next pick,
         // and then cupsd and the printer would race for one port.
-        let ports = try Self.freePorts(2)
+        let ports = try LoopbackPort.free(2)
         cupsPort = ports[0]
         printerPort = ports[1]
     }
 
-    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+    public func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 
-    func write(_ name: String, _ text: String) throws {
+    public func write(_ name: String, _ text: String) throws {
         try text.write(toFile: path(name), atomically: true, encoding: .utf8)
     }
 
-    func read(_ name: String) -> String { (try? String(contentsOfFile: path(name), encoding: .utf8)) ?? "" }
+    public func read(_ name: String) -> String { (try? String(contentsOfFile: path(name), encoding: .utf8)) ?? "" }
 
-    func lines(_ name: String) -> [String] { read(name).split(separator: "\n").map(String.init) }
+    public func lines(_ name: String) -> [String] { read(name).split(separator: "\n").map(String.init) }
 
     // MARK: D-Bus and avahi
 
@@ -119,7 +118,7 @@ final class CUPSEnvironment: @unchecked Sendable {
         try wait("avahi-daemon", process: "avahi") { self.read("avahi.log").contains("Server startup complete") }
     }
 
-    var busEnvironment: [String: String] {
+    public var busEnvironment: [String: String] {
         var e = ProcessInfo.processInfo.environment
         e["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=\(path("dbus.sock"))"
         return e
@@ -127,7 +126,7 @@ final class CUPSEnvironment: @unchecked Sendable {
 
     // MARK: ippeveprinter
 
-    func startPrinter() throws {
+    public func startPrinter() throws {
         if !FileManager.default.fileExists(atPath: path("printer-command.sh")) {
             try write(
                 "printer-command.sh",
@@ -155,15 +154,15 @@ final class CUPSEnvironment: @unchecked Sendable {
     }
 
     /// Kills the printer outright (SIGKILL), as if its power went.
-    func killPrinter() { stopProcess("printer", signal: SIGKILL) }
+    public func killPrinter() { stopProcess("printer", signal: SIGKILL) }
 
     /// Sets ippeveprinter's main tray level through its web form (0 → `media-empty`).
-    func setMediaLevel(_ level: Int) throws {
+    public func setMediaLevel(_ level: Int) throws {
         try httpGet("/media?size1=na_letter_8.5x11in&type1=stationery&level1=\(level)&size3=na_number-10_4.125x9.5in&type3=envelope&level3=-2")
     }
 
     /// Sets ippeveprinter's supply levels through its web form (0 → `toner-empty`).
-    func setSupplies(_ level: Int) throws {
+    public func setSupplies(_ level: Int) throws {
         try httpGet("/supplies?supply0=\(max(0, 100 - level))&supply1=\(level)")
     }
 
@@ -174,7 +173,7 @@ final class CUPSEnvironment: @unchecked Sendable {
 
     // MARK: cupsd
 
-    func startCUPS() throws {
+    public func startCUPS() throws {
         if !FileManager.default.fileExists(atPath: path("cupsd.conf")) {
             for d in ["root", "root/ppd", "root/ssl", "req", "tmp", "cache", "state", "log"] {
                 try FileManager.default.createDirectory(atPath: path(d), withIntermediateDirectories: true)
@@ -262,7 +261,7 @@ final class CUPSEnvironment: @unchecked Sendable {
     /// A queue like one set up with HID's Linux driver for an HDP5000 (docs/cups.md): a PPD
     /// whose `Ribbon` option and `IDS_ERROR_…` state keywords are named as in HID's PPDs, its
     /// filter `ektp-hid-like`, the printer behind it. The PPD is written here, for the test.
-    func addHIDQueue(_ name: String, ribbonChoices: [String] = ["YMCKO", "YMCKK", "KPremium", "PremiumResin"]) throws {
+    public func addHIDQueue(_ name: String, ribbonChoices: [String] = ["YMCKO", "YMCKK", "KPremium", "PremiumResin"]) throws {
         let choices = ribbonChoices.map { "*Ribbon \($0)/\($0): \"\"" }.joined(separator: "\n")
         try write(
             "\(name).ppd",
@@ -317,7 +316,7 @@ final class CUPSEnvironment: @unchecked Sendable {
     }
 
     /// Stops cupsd (SIGTERM, as `systemctl stop cups` does) and waits until it is gone.
-    func stopCUPS() { stopProcess("cupsd", signal: SIGTERM) }
+    public func stopCUPS() { stopProcess("cupsd", signal: SIGTERM) }
 
     /// Adds the queue and waits until cupsd has finished it. `lpadmin -m everywhere` returns
     /// before the queue is done: cupsd asks the printer for its attributes and writes the
@@ -336,7 +335,7 @@ final class CUPSEnvironment: @unchecked Sendable {
     }
 
     /// One attribute of the queue as `lpoptions` prints it (`name=value` or `name='value'`).
-    func queueOption(_ name: String) throws -> String? {
+    public func queueOption(_ name: String) throws -> String? {
         let result = try run("/usr/bin/lpoptions", ["-h", server, "-p", queue])
         guard result.status == 0 else { return nil }
         // Values with spaces are quoted: split on the spaces outside quotes.
@@ -358,18 +357,18 @@ final class CUPSEnvironment: @unchecked Sendable {
     }
 
     /// Runs a CUPS command-line tool against our cupsd (`-h` server).
-    func admin(_ tool: String, _ args: [String]) throws {
+    public func admin(_ tool: String, _ args: [String]) throws {
         let result = try run(tool, ["-h", server] + args)
         guard result.status == 0 else { throw Failure(description: "\(tool) \(args.joined(separator: " ")): \(result.output)") }
     }
 
-    func disableQueue() throws { try admin("/usr/sbin/cupsdisable", [queue]) }
-    func enableQueue() throws { try admin("/usr/sbin/cupsenable", [queue]) }
-    func rejectJobs() throws { try admin("/usr/sbin/cupsreject", [queue]) }
-    func acceptJobs() throws { try admin("/usr/sbin/cupsaccept", [queue]) }
+    public func disableQueue() throws { try admin("/usr/sbin/cupsdisable", [queue]) }
+    public func enableQueue() throws { try admin("/usr/sbin/cupsenable", [queue]) }
+    public func rejectJobs() throws { try admin("/usr/sbin/cupsreject", [queue]) }
+    public func acceptJobs() throws { try admin("/usr/sbin/cupsaccept", [queue]) }
 
     /// Jobs cupsd holds that are not finished.
-    func activeJobs() throws -> [String] {
+    public func activeJobs() throws -> [String] {
         let result = try run("/usr/bin/lpstat", ["-h", server, "-o", queue])
         return result.output.split(separator: "\n").map(String.init)
     }
@@ -386,14 +385,14 @@ final class CUPSEnvironment: @unchecked Sendable {
     }
 
     /// Whether a daemon we started still runs (reaps it if it ended).
-    func isRunning(_ name: String) -> Bool {
+    public func isRunning(_ name: String) -> Bool {
         guard let pid = pids[name] else { return false }
         var status: Int32 = 0
         return waitpid(pid, &status, WNOHANG) == 0
     }
 
     /// Signals one daemon by its pid and waits (bounded) for it to exit, then SIGKILL.
-    func stopProcess(_ name: String, signal: Int32) {
+    public func stopProcess(_ name: String, signal: Int32) {
         guard let pid = pids[name] else { return }
         defer { pids[name] = nil }
         var status: Int32 = 0
@@ -410,7 +409,7 @@ final class CUPSEnvironment: @unchecked Sendable {
 
     /// Stops every process this environment started, newest first, and removes the
     /// directory unless `EKTP_KEEP_CUPS_ENV` is set.
-    func stop() {
+    public func stop() {
         for name in order.reversed() { stopProcess(name, signal: SIGTERM) }
         if ProcessInfo.processInfo.environment["EKTP_KEEP_CUPS_ENV"] == nil {
             try? FileManager.default.removeItem(at: dir)
@@ -419,7 +418,7 @@ final class CUPSEnvironment: @unchecked Sendable {
 
     /// Runs a short command to its end (posix_spawn and waitpid, output through a file).
     @discardableResult
-    func run(_ executable: String, _ args: [String]) throws -> (status: Int32, output: String) {
+    public func run(_ executable: String, _ args: [String]) throws -> (status: Int32, output: String) {
         let out = path("run-\(UUID().uuidString.prefix(8)).out")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let pid = try spawn(executable, args, output: out, append: false)
@@ -439,7 +438,7 @@ final class CUPSEnvironment: @unchecked Sendable {
     // MARK: Waiting
 
     /// Polls `ready` every 50 ms for up to `seconds`.
-    func wait(_ what: String, seconds: Double = 20, process: String? = nil, _ ready: () -> Bool) throws {
+    public func wait(_ what: String, seconds: Double = 20, process: String? = nil, _ ready: () -> Bool) throws {
         let deadline = Date().addingTimeInterval(seconds)
         while !ready() {
             if let process, !isRunning(process) {
@@ -450,7 +449,7 @@ final class CUPSEnvironment: @unchecked Sendable {
         }
     }
 
-    static func accepts(_ port: Int) -> Bool {
+    public static func accepts(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { Glibc.close(fd) }
@@ -462,35 +461,11 @@ final class CUPSEnvironment: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
     }
-
-    /// `count` different TCP ports nobody listens on now: each socket is bound to port 0
-    /// and read back, and all are held until every port is picked.
-    static func freePorts(_ count: Int) throws -> [Int] {
-        var fds: [Int32] = []
-        defer { fds.forEach { _ = Glibc.close($0) } }
-        var ports: [Int] = []
-        for _ in 0..<count {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw Failure(description: "socket failed") }
-            fds.append(fd)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = 0
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let ok = withUnsafeMutablePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-            }
-            guard ok else { throw Failure(description: "bind failed") }
-            ports.append(Int(UInt16(bigEndian: addr.sin_port)))
-        }
-        return ports
-    }
 }
 
 /// A card-size (85.6 × 53.98 mm) one-page PDF, built by hand.
-enum CardPDF {
-    static func make(label: String = "KTP-el uji") -> Data {
+public enum CardPDF {
+    public static func make(label: String = "KTP-el uji") -> Data {
         let stream = "0.2 0.4 0.8 rg 12 12 120 60 re f BT /F1 10 Tf 14 90 Td (\(label)) Tj ET"
         let objects = [
             "<< /Type /Catalog /Pages 2 0 R >>",

@@ -98,13 +98,16 @@ let package = Package(
             dependencies: [
                 "EKTPDomain",
                 "EKTPInstall",
-                "EKTPEmulators",
                 "CCups",
                 "CLibUSB",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+
+        // MARK: Simulated printers (the demo's, the tests', an office's training PC): a
+        // printer model without bytes, and the real USB drivers on the guide emulators
+        .target(name: "EKTPSimulator", dependencies: ["EKTPDomain", "EKTPDrivers", "EKTPEmulators"]),
 
         // MARK: Station store: SQLite through GRDB; PII encrypted at rest
         .target(
@@ -128,8 +131,10 @@ let package = Package(
                 "EKTPInstall",
                 "EKTPWire",
                 "EKTPDrivers",
+                "EKTPSimulator",
                 "EKTPStationStore",
                 "EKTPRendering",
+                "EKTPSynthetic",
                 "EKTPWeb",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -195,10 +200,11 @@ let package = Package(
             ]
         ),
 
-        // MARK: Synthetic PRR jobs for synthetic people (demo, tests, benchmarks)
+        // MARK: Synthetic people: PRR jobs, portraits and signatures (demo, tests, benchmarks,
+        // a printer's test card)
         .target(
             name: "EKTPSynthetic",
-            dependencies: ["EKTPDomain", "EKTPInstall", "EKTPWire", "EKTPRendering"]
+            dependencies: ["EKTPDomain", "EKTPInstall", "EKTPWire", "EKTPRendering", "CCairo"]
         ),
 
         // MARK: Test support (linked by tests, benchmarks and the demo; never by a shipped
@@ -209,6 +215,7 @@ let package = Package(
         .executableTarget(
             name: "ektp-demo",
             dependencies: [
+                "EKTPSimulator",
                 "EKTPTestSupport",
                 "EKTPSynthetic",
                 "EKTPClient",
@@ -222,6 +229,7 @@ let package = Package(
         .executableTarget(
             name: "ektp-bench",
             dependencies: [
+                "EKTPSimulator",
                 "EKTPTestSupport",
                 "EKTPStation", "EKTPHub", "EKTPSynthetic", "EKTPClient",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -263,12 +271,12 @@ let package = Package(
         .testTarget(name: "EKTPDomainTests", dependencies: ["EKTPDomain"]),
         .testTarget(name: "EKTPWireTests", dependencies: ["EKTPWire"]),
         .testTarget(name: "EKTPHubRulesTests", dependencies: ["EKTPHubRules"]),
-        .testTarget(name: "EKTPRenderingTests", dependencies: ["EKTPRendering", "CCairo"], resources: [.copy("Golden")]),
+        .testTarget(name: "EKTPRenderingTests", dependencies: ["EKTPRendering", "EKTPSynthetic", "CCairo"], resources: [.copy("Golden")]),
         .testTarget(
             name: "EKTPStationStoreTests",
             dependencies: ["EKTPStationStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "EKTPDriversTests", dependencies: ["EKTPDrivers"]),
+        .testTarget(name: "EKTPSimulatorTests", dependencies: ["EKTPSimulator", "EKTPDrivers"]),
         .testTarget(
             name: "EKTPHubTests",
             dependencies: [
@@ -279,15 +287,18 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EKTPCUPSTests", dependencies: ["EKTPTestSupport", "EKTPDrivers"]),
-        .testTarget(name: "EKTPUSBTests", dependencies: ["EKTPDrivers", "EKTPEmulators", "EKTPRendering"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "EKTPUSBTests", dependencies: ["EKTPDrivers", "EKTPEmulators", "EKTPSimulator", "EKTPRendering", "EKTPSynthetic"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "EKTPStationTests",
-            dependencies: ["EKTPStation", "EKTPSynthetic", "EKTPClient", "EKTPDrivers", "EKTPStationStore", "EKTPTestSupport"]
+            dependencies: ["EKTPStation", "EKTPSynthetic", "EKTPClient", "EKTPDrivers", "EKTPSimulator", "EKTPStationStore", "EKTPTestSupport"]
         ),
         .testTarget(name: "EKTPClientTests", dependencies: ["EKTPClient"]),
         .testTarget(
             name: "EKTPSyncTests",
             dependencies: [
+                "EKTPSimulator",
                 "EKTPTestSupport",
                 "EKTPHub", "EKTPClient", "EKTPSynthetic", "EKTPDrivers", "EKTPWire",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -297,6 +308,7 @@ let package = Package(
         .testTarget(
             name: "EKTPWebTests",
             dependencies: [
+                "EKTPSimulator",
                 "EKTPTestSupport",
                 "EKTPAccounts",
                 "EKTPWeb", "EKTPStation", "EKTPStationStore", "EKTPHub", "EKTPSynthetic", "EKTPDrivers", "EKTPRendering", "EKTPClient",

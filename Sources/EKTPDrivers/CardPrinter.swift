@@ -29,14 +29,3 @@ public protocol CardPrinter: Sendable {
     /// Releases the device.
     func close() async
 }
-
-/// Operations only a simulated printer has: the hand of the operator and the faults a
-/// test or the demo injects.
-public protocol SimulatedDevice: CardPrinter {
-    /// The operator puts `count` blangko into the hopper.
-    func loadCards(_ count: Int) async
-    /// The operator takes `count` blangko out of the hopper.
-    func unloadCards(_ count: Int) async
-    /// Injects a fault, or `clear` to clear every fault.
-    func inject(_ fault: SimulatedFault) async
-}

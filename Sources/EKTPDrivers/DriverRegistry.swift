@@ -2,7 +2,8 @@ import EKTPDomain
 import Foundation
 
 /// Drivers by URI scheme, in one place (as PAPPL registers its device schemes):
-/// `sim://MODEL?…` now; `cups://QUEUE` and `usb://VID:PID/SERIAL` register here too.
+/// `cups://QUEUE` and `usb://VID:PID/SERIAL`; the simulated printers (`sim://`,
+/// `sim+evolis://`, `sim+magicard://`) register themselves from `EKTPSimulator`.
 public struct DriverRegistry: Sendable {
     /// Opens a printer from its full URI. Each driver parses its own form: `usb://0f49:0e00/SN`
     /// is not a URL whose "port" is a number, so the registry does not pre-parse.
@@ -17,9 +18,6 @@ public struct DriverRegistry: Sendable {
 
     public init(profiles: ProfileCatalog) {
         self.profiles = profiles
-        register(scheme: "sim") { uri, profiles in try SimulatedPrinter(url: try Self.components(uri), profiles: profiles) }
-        register(scheme: "sim+evolis") { uri, profiles in try EmulatedEvolisPrinter(url: try Self.components(uri), profiles: profiles) }
-        register(scheme: "sim+magicard") { uri, profiles in try EmulatedMagicardPrinter(url: try Self.components(uri), profiles: profiles) }
         register(scheme: "usb") { uri, profiles in try USBDrivers.open(uri: uri, profiles: profiles) }
         register(scheme: "cups") { uri, profiles in try await CUPSPrinter.open(url: try Self.components(uri), profiles: profiles) }
     }

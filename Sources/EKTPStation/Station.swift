@@ -2,6 +2,7 @@ import Crypto
 import EKTPDomain
 import EKTPDrivers
 import EKTPInstall
+import EKTPSimulator
 import EKTPStationStore
 import EKTPWire
 import Foundation
@@ -52,7 +53,9 @@ public struct Station: Sendable {
         try rollback.checkAtStart()
         let interrupted = try store.recoverInterruptedJobs()
         for id in interrupted { logger.warning("job \(id) sedang dicetak saat ektpd berhenti: hasil tidak diketahui, menunggu keputusan operator") }
-        let registry = try registry ?? DriverRegistry(profiles: ProfileCatalog.load(directory: config.driversDirectory ?? ProfileCatalog.defaultDirectory()))
+        let registry =
+            try registry
+            ?? DriverRegistry.withSimulators(profiles: ProfileCatalog.load(directory: config.driversDirectory ?? ProfileCatalog.defaultDirectory()))
         let printers = PrinterSet()
         // The configured printers, then those the operator added while a daemon ran.
         let added = AddedPrinters(stateDirectory: config.stateDirectory)

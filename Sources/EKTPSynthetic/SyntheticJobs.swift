@@ -44,7 +44,7 @@ public struct SyntheticJobs: Sendable {
         guard let kec = regions.kecamatan(kecamatan), let (prov, kab) = regions.parents(ofKecamatan: kecamatan) else {
             throw Problem(description: "kecamatan \(kecamatan) tidak ada dalam daftar Kemendagri")
         }
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var portraits: [Data] = []
         for i in 0..<min(portraitCount, max(count, 1)) { portraits.append(try SyntheticPortrait.jpeg(seed: seed &+ UInt64(i))) }
         var signatures: [Data] = []
@@ -93,19 +93,6 @@ public struct SyntheticJobs: Sendable {
 
     /// "Kabupaten Bekasi" → "KABUPATEN BEKASI", as the card header prints it.
     static func cardName(_ name: String) -> String { name.uppercased() }
-}
-
-/// A small deterministic generator (SplitMix64), so a seed names a data set.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// Finds `data/wilayah.csv`: `EKTP_REGIONS`, the working directory, beside the executable's

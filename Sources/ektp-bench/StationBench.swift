@@ -2,6 +2,7 @@ import EKTPClient
 import EKTPDomain
 import EKTPDrivers
 import EKTPRendering
+import EKTPSimulator
 import EKTPStation
 import EKTPStationStore
 import EKTPSynthetic
@@ -29,7 +30,7 @@ enum StationBench {
 
         if !args.contains("--skip-render") {
             say("== rendering: kartu per detik, satu inti, dibanding cupsfilter ==")
-            _ = try RenderBenchmark.run(cards: 300, cupsCards: 10, output: say)
+            _ = try RenderBench.run(cards: 300, cupsCards: 10, output: say)
         }
 
         // MARK: 1. Pipeline

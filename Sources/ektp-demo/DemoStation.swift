@@ -2,6 +2,7 @@ import ArgumentParser
 import EKTPClient
 import EKTPDomain
 import EKTPDrivers
+import EKTPSimulator
 import EKTPSynthetic
 import EKTPTestSupport
 import EKTPWire

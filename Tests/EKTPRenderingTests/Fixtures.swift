@@ -1,5 +1,6 @@
 import EKTPDomain
 import EKTPRendering
+import EKTPSynthetic
 import Foundation
 
 /// Cards for the tests: a plain Kabupaten Bekasi record with synthetic photo and signature.

@@ -1,5 +1,6 @@
 import CCairo
 import EKTPDomain
+import EKTPSynthetic
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPSynthetic
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 import EKTPClient
 import EKTPDomain
 import EKTPDrivers
+import EKTPSimulator
 import EKTPStationStore
 import EKTPSynthetic
 import EKTPTestSupport

@@ -1,6 +1,7 @@
 import EKTPClient
 import EKTPDomain
 import EKTPDrivers
+import EKTPSimulator
 import EKTPTestSupport
 import EKTPWire
 import Foundation

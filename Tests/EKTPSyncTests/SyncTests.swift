@@ -2,6 +2,7 @@ import EKTPClient
 import EKTPDomain
 import EKTPDrivers
 import EKTPHub
+import EKTPSimulator
 import EKTPSynthetic
 import EKTPTestSupport
 import EKTPWire

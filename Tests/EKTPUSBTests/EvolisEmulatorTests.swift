@@ -1,6 +1,8 @@
 import EKTPDomain
 import EKTPEmulators
 import EKTPRendering
+import EKTPSimulator
+import EKTPSynthetic
 import Foundation
 import Testing
 
@@ -189,7 +191,7 @@ import Testing
     /// `sim+evolis://` through the registry with the repository's own Primacy 2 profile and
     /// the operator's hooks.
     @Test func registryBuildsTheDriverOnTheEmulator() async throws {
-        let registry = DriverRegistry(profiles: try TestMaterial.repositoryCatalog())
+        let registry = DriverRegistry.withSimulators(profiles: try TestMaterial.repositoryCatalog())
         let printer = try await registry.open("sim+evolis://evolis-primacy-2?serial=EVO42&hopper=2&faults=jam@2")
         let device = try #require(printer as? any SimulatedDevice)
         #expect(device.info.id.rawValue == "sim-EVO42")

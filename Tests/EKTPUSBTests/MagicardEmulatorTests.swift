@@ -1,6 +1,8 @@
 import EKTPDomain
 import EKTPEmulators
 import EKTPRendering
+import EKTPSimulator
+import EKTPSynthetic
 import Foundation
 import Testing
 
@@ -108,7 +110,7 @@ import Testing
     }
 
     @Test func registryBuildsTheDriverOnTheEmulator() async throws {
-        let registry = DriverRegistry(profiles: try TestMaterial.repositoryCatalog())
+        let registry = DriverRegistry.withSimulators(profiles: try TestMaterial.repositoryCatalog())
         let printer = try await registry.open("sim+magicard://magicard-rio-pro-360?serial=MAG42&hopper=1&faults=hopper-empty@2")
         let device = try #require(printer as? any SimulatedDevice)
         #expect(device.info.id.rawValue == "sim-MAG42")

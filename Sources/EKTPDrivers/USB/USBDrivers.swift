@@ -10,6 +10,7 @@ import Foundation
 public enum USBDrivers {
     public struct Problem: Error, CustomStringConvertible {
         public let description: String
+        package init(description: String) { self.description = description }
     }
 
     /// What a `usb://` URI names.

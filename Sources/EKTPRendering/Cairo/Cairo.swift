@@ -1,4 +1,4 @@
-internal import CCairo
+package import CCairo
 import Foundation
 
 // A thin wrapper over cairo: each class owns one C object and destroys it in deinit, and
@@ -7,8 +7,8 @@ import Foundation
 // are shared, and cairo locks those itself.
 
 /// An image or PDF surface owned by Swift.
-final class CairoSurface {
-    let pointer: OpaquePointer
+package final class CairoSurface {
+    package let pointer: OpaquePointer
 
     private init(owning pointer: OpaquePointer, what: String) throws(RenderError) {
         self.pointer = pointer
@@ -16,7 +16,7 @@ final class CairoSurface {
     }
 
     /// A blank image surface (all bytes zero: transparent, or black for RGB24).
-    convenience init(format: cairo_format_t, width: Int, height: Int) throws(RenderError) {
+    package convenience init(format: cairo_format_t, width: Int, height: Int) throws(RenderError) {
         guard width > 0, height > 0, width <= 20_000, height <= 20_000 else {
             throw RenderError("ukuran gambar \(width)×\(height) tidak wajar")
         }
@@ -45,7 +45,7 @@ final class CairoSurface {
 
     deinit { cairo_surface_destroy(pointer) }
 
-    func check(_ what: String) throws(RenderError) {
+    package func check(_ what: String) throws(RenderError) {
         let status = cairo_surface_status(pointer)
         guard status == CAIRO_STATUS_SUCCESS else { throw RenderError(status: status, while: what) }
     }
@@ -80,7 +80,7 @@ final class CairoSurface {
     }
 
     /// Writes the surface as PNG (8 bits a channel; RGB for RGB24 surfaces).
-    func pngData() throws(RenderError) -> Data {
+    package func pngData() throws(RenderError) -> Data {
         let sink = ByteSink(capacity: 256 * 1024)
         let status = withExtendedLifetime(sink) {
             cairo_surface_write_to_png_stream(pointer, ByteSink.write, Unmanaged.passUnretained(sink).toOpaque())
@@ -97,11 +97,11 @@ final class CairoSurface {
 }
 
 /// A drawing context on one surface.
-final class CairoContext {
-    let pointer: OpaquePointer
+package final class CairoContext {
+    package let pointer: OpaquePointer
     let surface: CairoSurface  // kept alive as long as the context
 
-    init(_ surface: CairoSurface) throws(RenderError) {
+    package init(_ surface: CairoSurface) throws(RenderError) {
         self.surface = surface
         pointer = cairo_create(surface.pointer)
         try check("membuat konteks gambar")
@@ -109,7 +109,7 @@ final class CairoContext {
 
     deinit { cairo_destroy(pointer) }
 
-    func check(_ what: String) throws(RenderError) {
+    package func check(_ what: String) throws(RenderError) {
         let status = cairo_status(pointer)
         guard status == CAIRO_STATUS_SUCCESS else { throw RenderError(status: status, while: what) }
     }

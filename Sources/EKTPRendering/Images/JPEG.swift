@@ -1,9 +1,9 @@
-internal import CCairo
+package import CCairo
 internal import CJPEG
 import Foundation
 
 /// JPEG through libjpeg-turbo (the `CJPEG` shim keeps libjpeg's longjmp on the C side).
-enum JPEG {
+package enum JPEG {
     struct Failure: Error { let reason: String }
 
     private static func text(_ buffer: [CChar]) -> String {
@@ -37,7 +37,7 @@ enum JPEG {
     }
 
     /// Encodes an RGB24 surface as a baseline JPEG.
-    static func encode(_ surface: CairoSurface, quality: Int) throws -> Data {
+    package static func encode(_ surface: CairoSurface, quality: Int) throws -> Data {
         var message = [CChar](repeating: 0, count: 256)
         var output: UnsafeMutablePointer<UInt8>?
         var length: UInt = 0

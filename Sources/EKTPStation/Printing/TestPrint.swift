@@ -1,6 +1,7 @@
 import EKTPDomain
 import EKTPDrivers
 import EKTPRendering
+import EKTPSynthetic
 import Foundation
 import Synchronization
 

@@ -1,4 +1,5 @@
 internal import CCairo
+import EKTPRendering
 import Foundation
 
 /// A passport-style portrait for demos and tests, never a real person: plain red or blue

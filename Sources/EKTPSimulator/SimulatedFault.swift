@@ -1,3 +1,5 @@
+import EKTPDrivers
+
 /// Faults a simulated printer can be given, by URI (`faults=jam@5,cover-open@9`) or at
 /// run time through the station API.
 public enum SimulatedFault: String, Sendable, CaseIterable, Codable {
@@ -18,4 +20,15 @@ public enum SimulatedFault: String, Sendable, CaseIterable, Codable {
     case outsidePrint = "outside-print"
     /// Clears every standing fault (and puts a new ribbon in after `ribbon-out`).
     case clear
+}
+
+/// Operations only a simulated printer has: the hand of the operator and the faults a
+/// test or the demo injects.
+public protocol SimulatedDevice: CardPrinter {
+    /// The operator puts `count` blangko into the hopper.
+    func loadCards(_ count: Int) async
+    /// The operator takes `count` blangko out of the hopper.
+    func unloadCards(_ count: Int) async
+    /// Injects a fault, or `clear` to clear every fault.
+    func inject(_ fault: SimulatedFault) async
 }

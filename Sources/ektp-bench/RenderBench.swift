@@ -1,4 +1,6 @@
 import EKTPDomain
+import EKTPRendering
+import EKTPSynthetic
 import Foundation
 
 #if canImport(Glibc)
@@ -10,22 +12,22 @@ import Foundation
 /// Measures rendering throughput on one core (everything runs on the calling thread) and
 /// times CUPS's own filter chain (`cupsfilter`, PDF to PWG raster at 300 dpi on a card-size
 /// page) on the same card PDF, for comparison with the direct planes.
-public enum RenderBenchmark {
+enum RenderBench {
     /// One measured output.
-    public struct Result: Sendable, CustomStringConvertible {
+    struct Result: Sendable, CustomStringConvertible {
         /// What was produced: `plan`, `pdf`, `planes 1016×648`, `png 300 dpi`, `cupsfilter …`.
-        public let output: String
-        public let cards: Int
+        let output: String
+        let cards: Int
         /// Wall-clock time for all cards.
-        public let seconds: Double
+        let seconds: Double
         /// CPU time (this process for the renderer, the filter processes for CUPS).
-        public let cpuSeconds: Double
+        let cpuSeconds: Double
         /// Mean output size in bytes.
-        public let bytesPerCard: Int
+        let bytesPerCard: Int
 
-        public var cardsPerSecond: Double { Double(cards) / seconds }
-        public var millisecondsPerCard: Double { seconds * 1000 / Double(cards) }
-        public var description: String {
+        var cardsPerSecond: Double { Double(cards) / seconds }
+        var millisecondsPerCard: Double { seconds * 1000 / Double(cards) }
+        var description: String {
             output.padding(toLength: 38, withPad: " ", startingAt: 0)
                 + String(
                     format: "%8.1f kartu/s %8.2f ms/kartu  (CPU %6.2f ms/kartu, %8d byte)", cardsPerSecond,
@@ -38,7 +40,7 @@ public enum RenderBenchmark {
     /// `cupsfilter` on `cupsCards` card PDFs. Lines of the report go to `output`; the
     /// results are returned. CUPS is skipped, with a line saying so, when `cupsfilter` is
     /// not installed.
-    public static func run(
+    static func run(
         cards: Int = 200, geometry: PanelGeometry = PanelGeometry(width: 1016, height: 648), cupsCards: Int = 10,
         output: (String) -> Void = { print($0) }
     ) throws -> [Result] {

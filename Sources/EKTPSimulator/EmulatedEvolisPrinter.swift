@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPDrivers
 import EKTPEmulators
 import Foundation
 

@@ -1,5 +1,6 @@
 import EKTPDomain
 import EKTPDrivers
+import EKTPSimulator
 import Foundation
 import Testing
 
@@ -80,7 +81,7 @@ struct SimulatorTests {
     }
 
     @Test func unknownSchemesAndModelsAreClearErrors() async throws {
-        let registry = DriverRegistry(profiles: Self.profiles)
+        let registry = DriverRegistry.withSimulators(profiles: Self.profiles)
         await #expect(throws: DriverRegistry.Problem.self) { try await registry.open("lpd://x") }
         await #expect(throws: ProfileCatalog.Problem.self) { try await registry.open("sim://no-such-model") }
         await #expect(throws: SimulatedPrinter.Problem.self) { try await registry.open("sim://evolis-primacy-2?faults=melt@1") }

@@ -2,11 +2,6 @@ import EKTPDomain
 import EKTPWire
 import Foundation
 
-/// The stock operations of `POST /v1/stock/{operation}`.
-public enum StockOperation: String, Sendable, CaseIterable {
-    case receive, load, unload, spoil, count, destroy, transfer
-}
-
 /// One typed method per route of the station API (see `StationAPI.swift` for the types).
 extension StationClient {
     // MARK: Status and devices
@@ -94,9 +89,9 @@ extension StationClient {
 
     // MARK: Stock
 
-    /// `POST /v1/stock/{operation}`
-    public func stock(_ operation: StockOperation, _ request: StockRequest) async throws(StationClientError) -> StockChanged {
-        try await post("/stock/\(operation.rawValue)", request)
+    /// `POST /v1/stock`
+    public func stock(_ operation: StockOperation, by: String) async throws(StationClientError) -> StockChanged {
+        try await post("/stock", StockRequest(operation, by: by))
     }
 
     /// `POST /v1/stock/counts/{id}/confirm` (kecamatan head).

@@ -240,8 +240,8 @@ public struct Hub: Sendable {
     public func heartbeat(station: StationRecord, _ heartbeat: Heartbeat) async throws -> HeartbeatResult {
         guard heartbeat.devices.count <= 64 else { throw HubError(.invalid, "paling banyak 64 printer per stasiun") }
         for (place, quantity) in heartbeat.stock ?? [:] {
-            guard let p = StockPlace(key: place), p.isPhysical else { throw HubError(.invalid, "tempat blangko \"\(place.prefix(40))\" tidak dikenal") }
-            guard quantity >= 0 else { throw HubError(.invalid, "stok di \(place) tidak boleh negatif") }
+            guard place.isPhysical else { throw HubError(.invalid, "tempat blangko \"\(place.key)\" bukan tempat fisik") }
+            guard quantity >= 0 else { throw HubError(.invalid, "stok di \(place.key) tidak boleh negatif") }
         }
         let now = clock()
         try await store.heartbeat(station: station, heartbeat, now: now)

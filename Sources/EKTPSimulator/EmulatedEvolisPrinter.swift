@@ -50,11 +50,11 @@ struct EmulatorURI {
     /// Faults by card number, in the URI's order.
     let faults: [(SimulatedFault, Int)]
 
-    init(_ url: URLComponents, scheme: String, protocol proto: String, profiles: ProfileCatalog) throws {
+    init(_ url: URLComponents, scheme: String, protocol proto: PrinterProfile.PrinterProtocol, profiles: ProfileCatalog) throws {
         let model = url.host ?? ""
         let profile = try profiles.profile(model)
         guard profile.protocol == proto else {
-            throw USBDrivers.Problem(description: "\(scheme)://: profil \(model) bukan printer \(proto)")
+            throw USBDrivers.Problem(description: "\(scheme)://: profil \(model) bukan printer \(proto.rawValue)")
         }
         var query: [String: String] = [:]
         for item in url.queryItems ?? [] { query[item.name] = item.value ?? "" }
@@ -73,7 +73,7 @@ struct EmulatorURI {
         self.url = url
         self.profile = profile
         self.query = query
-        self.serial = query["serial"] ?? "\(proto.uppercased())SIM0001"
+        self.serial = query["serial"] ?? "\(proto.rawValue.uppercased())SIM0001"
         self.faults = faults
         var ms = 0
         if let text = query["ms"] {
@@ -155,7 +155,7 @@ public actor EmulatedEvolisPrinter: EmulatorBackedPrinter {
     nonisolated var hand: any EmulatedHopper { emulator }
 
     public init(url: URLComponents, profiles: ProfileCatalog) throws {
-        let uri = try EmulatorURI(url, scheme: "sim+evolis", protocol: "evolis", profiles: profiles)
+        let uri = try EmulatorURI(url, scheme: "sim+evolis", protocol: .evolis, profiles: profiles)
         let profile = uri.profile
         var around: [Int: [SimulatedFault]] = [:]
         let emulator = EvolisGuideEmulator(

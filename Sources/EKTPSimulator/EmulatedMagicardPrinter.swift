@@ -20,7 +20,7 @@ public actor EmulatedMagicardPrinter: EmulatorBackedPrinter {
     nonisolated var hand: any EmulatedHopper { emulator }
 
     public init(url: URLComponents, profiles: ProfileCatalog) throws {
-        let uri = try EmulatorURI(url, scheme: "sim+magicard", protocol: "magicard", profiles: profiles)
+        let uri = try EmulatorURI(url, scheme: "sim+magicard", protocol: .magicard, profiles: profiles)
         let profile = uri.profile
         let panels = max(1, profile.ribbon.type.count)
         let cards = try uri.int("ribbon", profile.ribbon.capacity)

@@ -183,7 +183,7 @@ public struct Station: Sendable {
         }
         return StationStatusView(
             kecamatanCode: config.kecamatan, kecamatanName: regions?.kecamatan(config.kecamatan)?.name,
-            jobs: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
+            jobs: counts,
             held: held, devices: devices, blangkoOnHand: try store.unusedBlangko(),
             outboxBacklog: try store.outboxBacklog(), alerts: try store.alerts(limit: 20), sync: try await sync.status())
     }
@@ -202,50 +202,31 @@ public struct Station: Sendable {
         return reasons
     }
 
-    func stock(_ operation: String, _ r: StockRequest) async throws -> StockChanged {
-        func device() throws -> DeviceID {
-            guard let d = r.device else { throw StationError(.invalid, "printer wajib disebut") }
-            return d
-        }
-        func place() throws -> StockPlace {
-            guard let text = r.place else { throw StationError(.invalid, "tempat wajib disebut: store atau id printer") }
-            if text == "store" { return .store }
-            if text == "spoiled" { return .spoiled }
-            guard let id = try? DeviceID(text.hasPrefix("hopper:") ? String(text.dropFirst(7)) : text) else {
-                throw StationError(.invalid, "tempat \(text) tidak dikenal")
-            }
-            return .hopper(id)
-        }
+    func stock(_ operation: StockOperation, by: String) async throws -> StockChanged {
         switch operation {
-        case "receive":
-            let id = try store.receive(r.quantity, document: r.document ?? "", serialFirst: r.serialFirst, serialLast: r.serialLast, by: r.by)
-            return StockChanged(entry: id, pendingCount: nil, message: "\(r.quantity) blangko diterima di gudang")
-        case "load":
-            let d = try device()
-            let id = try store.load(d, r.quantity, by: r.by)
-            if let sim = printer(d) as? any SimulatedDevice { await sim.loadCards(r.quantity) }
-            return StockChanged(entry: id, pendingCount: nil, message: "\(r.quantity) blangko dimuat ke \(d)")
-        case "unload":
-            let d = try device()
-            let id = try store.unload(d, r.quantity, by: r.by)
-            if let sim = printer(d) as? any SimulatedDevice { await sim.unloadCards(r.quantity) }
-            return StockChanged(entry: id, pendingCount: nil, message: "\(r.quantity) blangko dibongkar dari \(d)")
-        case "spoil":
-            guard let cause = r.cause else { throw StationError(.invalid, "penyebab rusak wajib diisi") }
-            let p = try place()
-            let id = try store.spoil(at: p, r.quantity, cause: cause, note: r.note, by: r.by)
-            if case .hopper(let d) = p, let sim = printer(d) as? any SimulatedDevice { await sim.unloadCards(r.quantity) }
-            return StockChanged(entry: id, pendingCount: nil, message: "\(r.quantity) blangko rusak dicatat")
-        case "destroy":
-            let id = try store.destroy(r.quantity, record: r.document ?? "", witnesses: r.witnesses ?? [], by: r.by)
-            return StockChanged(entry: id, pendingCount: nil, message: "\(r.quantity) blangko rusak dimusnahkan")
-        case "transfer":
-            let id = try store.transfer(r.quantity, to: r.toKecamatan ?? "", document: r.document ?? "", by: r.by)
-            return StockChanged(entry: id, pendingCount: nil, message: "\(r.quantity) blangko dipindahkan")
-        case "count":
-            return try store.count(try place(), counted: r.quantity, reason: r.note, by: r.by)
-        default:
-            throw StationError(.notFound, "operasi stok \(operation) tidak dikenal (receive, load, unload, spoil, destroy, transfer, count)")
+        case .receive(let quantity, let document, let serialFirst, let serialLast):
+            let id = try store.receive(quantity, document: document, serialFirst: serialFirst, serialLast: serialLast, by: by)
+            return StockChanged(entry: id, pendingCount: nil, message: "\(quantity) blangko diterima di gudang")
+        case .load(let device, let quantity):
+            let id = try store.load(device, quantity, by: by)
+            if let sim = printer(device) as? any SimulatedDevice { await sim.loadCards(quantity) }
+            return StockChanged(entry: id, pendingCount: nil, message: "\(quantity) blangko dimuat ke \(device)")
+        case .unload(let device, let quantity):
+            let id = try store.unload(device, quantity, by: by)
+            if let sim = printer(device) as? any SimulatedDevice { await sim.unloadCards(quantity) }
+            return StockChanged(entry: id, pendingCount: nil, message: "\(quantity) blangko dibongkar dari \(device)")
+        case .spoil(let place, let quantity, let cause, let note):
+            let id = try store.spoil(at: place, quantity, cause: cause, note: note, by: by)
+            if case .hopper(let d) = place, let sim = printer(d) as? any SimulatedDevice { await sim.unloadCards(quantity) }
+            return StockChanged(entry: id, pendingCount: nil, message: "\(quantity) blangko rusak dicatat")
+        case .destroy(let quantity, let record, let witnesses):
+            let id = try store.destroy(quantity, record: record, witnesses: witnesses, by: by)
+            return StockChanged(entry: id, pendingCount: nil, message: "\(quantity) blangko rusak dimusnahkan")
+        case .transfer(let quantity, let toKecamatan, let document):
+            let id = try store.transfer(quantity, to: toKecamatan, document: document, by: by)
+            return StockChanged(entry: id, pendingCount: nil, message: "\(quantity) blangko dipindahkan")
+        case .count(let place, let counted, let reason):
+            return try store.count(place, counted: counted, reason: reason, by: by)
         }
     }
 

@@ -225,7 +225,7 @@ extension StationStore {
         let unused = running.filter { if case .hopper = $0.key { true } else { $0.key == .store } }.values.reduce(0, +)
         let perDay = Double(used) / 30
         return StockView(
-            places: Dictionary(uniqueKeysWithValues: running.map { ($0.key.key, $0.value) }),
+            places: running,
             identities: try verifyStock(), pendingCounts: pending, usagePerDay: perDay,
             daysLeft: perDay > 0 ? Double(unused) / perDay : nil)
     }

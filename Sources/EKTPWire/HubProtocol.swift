@@ -192,14 +192,14 @@ public struct EventIngestResult: Codable, Sendable, Equatable {
 public struct Heartbeat: Codable, Sendable {
     public var devices: [DeviceReport]
     /// Blangko per place as the station's ledger says (`store`, `hopper:ID`, `spoiled`).
-    public var stock: [String: Int]?
+    public var stock: [StockPlace: Int]?
     /// Events still in the station's outbox.
     public var outboxBacklog: Int?
     public var version: String?
     /// Why the station prints nothing at all now (a full disk, a rollback hold), in the words
     /// its operator reads; nil or empty when it can print.
     public var stopped: [String]?
-    public init(devices: [DeviceReport], stock: [String: Int]? = nil, outboxBacklog: Int? = nil, version: String? = nil, stopped: [String]? = nil) {
+    public init(devices: [DeviceReport], stock: [StockPlace: Int]? = nil, outboxBacklog: Int? = nil, version: String? = nil, stopped: [String]? = nil) {
         self.stopped = stopped
         self.devices = devices
         self.stock = stock

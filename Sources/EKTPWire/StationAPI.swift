@@ -35,7 +35,7 @@ public struct StationStatusView: Codable, Sendable {
     public var kecamatanCode: String
     public var kecamatanName: String?
     /// Jobs per state.
-    public var jobs: [String: Int]
+    public var jobs: [JobState: Int]
     /// Why queued jobs wait, when they do (no blangko, no ready printer); nil when printing.
     public var held: String?
     public var devices: [DeviceView]
@@ -48,7 +48,7 @@ public struct StationStatusView: Codable, Sendable {
     public var sync: SyncStatusView?
 
     public init(
-        kecamatanCode: String, kecamatanName: String?, jobs: [String: Int], held: String?, devices: [DeviceView], blangkoOnHand: Int, outboxBacklog: Int,
+        kecamatanCode: String, kecamatanName: String?, jobs: [JobState: Int], held: String?, devices: [DeviceView], blangkoOnHand: Int, outboxBacklog: Int,
         alerts: [AlertView], sync: SyncStatusView? = nil
     ) {
         self.sync = sync
@@ -296,41 +296,44 @@ public struct JobChanged: Codable, Sendable {
 
 // MARK: - Stock
 
-/// `POST /v1/stock/{operation}`. Which fields matter depends on the operation:
-/// - `receive`: quantity, document (surat jalan), serialFirst/serialLast optional
-/// - `load` / `unload`: device, quantity
-/// - `spoil`: place (`store`, a device id or `hopper:ID`), quantity, cause, note
-/// - `destroy`: quantity, document (berita acara number), witnesses
-/// - `transfer`: quantity, toKecamatan, document
-/// - `count`: place (`store`, `spoiled`, a device id or `hopper:ID`), quantity (the number
-///   counted), note (the reason, needed for a difference)
-public struct StockRequest: Codable, Sendable {
-    public var quantity: Int
-    public var device: DeviceID?
-    public var place: String?
-    public var cause: SpoilCause?
-    public var note: String?
-    public var document: String?
-    public var serialFirst: String?
-    public var serialLast: String?
-    public var witnesses: [String]?
-    public var toKecamatan: String?
+/// One stock operation at the station, each with exactly the fields it needs.
+public enum StockOperation: Codable, Sendable, Equatable {
+    /// Blangko from the kabupaten into the store, against its surat jalan (`document`).
+    case receive(quantity: Int, document: String, serialFirst: String? = nil, serialLast: String? = nil)
+    /// From the store into a printer's hopper.
+    case load(device: DeviceID, quantity: Int)
+    /// From a printer's hopper back to the store.
+    case unload(device: DeviceID, quantity: Int)
+    /// Blangko found spoiled in the store or a hopper, waiting for destruction.
+    case spoil(place: StockPlace, quantity: Int, cause: SpoilCause, note: String? = nil)
+    /// Spoiled blangko destroyed under a berita acara (`record`) before witnesses.
+    case destroy(quantity: Int, record: String, witnesses: [String])
+    /// From the store to another kecamatan, under a hand-over document.
+    case transfer(quantity: Int, toKecamatan: String, document: String)
+    /// A physical count of a place; a difference needs a reason and the kecamatan head.
+    case count(place: StockPlace, counted: Int, reason: String? = nil)
+
+    /// The operation's name, as the audit trail and the console say it.
+    public var name: String {
+        switch self {
+        case .receive: "receive"
+        case .load: "load"
+        case .unload: "unload"
+        case .spoil: "spoil"
+        case .destroy: "destroy"
+        case .transfer: "transfer"
+        case .count: "count"
+        }
+    }
+}
+
+/// `POST /v1/stock`: a stock operation and the person doing it.
+public struct StockRequest: Codable, Sendable, Equatable {
+    public var operation: StockOperation
     public var by: String
 
-    public init(
-        quantity: Int, device: DeviceID? = nil, place: String? = nil, cause: SpoilCause? = nil, note: String? = nil, document: String? = nil,
-        serialFirst: String? = nil, serialLast: String? = nil, witnesses: [String]? = nil, toKecamatan: String? = nil, by: String
-    ) {
-        self.quantity = quantity
-        self.device = device
-        self.place = place
-        self.cause = cause
-        self.note = note
-        self.document = document
-        self.serialFirst = serialFirst
-        self.serialLast = serialLast
-        self.witnesses = witnesses
-        self.toKecamatan = toKecamatan
+    public init(_ operation: StockOperation, by: String) {
+        self.operation = operation
         self.by = by
     }
 }
@@ -361,14 +364,14 @@ public struct CountDecision: Codable, Sendable {
 
 /// `GET /v1/stock`: balances per place and the identities checked.
 public struct StockView: Codable, Sendable {
-    public var places: [String: Int]
+    public var places: [StockPlace: Int]
     public var identities: [IdentityView]
     public var pendingCounts: [PendingCountView]
     /// Average cards used per day over the last 30 days, and days of stock left at that rate.
     public var usagePerDay: Double
     public var daysLeft: Double?
 
-    public init(places: [String: Int], identities: [IdentityView], pendingCounts: [PendingCountView], usagePerDay: Double, daysLeft: Double?) {
+    public init(places: [StockPlace: Int], identities: [IdentityView], pendingCounts: [PendingCountView], usagePerDay: Double, daysLeft: Double?) {
         self.places = places
         self.identities = identities
         self.pendingCounts = pendingCounts

@@ -369,7 +369,7 @@ struct Country {
                             id: try DeviceID("evolis-\(station.code.filter(\.isNumber))"), model: "Evolis Primacy 2",
                             state: DeviceState(status: .ready, supplies: Supplies(ribbonRemaining: 320, ribbonCapacity: 500, cardCounter: 1200)))
                     ],
-                    stock: ["store": 400, "hopper:evolis-\(station.code.filter(\.isNumber))": 80], outboxBacklog: 0, version: "bench")
+                    stock: [.store: 400, .hopper(DeviceID(vendor: "evolis", serial: station.code.filter(\.isNumber))): 80], outboxBacklog: 0, version: "bench")
                 let body = try WireCoding.encoder().encode(heartbeat)
                 group.addTask {
                     var next = start + offset

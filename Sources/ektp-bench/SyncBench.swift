@@ -99,7 +99,7 @@ enum SyncBench {
                 intakeRTT.append(Date().timeIntervalSince(t0))
                 try await Task.sleep(for: .milliseconds(Int.random(in: 10...40)))
             }
-            while (try await client.status().jobs[JobState.queued.rawValue] ?? 0) < latencyJobs { try await Task.sleep(for: .milliseconds(20)) }
+            while (try await client.status().jobs[.queued] ?? 0) < latencyJobs { try await Task.sleep(for: .milliseconds(20)) }
             let received = try await DatabaseQueue(path: state + "/station.sqlite").read { db in
                 try Row.fetchAll(db, sql: "SELECT id, receivedAt FROM job WHERE id LIKE 'LAT-%'").map { ($0["id"] as String, $0["receivedAt"] as Double) }
             }

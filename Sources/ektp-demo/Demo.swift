@@ -147,14 +147,14 @@ struct Demo: AsyncParsableCommand {
             }
             let places = try await station.client { try await $0.stockView().places }
             let lastSeq = try station.lastSeq()
-            let hoppers = places.filter { $0.key.hasPrefix("hopper:") }.values.reduce(0, +)
+            let hoppers = places.filter { if case .hopper = $0.key { true } else { false } }.values.reduce(0, +)
             let checks: [(String, Bool)] = [
                 ("kejadian: hub memegang sampai nomor \(view.highestSeq), stasiun menulis \(lastSeq)", view.highestSeq == lastSeq),
-                ("gudang: hub \(kec.store), buku stasiun \(places["store"] ?? 0)", kec.store == places["store"] ?? 0),
+                ("gudang: hub \(kec.store), buku stasiun \(places[.store] ?? 0)", kec.store == places[.store] ?? 0),
                 ("hopper: hub \(kec.hoppers), buku stasiun \(hoppers)", kec.hoppers == hoppers),
                 (
-                    "rusak menunggu pemusnahan: hub \(kec.spoiledAwaitingDestruction), buku stasiun \(places["spoiled"] ?? 0)",
-                    kec.spoiledAwaitingDestruction == places["spoiled"] ?? 0
+                    "rusak menunggu pemusnahan: hub \(kec.spoiledAwaitingDestruction), buku stasiun \(places[.spoiled] ?? 0)",
+                    kec.spoiledAwaitingDestruction == places[.spoiled] ?? 0
                 ),
             ]
             say("Stasiun \(view.id) · \(station.label) · \(view.freshness.label) · \(devices.filter { $0.stationId == view.id }.count) printer")

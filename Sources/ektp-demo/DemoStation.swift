@@ -132,8 +132,8 @@ final class DemoStation: @unchecked Sendable {
             let devices = try await client.devices()
             let received = 3 * jobCount + 30
             _ = try await client.stock(
-                .receive, StockRequest(quantity: received, document: "SJ/\(prefix)/001", serialFirst: "KTP-0000001", serialLast: "KTP-\(received)", by: by))
-            for d in devices { _ = try await client.stock(.load, StockRequest(quantity: 25, device: d.id, by: by)) }
+                .receive(quantity: received, document: "SJ/\(prefix)/001", serialFirst: "KTP-0000001", serialLast: "KTP-\(received)"), by: by)
+            for d in devices { _ = try await client.stock(.load(device: d.id, quantity: 25), by: by) }
             say("  \(label): \(received) blangko diterima di gudang, 25 dimuat ke tiap printer (\(devices.map(\.id.rawValue).joined(separator: ", "))).")
         }
     }
@@ -144,7 +144,7 @@ final class DemoStation: @unchecked Sendable {
         let by = "demo-operator"
         return try await client { client in
             let status = try await client.status()
-            let n = { (s: JobState) in status.jobs[s.rawValue] ?? 0 }
+            let n = { (s: JobState) in status.jobs[s] ?? 0 }
             let line =
                 "tercetak \(n(.printed) + n(.handedOver))/\(jobCount) · antre \(n(.queued)) · mencetak \(n(.printing)) · rusak \(n(.spoiled)) · perlu keputusan \(n(.outcomeUnknown))"
                 + (status.held.map { " · ditahan: \($0)" } ?? "")
@@ -175,7 +175,7 @@ final class DemoStation: @unchecked Sendable {
             }
             for d in try await client.devices() where d.hopperLedger < 3 {
                 let room = d.hopperCapacity - d.hopperLedger
-                _ = try? await client.stock(.load, StockRequest(quantity: min(room, 10), device: d.id, by: by))
+                _ = try? await client.stock(.load(device: d.id, quantity: min(room, 10)), by: by)
             }
             return (false, line)
         }
@@ -201,10 +201,9 @@ final class DemoStation: @unchecked Sendable {
             }
             handedOver = printed.count
             let stock = try await client.stockView()
-            if let spoiled = stock.places["spoiled"], spoiled > 0 {
+            if let spoiled = stock.places[.spoiled], spoiled > 0 {
                 _ = try await client.stock(
-                    .destroy,
-                    StockRequest(quantity: spoiled, document: "BA/\(prefix)/001", witnesses: ["Kasi Pelayanan", "Operator Cetak"], by: "kepala"))
+                    .destroy(quantity: spoiled, record: "BA/\(prefix)/001", witnesses: ["Kasi Pelayanan", "Operator Cetak"]), by: "kepala")
             }
         }
     }
@@ -239,7 +238,9 @@ final class DemoStation: @unchecked Sendable {
             let audit = try await client.verifyAudit()
             say("")
             say("══ Stasiun \(label) ══")
-            say("Job                : \(status.jobs.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+            say(
+                "Job                : \(status.jobs.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "))"
+            )
             say("Tercetak bulan ini : \(report.printed)")
             say(
                 "Rusak              : \(report.spoiledTotal)"
@@ -248,8 +249,8 @@ final class DemoStation: @unchecked Sendable {
             say("Keputusan operator : \(decided) hasil tak diketahui diputuskan, \(reprinted) cetak ulang dengan alasan, \(handedOver) diserahkan")
             say("Dimusnahkan        : \(report.destroyed)")
             say("Stok per tempat    :")
-            for (place, q) in stock.places.sorted(by: { $0.key < $1.key }) where !["supplier", "adjustment"].contains(place) {
-                say("  \(place.padding(toLength: 28, withPad: " ", startingAt: 0)) \(q)")
+            for (place, q) in stock.places.sorted(by: { $0.key < $1.key }) where ![.supplier, .adjustment].contains(place) {
+                say("  \(place.key.padding(toLength: 28, withPad: " ", startingAt: 0)) \(q)")
             }
             for d in status.devices {
                 say(

@@ -19,8 +19,8 @@ struct StockCommand: AsyncParsableCommand {
         defaultSubcommand: Show.self)
 
     /// Sends one stock operation and prints what it did.
-    static func send(_ operation: StockOperation, _ request: StockRequest, _ global: GlobalOptions) async throws {
-        let changed = try await global.withClient { try await $0.stock(operation, request) }
+    static func send(_ operation: StockOperation, by: String, _ global: GlobalOptions) async throws {
+        let changed = try await global.withClient { try await $0.stock(operation, by: by) }
         global.emit(changed) { ConsoleText.stockChanged($0) }
     }
 
@@ -62,10 +62,8 @@ struct StockCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let request = StockRequest(
-                quantity: quantity, document: document, serialFirst: serialFirst, serialLast: serialLast,
-                by: try operatorOptions.name())
-            try await StockCommand.send(.receive, request, global)
+            let operation = StockOperation.receive(quantity: quantity, document: document, serialFirst: serialFirst, serialLast: serialLast)
+            try await StockCommand.send(operation, by: try operatorOptions.name(), global)
         }
     }
 
@@ -85,7 +83,7 @@ struct StockCommand: AsyncParsableCommand {
 
         func run() async throws {
             let deviceID = try parsed { try OperatorInput.device(device) }
-            try await StockCommand.send(.load, StockRequest(quantity: quantity, device: deviceID, by: try operatorOptions.name()), global)
+            try await StockCommand.send(.load(device: deviceID, quantity: quantity), by: try operatorOptions.name(), global)
         }
     }
 
@@ -105,7 +103,7 @@ struct StockCommand: AsyncParsableCommand {
 
         func run() async throws {
             let deviceID = try parsed { try OperatorInput.device(device) }
-            try await StockCommand.send(.unload, StockRequest(quantity: quantity, device: deviceID, by: try operatorOptions.name()), global)
+            try await StockCommand.send(.unload(device: deviceID, quantity: quantity), by: try operatorOptions.name(), global)
         }
     }
 
@@ -138,12 +136,9 @@ struct StockCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            // The contract names the place `store` or a printer id; the id also goes in `device`.
-            let device: DeviceID? = if case .hopper(let d) = try spoilPlace() { d } else { nil }
-            let request = StockRequest(
-                quantity: quantity, device: device, place: device?.rawValue ?? "store",
-                cause: try parsed { try OperatorInput.spoilCause(cause) }, note: note, by: try operatorOptions.name())
-            try await StockCommand.send(.spoil, request, global)
+            let operation = StockOperation.spoil(
+                place: try spoilPlace(), quantity: quantity, cause: try parsed { try OperatorInput.spoilCause(cause) }, note: note)
+            try await StockCommand.send(operation, by: try operatorOptions.name(), global)
         }
     }
 
@@ -164,10 +159,8 @@ struct StockCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let p = try parsed { try OperatorInput.physicalPlace(place) }
-            let device: DeviceID? = if case .hopper(let d) = p { d } else { nil }
-            let request = StockRequest(quantity: quantity, device: device, place: p.key, note: reason, by: try operatorOptions.name())
-            try await StockCommand.send(.count, request, global)
+            let operation = StockOperation.count(place: try parsed { try OperatorInput.physicalPlace(place) }, counted: quantity, reason: reason)
+            try await StockCommand.send(operation, by: try operatorOptions.name(), global)
         }
     }
 
@@ -228,10 +221,9 @@ struct StockCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let request = StockRequest(
-                quantity: quantity, document: record,
-                witnesses: witness.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }, by: try operatorOptions.name())
-            try await StockCommand.send(.destroy, request, global)
+            let operation = StockOperation.destroy(
+                quantity: quantity, record: record, witnesses: witness.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+            try await StockCommand.send(operation, by: try operatorOptions.name(), global)
         }
     }
 
@@ -254,8 +246,7 @@ struct StockCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let request = StockRequest(quantity: quantity, document: document, toKecamatan: to, by: try operatorOptions.name())
-            try await StockCommand.send(.transfer, request, global)
+            try await StockCommand.send(.transfer(quantity: quantity, toKecamatan: to, document: document), by: try operatorOptions.name(), global)
         }
     }
 

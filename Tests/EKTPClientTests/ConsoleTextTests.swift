@@ -71,9 +71,9 @@ struct ConsoleTextTests {
         #expect(row.hasSuffix("kartu macet, E-JAM"))
     }
 
-    @Test func statusListsJobStatesInLifeOrderAndUnknownOnesLast() {
+    @Test func statusListsJobStatesInLifeOrder() {
         let s = StationStatusView(
-            kecamatanCode: "32.16.01", kecamatanName: "Tarumajaya", jobs: ["printed": 10, "queued": 3, "archived": 1],
+            kecamatanCode: "32.16.01", kecamatanName: "Tarumajaya", jobs: [.handedOver: 1, .printed: 10, .queued: 3],
             held: "tidak ada blangko di printer yang siap", devices: [], blangkoOnHand: 0, outboxBacklog: 4,
             alerts: [AlertView(id: 1, at: at, alert: Alert(kind: .stockLow, device: nil, message: "stok 2 hari lagi"))])
         let text = ConsoleText.status(s, timeZone: jakarta)
@@ -82,8 +82,8 @@ struct ConsoleTextTests {
         #expect(text.contains("4 kejadian belum terkirim"))
         let antre = try! #require(text.range(of: "antre"))
         let tercetak = try! #require(text.range(of: "tercetak"))
-        let archived = try! #require(text.range(of: "archived"))
-        #expect(antre.lowerBound < tercetak.lowerBound && tercetak.lowerBound < archived.lowerBound)
+        let handedOver = try! #require(text.range(of: JobState.handedOver.label))
+        #expect(antre.lowerBound < tercetak.lowerBound && tercetak.lowerBound < handedOver.lowerBound)
         #expect(text.contains("2026-03-05 14:07  stok menipis  -        stok 2 hari lagi"))
     }
 
@@ -94,7 +94,7 @@ struct ConsoleTextTests {
             "disk penuh: basis data /var/lib/ektp/station.sqlite tidak bisa ditulis, jadi tidak ada job yang diambil atau dicetak. Yang sudah tersimpan aman. Kosongkan ruang di /var/lib/ektp (periksa dengan df -h /var/lib/ektp); pencetakan lanjut sendiri"
         let long = "penghitung kartu printer evolis-PRI0123456 bertambah 13, buku blangko mencatat 0: ada kartu yang lewat printer di luar sistem"
         let s = StationStatusView(
-            kecamatanCode: "32.16.01", kecamatanName: "Tarumajaya", jobs: ["queued": 3], held: full, devices: [], blangkoOnHand: 0, outboxBacklog: 0,
+            kecamatanCode: "32.16.01", kecamatanName: "Tarumajaya", jobs: [.queued: 3], held: full, devices: [], blangkoOnHand: 0, outboxBacklog: 0,
             alerts: [AlertView(id: 1, at: at, alert: Alert(kind: .counterMismatch, device: try! DeviceID("evolis-PRI0123456"), message: long))])
         let text = ConsoleText.status(s, timeZone: jakarta)
         for line in text.split(separator: "\n") { #expect(line.count <= 100, "\(line.count): \(line)") }
@@ -115,7 +115,7 @@ struct ConsoleTextTests {
 
     @Test func stockShowOrdersPlacesAndFlagsBrokenIdentities() {
         let v = StockView(
-            places: ["hopper:sim-SIM0001": 20, "issued": 70, "store": 100, "supplier": -200, "spoiled": 10],
+            places: [.hopper(try! DeviceID("sim-SIM0001")): 20, .issued: 70, .store: 100, .supplier: -200, .spoiled: 10],
             identities: [
                 IdentityView(name: "gudang", lhs: 100, rhs: 100, holds: true),
                 IdentityView(name: "stasiun", lhs: 200, rhs: 199, holds: false),

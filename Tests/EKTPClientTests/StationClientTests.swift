@@ -15,25 +15,25 @@ struct StationClientTests {
         let server = try UnixSocketServer(answers: [(200, body)])
         let status = try await StationClient.withClient(socketPath: server.path) { try await $0.status() }
         #expect(status.kecamatanCode == "32.16.01")
-        #expect(status.jobs["queued"] == 3)
+        #expect(status.jobs[.queued] == 3)
         #expect(status.blangkoOnHand == 120)
         #expect(server.requests.first?.requestLine == "GET /v1/status HTTP/1.1")
     }
 
-    @Test func sendsStockOperationsAsJSONToTheirRoute() async throws {
+    @Test func sendsATypedStockOperationAsJSON() async throws {
         let server = try UnixSocketServer(answers: [(200, #"{"entry":7,"message":"2 blangko rusak dicatat"}"#)])
-        let request = StockRequest(quantity: 2, device: try DeviceID("sim-SIM0001"), place: "sim-SIM0001", cause: .rusak, by: "budi")
-        let changed = try await StationClient.withClient(socketPath: server.path) { try await $0.stock(.spoil, request) }
+        let operation = StockOperation.spoil(place: .hopper(try DeviceID("sim-SIM0001")), quantity: 2, cause: .rusak)
+        let changed = try await StationClient.withClient(socketPath: server.path) { try await $0.stock(operation, by: "budi") }
         #expect(changed.entry == 7)
         #expect(changed.pendingCount == nil)
         let sent = try #require(server.requests.first)
-        #expect(sent.requestLine == "POST /v1/stock/spoil HTTP/1.1")
+        #expect(sent.requestLine == "POST /v1/stock HTTP/1.1")
         #expect(sent.headers["content-type"] == "application/json")
         let decoded = try WireCoding.decoder().decode(StockRequest.self, from: sent.body)
-        #expect(decoded.quantity == 2)
-        #expect(decoded.cause == .rusak)
-        #expect(decoded.device?.rawValue == "sim-SIM0001")
+        #expect(decoded.operation == operation)
         #expect(decoded.by == "budi")
+        // The place travels as its key, the form the ledger and the hub use.
+        #expect(String(decoding: sent.body, as: UTF8.self).contains(#""place":"hopper:sim-SIM0001""#))
     }
 
     @Test func passesTheJobFileThroughUnchanged() async throws {

@@ -128,7 +128,7 @@ struct BinaryTests {
             #expect(early.status == .conflict)
             let heartbeat = try await client.call(
                 .post, "/v1/station/heartbeat", headers: auth,
-                json: Heartbeat(devices: [DeviceReport(id: try DeviceID("sim-A"), state: DeviceState(status: .ready))], stock: ["store": 200]))
+                json: Heartbeat(devices: [DeviceReport(id: try DeviceID("sim-A"), state: DeviceState(status: .ready))], stock: [.store: 200]))
             #expect(heartbeat.status == .ok)
 
             let job = try await client.call(.get, "/v1/views/jobs/BIN-000001", headers: admin)

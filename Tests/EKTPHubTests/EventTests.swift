@@ -107,13 +107,17 @@ struct EventTests {
                         state: DeviceState(
                             status: .warning, reasons: [.markerSupplyLow], supplies: Supplies(ribbonRemaining: 40, ribbonCapacity: 500, cardCounter: 1234)))
                 ],
-                stock: ["store": 300, "hopper:evolis-PRI01": 50], outboxBacklog: 0)
+                stock: [.store: 300, .hopper(try DeviceID("evolis-PRI01")): 50], outboxBacklog: 0)
             try await t.app.test(.router) { client in
                 let r = try await client.call(.post, "/v1/station/heartbeat", headers: Fixtures.bearer(credential), json: hb)
                 #expect(r.status == .ok)
-                let bad = try await client.call(
-                    .post, "/v1/station/heartbeat", headers: Fixtures.bearer(credential), json: Heartbeat(devices: [], stock: ["gudang-lain": 5]))
-                #expect(bad.status == .badRequest)
+                // A place no station keeps, and a place that is not on a shelf.
+                let unknown = try await client.call(
+                    .post, "/v1/station/heartbeat", headers: Fixtures.bearer(credential), body: Data(#"{"devices":[],"stock":{"gudang-lain":5}}"#.utf8))
+                #expect(unknown.status == .badRequest)
+                let notPhysical = try await client.call(
+                    .post, "/v1/station/heartbeat", headers: Fixtures.bearer(credential), json: Heartbeat(devices: [], stock: [.issued: 5]))
+                #expect(notPhysical.status == .badRequest)
             }
             let devices = try await t.hub.deviceViews()
             #expect(devices.map(\.id.rawValue) == ["evolis-PRI01"])

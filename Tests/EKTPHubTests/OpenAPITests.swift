@@ -76,7 +76,7 @@ struct OpenAPITests {
             _ = try await check(.post, "/v1/station/events", headers: station, body: try json(events))
             _ = try await check(
                 .post, "/v1/station/heartbeat", headers: station,
-                body: try json(Heartbeat(devices: [DeviceReport(id: dev, state: DeviceState(status: .ready))], stock: ["store": 100])))
+                body: try json(Heartbeat(devices: [DeviceReport(id: dev, state: DeviceState(status: .ready))], stock: [.store: 100])))
             _ = try await check(.get, "/v1/station/reconcile", headers: station)
             _ = try await check(.get, "/v1/station/reconcile")
             for view in ["stations", "devices", "stock", "backlog", "alerts"] {

@@ -56,8 +56,8 @@ struct KillTests {
         var process = try Self.start(daemon, config: config)
         try await StationClient.withClient(socketPath: socket) { client in
             try await Self.waitReady(client, process)
-            _ = try await client.stock(.receive, StockRequest(quantity: 700, document: "SJ-KILL", by: "op"))
-            for d in try await client.devices() { _ = try await client.stock(.load, StockRequest(quantity: 100, device: d.id, by: "op")) }
+            _ = try await client.stock(.receive(quantity: 700, document: "SJ-KILL"), by: "op")
+            for d in try await client.devices() { _ = try await client.stock(.load(device: d.id, quantity: 100), by: "op") }
             let result = try await client.importJobs(jobFile)
             #expect(result.stored.count == Self.jobs)
         }
@@ -82,7 +82,7 @@ struct KillTests {
             let deadline = Date().addingTimeInterval(240)
             while Date() < deadline {
                 let counts = try await client.status().jobs
-                if counts[JobState.printed.rawValue] == Self.jobs { break }
+                if counts[.printed] == Self.jobs { break }
                 for job in try await client.jobs(state: .outcomeUnknown) {
                     let used = try await client.job(job.id).blangkoUsed ?? 0
                     let decision = SimulatedPrinter.inspect(job: job.id.rawValue, blangkoCounted: used, stateDirectory: printerState)
@@ -91,9 +91,9 @@ struct KillTests {
                 for job in try await client.jobs(state: .spoiled) {
                     _ = try await client.reprint(job.id, ReprintRequest(reason: "kartu rusak", by: "op"))
                 }
-                let inStore = try await client.stockView().places["store"] ?? 0
+                let inStore = try await client.stockView().places[.store] ?? 0
                 for d in try await client.devices() where d.hopperLedger < 40 && inStore > 0 {
-                    _ = try await client.stock(.load, StockRequest(quantity: min(d.hopperCapacity - d.hopperLedger, inStore), device: d.id, by: "op"))
+                    _ = try await client.stock(.load(device: d.id, quantity: min(d.hopperCapacity - d.hopperLedger, inStore)), by: "op")
                 }
                 try await Task.sleep(for: .milliseconds(100))
             }

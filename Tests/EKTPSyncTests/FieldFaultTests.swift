@@ -130,9 +130,9 @@ import Testing
             let imported = try await client.importJobs(try factory.signedFile(local))
             #expect(imported.stored.count == 2, "\(imported)")
             #expect(imported.warnings.contains { $0.contains("jam") }, "\(imported.warnings)")
-            _ = try await client.stock(.receive, StockRequest(quantity: 10, document: "SJ-JAM", by: "op"))
+            _ = try await client.stock(.receive(quantity: 10, document: "SJ-JAM"), by: "op")
             let device = try #require(try await client.devices().first).id
-            _ = try await client.stock(.load, StockRequest(quantity: 10, device: device, by: "op"))
+            _ = try await client.stock(.load(device: device, quantity: 10), by: "op")
             // From the hub: the same.
             let token = try await hub.admin.enrollmentToken(kecamatan: "32.16.01")
             _ = try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: token), by: "kepala")
@@ -140,11 +140,11 @@ import Testing
         _ = try await hub.admin.intake(try factory.signedFile(fromHub))
         try await eventually("job dari hub diterima dan ditahan, jam diperingatkan", seconds: 60) {
             let status = try await behind.withClient { try await $0.status() }
-            return status.jobs[JobState.queued.rawValue] == 3 && (status.held?.contains("jam PC") ?? false) && status.sync?.clockWarning != nil
+            return status.jobs[.queued] == 3 && (status.held?.contains("jam PC") ?? false) && status.sync?.clockWarning != nil
         }
         let status = try await behind.withClient { try await $0.status() }
-        #expect(status.jobs[JobState.rejected.rawValue] == nil, "no genuine job refused: \(status.jobs)")
-        #expect(status.jobs[JobState.printed.rawValue] == nil)
+        #expect(status.jobs[.rejected] == nil, "no genuine job refused: \(status.jobs)")
+        #expect(status.jobs[.printed] == nil)
         #expect(status.sync?.clockWarning?.contains("terlambat") == true, "\(status.sync?.clockWarning ?? "-")")
         behind.child.stop()
 
@@ -154,7 +154,7 @@ import Testing
         defer { right.stop() }
         try await eventually("semua tercetak setelah jam benar", seconds: 90) {
             let s = try? await behind.withClient { try await $0.status() }
-            return s?.jobs[JobState.printed.rawValue] == 3
+            return s?.jobs[.printed] == 3
         }
     }
 }
@@ -176,8 +176,8 @@ import Testing
             let device = try #require(try await client.devices().first).id
             // The printer is off while the jobs arrive: they wait, blangko loaded.
             _ = try await client.injectFault(device, FaultRequest(fault: "offline"))
-            _ = try await client.stock(.receive, StockRequest(quantity: 10, document: "SJ-M", by: "op"))
-            _ = try await client.stock(.load, StockRequest(quantity: 10, device: device, by: "op"))
+            _ = try await client.stock(.receive(quantity: 10, document: "SJ-M"), by: "op")
+            _ = try await client.stock(.load(device: device, quantity: 10), by: "op")
             _ = try await client.importJobs(try factory.signedFile(jobs))
             return device
         }
@@ -193,7 +193,7 @@ import Testing
         try await station.start()
         _ = try await station.withClient { try await $0.injectFault(device, FaultRequest(fault: "clear")) }
         try await eventually("tiga kartu tercetak", seconds: 60) {
-            try await station.withClient { try await $0.status() }.jobs[JobState.printed.rawValue] == 3
+            try await station.withClient { try await $0.status() }.jobs[.printed] == 3
         }
         let counter = try await station.withClient { try await $0.devices() }.first?.state.supplies.cardCounter
         #expect(counter == 3)
@@ -210,11 +210,11 @@ import Testing
             let status = try await client.status()
             #expect(status.held?.contains("pencetakan ditahan") == true, "\(status.held ?? "-")")
             #expect(status.alerts.contains { $0.alert.kind == .rollback })
-            #expect(status.jobs[JobState.queued.rawValue] == 3)
+            #expect(status.jobs[.queued] == 3)
             // Given time, nothing prints: the printer's counter stays where the cards left it.
             try await Task.sleep(for: .seconds(2))
             #expect(try await client.devices().first?.state.supplies.cardCounter == 3, "no card printed a second time")
-            #expect(try await client.status().jobs[JobState.printed.rawValue] == nil)
+            #expect(try await client.status().jobs[.printed] == nil)
             // A person decides, saying what they checked.
             await #expect(throws: StationClientError.self) { try await client.releaseHold(HoldReleaseRequest(reason: "  ")) }
             let released = try await client.releaseHold(HoldReleaseRequest(reason: "tiga kartu MUNDUR ada di tray; dicatat tercetak lewat jobs outcome"))
@@ -239,8 +239,8 @@ import Testing
         let device = try await station.withClient { client -> DeviceID in
             let device = try #require(try await client.devices().first).id
             _ = try await client.injectFault(device, FaultRequest(fault: "offline"))
-            _ = try await client.stock(.receive, StockRequest(quantity: 10, document: "SJ-H", by: "op"))
-            _ = try await client.stock(.load, StockRequest(quantity: 10, device: device, by: "op"))
+            _ = try await client.stock(.receive(quantity: 10, document: "SJ-H"), by: "op")
+            _ = try await client.stock(.load(device: device, quantity: 10), by: "op")
             _ = try await client.importJobs(try factory.signedFile(try factory.jobs(count: 3, kecamatan: "32.16.01", prefix: "HITUNG")))
             return device
         }
@@ -251,7 +251,7 @@ import Testing
         try await station.start()
         _ = try await station.withClient { try await $0.injectFault(device, FaultRequest(fault: "clear")) }
         try await eventually("tiga kartu tercetak", seconds: 60) {
-            try await station.withClient { try await $0.status() }.jobs[JobState.printed.rawValue] == 3
+            try await station.withClient { try await $0.status() }.jobs[.printed] == 3
         }
         station.child.stop()
 
@@ -266,7 +266,7 @@ import Testing
         try await station.withClient { client in
             #expect(try await client.devices().first?.state.supplies.cardCounter == 3, "no card printed a second time")
             let status = try await client.status()
-            #expect(status.jobs[JobState.queued.rawValue] == 3 && status.jobs[JobState.printed.rawValue] == nil)
+            #expect(status.jobs[.queued] == 3 && status.jobs[.printed] == nil)
             #expect(status.alerts.contains { $0.alert.kind == .rollback })
         }
     }

@@ -27,9 +27,9 @@ enum Operator {
         for d in try await client.devices() where d.state.status == .error || d.state.status == .offline {
             _ = try await client.injectFault(d.id, FaultRequest(fault: "clear"))
         }
-        let inStore = try await client.stockView().places["store"] ?? 0
+        let inStore = try await client.stockView().places[.store] ?? 0
         for d in try await client.devices() where d.hopperLedger < 10 && inStore > 0 {
-            _ = try await client.stock(.load, StockRequest(quantity: min(d.hopperCapacity - d.hopperLedger, inStore, 30), device: d.id, by: "op"))
+            _ = try await client.stock(.load(device: d.id, quantity: min(d.hopperCapacity - d.hopperLedger, inStore, 30)), by: "op")
         }
     }
 

@@ -24,10 +24,10 @@ import Testing
             // Crafted names are refused with the field named, and change nothing.
             for bad in ["", "   ", "budi\nkepala: setuju", String(repeating: "x", count: 20_000), "siti\u{202E}atrebil", "nul\u{0}"] {
                 await #expect(throws: StationClientError.self, "\(bad.prefix(20).debugDescription)") {
-                    _ = try await client.stock(.receive, StockRequest(quantity: 5, document: "SJ-1", by: bad))
+                    _ = try await client.stock(.receive(quantity: 5, document: "SJ-1"), by: bad)
                 }
                 do {
-                    _ = try await client.stock(.receive, StockRequest(quantity: 5, document: "SJ-1", by: bad))
+                    _ = try await client.stock(.receive(quantity: 5, document: "SJ-1"), by: bad)
                 } catch {
                     #expect("\(error)".contains("nama operator"), "\(error)")
                 }
@@ -43,12 +43,12 @@ import Testing
             // Once the station has accounts, only they may be named.
             _ = try await client.addWebUser(WebUserRequest(name: "siti", fullName: "Siti Aminah", role: "operator", password: "kata-sandi-panjang-1"))
             do {
-                _ = try await client.stock(.receive, StockRequest(quantity: 5, document: "SJ-2", by: "dewi"))
+                _ = try await client.stock(.receive(quantity: 5, document: "SJ-2"), by: "dewi")
                 Issue.record("a name that is no account was accepted")
             } catch {
                 #expect("\(error)".contains("bukan pengguna stasiun ini") && "\(error)".contains("siti"), "\(error)")
             }
-            _ = try await client.stock(.receive, StockRequest(quantity: 5, document: "SJ-2", by: "siti"))
+            _ = try await client.stock(.receive(quantity: 5, document: "SJ-2"), by: "siti")
             #expect(try await client.status().blangkoOnHand == 5)
         }
     }

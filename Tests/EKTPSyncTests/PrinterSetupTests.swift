@@ -24,8 +24,8 @@ import Testing
             // Nothing in the hopper: no card, no entry.
             let empty = try await client.testPrint(device)
             #expect(empty.outcome == "failed-before-pick" && empty.ledgerEntry == nil, "\(empty)")
-            _ = try await client.stock(.receive, StockRequest(quantity: 5, document: "SJ-UJI", by: "op"))
-            _ = try await client.stock(.load, StockRequest(quantity: 3, device: device, by: "op"))
+            _ = try await client.stock(.receive(quantity: 5, document: "SJ-UJI"), by: "op")
+            _ = try await client.stock(.load(device: device, quantity: 3), by: "op")
             let counter = try await client.devices().first?.state.supplies.cardCounter ?? 0
             let printed = try await client.testPrint(device)
             #expect(printed.outcome == "printed" && printed.ledgerEntry != nil, "\(printed)")
@@ -37,7 +37,7 @@ import Testing
             #expect(jammed.outcome == "spoiled" && jammed.ledgerEntry != nil, "\(jammed)")
             _ = try await client.injectFault(device, FaultRequest(fault: "clear"))
             let places = try await client.stockView().places
-            #expect(places["hopper:\(device.rawValue)"] == 1 && places["spoiled"] == 2 && places["store"] == 2, "\(places)")
+            #expect(places[.hopper(device)] == 1 && places[.spoiled] == 2 && places[.store] == 2, "\(places)")
         }
         let ledger = try GRDBReader(path: station.stateDirectory + "/station.sqlite")
         let rows = try ledger.queue.read { db in

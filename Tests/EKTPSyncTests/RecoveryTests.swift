@@ -29,7 +29,7 @@ struct RecoveryTests {
         defer { station.child.stop() }
         defer { Task { await hub.shutdown() } }
         let first = try await station.withClient { client in
-            _ = try await client.stock(.receive, StockRequest(quantity: 50, document: "SJ-REV", by: "op"))
+            _ = try await client.stock(.receive(quantity: 50, document: "SJ-REV"), by: "op")
             return try await client.enroll(
                 EnrollStationRequest(hubURL: hub.url, token: try await hub.admin.enrollmentToken(kecamatan: Self.kecamatan)), by: "op")
         }
@@ -37,7 +37,7 @@ struct RecoveryTests {
         try await hub.admin.call(.POST, "/v1/admin/stations/\(first.stationId)/revoke")
 
         try await station.withClient { client in
-            for d in try await client.devices() { _ = try await client.stock(.load, StockRequest(quantity: 20, device: d.id, by: "op")) }
+            for d in try await client.devices() { _ = try await client.stock(.load(device: d.id, quantity: 20), by: "op") }
         }
         try await eventually("stasiun tahu kredensialnya dicabut") {
             let s = try await station.withClient { try await $0.syncStatus() }
@@ -76,7 +76,7 @@ struct RecoveryTests {
         let regions = try RegionData.load()
         let jobs = try SyntheticJobs(regions: regions, signer: approval).jobs(count: 5, kecamatan: Self.kecamatan, prefix: "LOST")
         _ = try await hub.admin.intake(try SyntheticJobs(regions: regions, signer: approval).signedFile(jobs))
-        try await Operator.work(old, seconds: 30, "job tersimpan") { ($0.jobs[JobState.queued.rawValue] ?? 0) == jobs.count && $0.outboxBacklog == 0 }
+        try await Operator.work(old, seconds: 30, "job tersimpan") { ($0.jobs[.queued] ?? 0) == jobs.count && $0.outboxBacklog == 0 }
         old.child.stop()
 
         let new = try StationUnderTest(

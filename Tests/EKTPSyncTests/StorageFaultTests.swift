@@ -42,8 +42,8 @@ import Testing
         let device = try await station.withClient { client -> DeviceID in
             let device = try #require(try await client.devices().first).id
             _ = try await client.injectFault(device, FaultRequest(fault: "offline"))
-            _ = try await client.stock(.receive, StockRequest(quantity: 20, document: "SJ-P", by: "op"))
-            _ = try await client.stock(.load, StockRequest(quantity: 20, device: device, by: "op"))
+            _ = try await client.stock(.receive(quantity: 20, document: "SJ-P"), by: "op")
+            _ = try await client.stock(.load(device: device, quantity: 20), by: "op")
             _ = try await client.importJobs(try factory.signedFile(try factory.jobs(count: 3, kecamatan: "32.16.01", prefix: "PENUH")))
             return device
         }
@@ -62,7 +62,7 @@ import Testing
         let full = try await station.withClient { try await $0.status() }
         #expect(full.held?.contains("disk penuh") == true, "\(full.held ?? "-")")
         #expect(full.held?.contains("df -h") == true, "the operator is told what to look at")
-        #expect(full.jobs[JobState.queued.rawValue] == 3, "what was stored stays")
+        #expect(full.jobs[.queued] == 3, "what was stored stays")
         #expect(station.child.isRunning)
 
         // Room again: the status clears by itself and the cards print.
@@ -72,7 +72,7 @@ import Testing
         }
         _ = try await station.withClient { try await $0.injectFault(device, FaultRequest(fault: "clear")) }
         try await eventually("tiga kartu tercetak", seconds: 60) {
-            try await station.withClient { try await $0.status() }.jobs[JobState.printed.rawValue] == 3
+            try await station.withClient { try await $0.status() }.jobs[.printed] == 3
         }
         #expect(try await station.withClient { try await $0.devices() }.first?.state.supplies.cardCounter == 3)
         #expect(try await station.withClient { try await $0.verifyAudit() }.valid)
@@ -108,7 +108,7 @@ import Testing
         try "1\n".write(toFile: "/sys/fs/ext4/\((source as NSString).lastPathComponent)/trigger_fs_error", atomically: false, encoding: .utf8)
         let refused = try await station.withClient { client -> String in
             do {
-                _ = try await client.stock(.receive, StockRequest(quantity: 5, document: "SJ-RO", by: "op"))
+                _ = try await client.stock(.receive(quantity: 5, document: "SJ-RO"), by: "op")
                 return "diterima"
             } catch let error as StationClientError {
                 return "\(error)"
@@ -132,10 +132,10 @@ import Testing
         try await station.start()
         defer { station.child.stop() }
         let status = try await station.withClient { client in
-            _ = try await client.stock(.receive, StockRequest(quantity: 5, document: "SJ-RO", by: "op"))
+            _ = try await client.stock(.receive(quantity: 5, document: "SJ-RO"), by: "op")
             return try await client.status()
         }
-        #expect(status.jobs[JobState.queued.rawValue] == 2 && status.blangkoOnHand == 5, "\(status.jobs) \(status.blangkoOnHand)")
+        #expect(status.jobs[.queued] == 2 && status.blangkoOnHand == 5, "\(status.jobs) \(status.blangkoOnHand)")
         #expect(status.held?.contains("hanya bisa dibaca") != true && status.held?.contains("disk gagal") != true, "\(status.held ?? "-")")
     }
 }

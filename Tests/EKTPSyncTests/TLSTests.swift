@@ -51,7 +51,7 @@ struct TLSTests {
         let jobs = try SyntheticJobs(regions: regions, signer: approval).jobs(count: 3, kecamatan: "32.16.11", prefix: "TLS")
         _ = try await hub.admin.intake(try SyntheticJobs(regions: regions, signer: approval).signedFile(jobs))
         try await eventually("job lewat TLS") {
-            (try await station.withClient { try await $0.status() }.jobs[JobState.queued.rawValue] ?? 0) == jobs.count
+            (try await station.withClient { try await $0.status() }.jobs[.queued] ?? 0) == jobs.count
         }
     }
 }

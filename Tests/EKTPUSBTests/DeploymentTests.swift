@@ -99,7 +99,7 @@ struct UdevRule: Equatable {
             guard let usb = profile.usb else { continue }
             let vendor = String(format: "%04x", usb.vendor_id)
             all.insert(vendor)
-            if ["evolis", "magicard"].contains(profile.protocol) { direct.insert(vendor) }
+            if profile.protocol.isDirectUSB { direct.insert(vendor) }
         }
         #expect(all == ["0f49", "0c1f", "09b0"])
         let named = Set(rules.flatMap { $0.tokens.filter { $0.key == "ATTR" && $0.attribute == "idVendor" }.map(\.value) })

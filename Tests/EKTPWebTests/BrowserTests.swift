@@ -143,7 +143,7 @@ struct BrowserTests {
         let station = try await hub.hub.authenticate(
             bearer: try await hub.hub.enroll(EnrollRequest(token: token.token, name: "PC cetak Tarumajaya")).credential)
         let devices = try web.store.devices().map { DeviceReport(id: $0.id, model: $0.model, state: $0.state) }
-        _ = try await hub.hub.heartbeat(station: station, Heartbeat(devices: devices, stock: ["store": 40], outboxBacklog: 0))
+        _ = try await hub.hub.heartbeat(station: station, Heartbeat(devices: devices, stock: [.store: 40], outboxBacklog: 0))
 
         var findings: [String] = []
         for width in [390, 1280] {
@@ -188,7 +188,7 @@ struct BrowserTests {
             return try await hub.hub.authenticate(bearer: result.credential)
         }
         let babelan = try await enroll("32.16.02", "PC cetak Babelan")
-        _ = try await hub.hub.heartbeat(station: babelan, Heartbeat(devices: [], stock: ["store": 40], outboxBacklog: 0))
+        _ = try await hub.hub.heartbeat(station: babelan, Heartbeat(devices: [], stock: [.store: 40], outboxBacklog: 0))
         clock.advance(600)
         let tarumajaya = try await enroll("32.16.01", "PC cetak Tarumajaya")
         let events = try web.store.outbox(after: 0, limit: 10_000).map { row in

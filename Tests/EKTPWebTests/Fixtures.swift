@@ -119,7 +119,7 @@ struct WebStation {
     func printSomeJobs(_ count: Int) async throws {
         _ = try store.receive(300, document: "SJ/3216/2026/11/007", serialFirst: nil, serialLast: nil, by: "admin")
         for d in [evolis, fargo] {
-            _ = try await station.stock("load", StockRequest(quantity: 30, device: d, by: "admin"))
+            _ = try await station.stock(.load(device: d, quantity: 30), by: "admin")
         }
         var synthetic = SyntheticJobs(regions: try RegionData.load(), signer: signer)
         synthetic.portraitCount = 3

@@ -76,12 +76,10 @@ public enum ConsoleText {
         return out.joined(separator: "\n")
     }
 
-    /// Jobs per state, in the order of the job's life, states the client does not know last.
-    static func jobCounts(_ counts: [String: Int]) -> String {
+    /// Jobs per state, in the order of the job's life.
+    static func jobCounts(_ counts: [JobState: Int]) -> String {
         var t = TextTable(headers: ["STATUS", "JUMLAH"], rightAligned: [1])
-        let known = JobState.allCases.map(\.rawValue)
-        for raw in known where counts[raw] != nil { t.append([stateLabel(raw), String(counts[raw]!)]) }
-        for raw in counts.keys.sorted() where !known.contains(raw) { t.append([raw, String(counts[raw]!)]) }
+        for state in JobState.allCases { if let n = counts[state] { t.append([state.label, String(n)]) } }
         if t.rows.isEmpty { return "  (tidak ada job)" }
         return t.render()
     }
@@ -198,17 +196,16 @@ public enum ConsoleText {
 
     /// Places in the order a person reads them: the store, the printers, spoiled cards,
     /// then where cards went.
-    static func placeRank(_ key: String) -> (Int, String) {
-        switch StockPlace(key: key) {
-        case .store: (0, key)
-        case .hopper: (1, key)
-        case .spoiled: (2, key)
-        case .issued: (3, key)
-        case .destroyed: (4, key)
-        case .transferred: (5, key)
-        case .supplier: (6, key)
-        case .adjustment: (7, key)
-        case nil: (8, key)
+    static func placeRank(_ place: StockPlace) -> (Int, String) {
+        switch place {
+        case .store: (0, place.key)
+        case .hopper: (1, place.key)
+        case .spoiled: (2, place.key)
+        case .issued: (3, place.key)
+        case .destroyed: (4, place.key)
+        case .transferred: (5, place.key)
+        case .supplier: (6, place.key)
+        case .adjustment: (7, place.key)
         }
     }
 
@@ -217,9 +214,9 @@ public enum ConsoleText {
         var places = TextTable(headers: ["TEMPAT", "JUMLAH", "KETERANGAN"], rightAligned: [1])
         // `supplier` and `adjustment` are the ledger's counterparts (their balance is minus
         // what came in); they mean nothing on a shelf, so only --json shows them.
-        let shown = v.places.keys.filter { ![StockPlace.supplier, .adjustment].contains(StockPlace(key: $0)) }
-        for key in shown.sorted(by: { placeRank($0) < placeRank($1) }) {
-            places.append([key, String(v.places[key]!), StockPlace(key: key)?.description ?? ""])
+        let shown = v.places.keys.filter { ![StockPlace.supplier, .adjustment].contains($0) }
+        for place in shown.sorted(by: { placeRank($0) < placeRank($1) }) {
+            places.append([place.key, String(v.places[place]!), place.description])
         }
         var out = ["Stok blangko:", places.rows.isEmpty ? "(belum ada catatan)" : places.render(), ""]
         var kv = KeyValueList()

@@ -157,3 +157,6 @@ extension JobTransition {
         }
     }
 }
+
+/// A state names a count in a JSON object (`{"queued": 3}`).
+extension JobState: CodingKeyRepresentable {}

@@ -76,6 +76,19 @@ public enum StockPlace: Hashable, Sendable, Comparable, CustomStringConvertible 
     }
 }
 
+/// A place is its `key` as a dictionary key too (`{"store": 120, "hopper:evolis-1": 20}`).
+extension StockPlace: CodingKeyRepresentable {
+    public var codingKey: any CodingKey { PlaceKey(stringValue: key) }
+    public init?<T: CodingKey>(codingKey: T) { self.init(key: codingKey.stringValue) }
+
+    private struct PlaceKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}
+
 /// On the wire and in storage a place is its `key`; an unknown key is refused on decoding.
 extension StockPlace: Codable {
     public init(from decoder: any Decoder) throws {

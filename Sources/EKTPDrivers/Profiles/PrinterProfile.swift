@@ -34,13 +34,32 @@ public struct PrinterProfile: Codable, Sendable, Hashable {
         public var ribbon_choice: String?
     }
 
+    /// How the station talks to the model.
+    public enum PrinterProtocol: String, Codable, Sendable, Hashable {
+        /// Evolis escape commands over USB.
+        case evolis
+        /// Magicard frames over USB.
+        case magicard
+        /// A CUPS queue and the vendor's driver.
+        case cups
+
+        /// Whether ektp drives the model over USB itself.
+        public var isDirectUSB: Bool { self != .cups }
+    }
+
+    /// What the model takes for a card.
+    public enum DocumentFormat: String, Codable, Sendable, Hashable {
+        /// Colour and black planes at the panel's size.
+        case planes
+        /// A card-size PDF, for the vendor's CUPS driver.
+        case pdf
+    }
+
     public var id: String
     public var name: String
     public var vendor: String
-    /// `evolis`, `magicard` or `cups`.
-    public var `protocol`: String
-    /// `planes` or `pdf`.
-    public var document: String
+    public var `protocol`: PrinterProtocol
+    public var document: DocumentFormat
     public var usb: USB?
     public var print: Print
     public var hopper: Hopper
@@ -48,7 +67,12 @@ public struct PrinterProfile: Codable, Sendable, Hashable {
     public var cups: CUPS?
 
     public var geometry: PanelGeometry { PanelGeometry(width: print.panel_width, height: print.panel_height, dpi: print.dpi) }
-    public var documentKind: CardDocumentKind { document == "pdf" ? .pdf : .planes(geometry) }
+    public var documentKind: CardDocumentKind {
+        switch document {
+        case .pdf: .pdf
+        case .planes: .planes(geometry)
+        }
+    }
 }
 
 /// Every profile in a directory, by id.

@@ -22,7 +22,7 @@ public struct DiscoveredPrinter: Codable, Sendable, Hashable {
 /// serial in sysfs or its descriptor is left out: without one it has no identity.
 public enum USBDiscovery {
     public static func scan(profiles: ProfileCatalog) -> [DiscoveredPrinter] {
-        let direct = profiles.profiles.values.filter { ["evolis", "magicard"].contains($0.protocol) && $0.usb != nil }
+        let direct = profiles.profiles.values.filter { $0.protocol.isDirectUSB && $0.usb != nil }
         var found: [DiscoveredPrinter] = []
         for vendor in Set(direct.compactMap { $0.usb?.vendor_id }).sorted() {
             for record in USBBus.devices(vendor: vendor) {

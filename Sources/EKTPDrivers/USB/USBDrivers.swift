@@ -59,7 +59,7 @@ public enum USBDrivers {
         } else {
             // A profile naming the product id first, then one for any model of the vendor.
             let candidates = profiles.profiles.values.filter {
-                guard let usb = $0.usb, ["evolis", "magicard"].contains($0.protocol), usb.vendor_id == target.vendorID else { return false }
+                guard let usb = $0.usb, $0.protocol.isDirectUSB, usb.vendor_id == target.vendorID else { return false }
                 return target.productID.map { usb.product_ids.isEmpty || usb.product_ids.contains($0) } ?? true
             }.sorted { a, b in
                 let named = { (p: PrinterProfile) in target.productID.map { p.usb?.product_ids.contains($0) == true } ?? false }
@@ -79,14 +79,14 @@ public enum USBDrivers {
             id: DeviceID(vendor: profile.vendor, serial: target.serial), uri: uri, model: profile.name, serial: target.serial,
             hopperCapacity: profile.hopper.capacity)
         switch profile.protocol {
-        case "evolis":
+        case .evolis:
             let source = USBTransportSource(vendorID: usb.vendor_id, productIDs: products, serial: target.serial, serialProbe: evolisSerial)
             return EvolisPrinter(info: info, profile: profile, source: source)
-        case "magicard":
+        case .magicard:
             let source = USBTransportSource(vendorID: usb.vendor_id, productIDs: products, serial: target.serial, serialProbe: magicardSerial)
             return MagicardPrinter(info: info, profile: profile, source: source)
-        default:
-            throw Problem(description: "profil \(profile.id) memakai protokol \(profile.protocol), bukan evolis atau magicard")
+        case .cups:
+            throw Problem(description: "profil \(profile.id) memakai protokol cups, bukan evolis atau magicard")
         }
     }
 

@@ -125,10 +125,21 @@ public struct StationRecord: Sendable, Equatable {
 
 /// Stock per kecamatan as events and heartbeats left it.
 public struct StockFacts: Sendable {
-    /// Balance per (kecamatan, place key) from ledger events.
-    public var balances: [String: [String: Int]]
+    /// Balance per kecamatan and place from ledger events.
+    public var balances: [String: [StockPlace: Int]]
     /// Blangko consumed (printed or spoiled out of store or hopper) since the window start.
     public var consumed: [String: Int]
-    /// Unused blangko per kecamatan as the last heartbeats said.
+    /// Unused blangko per kecamatan as the last heartbeats of its live stations said.
     public var reportedOnHand: [String: Int]
+
+    /// From stored rows; a place no station keeps means a damaged database.
+    init(balances: [(kecamatan: String, place: String, quantity: Int)], consumed: [String: Int], reported: [(kecamatan: String, place: String, quantity: Int)])
+        throws
+    {
+        self.balances = [:]
+        for row in balances { self.balances[row.kecamatan, default: [:]][try StockPlace(stored: row.place)] = row.quantity }
+        self.consumed = consumed
+        self.reportedOnHand = [:]
+        for row in reported where try StockPlace(stored: row.place).isUnused { reportedOnHand[row.kecamatan, default: 0] += row.quantity }
+    }
 }

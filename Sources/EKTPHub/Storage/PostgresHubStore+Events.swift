@@ -99,7 +99,7 @@ extension PostgresHubStore {
                 try await c.query("DELETE FROM stock_reported WHERE station_id = \(station.id)", logger: logger).drain()
                 for (place, quantity) in stock {
                     try await c.query(
-                        "INSERT INTO stock_reported(station_id, place, quantity, reported_at) VALUES (\(station.id), \(place), \(Int64(quantity)), \(now.epoch))",
+                        "INSERT INTO stock_reported(station_id, place, quantity, reported_at) VALUES (\(station.id), \(place.key), \(Int64(quantity)), \(now.epoch))",
                         logger: logger
                     ).drain()
                 }
@@ -135,24 +135,24 @@ extension PostgresHubStore {
     }
 
     public func stockFacts(consumedSince: Date) async throws -> StockFacts {
-        var balances: [String: [String: Int]] = [:]
+        var balances: [(kecamatan: String, place: String, quantity: Int)] = []
         for try await (kec, place, q) in try await client.query("SELECT kecamatan_code, place, quantity FROM stock_balance", logger: logger).decode(
             (String, String, Int64).self)
         {
-            balances[kec, default: [:]][place] = Int(q)
+            balances.append((kec, place, Int(q)))
         }
         var consumed: [String: Int] = [:]
         for try await (kec, q) in try await client.query(
             "SELECT kecamatan_code, SUM(quantity)::BIGINT FROM consumption WHERE at >= \(consumedSince.epoch) GROUP BY kecamatan_code", logger: logger
         ).decode((String, Int64).self) { consumed[kec] = Int(q) }
-        var reported: [String: Int] = [:]
-        for try await (kec, q) in try await client.query(
+        var reported: [(kecamatan: String, place: String, quantity: Int)] = []
+        for try await (kec, place, q) in try await client.query(
             """
-            SELECT s.kecamatan_code, SUM(r.quantity)::BIGINT FROM stock_reported r JOIN station s ON s.id = r.station_id
-            WHERE s.revoked_at IS NULL AND (r.place = 'store' OR r.place LIKE 'hopper:%') GROUP BY s.kecamatan_code
+            SELECT s.kecamatan_code, r.place, SUM(r.quantity)::BIGINT FROM stock_reported r JOIN station s ON s.id = r.station_id
+            WHERE s.revoked_at IS NULL GROUP BY s.kecamatan_code, r.place
             """, logger: logger
-        ).decode((String, Int64).self) { reported[kec] = Int(q) }
-        return StockFacts(balances: balances, consumed: consumed, reportedOnHand: reported)
+        ).decode((String, String, Int64).self) { reported.append((kec, place, Int(q))) }
+        return try StockFacts(balances: balances, consumed: consumed, reported: reported)
     }
 
     public func backlog() async throws -> [BacklogEntry] {

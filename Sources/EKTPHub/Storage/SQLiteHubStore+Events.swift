@@ -92,7 +92,7 @@ extension SQLiteHubStore {
                 for (place, quantity) in stock {
                     try db.execute(
                         sql: "INSERT INTO stockReported(stationId, place, quantity, reportedAt) VALUES (?, ?, ?, ?)",
-                        arguments: [station.id, place, quantity, now.epoch])
+                        arguments: [station.id, place.key, quantity, now.epoch])
                 }
             }
         }

@@ -30,9 +30,8 @@ extension SQLiteHubStore {
 
     public func stockFacts(consumedSince: Date) async throws -> StockFacts {
         try await writer.read { db in
-            var balances: [String: [String: Int]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT kecamatanCode, place, quantity FROM stockBalance") {
-                balances[row["kecamatanCode"] as String, default: [:]][row["place"] as String] = (row["quantity"] as Int)
+            let balances = try Row.fetchAll(db, sql: "SELECT kecamatanCode, place, quantity FROM stockBalance").map {
+                (kecamatan: $0["kecamatanCode"] as String, place: $0["place"] as String, quantity: $0["quantity"] as Int)
             }
             var consumed: [String: Int] = [:]
             for row in try Row.fetchAll(
@@ -40,17 +39,14 @@ extension SQLiteHubStore {
             {
                 consumed[row["kecamatanCode"] as String] = (row["q"] as Int)
             }
-            var reported: [String: Int] = [:]
-            for row in try Row.fetchAll(
+            let reported = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT s.kecamatanCode, SUM(r.quantity) AS q FROM stockReported r JOIN station s ON s.id = r.stationId
-                    WHERE s.revokedAt IS NULL AND (r.place = 'store' OR r.place LIKE 'hopper:%') GROUP BY s.kecamatanCode
-                    """)
-            {
-                reported[row["kecamatanCode"] as String] = (row["q"] as Int)
-            }
-            return StockFacts(balances: balances, consumed: consumed, reportedOnHand: reported)
+                    SELECT s.kecamatanCode, r.place, SUM(r.quantity) AS q FROM stockReported r JOIN station s ON s.id = r.stationId
+                    WHERE s.revokedAt IS NULL GROUP BY s.kecamatanCode, r.place
+                    """
+            ).map { (kecamatan: $0["kecamatanCode"] as String, place: $0["place"] as String, quantity: $0["q"] as Int) }
+            return try StockFacts(balances: balances, consumed: consumed, reported: reported)
         }
     }
 

@@ -24,6 +24,13 @@ extension HubJobState {
     }
 }
 
+extension StockPlace {
+    init(stored key: String) throws {
+        guard let place = StockPlace(key: key) else { throw DamagedRow(column: "place", value: key) }
+        self = place
+    }
+}
+
 extension JobState {
     init?(stored text: String?) throws {
         guard let text else { return nil }

@@ -31,12 +31,12 @@ extension Hub {
         let codes = Set(facts.balances.keys).union(facts.consumed.keys).union(facts.reportedOnHand.keys).sorted()
         let kecamatan = codes.map { code -> KecamatanStock in
             let places = facts.balances[code] ?? [:]
-            let store = places["store"] ?? 0
-            let hoppers = places.filter { $0.key.hasPrefix("hopper:") }.reduce(0) { $0 + $1.value }
+            let store = places[.store] ?? 0
+            let hoppers = places.filter { $0.key.isUnused && $0.key != .store }.reduce(0) { $0 + $1.value }
             let rate = Double(facts.consumed[code] ?? 0) / Double(window)
             return KecamatanStock(
                 kecamatanCode: code, name: regions.kecamatan(code)?.name, onHand: store + hoppers, store: store, hoppers: hoppers,
-                spoiledAwaitingDestruction: places["spoiled"] ?? 0, consumptionPerDay: rate,
+                spoiledAwaitingDestruction: places[.spoiled] ?? 0, consumptionPerDay: rate,
                 daysLeft: rate > 0 ? Double(store + hoppers) / rate : nil, reportedOnHand: facts.reportedOnHand[code])
         }
         let byKabupaten = Dictionary(grouping: kecamatan) { String($0.kecamatanCode.prefix(5)) }

@@ -139,11 +139,9 @@ enum LocalAPI {
             body.by = try await person(body.by, context)
             return try JSONReply.response(station.store.refuseCount(try countID(context), by: body.by, note: body.note))
         }
-        v1.post("stock/:operation") { request, context in
-            let operation = context.parameters.get("operation") ?? ""
-            var body: StockRequest = try await decode(request)
-            body.by = try await person(body.by, context)
-            return JSONReply.response(try await station.stock(operation, body), status: .created)
+        v1.post("stock") { request, context in
+            let body: StockRequest = try await decode(request)
+            return JSONReply.response(try await station.stock(body.operation, by: try await person(body.by, context)), status: .created)
         }
 
         v1.get("audit/verify") { _, _ in

@@ -364,7 +364,7 @@ public actor HubSync {
         let stock = try store.balances().filter { $0.key.isPhysical }
         return Heartbeat(
             devices: try devices().map { DeviceReport(id: $0.id, model: $0.model, state: $0.state) },
-            stock: Dictionary(uniqueKeysWithValues: stock.map { ($0.key.key, $0.value) }),
+            stock: stock,
             outboxBacklog: try store.outboxBacklog(), version: BuildInfo.version, stopped: stopped())
     }
 

@@ -32,9 +32,9 @@ struct KepalaPages {
         site.page(router, "/pemusnahan", roles: head) { v in try await destructionPage(v) }
         site.action(router, "/pemusnahan", roles: head, back: "/pemusnahan") { v in
             let witnesses = [v.form["saksi1"], v.form["saksi2"], v.form["saksi3"]].compactMap { $0 }
-            let request = StockRequest(
-                quantity: try v.form.int("jumlah", label: "jumlah blangko"), document: v.form["nomor"], witnesses: witnesses, by: v.session.user)
-            return WebActionResult(try await station.stock("destroy", request).message, then: "/pemusnahan")
+            let operation = StockOperation.destroy(
+                quantity: try v.form.int("jumlah", label: "jumlah blangko"), record: v.form["nomor"] ?? "", witnesses: witnesses)
+            return WebActionResult(try await station.stock(operation, by: v.session.user).message, then: "/pemusnahan")
         }
     }
 
@@ -48,9 +48,9 @@ struct KepalaPages {
     func stockLive() throws -> HTML {
         let view = try station.store.stockView()
         let devices = try station.store.devices()
-        let store = view.places["store"] ?? 0
-        let hoppers = view.places.filter { $0.key.hasPrefix("hopper:") }.values.reduce(0, +)
-        let spoiled = view.places["spoiled"] ?? 0
+        let store = view.places[.store] ?? 0
+        let hoppers = view.places.filter { $0.key.isUnused && $0.key != .store }.values.reduce(0, +)
+        let spoiled = view.places[.spoiled] ?? 0
         let days: HTML = view.daysLeft.map { HTML(unsafe: HTML.escape(WebFormat.decimal($0, digits: 0))) } ?? "—"
         let rows = devices.map { d -> HTML in
             "<tr><td>Hopper \(d.model) (\(d.id.rawValue))</td><td class=\"num\">\(d.hopperLedger)</td><td class=\"num\">\(d.printed)</td><td class=\"num\">\(d.spoiled)</td></tr>"

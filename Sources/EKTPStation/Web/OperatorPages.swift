@@ -71,7 +71,7 @@ struct OperatorPages {
             let device: DeviceID
             do { device = try DeviceID(v.parameters.get("id") ?? "") } catch { throw WebRefusal("printer tidak dikenal") }
             let quantity = try v.form.int("jumlah", label: "jumlah blangko")
-            let changed = try await station.stock("load", StockRequest(quantity: quantity, device: device, by: v.session.user))
+            let changed = try await station.stock(.load(device: device, quantity: quantity), by: v.session.user)
             return WebActionResult(changed.message, then: "/printer")
         }
         site.action(router, "/printer/:id/cetak-uji", roles: op, back: "/printer") { v in
@@ -94,7 +94,7 @@ struct OperatorPages {
 
     func queueLive(_ v: WebVisit) async throws -> HTML {
         let status = try await station.status()
-        func n(_ s: JobState) -> Int { status.jobs[s.rawValue] ?? 0 }
+        func n(_ s: JobState) -> Int { status.jobs[s] ?? 0 }
         let figures: HTML = """
             <ul class="figures">
             <li><b id="jumlah-menunggu">\(n(.queued))</b><span>menunggu</span></li>
@@ -308,7 +308,7 @@ struct OperatorPages {
         return """
             \(HTML.when(!offered.isEmpty) { "<section class=\"card notice\" id=\"printer-baru\"><h2>Printer baru terpasang</h2><ul>\(HTML.join(offered))</ul></section>" })
             <ul class="figures"><li><b id="stok-gudang">\(store)</b><span>blangko di gudang</span></li>
-            <li><b>\(status.jobs[JobState.queued.rawValue] ?? 0)</b><span>job menunggu</span></li></ul>
+            <li><b>\(status.jobs[.queued] ?? 0)</b><span>job menunggu</span></li></ul>
             \(status.held.map { HTML("<div class=\"notice held\">Antrean tertahan: \($0)</div>") })
             <div class="grid">\(cards.isEmpty ? HTML("<p class=\"muted\">Tidak ada printer terpasang.</p>") : HTML.join(cards))</div>
             """

@@ -104,7 +104,7 @@ extension StationStore {
             return try rows.map { row in
                 let id = try DeviceID(row["id"] as String)
                 let hopper = StockPlace.hopper(id).key
-                let state = (try? WireCoding.decoder().decode(DeviceState.self, from: Data((row["state"] as String).utf8))) ?? .offline
+                let state = try DeviceState(stored: row["state"])
                 let sums = try Row.fetchOne(
                     db,
                     sql: """
@@ -127,7 +127,7 @@ extension StationStore {
                 AlertView(
                     id: row["id"], at: Date(timeIntervalSince1970: row["at"]),
                     alert: Alert(
-                        kind: Alert.Kind(rawValue: row["kind"]) ?? .deviceError,
+                        kind: try Alert.Kind(stored: row["kind"], column: "alert.kind"),
                         device: (row["deviceId"] as String?).flatMap { try? DeviceID($0) }, message: row["message"]))
             }
         }

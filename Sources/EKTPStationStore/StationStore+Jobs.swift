@@ -74,7 +74,7 @@ extension StationStore {
                     tx.db, sql: "SELECT \(JobRow.columns), sealed FROM job WHERE state = 'queued'\(skip) ORDER BY priority DESC, rowid LIMIT 1",
                     arguments: StatementArguments(skipped.map(\.rawValue)))
             else { return nil }
-            let job = JobRow(row: row)
+            let job = try JobRow(row: row)
             guard let sealed = row["sealed"] as Data? else {
                 throw StationError(.invalid, "job \(job.id) tidak punya data untuk dicetak")
             }
@@ -232,7 +232,7 @@ extension StationStore {
             } else {
                 rows = try Row.fetchAll(db, sql: "SELECT \(JobRow.columns) FROM job ORDER BY rowid DESC LIMIT ?", arguments: [limit])
             }
-            return rows.map { JobRow(row: $0).summary }
+            return try rows.map { try JobRow(row: $0).summary }
         }
     }
 
@@ -241,7 +241,7 @@ extension StationStore {
         try read { db in
             var counts: [JobState: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job GROUP BY state") {
-                if let s = JobState(rawValue: row["state"]) { counts[s] = row["n"] }
+                counts[try JobState(stored: row["state"], column: "job.state")] = row["n"]
             }
             return counts
         }
@@ -253,7 +253,7 @@ extension StationStore {
             else {
                 throw StationError(.notFound, "job \(id) tidak ada di stasiun ini")
             }
-            return (JobRow(row: r), r["sealed"], r["recipientSealed"])
+            return (try JobRow(row: r), r["sealed"], r["recipientSealed"])
         }
         var nama: String?
         var delivery: String?

@@ -172,9 +172,11 @@ extension StationStore {
             try Row.fetchAll(
                 db,
                 sql: "SELECT fromPlace, cause, SUM(quantity) AS quantity FROM ledger WHERE kind = 'spoiled' GROUP BY fromPlace, cause ORDER BY fromPlace, cause"
-            ).compactMap { row in
-                guard let place = StockPlace(key: row["fromPlace"]) else { return nil }
-                return (place, (row["cause"] as String?).flatMap(SpoilCause.init(rawValue:)), row["quantity"])
+            ).map { row in
+                (
+                    try StockPlace(stored: row["fromPlace"], column: "ledger.fromPlace"),
+                    try (row["cause"] as String?).map { try SpoilCause(stored: $0, column: "ledger.cause") }, row["quantity"]
+                )
             }
         }
     }
@@ -186,10 +188,10 @@ extension StationStore {
 
     static func movements(_ db: Database, sql: String, arguments: StatementArguments = []) throws -> [MonthlyBlangkoReport.Line] {
         try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-            guard let kind = LedgerKind(rawValue: row["kind"]), let from = StockPlace(key: row["fromPlace"]), let to = StockPlace(key: row["toPlace"]) else {
-                throw StationError(.invalid, "catatan buku blangko tidak bisa dibaca")
-            }
-            let cause = (row["cause"] as String?).flatMap(SpoilCause.init(rawValue:))
+            let kind = try LedgerKind(stored: row["kind"], column: "ledger.kind")
+            let from = try StockPlace(stored: row["fromPlace"], column: "ledger.fromPlace")
+            let to = try StockPlace(stored: row["toPlace"], column: "ledger.toPlace")
+            let cause = try (row["cause"] as String?).map { try SpoilCause(stored: $0, column: "ledger.cause") }
             return MonthlyBlangkoReport.Line(movement: try movement(kind, from, to, row["quantity"]), cause: cause)
         }
     }

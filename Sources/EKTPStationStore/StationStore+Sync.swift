@@ -150,7 +150,7 @@ extension StationStore {
                     db, sql: "SELECT id, state FROM job WHERE id IN (\(part.map { _ in "?" }.joined(separator: ",")))",
                     arguments: StatementArguments(part.map(\.rawValue)))
                 for row in rows {
-                    if let id = try? JobID(row["id"] as String), let state = JobState(rawValue: row["state"]) { result[id] = state }
+                    result[try JobID(row["id"] as String)] = try JobState(stored: row["state"], column: "job.state")
                 }
             }
             return result

@@ -191,12 +191,14 @@ struct JobRow {
 
     static let columns = "id, state, priority, maskedNik, deviceId, attempts, receivedAt, updatedAt"
 
-    init(row: Row) {
-        id = try! JobID(row["id"] as String)
-        state = JobState(rawValue: row["state"])!
+    init(row: Row) throws {
+        do { id = try JobID(row["id"] as String) } catch { throw DamagedRecord(column: "job.id", value: row["id"]) }
+        state = try JobState(stored: row["state"], column: "job.state")
         priority = (row["priority"] as Int) == 1 ? .urgent : .normal
         maskedNIK = row["maskedNik"]
-        device = (row["deviceId"] as String?).flatMap { try? DeviceID($0) }
+        device = try (row["deviceId"] as String?).map { text in
+            do { return try DeviceID(text) } catch { throw DamagedRecord(column: "job.deviceId", value: text) }
+        }
         attempts = row["attempts"]
         receivedAt = Date(timeIntervalSince1970: row["receivedAt"])
         updatedAt = Date(timeIntervalSince1970: row["updatedAt"])

@@ -561,3 +561,12 @@ public enum WireCoding {
         return d
     }
 }
+
+extension DeviceState {
+    /// A device state as a store keeps it (its wire JSON), or `DamagedRecord`.
+    public init(stored json: String) throws(DamagedRecord) {
+        do { self = try WireCoding.decoder().decode(DeviceState.self, from: Data(json.utf8)) } catch {
+            throw DamagedRecord(column: "device.state", value: json)
+        }
+    }
+}

@@ -6,6 +6,7 @@ import EKTPSimulator
 import EKTPStation
 import EKTPStationStore
 import EKTPSynthetic
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 import GRDB
@@ -130,15 +131,10 @@ enum StationBench {
         func measureDaemon(_ dir: String) async throws -> (startup: Double, rssMiB: Double) {
             let socket = dir + "/s.sock"
             let configFile = dir + "/ektpd.toml"
-            try """
-            [station]
-            kecamatan = "32.16.01"
-            state_directory = "\(dir)"
-            socket = "\(socket)"
-            printers = ["sim://evolis-primacy-2?serial=IDLE"]
-            [approval]
-            keys = ["\(signer.keyId):\(signer.publicKeyBase64)"]
-            """.write(toFile: configFile, atomically: true, encoding: .utf8)
+            try StationConfigFile(
+                kecamatan: "32.16.01", stateDirectory: dir, socket: socket, printers: ["sim://evolis-primacy-2?serial=IDLE"],
+                approvalKeys: ["\(signer.keyId):\(signer.publicKeyBase64)"]
+            ).write(to: configFile)
             let exe = URL(fileURLWithPath: args[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("ektpd")
             let p = Process()
             p.executableURL = exe

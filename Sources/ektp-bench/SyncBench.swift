@@ -57,19 +57,12 @@ enum SyncBench {
         let socket = root.appendingPathComponent("s.sock").path
         let state = root.appendingPathComponent("state").path
         let config = root.appendingPathComponent("ektpd.toml").path
-        try """
-        [station]
-        kecamatan = "\(kecamatan)"
-        state_directory = "\(state)"
-        socket = "\(socket)"
-        [approval]
-        keys = ["\(signer.keyId):\(signer.publicKeyBase64)"]
-        [hub]
-        poll_wait_seconds = 25
-        retry_max_seconds = 1
-        [web]
-        enabled = false
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        var file = StationConfigFile(
+            kecamatan: kecamatan, stateDirectory: state, socket: socket, approvalKeys: ["\(signer.keyId):\(signer.publicKeyBase64)"])
+        file["hub", "poll_wait_seconds"] = 25
+        file["hub", "retry_max_seconds"] = 1
+        file["web", "enabled"] = false
+        try file.write(to: config)
         let station = Process()
         station.executableURL = here.appendingPathComponent("ektpd")
         station.arguments = ["--config", config]

@@ -46,28 +46,17 @@ final class DemoStation: @unchecked Sendable {
         let uris = printers(printerState, self.root.appendingPathComponent("cards").path)
         let webPort = try LoopbackPort.free()
         self.webPort = webPort
-        let config = """
-            [station]
-            kecamatan = "\(kecamatan)"
-            state_directory = "\(self.root.appendingPathComponent("state").path)"
-            socket = "\(socket)"
-            printers = [\(uris.map { "\"\($0)\"" }.joined(separator: ", "))]
-            regions = "\(RegionData.path())"
-            poll_milliseconds = 50
-
-            [approval]
-            keys = ["\(signer.keyId):\(signer.publicKeyBase64)"]
-
-            [web]
-            listen = "127.0.0.1:\(webPort)"
-
-            [hub]
-            poll_wait_seconds = 10
-            heartbeat_seconds = 2
-            retry_max_seconds = 5
-            """
+        var config = StationConfigFile(
+            kecamatan: kecamatan, stateDirectory: self.root.appendingPathComponent("state").path, socket: socket, printers: uris,
+            approvalKeys: ["\(signer.keyId):\(signer.publicKeyBase64)"])
+        config["station", "regions"] = .string(RegionData.path())
+        config["station", "poll_milliseconds"] = 50
+        config["web", "listen"] = .string("127.0.0.1:\(webPort)")
+        config["hub", "poll_wait_seconds"] = 10
+        config["hub", "heartbeat_seconds"] = 2
+        config["hub", "retry_max_seconds"] = 5
         let configFile = self.root.appendingPathComponent("ektpd.toml")
-        try config.write(to: configFile, atomically: true, encoding: .utf8)
+        try config.write(to: configFile.path)
         process.executableURL = try BuiltExecutable.locate("ektpd")
         process.arguments = ["--config", configFile.path]
         let log = self.root.appendingPathComponent("ektpd.log").path

@@ -37,18 +37,11 @@ struct KillTests {
         let socket = root.appendingPathComponent("s.sock").path
         let stateDir = root.appendingPathComponent("state").path
         let config = root.appendingPathComponent("ektpd.toml").path
-        try """
-        [station]
-        kecamatan = "32.16.05"
-        state_directory = "\(stateDir)"
-        socket = "\(socket)"
-        printers = [\(uris.map { "\"\($0)\"" }.joined(separator: ", "))]
-        poll_milliseconds = 20
-        [approval]
-        keys = ["\(signer.keyId):\(signer.publicKeyBase64)"]
-        [web]
-        enabled = false
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        var file = StationConfigFile(
+            kecamatan: "32.16.05", stateDirectory: stateDir, socket: socket, printers: uris, approvalKeys: ["\(signer.keyId):\(signer.publicKeyBase64)"])
+        file["station", "poll_milliseconds"] = 20
+        file["web", "enabled"] = false
+        try file.write(to: config)
         let daemon = try BuiltExecutable.locate("ektpd")
         let catalog = try ProfileCatalog.load(directory: ProfileCatalog.defaultDirectory())
 

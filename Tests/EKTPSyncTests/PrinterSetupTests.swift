@@ -66,19 +66,12 @@ import Testing
         let approval = ApprovalSigner.generate(keyId: "approval")
         let socket = scratch.path("s.sock")
         let config = scratch.path("ektpd.toml")
-        try """
-        [station]
-        kecamatan = "32.16.01"
-        state_directory = "\(scratch.path("state"))"
-        socket = "\(socket)"
-        printers = []
-        poll_milliseconds = 2000
-        hotplug_seconds = 1
-        [approval]
-        keys = ["\(approval.keyId):\(approval.publicKeyBase64)"]
-        [web]
-        enabled = false
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        var file = StationConfigFile(
+            kecamatan: "32.16.01", stateDirectory: scratch.path("state"), socket: socket, approvalKeys: ["\(approval.keyId):\(approval.publicKeyBase64)"])
+        file["station", "poll_milliseconds"] = 2000
+        file["station", "hotplug_seconds"] = 1
+        file["web", "enabled"] = false
+        try file.write(to: config)
         func daemon(_ log: String) throws -> Child {
             Child(
                 URL(fileURLWithPath: "/usr/bin/umockdev-run"),

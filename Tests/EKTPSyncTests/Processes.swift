@@ -91,26 +91,18 @@ final class StationUnderTest: @unchecked Sendable {
         self.uris = uris
         metricsPort = try LoopbackPort.free()
         let config = root.appendingPathComponent("ektpd.toml").path
-        try """
-        [station]
-        kecamatan = "\(kecamatan)"
-        state_directory = "\(stateDirectory)"
-        socket = "\(socket)"
-        printers = [\(uris.map { "\"\($0)\"" }.joined(separator: ", "))]
-        poll_milliseconds = 20
-        [approval]
-        keys = ["\(trusted.keyId):\(trusted.publicKeyBase64)"]
-        [hub]
-        poll_wait_seconds = 2
-        heartbeat_seconds = 1
-        retry_max_seconds = 1
-        backlog_warning = 50
-        reconcile_after_offline_seconds = 2
-        [metrics]
-        listen = "127.0.0.1:\(metricsPort)"
-        [web]
-        enabled = false
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        var file = StationConfigFile(
+            kecamatan: kecamatan, stateDirectory: stateDirectory, socket: socket, printers: uris,
+            approvalKeys: ["\(trusted.keyId):\(trusted.publicKeyBase64)"])
+        file["station", "poll_milliseconds"] = 20
+        file["hub", "poll_wait_seconds"] = 2
+        file["hub", "heartbeat_seconds"] = 1
+        file["hub", "retry_max_seconds"] = 1
+        file["hub", "backlog_warning"] = 50
+        file["hub", "reconcile_after_offline_seconds"] = 2
+        file["metrics", "listen"] = .string("127.0.0.1:\(metricsPort)")
+        file["web", "enabled"] = false
+        try file.write(to: config)
         let ektpd = try BuiltExecutable.locate("ektpd")
         child =
             launcher.isEmpty

@@ -117,7 +117,6 @@ extension PostgresHubStore {
     }
 
     public func devices() async throws -> [DeviceView] {
-        let decoder = WireCoding.decoder()
         var out: [DeviceView] = []
         for try await (stationId, kec, id, model, stateJSON, errorSince, updated) in try await client.query(
             """
@@ -125,7 +124,7 @@ extension PostgresHubStore {
             FROM device d JOIN station s ON s.id = d.station_id ORDER BY s.kecamatan_code, d.station_id, d.id
             """, logger: logger
         ).decode((String, String, String, String?, String, Double?, Double).self) {
-            let state = (try? decoder.decode(DeviceState.self, from: Data(stateJSON.utf8))) ?? .offline
+            let state = try DeviceState(stored: stateJSON)
             out.append(
                 DeviceView(
                     stationId: stationId, kecamatanCode: kec, id: try DeviceID(id), model: model, status: state.status, reasons: state.reasons,

@@ -15,11 +15,10 @@ extension SQLiteHubStore {
 
     public func devices() async throws -> [DeviceView] {
         try await writer.read { db in
-            let decoder = WireCoding.decoder()
-            return try Row.fetchAll(
+            try Row.fetchAll(
                 db, sql: "SELECT d.*, s.kecamatanCode FROM device d JOIN station s ON s.id = d.stationId ORDER BY s.kecamatanCode, d.stationId, d.id"
             ).map { row in
-                let state = (try? decoder.decode(DeviceState.self, from: Data((row["state"] as String).utf8))) ?? .offline
+                let state = try DeviceState(stored: row["state"])
                 return DeviceView(
                     stationId: row["stationId"], kecamatanCode: row["kecamatanCode"], id: try DeviceID(row["id"]), model: row["model"],
                     status: state.status, reasons: state.reasons, vendorDetail: state.vendorDetail, supplies: state.supplies,

@@ -9,33 +9,18 @@ extension Date {
     var epoch: Double { timeIntervalSince1970 }
 }
 
-/// A value in the database that no hub wrote: the database is damaged or was edited by
-/// hand. Reported as it is, never replaced by a guess.
-struct DamagedRow: Error, CustomStringConvertible {
-    let column: String
-    let value: String
-    var description: String { "basis data hub rusak: kolom \(column) berisi \"\(value.prefix(40))\" yang tidak dikenal" }
-}
-
 extension HubJobState {
-    init(stored text: String) throws {
-        guard let state = HubJobState(rawValue: text) else { throw DamagedRow(column: "job.state", value: text) }
-        self = state
-    }
+    init(stored text: String) throws { try self.init(stored: text, column: "job.state") }
 }
 
 extension StockPlace {
-    init(stored key: String) throws {
-        guard let place = StockPlace(key: key) else { throw DamagedRow(column: "place", value: key) }
-        self = place
-    }
+    init(stored key: String) throws { try self.init(stored: key, column: "place") }
 }
 
 extension JobState {
     init?(stored text: String?) throws {
         guard let text else { return nil }
-        guard let state = JobState(rawValue: text) else { throw DamagedRow(column: "job.stationState", value: text) }
-        self = state
+        try self.init(stored: text, column: "job.stationState")
     }
 }
 

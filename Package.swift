@@ -208,8 +208,12 @@ let package = Package(
         ),
 
         // MARK: Test support (linked by tests, benchmarks and the demo; never by a shipped
-        // program): process harness, loopback ports, the private CUPS world
-        .target(name: "EKTPTestSupport"),
+        // program): process harness, the hub daemon, ektpd's configuration file, loopback
+        // ports, the private CUPS world
+        .target(
+            name: "EKTPTestSupport",
+            dependencies: ["EKTPWire", "EKTPClient", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
 
         // MARK: Executables
         .executableTarget(

@@ -4,6 +4,7 @@ import EKTPDomain
 import EKTPDrivers
 import EKTPHub
 import EKTPSynthetic
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 
@@ -36,7 +37,7 @@ struct Demo: AsyncParsableCommand {
         let signer = ApprovalSigner.generate(keyId: "demo-approval")
         let factory = SyntheticJobs(regions: regions, signer: signer)
 
-        let hub = try DemoHub(directory: root.appendingPathComponent("hub"), trusting: signer, regions: RegionData.path())
+        let hub = try HubDaemon.demo(directory: root.appendingPathComponent("hub"), trusting: signer, regions: RegionData.path())
         try await hub.start()
         say("ektp-hub berjalan di \(hub.url) (SQLite: \(root.path)/hub/hub.sqlite).")
         var stations: [DemoStation] = []
@@ -81,12 +82,12 @@ struct Demo: AsyncParsableCommand {
                 await waitForInterrupt()
             }
             for station in stations { station.stop() }
-            await hub.stop()
+            hub.stop()
             say("Kartu tercetak ada di \(root.path)/<kecamatan>/cards, log di \(root.path)/*/ektpd.log dan \(root.path)/hub/ektp-hub.log")
             guard agreed else { throw ValidationError("hub dan buku blangko stasiun TIDAK sepakat, atau identitas/audit tidak utuh") }
         } catch {
             for station in stations { station.stop() }
-            await hub.stop()
+            hub.stop()
             throw error
         }
     }
@@ -128,7 +129,7 @@ struct Demo: AsyncParsableCommand {
 
     // MARK: The hub's view
 
-    func hubSummary(_ hub: DemoHub, _ stations: [DemoStation]) async throws -> Bool {
+    func hubSummary(_ hub: HubDaemon, _ stations: [DemoStation]) async throws -> Bool {
         let views = try await hub.admin.get([StationView].self, "/v1/views/stations")
         let stock = try await hub.admin.get(StockOverview.self, "/v1/views/stock")
         let backlog = try await hub.admin.get(BacklogView.self, "/v1/views/backlog")

@@ -18,52 +18,21 @@ import Synchronization
 /// The real `ektp-hub` and `ektpd` executables, started, killed and restarted by these
 /// tests over real HTTP on loopback. Every process is stopped by pid at the end.
 
-/// `ektp-hub serve` on SQLite with an admin token, and the admin's calls to it.
-final class HubUnderTest: @unchecked Sendable {
-    let child: Child
-    let port: Int
-    private(set) var adminToken = "admin-" + UUID().uuidString
-    let database: String
-    let http: HTTPClient
-    /// The central office's calls, with the admin token.
-    let admin: HubAdminClient
-    var url: String { "http://127.0.0.1:\(port)" }
+/// The hub the sync tests run (`HubDaemon`), with the tests' settings.
+typealias HubUnderTest = HubDaemon
 
+extension HubDaemon {
     /// A hub on SQLite in `scratch`, or, with `postgres`, one of several hub processes on
-    /// that PostgreSQL database (they share the admin token too).
-    init(scratch: Scratch, trusted: [ApprovalSigner], leaseSeconds: Int = 5, postgres: TestPostgres.Database? = nil, adminToken: String? = nil) throws {
-        port = try LoopbackPort.free()
-        if let adminToken { self.adminToken = adminToken }
-        database = postgres?.name ?? scratch.path("hub.sqlite")
-        var arguments = ["serve", "--regions", RegionData.path(), "--port", String(port), "--lease-seconds", String(leaseSeconds)]
-        if postgres == nil { arguments += ["--database", database] }
-        for key in trusted { arguments += ["--approval-key", "\(key.keyId):\(key.publicKeyBase64)"] }
-        var environment = ["EKTP_HUB_ADMIN_TOKEN": self.adminToken, "EKTP_HUB_STALE_AFTER_SECONDS": "20"]
-        if let postgres {
-            environment.merge(postgres.hubEnvironment) { $1 }
-            // Every hub process on one database shares the data key.
-            environment["EKTP_HUB_DATA_KEY"] = scratch.path("hub-data-\(postgres.name).key")
-        }
-        child = Child(try BuiltExecutable.locate("ektp-hub"), arguments, environment: environment, log: scratch.path("hub-\(port).log"))
-        // The process-wide client: nothing to shut down, so a test that fails before its
-        // `defer` cannot crash the whole run in HTTPClient's deinit check.
-        http = HTTPClient.shared
-        admin = HubAdminClient(base: "http://127.0.0.1:\(port)", adminToken: self.adminToken, httpClient: http)
+    /// that PostgreSQL database.
+    convenience init(scratch: Scratch, trusted: [ApprovalSigner], leaseSeconds: Int = 5, postgres: TestPostgres.Database? = nil, adminToken: String? = nil)
+        throws
+    {
+        try self.init(
+            directory: scratch.url.path, trusted: trusted, regions: RegionData.path(), leaseSeconds: leaseSeconds,
+            postgres: postgres.map { HubDaemon.Postgres(name: $0.name, environment: $0.hubEnvironment) }, adminToken: adminToken)
     }
 
-    func start() async throws {
-        try child.start()
-        for _ in 0..<400 {
-            if (try? await admin.call(.GET, "/health")) != nil { return }
-            guard child.isRunning else { throw HarnessError("ektp-hub berhenti saat mulai:\n\(child.tail())") }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        throw HarnessError("ektp-hub tidak menjawab:\n\(child.tail())")
-    }
-
-    func shutdown() async {
-        child.stop()
-    }
+    func shutdown() async { stop() }
 
     func job(_ id: JobID) async throws -> JobView { try await admin.get(JobView.self, "/v1/views/jobs/\(id.rawValue)") }
 }

@@ -50,6 +50,16 @@ struct EmulatorURI {
     /// Faults by card number, in the URI's order.
     let faults: [(SimulatedFault, Int)]
 
+    /// Schedules in the emulator the faults it has itself (`own`); returns the others (the
+    /// printer off the bus, a card from elsewhere) by card number, for the transport.
+    func scheduleFaults<Fault>(own: (SimulatedFault) -> Fault?, schedule: (Fault, Int) -> Void) -> [Int: [SimulatedFault]] {
+        var around: [Int: [SimulatedFault]] = [:]
+        for (fault, n) in faults {
+            if let inside = own(fault) { schedule(inside, n) } else { around[n, default: []].append(fault) }
+        }
+        return around
+    }
+
     init(_ url: URLComponents, scheme: String, protocol proto: PrinterProfile.PrinterProtocol, profiles: ProfileCatalog) throws {
         let model = url.host ?? ""
         let profile = try profiles.profile(model)
@@ -157,15 +167,12 @@ public actor EmulatedEvolisPrinter: EmulatorBackedPrinter {
     public init(url: URLComponents, profiles: ProfileCatalog) throws {
         let uri = try EmulatorURI(url, scheme: "sim+evolis", protocol: .evolis, profiles: profiles)
         let profile = uri.profile
-        var around: [Int: [SimulatedFault]] = [:]
         let emulator = EvolisGuideEmulator(
             .init(
                 model: profile.name, serial: uri.serial, hopper: try uri.int("hopper", 0), hopperCapacity: profile.hopper.capacity,
                 ribbonCards: try uri.int("ribbon", profile.ribbon.capacity), ribbonType: profile.ribbon.type.lowercased(),
                 counter: try uri.int("counter", 0), printTime: .milliseconds(uri.ms)))
-        for (fault, n) in uri.faults {
-            if let own = Self.emulatorFault(fault) { emulator.schedule(own, atCard: n) } else { around[n, default: []].append(fault) }
-        }
+        let around = uri.scheduleFaults(own: Self.emulatorFault) { emulator.schedule($0, atCard: $1) }
         self.emulator = emulator
         self.profile = profile
         info = uri.info(kind: "emulasi Evolis")

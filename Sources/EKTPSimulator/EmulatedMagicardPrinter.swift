@@ -29,14 +29,7 @@ public actor EmulatedMagicardPrinter: EmulatorBackedPrinter {
                 model: profile.name, serial: uri.serial, hopper: try uri.int("hopper", 0), hopperCapacity: profile.hopper.capacity,
                 ribbonPanelsTotal: profile.ribbon.capacity * panels, ribbonPanelsUsed: (profile.ribbon.capacity - min(cards, profile.ribbon.capacity)) * panels,
                 totalCards: try uri.int("counter", 0), printTime: .milliseconds(uri.ms)))
-        var around: [Int: [SimulatedFault]] = [:]
-        for (fault, n) in uri.faults {
-            if let own = MagicardGuideEmulator.Fault(rawValue: fault.rawValue) {
-                emulator.schedule(own, atCard: n)
-            } else {
-                around[n, default: []].append(fault)
-            }
-        }
+        let around = uri.scheduleFaults(own: { MagicardGuideEmulator.Fault(rawValue: $0.rawValue) }) { emulator.schedule($0, atCard: $1) }
         self.emulator = emulator
         self.profile = profile
         info = uri.info(kind: "emulasi Magicard")

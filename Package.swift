@@ -125,6 +125,7 @@ let package = Package(
         .target(
             name: "EKTPStation",
             dependencies: [
+                "EKTPClient",
                 "EKTPHTTP",
                 "EKTPAccounts",
                 "EKTPDomain",
@@ -190,13 +191,15 @@ let package = Package(
             ]
         ),
 
-        // MARK: Client of the station's local API (ektpctl, the demo, tests)
+        // MARK: Clients: the station's local API (ektpctl, the demo, tests) and the hub's API
+        // (the station's sync, the central office's calls)
         .target(
             name: "EKTPClient",
             dependencies: [
                 "EKTPDomain",
                 "EKTPWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
 

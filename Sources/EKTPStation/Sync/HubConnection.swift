@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EKTPClient
 import EKTPDomain
 import EKTPWire
 import Foundation
@@ -10,9 +11,14 @@ import NIOSSL
 /// with the station's credential. The station is always the caller: stations sit behind
 /// NAT. No call is retried here; the sync loops decide when to call again.
 struct HubConnection: Sendable {
-    let base: String
-    let credential: String?
+    let hub: HubHTTP
+    /// The connection's own HTTP client, shut down when the connection is replaced.
     let http: HTTPClient
+
+    init(base: String, credential: String?, http: HTTPClient) {
+        hub = HubHTTP(base: base, bearer: credential, userAgent: "ektpd", http: http)
+        self.http = http
+    }
 
     /// An HTTP client trusting the system's CAs, or only those in `caFile`.
     static func makeClient(caFile: String?) throws -> HTTPClient {
@@ -36,38 +42,11 @@ struct HubConnection: Sendable {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
-    /// One call; the answer's body on 2xx, `HubCallError` otherwise.
     func call(_ method: HTTPMethod, _ path: String, body: Data? = nil, timeout: Duration = .seconds(30)) async throws(HubCallError) -> Data {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
-        request.headers.add(name: "User-Agent", value: "ektpd")
-        if let credential { request.headers.add(name: "Authorization", value: "Bearer \(credential)") }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
-        }
-        let status: HTTPResponseStatus
-        let bytes: ByteBuffer
-        do {
-            let response = try await http.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
-            status = response.status
-            bytes = try await response.body.collect(upTo: 64 * 1_048_576)
-        } catch {
-            throw .unreachable(Self.describe(error))
-        }
-        let data = Data(bytes.readableBytesView)
-        guard (200..<300).contains(status.code) else {
-            let message = (try? WireCoding.decoder().decode(APIErrorBody.self, from: data))?.message ?? String(decoding: data.prefix(200), as: UTF8.self)
-            throw .answered(status: Int(status.code), message: message)
-        }
-        return data
+        try await hub.call(method, path, body: body, timeout: timeout)
     }
 
-    func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws(HubCallError) -> T {
-        do { return try WireCoding.decoder().decode(T.self, from: data) } catch {
-            throw .badAnswer("jawaban hub tidak bisa dibaca: \(JobVerifier.describe(error))")
-        }
-    }
+    func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws(HubCallError) -> T { try hub.decode(type, data) }
 
     func encode(_ value: some Encodable) -> Data {
         // The protocol's types always encode.
@@ -105,41 +84,6 @@ struct HubConnection: Sendable {
 
     func reconcile() async throws(HubCallError) -> ReconcileResult {
         try decode(ReconcileResult.self, try await call(.GET, "/v1/station/reconcile", timeout: .seconds(60)))
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if let e = error as? HTTPClientError {
-            switch e {
-            case .deadlineExceeded, .readTimeout, .connectTimeout: return "hub tidak menjawab tepat waktu"
-            default: return "hub tidak bisa dihubungi (\(e))"
-            }
-        }
-        if let e = error as? NIOSSLError { return "TLS ke hub gagal: \(e)" }
-        return "hub tidak bisa dihubungi: \(error)"
-    }
-}
-
-/// Why a call to the hub failed.
-enum HubCallError: Error, CustomStringConvertible {
-    /// No answer: the link or the hub is down. Try again later.
-    case unreachable(String)
-    /// The hub answered with an error status.
-    case answered(status: Int, message: String)
-    /// The hub answered something the station cannot read.
-    case badAnswer(String)
-
-    var description: String {
-        switch self {
-        case .unreachable(let m): m
-        case .answered(let status, let m): "hub menjawab \(status): \(m)"
-        case .badAnswer(let m): m
-        }
-    }
-
-    /// The credential was refused: revoked or expired. Only a new enrollment helps.
-    var credentialRefused: Bool {
-        if case .answered(let status, _) = self { return status == 401 || status == 403 }
-        return false
     }
 }
 

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EKTPClient
 import EKTPDomain
 import EKTPInstall
 import EKTPStationStore

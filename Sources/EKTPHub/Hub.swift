@@ -199,6 +199,18 @@ public struct Hub: Sendable {
         return try await store.ack(station: station, jobs: jobs, now: clock())
     }
 
+    /// The station's states of its jobs (reconcile): the hub's record follows them where
+    /// the rules allow (docs/sync.md), and says where they do not.
+    public func settle(station: StationRecord, report: JobStatesReport) async throws -> JobStatesResult {
+        guard report.jobs.count <= 1000 else { throw HubError(.invalid, "paling banyak 1000 job per laporan") }
+        guard Set(report.jobs.map(\.id)).count == report.jobs.count else { throw HubError(.invalid, "job yang sama dilaporkan dua kali") }
+        guard report.jobs.allSatisfy({ $0.contentHash.count == 32 }) else { throw HubError(.invalid, "contentHash harus SHA-256 (32 byte)") }
+        let result = try await store.settle(station: station, jobs: report.jobs, now: clock())
+        if !result.settled.isEmpty { logger.info("stasiun \(station.id): \(result.settled.count) job disamakan dengan catatan stasiun") }
+        for message in result.mismatches.prefix(20) { logger.warning("stasiun \(station.id): \(message)") }
+        return result
+    }
+
     // MARK: Events
 
     public func ingest(station: StationRecord, batch: EventBatch) async throws -> EventIngestResult {

@@ -5,9 +5,9 @@ import Foundation
 /// One change a station event makes to the hub's state. Stores carry effects out in their
 /// own dialect and nothing else: which event changes what lives here.
 public enum HubEffect: Sendable, Equatable {
-    /// The job, if this station holds it in one of `from`, takes `state` (the station's own
-    /// state beside it); its lease ends.
-    case job(JobID, state: HubJobState, stationState: JobState, from: Set<HubJobState>)
+    /// The job takes `state` (the station's own state beside it), held by the reporting
+    /// station; its lease ends. Decided by `JobSettlement` on the job as the store holds it.
+    case job(JobID, state: HubJobState, stationState: JobState)
     /// The kecamatan's balance at `place` changes by `delta`.
     case stock(place: StockPlace, delta: Int)
     /// Blangko used up (printed or spoiled from the store or a hopper), for days of stock.
@@ -16,24 +16,165 @@ public enum HubEffect: Sendable, Equatable {
     case alert(kind: String, device: DeviceID?, message: String)
 }
 
+/// A job as the hub holds it, the facts a station's report about it is settled against.
+public struct HeldJob: Sendable, Equatable {
+    public var kecamatanCode: String
+    public var state: HubJobState
+    public var stationId: String?
+    /// The station's own state, as its last report said.
+    public var stationState: JobState?
+    public var contentHash: Data
+
+    public init(kecamatanCode: String, state: HubJobState, stationId: String?, stationState: JobState? = nil, contentHash: Data) {
+        self.kecamatanCode = kecamatanCode
+        self.state = state
+        self.stationId = stationId
+        self.stationState = stationState
+        self.contentHash = contentHash
+    }
+}
+
+/// What a station says about one of its jobs (an event, or its state at reconcile) does to
+/// the hub's record of it: the rule that keeps both sides telling the same story, however
+/// the job reached the station (offered by the hub, brought on a flashdisk, or both).
+public enum JobSettlement: Sendable, Equatable {
+    /// The hub takes the station's state; the job is the reporting station's from now on.
+    case apply(HubJobState, stationState: JobState)
+    /// The hub already says so, or the job ended at the hub (handed over).
+    case unchanged
+    /// The hub does not know the job.
+    case unknown
+    /// The report does not fit the hub's record; nothing changes and a person must look.
+    case mismatch(String)
+
+    /// Settles `reported` (with the station's `contentHash`, when the report has one)
+    /// against `held`.
+    ///
+    /// - Another kecamatan's job, another version (same id, other content) or a job held
+    ///   by another station: a mismatch.
+    /// - The reporting station's job: its state, unless the hub already ended it.
+    /// - A job waiting in the queue, unassigned, of the station's kecamatan and the same
+    ///   version: the station has it (a flashdisk import), so it is bound to the station.
+    ///   Without a content hash (an event from before the field) it is left alone.
+    public static func settle(
+        _ held: HeldJob?, job: JobID, reported: JobState, contentHash: Data?, stationId: String, kecamatan: String
+    ) -> JobSettlement {
+        guard let held else { return .unknown }
+        guard held.kecamatanCode == kecamatan else { return .mismatch("job \(job) milik kecamatan \(held.kecamatanCode), bukan \(kecamatan)") }
+        if let contentHash, contentHash != held.contentHash {
+            return .mismatch(
+                "job \(job) di stasiun berbeda isinya dengan job \(job) di hub (versi lain dengan id yang sama): hub tidak mengubah catatannya; periksa kedua versi"
+            )
+        }
+        let target = HubJobState(station: reported)
+        switch held.stationId {
+        case stationId?:
+            if held.state == .handedOver { return .unchanged }
+            return .apply(target, stationState: reported)
+        case nil:
+            guard contentHash != nil else { return .unchanged }
+            return .apply(target, stationState: reported)
+        case let other?:
+            return .mismatch(
+                "job \(job) dilaporkan \(reported.rawValue) oleh stasiun ini, padahal hub mencatatnya dipegang stasiun \(other) (\(held.state.rawValue)): kemungkinan dicetak dua kali"
+            )
+        }
+    }
+}
+
+extension JobSettlement {
+    /// A station's report of its jobs' states (reconcile): the changes to make and the
+    /// answer. Each job is settled once, against the hub's record as held.
+    public static func settle(_ report: [ReportedJobState], held: [JobID: HeldJob], stationId: String, kecamatan: String) -> (
+        effects: [HubEffect], result: JobStatesResult
+    ) {
+        var effects: [HubEffect] = []
+        var result = JobStatesResult(settled: [], unknown: [], mismatches: [])
+        for job in report {
+            let held = held[job.id]
+            switch settle(held, job: job.id, reported: job.state, contentHash: job.contentHash, stationId: stationId, kecamatan: kecamatan) {
+            case .apply(let state, let stationState):
+                // Only a change is a change: a job the hub already records so stays as it is.
+                guard held?.state != state || held?.stationId != stationId || held?.stationState != stationState else { continue }
+                effects.append(.job(job.id, state: state, stationState: stationState))
+                result.settled.append(job.id)
+            case .unchanged: continue
+            case .unknown: result.unknown.append(job.id)
+            case .mismatch(let message): result.mismatches.append(message)
+            }
+        }
+        return (effects, result)
+    }
+}
+
 public enum EventEffects {
     /// The longest alert text the hub keeps.
     public static let alertLength = 500
 
-    /// What one new event changes on the hub. Only jobs the station holds change state
-    /// (every `.job` effect is bound to the station); an event about another station's job
-    /// is stored but changes nothing.
+    /// What new events change on the hub, each in order, with the jobs they name as the
+    /// store holds them (`held`, updated as the batch goes). An event about a job is
+    /// settled by `JobSettlement`; a mismatch is an alert, never a change.
+    public static func plan(_ events: [EventIntake.Encoded], held: [JobID: HeldJob], stationId: String, kecamatan: String) -> [(
+        seq: Int64, effects: [HubEffect]
+    )] {
+        var held = held
+        return events.map { e in
+            var effects: [HubEffect] = []
+            func settle(_ job: JobID, _ reported: JobState, _ hash: Data?) {
+                switch JobSettlement.settle(held[job], job: job, reported: reported, contentHash: hash, stationId: stationId, kecamatan: kecamatan) {
+                case .apply(let state, let stationState):
+                    effects.append(.job(job, state: state, stationState: stationState))
+                    held[job]?.state = state
+                    held[job]?.stationId = stationId
+                    held[job]?.stationState = stationState
+                case .mismatch(let message):
+                    effects.append(.alert(kind: Alert.Kind.syncMismatch.rawValue, device: nil, message: String(message.prefix(alertLength))))
+                case .unchanged, .unknown:
+                    break
+                }
+            }
+            switch e.event {
+            case .jobStored(let job, _, let hash):
+                // Stored at the station: a job offered to it is now claimed.
+                if held[job]?.state == .offered || hash != nil { settle(job, .queued, hash) }
+            case .jobRejected(let job, let reason):
+                // The station refused what it was offered: back to the central office.
+                if let job, let h = held[job], h.stationId == stationId, [.offered, .claimed].contains(h.state) {
+                    effects.append(.job(job, state: .returned, stationState: .rejected))
+                    held[job]?.state = .returned
+                }
+                effects.append(
+                    .alert(
+                        kind: "job-rejected", device: nil,
+                        message: String("stasiun menolak \(job.map { "job \($0)" } ?? "sebuah job"): \(reason)".prefix(alertLength))))
+            case .jobStateChanged(let job, _, let to, _, _, let hash):
+                settle(job, to, hash)
+            case .ledger, .deviceState, .alert:
+                effects += Self.effects(of: e.event)
+            }
+            return (e.seq, effects)
+        }
+    }
+
+    /// The jobs a batch's events name, for the store to read before `plan`.
+    public static func jobs(in events: [EventIntake.Encoded]) -> [JobID] {
+        Array(
+            Set(
+                events.compactMap { e -> JobID? in
+                    switch e.event {
+                    case .jobStored(let job, _, _), .jobStateChanged(let job, _, _, _, _, _): job
+                    case .jobRejected(let job, _): job
+                    case .ledger, .deviceState, .alert: nil
+                    }
+                })
+        ).sorted()
+    }
+
+    /// What an event that names no job changes on the hub.
     public static func effects(of event: StationEvent) -> [HubEffect] {
         switch event {
-        case .jobStored(let job, _):
-            return [.job(job, state: .claimed, stationState: .queued, from: [.offered])]
-        case .jobRejected(let job, let reason):
-            let alert = HubEffect.alert(
-                kind: "job-rejected", device: nil, message: String("stasiun menolak \(job.map { "job \($0)" } ?? "sebuah job"): \(reason)".prefix(alertLength)))
-            guard let job else { return [alert] }
-            return [.job(job, state: .returned, stationState: .rejected, from: [.offered, .claimed]), alert]
-        case .jobStateChanged(let job, _, let to, _, _):
-            return [.job(job, state: HubJobState(station: to), stationState: to, from: Set(HubJobState.allCases).subtracting([.approved, .handedOver]))]
+        case .jobStored, .jobRejected, .jobStateChanged:
+            return []
         case .ledger(let kind, let from, let to, let quantity, _, _, _):
             var effects: [HubEffect] = [.stock(place: from, delta: -quantity), .stock(place: to, delta: quantity)]
             if kind == .printed || kind == .spoiled, from.isUnused, !to.isUnused, quantity > 0 {

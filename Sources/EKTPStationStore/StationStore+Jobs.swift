@@ -48,7 +48,7 @@ extension StationStore {
                         VALUES (?, ?, ?, 'received', ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [id.rawValue, v.job.kecamatanCode, v.job.priority == .urgent ? 1 : 0, masked, v.contentHash, sealed, v.keyId, tx.at, tx.at])
-                try tx.outbox(.jobStored(job: id, priority: v.job.priority))
+                try tx.outbox(.jobStored(job: id, priority: v.job.priority, contentHash: v.contentHash))
                 try tx.audit("job diterima", job: id.rawValue, maskedNIK: masked, detail: "kunci \(v.keyId), prioritas \(v.job.priority.rawValue)")
                 try tx.transition(try tx.jobRow(id), .accept)
                 result.stored.append(id)

@@ -157,9 +157,40 @@ extension StationStore {
         }
     }
 
+    /// The version and state of jobs the station holds (`ids`, or every job), for the hub
+    /// to settle its record to; jobs the station refused are not its to report.
+    public func reportedStates(of ids: [JobID]? = nil) throws -> [ReportedJobState] {
+        try read { db in
+            let rows: [Row]
+            if let ids {
+                rows = try ids.chunked(500).flatMap { part in
+                    try Row.fetchAll(
+                        db, sql: "SELECT id, contentHash, state FROM job WHERE state <> 'rejected' AND id IN (\(databaseQuestionMarks(count: part.count)))",
+                        arguments: StatementArguments(part.map(\.rawValue)))
+                }
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT id, contentHash, state FROM job WHERE state <> 'rejected' ORDER BY rowid")
+            }
+            return try rows.map { row in
+                ReportedJobState(
+                    id: try JobID(row["id"] as String), contentHash: row["contentHash"], state: try JobState(stored: row["state"], column: "job.state"))
+            }
+        }
+    }
+
     /// Raises an alert for the operator (and the hub, through the outbox).
     public func raiseAlert(_ alert: Alert, actor: String) throws {
         try transaction(actor: actor) { tx in try tx.raise(alert) }
+    }
+
+    /// Raises an alert unless the same one is still open: a difference reconcile finds
+    /// again is one alert, not one per reconcile.
+    public func raiseAlertOnce(_ alert: Alert, actor: String) throws {
+        try transaction(actor: actor) { tx in
+            let open = try Int.fetchOne(
+                tx.db, sql: "SELECT 1 FROM alert WHERE clearedAt IS NULL AND kind = ? AND message = ? LIMIT 1", arguments: [alert.kind.rawValue, alert.message])
+            if open == nil { try tx.raise(alert) }
+        }
     }
 }
 
@@ -213,5 +244,12 @@ extension StationStore {
             try? FileManager.default.removeItem(atPath: path)
             throw StationError(.invalid, "cadangan ke \(path) gagal: \(error)")
         }
+    }
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements (a statement binds a bounded number of values).
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

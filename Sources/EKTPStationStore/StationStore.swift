@@ -163,7 +163,7 @@ struct Tx {
         try db.execute(
             sql: "UPDATE job SET state = ?, updatedAt = ?, deviceId = COALESCE(?, deviceId), attempts = attempts + ? WHERE id = ?",
             arguments: [next.rawValue, at, device?.rawValue, startsAttempt ? 1 : 0, row.id.rawValue])
-        try outbox(.jobStateChanged(job: row.id, from: row.state, to: next, device: device ?? row.device, detail: detail))
+        try outbox(.jobStateChanged(job: row.id, from: row.state, to: next, device: device ?? row.device, detail: detail, contentHash: row.contentHash))
         try audit("job \(row.state.rawValue) → \(next.rawValue)", job: row.id.rawValue, maskedNIK: row.maskedNIK, detail: detail ?? "")
         return next
     }
@@ -188,8 +188,10 @@ struct JobRow {
     let attempts: Int
     let receivedAt: Date
     let updatedAt: Date
+    /// SHA-256 of the job's canonical content: which version of the job this is.
+    let contentHash: Data
 
-    static let columns = "id, state, priority, maskedNik, deviceId, attempts, receivedAt, updatedAt"
+    static let columns = "id, state, priority, maskedNik, deviceId, attempts, receivedAt, updatedAt, contentHash"
 
     init(row: Row) throws {
         do { id = try JobID(row["id"] as String) } catch { throw DamagedRecord(column: "job.id", value: row["id"]) }
@@ -202,6 +204,7 @@ struct JobRow {
         attempts = row["attempts"]
         receivedAt = Date(timeIntervalSince1970: row["receivedAt"])
         updatedAt = Date(timeIntervalSince1970: row["updatedAt"])
+        contentHash = row["contentHash"]
     }
 
     static func fetch(_ db: Database, id: JobID) throws -> JobRow? {

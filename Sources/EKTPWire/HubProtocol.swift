@@ -230,3 +230,38 @@ public struct HeartbeatResult: Codable, Sendable {
         self.nextHeartbeatSeconds = nextHeartbeatSeconds
     }
 }
+
+/// `POST /v1/station/job-states`: the state of jobs the station holds, for the hub to
+/// settle its record to (docs/sync.md, "Reconcile").
+public struct JobStatesReport: Codable, Sendable, Equatable {
+    public var jobs: [ReportedJobState]
+    public init(jobs: [ReportedJobState]) { self.jobs = jobs }
+}
+
+/// One job as the station holds it: which version, in which state.
+public struct ReportedJobState: Codable, Sendable, Equatable {
+    public var id: JobID
+    /// SHA-256 of the job's canonical content.
+    public var contentHash: Data
+    public var state: JobState
+    public init(id: JobID, contentHash: Data, state: JobState) {
+        self.id = id
+        self.contentHash = contentHash
+        self.state = state
+    }
+}
+
+/// What the hub did with a `JobStatesReport`.
+public struct JobStatesResult: Codable, Sendable, Equatable {
+    /// Jobs whose state at the hub now follows the station's.
+    public var settled: [JobID]
+    /// Jobs the hub does not hold.
+    public var unknown: [JobID]
+    /// Reports that do not fit the hub's record, in words for a person; nothing changed.
+    public var mismatches: [String]
+    public init(settled: [JobID], unknown: [JobID], mismatches: [String]) {
+        self.settled = settled
+        self.unknown = unknown
+        self.mismatches = mismatches
+    }
+}

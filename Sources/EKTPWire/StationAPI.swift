@@ -131,12 +131,16 @@ public struct ReconcileReport: Codable, Sendable, Equatable {
     public var resent: Int
     /// Differences sync cannot settle alone, each raised as an alert for the operator.
     public var forOperator: [String]
-    public init(at: Date, hubJobs: Int, acknowledged: [JobID], resent: Int, forOperator: [String]) {
+    /// Jobs whose state the hub's record now follows (it was behind: a flashdisk import, a
+    /// job offered again that the station already had).
+    public var settled: Int
+    public init(at: Date, hubJobs: Int, acknowledged: [JobID], resent: Int, forOperator: [String], settled: Int = 0) {
         self.at = at
         self.hubJobs = hubJobs
         self.acknowledged = acknowledged
         self.resent = resent
         self.forOperator = forOperator
+        self.settled = settled
     }
 }
 

@@ -71,13 +71,25 @@ struct HubRulesTests {
         }
     }
 
-    @Test("events: each event's effects on the hub")
+    static func batch(_ events: [StationEvent]) throws -> [EventIntake.Encoded] {
+        try EventIntake.encode(events.enumerated().map { SequencedEvent(seq: Int64($0.offset + 1), event: $0.element) })
+    }
+
+    @Test("events: each event's effects on the hub, jobs settled against the hub's record")
     func effects() throws {
         let device = try DeviceID("EVOLIS-E1")
+        let offered = HeldJob(kecamatanCode: "32.16.01", state: .offered, stationId: "s1", contentHash: Self.h1)
+        let plan = EventEffects.plan(
+            try Self.batch([
+                .jobStored(job: Self.a, priority: .normal, contentHash: Self.h1),
+                .jobStateChanged(job: Self.a, from: .queued, to: .printing, device: device, detail: nil, contentHash: Self.h1),
+                .jobStateChanged(job: Self.a, from: .printing, to: .printed, device: device, detail: nil, contentHash: Self.h1),
+            ]), held: [Self.a: offered], stationId: "s1", kecamatan: "32.16.01")
         #expect(
-            EventEffects.effects(of: .jobStored(job: Self.a, priority: .normal)) == [.job(Self.a, state: .claimed, stationState: .queued, from: [.offered])])
-        let printed = EventEffects.effects(of: .jobStateChanged(job: Self.a, from: .printing, to: .printed, device: device, detail: nil))
-        #expect(printed == [.job(Self.a, state: .printed, stationState: .printed, from: [.offered, .claimed, .printed, .spoiledReprintNeeded, .returned])])
+            plan.map(\.effects) == [
+                [.job(Self.a, state: .claimed, stationState: .queued)], [.job(Self.a, state: .claimed, stationState: .printing)],
+                [.job(Self.a, state: .printed, stationState: .printed)],
+            ])
         // A card used from a hopper counts as consumption; a count correction does not.
         #expect(
             EventEffects.effects(of: .ledger(kind: .printed, from: .hopper(device), to: .issued, quantity: 1, job: Self.a, cause: nil, note: nil)) == [
@@ -87,15 +99,58 @@ struct HubRulesTests {
             EventEffects.effects(of: .ledger(kind: .counted, from: .store, to: .adjustment, quantity: 2, job: nil, cause: nil, note: nil)) == [
                 .stock(place: .store, delta: -2), .stock(place: .adjustment, delta: 2),
             ])
-        let rejected = EventEffects.effects(of: .jobRejected(job: nil, reason: String(repeating: "x", count: 900)))
-        guard case .alert(let kind, _, let message) = try #require(rejected.first) else { Issue.record("no alert"); return }
+        let rejected = EventEffects.plan(
+            try Self.batch([.jobRejected(job: nil, reason: String(repeating: "x", count: 900))]), held: [:], stationId: "s1", kecamatan: "32.16.01")
+        guard case .alert(let kind, _, let message) = try #require(rejected.first?.effects.first) else { Issue.record("no alert"); return }
         #expect(kind == "job-rejected")
         #expect(message.count == EventEffects.alertLength)
     }
 
+    @Test("settlement: a flashdisk job waiting at the hub becomes the station's; another version or another station's job is a mismatch")
+    func settlement() {
+        let waiting = HeldJob(kecamatanCode: "32.16.01", state: .approved, stationId: nil, contentHash: Self.h1)
+        func settle(_ held: HeldJob?, _ state: JobState, _ hash: Data?, station: String = "s1") -> JobSettlement {
+            JobSettlement.settle(held, job: Self.a, reported: state, contentHash: hash, stationId: station, kecamatan: "32.16.01")
+        }
+        // Brought on a flashdisk and printed: the hub's queued copy is the same version.
+        #expect(settle(waiting, .printed, Self.h1) == .apply(.printed, stationState: .printed))
+        // The same id with other content: the hub's record does not move.
+        guard case .mismatch(let other) = settle(waiting, .printed, Self.h2) else { Issue.record("another version applied"); return }
+        #expect(other.contains("versi lain"))
+        // An event from before content hashes cannot prove the version: left alone.
+        #expect(settle(waiting, .printed, nil) == .unchanged)
+        // Held by another station of the kecamatan: a possible double print, for a person.
+        var elsewhere = waiting
+        elsewhere.state = .claimed
+        elsewhere.stationId = "s2"
+        guard case .mismatch(let double) = settle(elsewhere, .printed, Self.h1) else { Issue.record("another station's job applied"); return }
+        #expect(double.contains("s2"))
+        // Another kecamatan's job, a job the hub never had, a job already handed over.
+        var far = waiting
+        far.kecamatanCode = "32.16.02"
+        if case .mismatch = settle(far, .queued, Self.h1) {} else { Issue.record("another kecamatan's job applied") }
+        #expect(settle(nil, .printed, Self.h1) == .unknown)
+        var ended = waiting
+        ended.state = .handedOver
+        ended.stationId = "s1"
+        #expect(settle(ended, .printed, Self.h1) == .unchanged)
+
+        // A reconcile report: changes only where the hub is behind.
+        let printedHere = HeldJob(kecamatanCode: "32.16.01", state: .printed, stationId: "s1", stationState: .printed, contentHash: Self.h2)
+        let (effects, result) = JobSettlement.settle(
+            [
+                ReportedJobState(id: Self.a, contentHash: Self.h1, state: .printed), ReportedJobState(id: Self.b, contentHash: Self.h2, state: .printed),
+                ReportedJobState(id: try! JobID("PRR-3216010003"), contentHash: Self.h1, state: .queued),
+            ], held: [Self.a: waiting, Self.b: printedHere], stationId: "s1", kecamatan: "32.16.01")
+        #expect(effects == [.job(Self.a, state: .printed, stationState: .printed)])
+        #expect(result.settled == [Self.a])
+        #expect(result.unknown == [try! JobID("PRR-3216010003")])
+        #expect(result.mismatches.isEmpty)
+    }
+
     @Test("event intake: a held seq is a duplicate, with other content a conflict; gaps from the first seq")
     func eventIntake() throws {
-        let stored = StationEvent.jobStored(job: Self.a, priority: .normal)
+        let stored = StationEvent.jobStored(job: Self.a, priority: .normal, contentHash: Self.h1)
         let batch = try EventIntake.encode([
             SequencedEvent(seq: 3, event: stored), SequencedEvent(seq: 2, event: stored),
             SequencedEvent(seq: 5, event: .jobStored(job: Self.b, priority: .urgent)),

@@ -91,6 +91,39 @@ struct EventTests {
         }
     }
 
+    @Test(
+        "a job waiting in the queue that the station printed from a flashdisk becomes the station's; another version only raises an alert",
+        arguments: Backend.all)
+    func flashdiskJobsSettle(_ backend: Backend) async throws {
+        try await TestHub.with(backend) { t in
+            let jobs = try t.jobs(2)
+            try await t.importJobs(jobs)
+            let (station, _) = try await t.enroll()
+            let verifier = JobVerifier(trusted: [t.signer.approvalKey])
+            let same = try verifier.verify(bytes: try t.signer.sign(jobs[0])).contentHash
+            let other = try verifier.verify(bytes: try t.signer.sign(try t.jobs(2, seed: 9)[1])).contentHash
+            let dev = try DeviceID("sim-SIM0001")
+            let (one, two) = (jobs[0].id, jobs[1].id)
+            _ = try await t.hub.ingest(
+                station: station,
+                batch: EventBatch(events: [
+                    SequencedEvent(seq: 1, event: .jobStored(job: one, priority: .normal, contentHash: same)),
+                    SequencedEvent(seq: 2, event: .jobStateChanged(job: one, from: .queued, to: .printing, device: dev, detail: nil, contentHash: same)),
+                    SequencedEvent(seq: 3, event: .jobStateChanged(job: one, from: .printing, to: .printed, device: dev, detail: nil, contentHash: same)),
+                    SequencedEvent(seq: 4, event: .jobStored(job: two, priority: .normal, contentHash: other)),
+                    SequencedEvent(seq: 5, event: .jobStateChanged(job: two, from: .printing, to: .printed, device: dev, detail: nil, contentHash: other)),
+                ]))
+            let printed = try #require(try await t.hub.store.job(one))
+            #expect(printed.state == .printed && printed.stationId == station.id && printed.stationState == .printed)
+            // The other version: the hub's own stays in the queue, untouched, and says why.
+            let waiting = try #require(try await t.hub.store.job(two))
+            #expect(waiting.state == .approved && waiting.stationId == nil)
+            #expect(try await t.hub.alertsView().alerts.filter { $0.message.contains("versi lain") }.count == 2)
+            // Nothing left to offer but the job whose version differs.
+            #expect(try await t.hub.poll(station: station, wait: 0, max: 10).map(\.id) == [two])
+        }
+    }
+
     @Test("heartbeats record devices and supplies; freshness follows the last heartbeat", arguments: Backend.all)
     func heartbeatAndFreshness(_ backend: Backend) async throws {
         try await TestHub.with(

@@ -337,6 +337,6 @@ public enum ConsoleText {
     }
 
     static func reconcileLine(_ r: ReconcileReport, timeZone: TimeZone) -> String {
-        "\(date(r.at, timeZone: timeZone)): \(r.hubJobs) job di hub, \(r.acknowledged.count) di-ack ulang, \(r.resent) kejadian dikirim ulang, \(r.forOperator.count) perlu keputusan operator"
+        "\(date(r.at, timeZone: timeZone)): \(r.hubJobs) job di hub, \(r.acknowledged.count) di-ack ulang, \(r.resent) kejadian dikirim ulang, \(r.settled) job disamakan di hub, \(r.forOperator.count) perlu keputusan operator"
     }
 }

@@ -1,10 +1,16 @@
+import Foundation
+
 /// What the station reports upstream. Each event goes into the outbox in the same
 /// transaction as the change it reports and carries the station's sequence number there
 /// (invariant 4); the hub ingests by (station, sequence).
+///
+/// Events about a job carry the SHA-256 of the job's canonical content (`contentHash`), so
+/// the hub applies them only to the same version of the job (events written before the
+/// field existed have none).
 public enum StationEvent: Codable, Hashable, Sendable {
-    case jobStored(job: JobID, priority: JobPriority)
+    case jobStored(job: JobID, priority: JobPriority, contentHash: Data? = nil)
     case jobRejected(job: JobID?, reason: String)
-    case jobStateChanged(job: JobID, from: JobState, to: JobState, device: DeviceID?, detail: String?)
+    case jobStateChanged(job: JobID, from: JobState, to: JobState, device: DeviceID?, detail: String?, contentHash: Data? = nil)
     case ledger(kind: LedgerKind, from: StockPlace, to: StockPlace, quantity: Int, job: JobID?, cause: SpoilCause?, note: String?)
     case deviceState(device: DeviceID, state: DeviceState)
     case alert(alert: Alert)

@@ -123,6 +123,10 @@ struct StationRoutes {
             try await hub.store.touch(stationId: station.id, now: hub.clock())
             return JSONReply.response(try await hub.store.reconcile(station: station))
         }
+        group.post("job-states") { request, context in
+            let body: JobStatesReport = try await HubAPI.decode(request, hub)
+            return JSONReply.response(try await hub.settle(station: try context.authenticatedStation(), report: body))
+        }
         group.post("events") { request, context in
             let body: EventBatch = try await HubAPI.decode(request, hub)
             return JSONReply.response(try await hub.ingest(station: try context.authenticatedStation(), batch: body))

@@ -45,6 +45,9 @@ public protocol HubStore: Sendable {
     /// The station stored these durably: `offered` → `claimed`. All or nothing.
     func ack(station: StationRecord, jobs: [JobID], now: Date) async throws -> AckResult
     func reconcile(station: StationRecord) async throws -> ReconcileResult
+    /// Settles the hub's record of the station's jobs to the states it reports
+    /// (`JobSettlement`), in one transaction.
+    func settle(station: StationRecord, jobs: [ReportedJobState], now: Date) async throws -> JobStatesResult
 
     // MARK: Events
     /// Ingests a batch by (station, seq): a seq already held is ignored. Job states, stock,

@@ -21,14 +21,14 @@ extension PostgresHubStore {
                 "SELECT seq, event FROM station_event WHERE station_id = \(station.id) AND seq = ANY(\(batch.map(\.seq)))", logger: logger
             ).decode((Int64, String).self) { held[seq] = event }
             let intake = EventIntake.classify(batch, held: held)
-            for e in intake.new {
+            let jobs = try await heldJobs(c, EventEffects.jobs(in: intake.new))
+            let plan = EventEffects.plan(intake.new, held: jobs, stationId: station.id, kecamatan: station.kecamatanCode)
+            for (e, step) in zip(intake.new, plan) {
                 try await c.query(
                     "INSERT INTO station_event(station_id, seq, received_at, kind, event) VALUES (\(station.id), \(e.seq), \(now.epoch), \(e.event.kind), \(e.json))",
                     logger: logger
                 ).drain()
-                for effect in EventEffects.effects(of: e.event) {
-                    try await carryOut(effect, seq: e.seq, station: station, now: now, c: c)
-                }
+                for effect in step.effects { try await carryOut(effect, seq: e.seq, station: station, now: now, c: c) }
             }
             let highest = EventIntake.highestSeq(stored: Swift.max(stored, station.highestSeq), batch: batch)
             try await c.query("UPDATE station SET highest_seq = \(highest), last_seen_at = \(now.epoch) WHERE id = \(station.id)", logger: logger).drain()
@@ -41,11 +41,11 @@ extension PostgresHubStore {
     /// One effect of a station event (`EventEffects`), in PostgreSQL.
     func carryOut(_ effect: HubEffect, seq: Int64, station: StationRecord, now: Date, c: PostgresConnection) async throws {
         switch effect {
-        case .job(let job, let state, let stationState, let from):
+        case .job(let job, let state, let stationState):
             try await c.query(
                 """
-                UPDATE job SET state = \(state.rawValue), station_state = \(stationState.rawValue), lease_expires_at = NULL, updated_at = \(now.epoch)
-                WHERE id = \(job.rawValue) AND station_id = \(station.id) AND state = ANY(\(from.map(\.rawValue).sorted()))
+                UPDATE job SET state = \(state.rawValue), station_state = \(stationState.rawValue), station_id = \(station.id), lease_expires_at = NULL,
+                    updated_at = \(now.epoch) WHERE id = \(job.rawValue)
                 """, logger: logger
             ).drain()
         case .stock(let place, let delta):
@@ -69,6 +69,22 @@ extension PostgresHubStore {
         }
     }
 
+    /// The jobs a batch names, as held (locked until the transaction ends), for
+    /// `EventEffects.plan`.
+    func heldJobs(_ c: PostgresConnection, _ ids: [JobID]) async throws -> [JobID: HeldJob] {
+        var held: [JobID: HeldJob] = [:]
+        guard !ids.isEmpty else { return held }
+        for try await (id, kecamatan, state, holder, stationState, hash) in try await c.query(
+            "SELECT id, kecamatan_code, state, station_id, station_state, content_hash FROM job WHERE id = ANY(\(ids.map(\.rawValue))) ORDER BY id FOR UPDATE",
+            logger: logger
+        ).decode((String, String, String, String?, String?, Data).self) {
+            held[try JobID(id)] = HeldJob(
+                kecamatanCode: kecamatan, state: try HubJobState(stored: state), stationId: holder, stationState: try JobState(stored: stationState),
+                contentHash: hash)
+        }
+        return held
+    }
+
     func upsertDevice(_ c: PostgresConnection, station: StationRecord, id: DeviceID, model: String?, state: DeviceState, now: Date) async throws {
         let json = String(decoding: try WireCoding.encoder().encode(state), as: UTF8.self)
         var previous: (status: DeviceStatus?, since: Date?)?
@@ -84,6 +100,15 @@ extension PostgresHubStore {
                 state = excluded.state, error_since = excluded.error_since, updated_at = excluded.updated_at
             """, logger: logger
         ).drain()
+    }
+
+    public func settle(station: StationRecord, jobs report: [ReportedJobState], now: Date) async throws -> JobStatesResult {
+        try await tx { c in
+            let held = try await heldJobs(c, report.map(\.id))
+            let (effects, result) = JobSettlement.settle(report, held: held, stationId: station.id, kecamatan: station.kecamatanCode)
+            for effect in effects { try await carryOut(effect, seq: 0, station: station, now: now, c: c) }
+            return result
+        }
     }
 
     public func heartbeat(station: StationRecord, _ heartbeat: Heartbeat, now: Date) async throws {

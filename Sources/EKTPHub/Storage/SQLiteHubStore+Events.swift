@@ -18,12 +18,12 @@ extension SQLiteHubStore {
                 for row in rows { held[row["seq"]] = row["event"] }
             }
             let intake = EventIntake.classify(batch, held: held)
+            let jobs = try Self.heldJobs(db, EventEffects.jobs(in: intake.new))
             let insert = try db.cachedStatement(sql: "INSERT INTO stationEvent(stationId, seq, receivedAt, kind, event) VALUES (?, ?, ?, ?, ?)")
-            for e in intake.new {
+            let plan = EventEffects.plan(intake.new, held: jobs, stationId: station.id, kecamatan: station.kecamatanCode)
+            for (e, step) in zip(intake.new, plan) {
                 try insert.execute(arguments: [station.id, e.seq, now.epoch, e.event.kind, e.json])
-                for effect in EventEffects.effects(of: e.event) {
-                    try Self.carryOut(effect, seq: e.seq, station: station, now: now, db: db)
-                }
+                for effect in step.effects { try Self.carryOut(effect, seq: e.seq, station: station, now: now, db: db) }
             }
             let stored = try Int64.fetchOne(db, sql: "SELECT highestSeq FROM station WHERE id = ?", arguments: [station.id]) ?? 0
             let highest = EventIntake.highestSeq(stored: max(stored, station.highestSeq), batch: batch)
@@ -37,14 +37,10 @@ extension SQLiteHubStore {
     /// One effect of a station event (`EventEffects`), in SQLite.
     static func carryOut(_ effect: HubEffect, seq: Int64, station: StationRecord, now: Date, db: Database) throws {
         switch effect {
-        case .job(let job, let state, let stationState, let from):
+        case .job(let job, let state, let stationState):
             try db.execute(
-                sql: """
-                    UPDATE job SET state = ?, stationState = ?, leaseExpiresAt = NULL, updatedAt = ?
-                    WHERE id = ? AND stationId = ? AND state IN (\(databaseQuestionMarks(count: from.count)))
-                    """,
-                arguments: StatementArguments([state.rawValue, stationState.rawValue, now.epoch, job.rawValue, station.id] as [any DatabaseValueConvertible])
-                    + StatementArguments(from.map(\.rawValue).sorted()))
+                sql: "UPDATE job SET state = ?, stationState = ?, stationId = ?, leaseExpiresAt = NULL, updatedAt = ? WHERE id = ?",
+                arguments: [state.rawValue, stationState.rawValue, station.id, now.epoch, job.rawValue])
         case .stock(let place, let delta):
             try db.execute(
                 sql: """
@@ -64,6 +60,24 @@ extension SQLiteHubStore {
         }
     }
 
+    /// The jobs a batch names, as held, for `EventEffects.plan`.
+    static func heldJobs(_ db: Database, _ ids: [JobID]) throws -> [JobID: HeldJob] {
+        var held: [JobID: HeldJob] = [:]
+        for chunk in ids.chunked(into: 500) {
+            let rows = try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT id, kecamatanCode, state, stationId, stationState, contentHash FROM job WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))",
+                arguments: StatementArguments(chunk.map(\.rawValue)))
+            for row in rows {
+                held[try JobID(row["id"])] = HeldJob(
+                    kecamatanCode: row["kecamatanCode"], state: try HubJobState(stored: row["state"]), stationId: row["stationId"],
+                    stationState: try JobState(stored: row["stationState"]), contentHash: row["contentHash"])
+            }
+        }
+        return held
+    }
+
     static func upsertDevice(_ db: Database, station: StationRecord, id: DeviceID, model: String?, state: DeviceState, now: Date) throws {
         let json = String(decoding: try WireCoding.encoder().encode(state), as: UTF8.self)
         let previous = try Row.fetchOne(db, sql: "SELECT status, errorSince FROM device WHERE stationId = ? AND id = ?", arguments: [station.id, id.rawValue])
@@ -77,6 +91,15 @@ extension SQLiteHubStore {
                     state = excluded.state, errorSince = excluded.errorSince, updatedAt = excluded.updatedAt
                 """,
             arguments: [station.id, id.rawValue, model, state.status.rawValue, json, errorSince?.epoch, now.epoch])
+    }
+
+    public func settle(station: StationRecord, jobs report: [ReportedJobState], now: Date) async throws -> JobStatesResult {
+        try await writer.write { db in
+            let held = try Self.heldJobs(db, report.map(\.id))
+            let (effects, result) = JobSettlement.settle(report, held: held, stationId: station.id, kecamatan: station.kecamatanCode)
+            for effect in effects { try Self.carryOut(effect, seq: 0, station: station, now: now, db: db) }
+            return result
+        }
     }
 
     public func heartbeat(station: StationRecord, _ heartbeat: Heartbeat, now: Date) async throws {

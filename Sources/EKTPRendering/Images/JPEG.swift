@@ -1,4 +1,4 @@
-package import CCairo
+internal import CCairo
 internal import CJPEG
 import Foundation
 

@@ -82,6 +82,10 @@ struct HubConnection: Sendable {
         try decode([AuditAnchor].self, try await call(.GET, "/v1/station/audit-anchors", timeout: .seconds(60)))
     }
 
+    func jobStates(_ report: JobStatesReport) async throws(HubCallError) -> JobStatesResult {
+        try decode(JobStatesResult.self, try await call(.POST, "/v1/station/job-states", body: encode(report), timeout: .seconds(60)))
+    }
+
     func reconcile() async throws(HubCallError) -> ReconcileResult {
         try decode(ReconcileResult.self, try await call(.GET, "/v1/station/reconcile", timeout: .seconds(60)))
     }

@@ -234,8 +234,11 @@ public actor HubSync {
                 guard current(g) else { return }
                 contact()
                 if !offers.isEmpty {
-                    let ids = try take(offers)
+                    let (ids, duplicates) = try take(offers)
                     if !ids.isEmpty { _ = try await connection.ack(ids) }
+                    // Offered again what the station already holds (brought on a flashdisk, or
+                    // stored before a lost answer): the hub learns its state now.
+                    if !duplicates.isEmpty { _ = try await reportStates(connection, try store.reportedStates(of: duplicates)) }
                 }
                 lastSyncAt = Date()
                 failures = 0
@@ -253,9 +256,9 @@ public actor HubSync {
         }
     }
 
-    /// Checks and stores offered jobs; returns the ids to acknowledge: every job now held
-    /// durably, and every refusal recorded durably.
-    func take(_ offers: [OfferedJob]) throws -> [JobID] {
+    /// Checks and stores offered jobs; returns the ids to acknowledge (every job now held
+    /// durably, and every refusal recorded durably) and those the station already held.
+    func take(_ offers: [OfferedJob]) throws -> (acks: [JobID], duplicates: [JobID]) {
         let today = CivilDate.today()
         var accepted: [(OfferedJob, VerifiedJob)] = []
         var acks: [JobID] = []
@@ -274,21 +277,22 @@ public actor HubSync {
                 if let id = try? JobID(offer.id) { acks.append(id) }
             }
         }
+        var duplicates: [JobID] = []
         do {
-            _ = try store.store(accepted.map(\.1), actor: "sync")
+            duplicates = try store.store(accepted.map(\.1), actor: "sync").duplicates
             acks += accepted.map { $0.1.job.id }
         } catch let error as StationError where error.code == .conflict {
             // One job clashes with what the station holds: store the rest one by one.
             for (offer, verified) in accepted {
                 do {
-                    _ = try store.store([verified], actor: "sync")
+                    duplicates += try store.store([verified], actor: "sync").duplicates
                 } catch let e as StationError where e.code == .conflict {
                     try refuse(offer, e.details.first ?? e.message)
                 }
                 acks.append(verified.job.id)
             }
         }
-        return acks
+        return (acks, duplicates)
     }
 
     private func refuse(_ offer: OfferedJob, _ reason: String) throws {
@@ -402,11 +406,31 @@ public actor HubSync {
             }
         }
         if !toAck.isEmpty { _ = try await connection.ack(toAck) }
-        let report = ReconcileReport(at: Date(), hubJobs: view.jobs.count, acknowledged: toAck, resent: resent, forOperator: forOperator)
+        let (settled, mismatches) = try await reportStates(connection, try store.reportedStates())
+        forOperator += mismatches
+        let report = ReconcileReport(
+            at: Date(), hubJobs: view.jobs.count, acknowledged: toAck, resent: resent, forOperator: forOperator, settled: settled)
         lastReconcile = report
         logger.info(
-            "rekonsiliasi: \(view.jobs.count) job di hub, \(toAck.count) di-ack ulang, \(resent) peristiwa dikirim ulang, \(forOperator.count) untuk operator")
+            "rekonsiliasi: \(view.jobs.count) job di hub, \(toAck.count) di-ack ulang, \(resent) peristiwa dikirim ulang, \(settled) job disamakan di hub, \(forOperator.count) untuk operator"
+        )
         return report
+    }
+
+    /// Tells the hub the state of these jobs so its record follows the station's
+    /// (docs/sync.md); each difference it cannot settle becomes one open alert.
+    func reportStates(_ connection: HubConnection, _ jobs: [ReportedJobState]) async throws -> (settled: Int, mismatches: [String]) {
+        var settled = 0
+        var mismatches: [String] = []
+        for start in stride(from: 0, to: jobs.count, by: 1000) {
+            let result = try await connection.jobStates(JobStatesReport(jobs: Array(jobs[start..<min(start + 1000, jobs.count)])))
+            settled += result.settled.count
+            for message in result.mismatches {
+                mismatches.append(message)
+                try store.raiseAlertOnce(Alert(kind: .syncMismatch, device: nil, message: message), actor: "sync")
+            }
+        }
+        return (settled, mismatches)
     }
 }
 

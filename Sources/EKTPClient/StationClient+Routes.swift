@@ -82,6 +82,11 @@ extension StationClient {
         try await post("/jobs/\(id.rawValue)/reprint", request)
     }
 
+    /// `POST /v1/jobs/{id}/release` (kecamatan head).
+    public func releaseHold(_ id: JobID, _ request: JobReleaseRequest) async throws(StationClientError) -> JobSummary {
+        try await post("/jobs/\(id.rawValue)/release", request)
+    }
+
     /// `POST /v1/jobs/{id}/handover`
     public func handover(_ id: JobID, _ request: HandoverRequest) async throws(StationClientError) -> JobChanged {
         try await post("/jobs/\(id.rawValue)/handover", request)

@@ -183,6 +183,17 @@ enum Schema {
         m.registerMigration("v5-sealed-recipient") { db in
             try db.execute(sql: "ALTER TABLE job ADD COLUMN recipientSealed BLOB")
         }
+        // One live card per NIK: the NIK's key (an HMAC, not the NIK) to find an earlier
+        // card for the same person, and the earlier job a new one is held for until a
+        // kecamatan head decides. Rows from before are keyed when the store opens.
+        m.registerMigration("v6-nik-hold") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE job ADD COLUMN nikKey BLOB;
+                    ALTER TABLE job ADD COLUMN heldFor TEXT;
+                    CREATE INDEX job_nikKey ON job(nikKey);
+                    """)
+        }
         return m
     }
 }

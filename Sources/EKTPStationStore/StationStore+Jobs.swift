@@ -42,15 +42,30 @@ extension StationStore {
                 let id = v.job.id
                 let sealed = try tx.sealer.seal(v.document, jobId: id.rawValue)
                 let masked = v.job.card.nik.masked
+                let nikKey = tx.sealer.nikKey(v.job.card.nik.digits)
+                // One live card per NIK: a job for someone who already has a card (queued,
+                // printing, printed or handed over) waits for a kecamatan head.
+                let earlier = try Self.liveJob(tx.db, nikKey: nikKey, excluding: id)
                 try tx.db.execute(
                     sql: """
-                        INSERT INTO job(id, kecamatanCode, priority, state, maskedNik, contentHash, sealed, keyId, receivedAt, updatedAt)
-                        VALUES (?, ?, ?, 'received', ?, ?, ?, ?, ?, ?)
+                        INSERT INTO job(id, kecamatanCode, priority, state, maskedNik, contentHash, sealed, keyId, receivedAt, updatedAt, nikKey, heldFor)
+                        VALUES (?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [id.rawValue, v.job.kecamatanCode, v.job.priority == .urgent ? 1 : 0, masked, v.contentHash, sealed, v.keyId, tx.at, tx.at])
+                    arguments: [
+                        id.rawValue, v.job.kecamatanCode, v.job.priority == .urgent ? 1 : 0, masked, v.contentHash, sealed, v.keyId, tx.at, tx.at, nikKey,
+                        earlier?.id.rawValue,
+                    ])
                 try tx.outbox(.jobStored(job: id, priority: v.job.priority, contentHash: v.contentHash))
                 try tx.audit("job diterima", job: id.rawValue, maskedNIK: masked, detail: "kunci \(v.keyId), prioritas \(v.job.priority.rawValue)")
                 try tx.transition(try tx.jobRow(id), .accept)
+                if let earlier {
+                    try tx.raise(
+                        Alert(
+                            kind: .duplicateNIK, device: nil,
+                            message:
+                                "job \(id) ditahan: NIK \(masked) sudah punya kartu dari job \(earlier.id) (\(earlier.state.label)). Kepala kecamatan memutuskan: ektpctl jobs release \(id) --reason ALASAN"
+                        ))
+                }
                 result.stored.append(id)
             }
             return result
@@ -71,7 +86,8 @@ extension StationStore {
             let skip = skipped.isEmpty ? "" : " AND id NOT IN (\(databaseQuestionMarks(count: skipped.count)))"
             guard
                 let row = try Row.fetchOne(
-                    tx.db, sql: "SELECT \(JobRow.columns), sealed FROM job WHERE state = 'queued'\(skip) ORDER BY priority DESC, rowid LIMIT 1",
+                    tx.db,
+                    sql: "SELECT \(JobRow.columns), sealed FROM job WHERE state = 'queued' AND heldFor IS NULL\(skip) ORDER BY priority DESC, rowid LIMIT 1",
                     arguments: StatementArguments(skipped.map(\.rawValue)))
             else { return nil }
             let job = try JobRow(row: row)
@@ -337,5 +353,57 @@ extension StationStore {
             let sealed = row["sealed"] as Data?
         else { return nil }
         return try sealer.open(sealed, jobId: id.rawValue)
+    }
+}
+
+// MARK: - One live card per NIK
+
+extension StationStore {
+    /// Station states in which a job is, or will be, a card in someone's hands.
+    static let liveStates = "'received', 'queued', 'printing', 'failed-before-pick', 'outcome-unknown', 'printed', 'handed-over'"
+
+    /// Keys the NIK of jobs stored before the key existed (reading each sealed document once).
+    func keyNIKs() throws {
+        try writer.write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, sealed FROM job WHERE nikKey IS NULL AND sealed IS NOT NULL")
+            for row in rows {
+                let id: String = row["id"]
+                let document = try sealer.open(row["sealed"], jobId: id)
+                guard let nik = try? JSONValue.parse(document)["job"]?["card"]?["nik"]?.stringValue else { continue }
+                try db.execute(sql: "UPDATE job SET nikKey = ? WHERE id = ?", arguments: [sealer.nikKey(nik), id])
+            }
+        }
+    }
+
+    /// The live job that already holds a card for this NIK, if any (not `excluding` itself).
+    static func liveJob(_ db: Database, nikKey: Data, excluding id: JobID) throws -> (id: JobID, state: JobState)? {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT id, state FROM job WHERE nikKey = ? AND id <> ? AND state IN (\(liveStates)) AND heldFor IS NULL ORDER BY rowid LIMIT 1",
+                arguments: [nikKey, id.rawValue])
+        else { return nil }
+        return (try JobID(row["id"] as String), try JobState(stored: row["state"], column: "job.state"))
+    }
+
+    /// A kecamatan head lets a job held for an earlier card of the same NIK be printed (a
+    /// lost, damaged or replaced card), with the reason, in the audit trail.
+    public func releaseHold(_ id: JobID, reason: String, by person: String) throws -> JobSummary {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw StationError(.invalid, "alasan wajib diisi: mengapa orang ini perlu kartu kedua") }
+        return try transaction(actor: person) { tx in
+            let row = try tx.jobRow(id)
+            guard let earlier = try String.fetchOne(tx.db, sql: "SELECT heldFor FROM job WHERE id = ?", arguments: [id.rawValue]) else {
+                throw StationError(.conflict, "job \(id) tidak sedang ditahan")
+            }
+            try tx.db.execute(sql: "UPDATE job SET heldFor = NULL, updatedAt = ? WHERE id = ?", arguments: [tx.at, id.rawValue])
+            // The decision is taken: the alert that asked for it is done.
+            try tx.db.execute(
+                sql: "UPDATE alert SET clearedAt = ? WHERE kind = ? AND clearedAt IS NULL AND message LIKE ?",
+                arguments: [tx.at, Alert.Kind.duplicateNIK.rawValue, "job \(id.rawValue) ditahan:%"])
+            try tx.audit(
+                "penahanan NIK ganda dilepas", job: id.rawValue, maskedNIK: row.maskedNIK, detail: "kartu sebelumnya: job \(earlier); alasan: \(reason)")
+            return try tx.jobRow(id).summary
+        }
     }
 }

@@ -42,6 +42,7 @@ public struct StationStore: Sendable {
         self.sealer = PersonalDataSealer(key: key)
         self.clock = clock
         try Schema.migrator.migrate(writer)
+        try keyNIKs()
     }
 
     /// Runs `body` in one write transaction with the helpers that keep invariants.
@@ -190,8 +191,10 @@ struct JobRow {
     let updatedAt: Date
     /// SHA-256 of the job's canonical content: which version of the job this is.
     let contentHash: Data
+    /// The earlier job of the same NIK this one is held for.
+    let heldFor: JobID?
 
-    static let columns = "id, state, priority, maskedNik, deviceId, attempts, receivedAt, updatedAt, contentHash"
+    static let columns = "id, state, priority, maskedNik, deviceId, attempts, receivedAt, updatedAt, contentHash, heldFor"
 
     init(row: Row) throws {
         do { id = try JobID(row["id"] as String) } catch { throw DamagedRecord(column: "job.id", value: row["id"]) }
@@ -205,6 +208,9 @@ struct JobRow {
         receivedAt = Date(timeIntervalSince1970: row["receivedAt"])
         updatedAt = Date(timeIntervalSince1970: row["updatedAt"])
         contentHash = row["contentHash"]
+        heldFor = try (row["heldFor"] as String?).map { text in
+            do { return try JobID(text) } catch { throw DamagedRecord(column: "job.heldFor", value: text) }
+        }
     }
 
     static func fetch(_ db: Database, id: JobID) throws -> JobRow? {
@@ -213,6 +219,7 @@ struct JobRow {
 
     var summary: JobSummary {
         JobSummary(
-            id: id, state: state, priority: priority, maskedNIK: maskedNIK, device: device, attempts: attempts, receivedAt: receivedAt, updatedAt: updatedAt)
+            id: id, state: state, priority: priority, maskedNIK: maskedNIK, device: device, attempts: attempts, receivedAt: receivedAt, updatedAt: updatedAt,
+            heldFor: heldFor)
     }
 }

@@ -196,8 +196,15 @@ public struct JobSummary: Codable, Sendable {
     public var attempts: Int
     public var receivedAt: Date
     public var updatedAt: Date
+    /// The earlier job that already gives this NIK a card: this one waits, unprinted,
+    /// until a kecamatan head releases it (`ektpctl jobs release`).
+    public var heldFor: JobID?
 
-    public init(id: JobID, state: JobState, priority: JobPriority, maskedNIK: String, device: DeviceID?, attempts: Int, receivedAt: Date, updatedAt: Date) {
+    public init(
+        id: JobID, state: JobState, priority: JobPriority, maskedNIK: String, device: DeviceID?, attempts: Int, receivedAt: Date, updatedAt: Date,
+        heldFor: JobID? = nil
+    ) {
+        self.heldFor = heldFor
         self.id = id
         self.state = state
         self.priority = priority
@@ -267,6 +274,17 @@ public struct OutcomeRequest: Codable, Sendable {
 }
 
 /// `POST /v1/jobs/{id}/reprint`
+/// `POST /v1/jobs/{id}/release`: a kecamatan head lets a job held for an earlier card of
+/// the same NIK be printed, and says why (lost, damaged, replaced).
+public struct JobReleaseRequest: Codable, Sendable {
+    public var reason: String
+    public var by: String
+    public init(reason: String, by: String) {
+        self.reason = reason
+        self.by = by
+    }
+}
+
 public struct ReprintRequest: Codable, Sendable {
     public var reason: String
     public var by: String

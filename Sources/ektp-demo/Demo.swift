@@ -50,13 +50,22 @@ struct Demo: AsyncParsableCommand {
             for station in stations {
                 try await station.start()
                 say("ektpd \(station.label) berjalan (pid \(station.process.processIdentifier)), halaman web di http://127.0.0.1:\(station.webPort)/.")
+                // The people of the office: who does what is known, never free text.
+                try await station.addWebUsers(password: Self.webPassword)
                 try await station.prepareStock()
                 let token = try await hub.admin.enrollmentToken(kecamatan: station.kecamatan)
-                let sync = try await station.client { try await $0.enroll(EnrollStationRequest(hubURL: hub.url, token: token), by: "kepala-demo") }
+                let sync = try await station.client { try await $0.enroll(EnrollStationRequest(hubURL: hub.url, token: token), by: "kepala") }
                 say("  \(station.label) terdaftar di hub sebagai \(sync.stationId) (ektpctl enroll).")
             }
-            for station in stations {
-                let file = try factory.signedFile(try factory.jobs(count: station.jobCount, kecamatan: station.kecamatan, prefix: station.prefix))
+            for (index, station) in stations.enumerated() {
+                var jobs = try factory.jobs(count: station.jobCount, kecamatan: station.kecamatan, prefix: station.prefix)
+                if index == 0, var again = jobs.first {
+                    // A second job for a person who already has one: the station holds it.
+                    again.id = try JobID("\(station.prefix)-ULANG")
+                    jobs.append(again)
+                    station.jobCount += 1
+                }
+                let file = try factory.signedFile(jobs)
                 let first = try await hub.admin.intake(file)
                 let again = try await hub.admin.intake(file)
                 say(
@@ -75,7 +84,6 @@ struct Demo: AsyncParsableCommand {
                 say("Halaman web (pengguna / kata sandi \(Self.webPassword)):")
                 say("  hub, kantor pusat : \(hub.url)/armada — pusat")
                 for station in stations {
-                    try await station.addWebUsers(password: Self.webPassword)
                     say("  \(station.label.padding(toLength: 18, withPad: " ", startingAt: 0)): http://127.0.0.1:\(station.webPort)/ — operator, kepala")
                 }
                 say("Tekan Ctrl-C untuk berhenti.")

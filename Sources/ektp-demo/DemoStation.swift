@@ -15,7 +15,9 @@ final class DemoStation: @unchecked Sendable {
     let kecamatan: String
     let label: String
     let prefix: String
-    let jobCount: Int
+    /// The jobs the station is to print: the kecamatan's, and one more for a person who
+    /// already has a card (a second job for the same NIK, released by the kepala).
+    var jobCount: Int
     let root: URL
     let socket: String
     let printerState: String
@@ -23,6 +25,7 @@ final class DemoStation: @unchecked Sendable {
     /// The station's web pages (`[web] listen`).
     let webPort: Int
     private var decided = 0
+    private var released = 0
     private var reprinted = 0
     private var handedOver = 0
     private var faultSeen: [DeviceID: Date] = [:]
@@ -116,7 +119,7 @@ final class DemoStation: @unchecked Sendable {
 
     /// Blangko arrive from the kabupaten and go into the printers.
     func prepareStock() async throws {
-        let by = "demo-operator"
+        let by = "operator"
         try await client { client in
             let devices = try await client.devices()
             let received = 3 * jobCount + 30
@@ -130,7 +133,7 @@ final class DemoStation: @unchecked Sendable {
     /// One look at the station: decide, reprint, clear faults, top up. Returns whether
     /// every job is printed, and the progress line.
     func operateOnce() async throws -> (Bool, String) {
-        let by = "demo-operator"
+        let by = "operator"
         return try await client { client in
             let status = try await client.status()
             let n = { (s: JobState) in status.jobs[s] ?? 0 }
@@ -145,6 +148,15 @@ final class DemoStation: @unchecked Sendable {
                 _ = try await client.recordOutcome(job.id, OutcomeRequest(decision: decision, cause: cause, reason: why, by: by))
                 say("    \(label): operator memutuskan \(job.id) (\(job.maskedNIK)): \(decision.rawValue) — \(why)")
                 decided += 1
+            }
+            // A job held because its NIK already has a card: the kepala checks the person's
+            // story (the first card was damaged at hand-over) and releases it with the reason.
+            for job in try await client.jobs(state: .queued) {
+                guard let earlier = job.heldFor else { continue }
+                let reason = "kartu dari \(earlier) rusak saat diserahkan; pemohon mengembalikannya, diganti"
+                _ = try await client.releaseHold(job.id, JobReleaseRequest(reason: reason, by: "kepala"))
+                say("    \(label): job \(job.id) ditahan karena NIK \(job.maskedNIK) sudah punya kartu dari \(earlier); kepala melepasnya: \(reason)")
+                released += 1
             }
             for job in try await client.jobs(state: .spoiled) {
                 _ = try await client.reprint(job.id, ReprintRequest(reason: "kartu rusak, cetak ulang", by: by))
@@ -181,7 +193,7 @@ final class DemoStation: @unchecked Sendable {
     /// Hand-over (a few picked up, a few to PT Pos) and spoiled cards destroyed under a
     /// record with witnesses.
     func finishDay() async throws {
-        let by = "demo-operator"
+        let by = "operator"
         try await client { client in
             let printed = try await client.jobs(state: .printed, limit: 6)
             for (i, job) in printed.enumerated() {
@@ -236,6 +248,7 @@ final class DemoStation: @unchecked Sendable {
                     + (report.spoiled.isEmpty
                         ? "" : " (" + report.spoiled.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
             say("Keputusan operator : \(decided) hasil tak diketahui diputuskan, \(reprinted) cetak ulang dengan alasan, \(handedOver) diserahkan")
+            if released > 0 { say("NIK ganda          : \(released) job ditahan lalu dilepas kepala dengan alasan") }
             say("Dimusnahkan        : \(report.destroyed)")
             say("Stok per tempat    :")
             for (place, q) in stock.places.sorted(by: { $0.key < $1.key }) where ![.supplier, .adjustment].contains(place) {

@@ -9,7 +9,7 @@ struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
         abstract: "Job cetak: daftar, rincian, impor, hasil, cetak ulang, penyerahan.",
-        subcommands: [List.self, Show.self, Import.self, Outcome.self, Reprint.self, Handover.self],
+        subcommands: [List.self, Show.self, Import.self, Outcome.self, Reprint.self, Release.self, Handover.self],
         defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
@@ -180,6 +180,31 @@ struct JobsCommand: AsyncParsableCommand {
             let request = ReprintRequest(reason: reason, by: try operatorOptions.name())
             let changed = try await global.withClient { try await $0.reprint(jobID, request) }
             global.emit(changed) { ConsoleText.jobChanged($0) }
+        }
+    }
+
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Kepala kecamatan: melepas job yang ditahan karena NIK-nya sudah punya kartu (kartu hilang, rusak, diganti); alasan wajib.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var operatorOptions: OperatorOptions
+
+        @Argument(help: ArgumentHelp("Id job yang ditahan.", valueName: "ID"))
+        var id: String
+
+        @Option(help: ArgumentHelp("Mengapa orang ini perlu kartu lagi.", valueName: "ALASAN"))
+        var reason: String
+
+        func validate() throws {
+            _ = try parsed { try OperatorInput.job(id) }
+            try requireText(reason, "--reason")
+        }
+
+        func run() async throws {
+            let jobID = try parsed { try OperatorInput.job(id) }
+            let job = try await global.withClient { try await $0.releaseHold(jobID, JobReleaseRequest(reason: reason, by: try operatorOptions.name())) }
+            global.emit(job) { "job \($0.id) dilepas: dicetak bila printer dan blangko siap (\($0.state.label))" }
         }
     }
 

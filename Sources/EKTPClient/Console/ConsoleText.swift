@@ -47,6 +47,7 @@ public enum ConsoleText {
         case .syncMismatch: "selisih dengan hub"
         case .printerFound: "printer baru terpasang"
         case .rollback: "basis data lebih lama: cetak ditahan"
+        case .duplicateNIK: "NIK ganda: job ditahan"
         }
     }
 
@@ -130,7 +131,8 @@ public enum ConsoleText {
             rightAligned: [5])
         for j in list {
             t.append([
-                j.id.rawValue, j.state.label, j.priority == .urgent ? "mendesak" : "biasa", j.maskedNIK,
+                j.id.rawValue, j.heldFor.map { "\(j.state.label), ditahan: NIK sama dengan \($0)" } ?? j.state.label,
+                j.priority == .urgent ? "mendesak" : "biasa", j.maskedNIK,
                 j.device?.rawValue ?? "-", String(j.attempts), date(j.receivedAt, timeZone: timeZone),
                 date(j.updatedAt, timeZone: timeZone),
             ])

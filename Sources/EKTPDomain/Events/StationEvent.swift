@@ -31,6 +31,8 @@ public struct Alert: Codable, Hashable, Sendable {
         case printerFound = "printer-found"
         /// The database is older than what the station wrote: printing is held.
         case rollback
+        /// A job for a NIK that already has a card waits for the kecamatan head.
+        case duplicateNIK = "duplicate-nik"
     }
     public var kind: Kind
     public var device: DeviceID?

@@ -116,6 +116,12 @@ enum LocalAPI {
             body.by = try await person(body.by, context)
             return JSONReply.response(JobChanged(id: id, state: try station.store.reprint(id, reason: body.reason, by: body.by)))
         }
+        v1.post("jobs/:id/release") { request, context in
+            let id = try jobID(context)
+            let body: JobReleaseRequest = try await decode(request)
+            let head = try await caller.actor(declared: body.by, field: "kepala kecamatan (--by)", context: context, role: .kepala)
+            return JSONReply.response(try station.store.releaseHold(id, reason: body.reason, by: head))
+        }
         v1.post("jobs/:id/handover") { request, context in
             let id = try jobID(context)
             var body: HandoverRequest = try await decode(request)

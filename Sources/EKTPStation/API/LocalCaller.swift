@@ -1,3 +1,4 @@
+import EKTPAccounts
 import EKTPDomain
 import EKTPStationStore
 import Foundation
@@ -42,14 +43,26 @@ struct LocalRequestContext: RequestContext {
 struct LocalCaller {
     let station: Station
 
-    func actor(declared: String?, field: String, context: LocalRequestContext) async throws -> String {
+    /// With `role`, the person must be a station user holding that role: a decision only
+    /// that role may take (a kecamatan head's) is never taken in another's name.
+    func actor(declared: String?, field: String, context: LocalRequestContext, role: WebRole? = nil) async throws -> String {
         let account = await context.account()
+        let users = try await station.store.webUsers().filter { !$0.disabled }
+        if let role {
+            guard let declared, let user = users.first(where: { $0.name == declared.trimmingCharacters(in: .whitespaces) }), user.role == role else {
+                let holders = users.filter { $0.role == role }.map(\.name).sorted()
+                throw StationError(
+                    .invalid,
+                    holders.isEmpty
+                        ? "hanya \(role.label) yang boleh memutuskan ini, dan stasiun belum punya akun \(role.label) (ektpctl users add NAMA --role \(role.rawValue))"
+                        : "hanya \(role.label) yang boleh memutuskan ini: sebutkan --by \(holders.joined(separator: " atau "))")
+            }
+        }
         guard let declared else { return account ?? "tidak diketahui" }
         let name: String
         do { name = try PersonName.check(declared, field: field) } catch {
             throw StationError(.invalid, "\(error)")
         }
-        let users = try await station.store.webUsers().filter { !$0.disabled }
         if !users.isEmpty, !users.contains(where: { $0.name == name }) {
             throw StationError(
                 .invalid,

@@ -199,6 +199,20 @@ public struct Hub: Sendable {
         return try await store.ack(station: station, jobs: jobs, now: clock())
     }
 
+    /// A central user lets a job held for an earlier card of the same NIK into the queue
+    /// (the card was lost, damaged or replaced), with the reason; the hub's audit trail
+    /// keeps who and why.
+    public func releaseHold(_ id: JobID, _ request: JobReleaseRequest) async throws -> JobView {
+        let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 500 else { throw HubError(.invalid, "alasan wajib diisi (paling panjang 500 karakter)") }
+        let person: String
+        do { person = try PersonName.check(request.by, field: "by") } catch { throw HubError(.invalid, "\(error)") }
+        let view = try await store.releaseHold(id, reason: reason, by: person, now: clock())
+        notifier.notify([view.kecamatanCode])
+        logger.notice("job \(id) dilepas dari penahanan NIK ganda oleh \(person): \(reason)")
+        return view
+    }
+
     /// The station's states of its jobs (reconcile): the hub's record follows them where
     /// the rules allow (docs/sync.md), and says where they do not.
     public func settle(station: StationRecord, report: JobStatesReport) async throws -> JobStatesResult {

@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPWire
 import Foundation
 
 /// Intake at the hub: `VersionedIntake` with the hub's refusal.
@@ -35,5 +36,28 @@ public enum EnrollmentRule {
         if token.usedAt != nil { throw HubError(.unauthorized, "token pendaftaran sudah dipakai; minta token baru ke admin hub") }
         if token.expiresAt <= now { throw HubError(.credentialExpired, "token pendaftaran sudah kedaluwarsa; minta token baru ke admin hub") }
         return token.kecamatanCode
+    }
+}
+
+/// One live card per NIK at the hub: a job for a person who already has a card queued,
+/// offered, at a station, printed or handed over is held for a central user to decide.
+public enum NIKHold {
+    /// Hub states in which a job is, or will be, a card in someone's hands.
+    public static let liveStates: [HubJobState] = [.approved, .offered, .claimed, .printed, .handedOver]
+
+    /// For each new job (in batch order, by its NIK key), the earlier live job of the same
+    /// NIK it is held for: one the hub holds (`live`, by NIK key), or one earlier in the
+    /// batch that is not itself held.
+    public static func holds(_ new: [(id: JobID, nikKey: Data)], live: [Data: JobID]) -> [JobID: JobID] {
+        var live = live
+        var held: [JobID: JobID] = [:]
+        for job in new {
+            if let earlier = live[job.nikKey] {
+                held[job.id] = earlier
+            } else {
+                live[job.nikKey] = job.id
+            }
+        }
+        return held
     }
 }

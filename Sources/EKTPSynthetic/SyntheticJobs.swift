@@ -50,6 +50,9 @@ public struct SyntheticJobs: Sendable {
         var signatures: [Data] = []
         for i in 0..<min(8, max(count, 1)) { signatures.append(try SyntheticSignature.png(seed: seed &+ UInt64(i))) }
         let codeDigits = kecamatan.replacingOccurrences(of: ".", with: "")
+        // Each prefix its own people: the NIK's serial starts at a place the prefix picks
+        // (FNV-1a), so two sets of jobs never share a NIK by accident (one card per NIK).
+        let serialStart = Int(prefix.utf8.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 } % 9999)
         let kabName = Self.cardName(kab.name)
         return try (0..<count).map { i in
             let female = rng.next() % 2 == 0
@@ -57,7 +60,7 @@ public struct SyntheticJobs: Sendable {
             let month = 1 + Int(rng.next() % 12)
             let day = 1 + Int(rng.next() % 28)
             let birth = try CivilDate(year: year, month: month, day: day)
-            let nikText = codeDigits + String(format: "%02d%02d%02d%04d", day + (female ? 40 : 0), month, year % 100, 1 + (i % 9999))
+            let nikText = codeDigits + String(format: "%02d%02d%02d%04d", day + (female ? 40 : 0), month, year % 100, 1 + ((serialStart + i) % 9999))
             let name = "\(Self.given[Int(rng.next() % UInt64(Self.given.count))]) \(Self.family[Int(rng.next() % UInt64(Self.family.count))])"
             let card = CardRecord(
                 provinsi: "PROVINSI " + prov.name.uppercased(), kabupatenKota: kabName, nik: try NIK(nikText), nama: name,

@@ -59,10 +59,14 @@ struct Demo: AsyncParsableCommand {
             }
             for (index, station) in stations.enumerated() {
                 var jobs = try factory.jobs(count: station.jobCount, kecamatan: station.kecamatan, prefix: station.prefix)
+                var secondCard: PrintJob?
                 if index == 0, var again = jobs.first {
-                    // A second job for a person who already has one: the station holds it.
+                    // A second job for a person who already has one: the hub holds it and
+                    // never offers it; the office brings it on a flashdisk and the station
+                    // holds it too, until the kepala decides.
                     again.id = try JobID("\(station.prefix)-ULANG")
                     jobs.append(again)
+                    secondCard = again
                     station.jobCount += 1
                 }
                 let file = try factory.signedFile(jobs)
@@ -71,6 +75,15 @@ struct Demo: AsyncParsableCommand {
                 say(
                     "Hub menerima \(first.stored.count) job bertanda tangan untuk \(station.label); impor ulang berkas yang sama: \(again.stored.count) disimpan, \(again.duplicates.count) duplikat diabaikan."
                 )
+                for warning in first.warnings where warning.contains("ditahan") { say("  hub: \(warning)") }
+                if let secondCard, let original = jobs.first {
+                    // Brought after the station has the first card's job from the hub.
+                    for _ in 0..<300 where (try? await station.client { try await $0.job(original.id) }) == nil {
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                    let imported = try await station.client { try await $0.importJobs(try factory.signedFile([secondCard]), by: "operator") }
+                    say("  \(station.label): job \(secondCard.id) dibawa dengan flashdisk dan disimpan (\(imported.stored.count)); stasiun menahannya juga.")
+                }
             }
             try await operate(stations)
             for station in stations { try await station.finishDay() }

@@ -75,6 +75,12 @@ struct AdminRoutes {
         group.post("admin/stations/:id/revoke") { _, context in
             JSONReply.response(try await hub.revoke(stationId: context.parameters.get("id") ?? ""))
         }
+        group.post("admin/jobs/:id/release") { request, context in
+            let id: JobID
+            do { id = try JobID(context.parameters.get("id") ?? "") } catch { throw HubError(.invalid, "\(error)") }
+            let body: JobReleaseRequest = try await HubAPI.decode(request, hub)
+            return JSONReply.response(try await hub.releaseHold(id, body))
+        }
         group.get("views/stations") { _, _ in JSONReply.response(try await hub.stationViews()) }
         group.get("views/devices") { _, _ in JSONReply.response(try await hub.deviceViews()) }
         group.get("views/stock") { _, _ in JSONReply.response(try await hub.stockOverview()) }

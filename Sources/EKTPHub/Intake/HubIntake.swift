@@ -50,7 +50,8 @@ public struct HubIntake: Sendable {
         }
         let incoming = IncomingJob(
             id: job.id, kecamatanCode: job.kecamatanCode, priority: job.priority, approvedAt: approvedAt,
-            contentHash: verified.contentHash, keyId: verified.keyId, document: sealed, maskedNik: job.card.nik.masked)
+            contentHash: verified.contentHash, keyId: verified.keyId, document: sealed, maskedNik: job.card.nik.masked,
+            nikKey: sealer.nikKey(job.card.nik.digits))
         return .success((incoming, warnings.map { "\(job.id): \($0)" }))
     }
 
@@ -65,7 +66,10 @@ public struct HubIntake: Sendable {
         let result = try await store.storeApproved(accepted, now: clock())
         let stored = Set(result.stored)
         notifier?.notify(accepted.filter { stored.contains($0.id) }.map(\.kecamatanCode))
-        return IntakeResult(stored: result.stored, duplicates: result.duplicates, warnings: warnings)
+        let held = result.held.sorted { $0.key < $1.key }.map { job, earlier in
+            "\(job): ditahan, tidak ditawarkan ke stasiun: NIK yang sama sudah punya kartu dari job \(earlier); pusat memutuskan (POST /v1/admin/jobs/\(job)/release)"
+        }
+        return IntakeResult(stored: result.stored, duplicates: result.duplicates, warnings: warnings + held)
     }
 
     /// ISO 8601 with an offset (`2026-11-20T08:00:00+07:00`), with or without fractions.

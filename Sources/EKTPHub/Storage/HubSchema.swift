@@ -169,6 +169,24 @@ enum HubSchema {
         m.registerMigration("v5-station-version") { db in
             try db.execute(sql: "ALTER TABLE station ADD COLUMN version TEXT")
         }
+        // One live card per NIK: the NIK's HMAC under the hub's data key, the earlier job a
+        // new one is held for, and the hub's own audit trail of what central users decide.
+        m.registerMigration("v6-nik-hold") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE job ADD COLUMN nikKey BLOB;
+                    ALTER TABLE job ADD COLUMN heldFor TEXT;
+                    CREATE INDEX job_nikKey ON job(nikKey);
+                    CREATE TABLE hubAudit (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at REAL NOT NULL,
+                        actor TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        jobId TEXT,
+                        detail TEXT NOT NULL
+                    );
+                    """)
+        }
         return m
     }
 }

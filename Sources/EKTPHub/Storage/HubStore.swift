@@ -14,8 +14,12 @@ public protocol HubStore: Sendable {
     // MARK: Intake
     /// Stores verified jobs in their kecamatan's queue as `approved`. A job id already held
     /// with the same content is a duplicate (stored once); with other content the whole
-    /// batch is refused (`conflict`).
-    func storeApproved(_ jobs: [IncomingJob], now: Date) async throws -> (stored: [JobID], duplicates: [JobID])
+    /// batch is refused (`conflict`). A job for a NIK that already has a live card is
+    /// stored held (`NIKHold`), never offered until a central user releases it.
+    func storeApproved(_ jobs: [IncomingJob], now: Date) async throws -> (stored: [JobID], duplicates: [JobID], held: [JobID: JobID])
+    /// A central user lets a held job into the queue, with the reason, in the hub's audit
+    /// trail. Refused when the job is not held or the reason is empty.
+    func releaseHold(_ id: JobID, reason: String, by person: String, now: Date) async throws -> JobView
 
     // MARK: Stations
     func createEnrollmentToken(hash: Data, kecamatan: String, now: Date, expiresAt: Date) async throws
@@ -92,6 +96,8 @@ public struct IncomingJob: Sendable {
     /// The signed document in canonical form, as stations receive it.
     public var document: Data
     public var maskedNik: String
+    /// The NIK's HMAC under the hub's data key (`DocumentSealer.nikKey`).
+    public var nikKey: Data
 }
 
 /// A job leased to a station by one poll.

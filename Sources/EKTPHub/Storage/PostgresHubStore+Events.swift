@@ -241,17 +241,17 @@ extension PostgresHubStore {
 
     public func job(_ id: JobID) async throws -> JobView? {
         var view: JobView?
-        for try await (kec, priority, state, stationId, stationState, nik, approved, received, lease, offers) in try await client.query(
+        for try await (kec, priority, state, stationId, stationState, nik, approved, received, lease, offers, heldFor) in try await client.query(
             """
-            SELECT kecamatan_code, priority, state, station_id, station_state, masked_nik, approved_at, received_at, lease_expires_at, offer_count
+            SELECT kecamatan_code, priority, state, station_id, station_state, masked_nik, approved_at, received_at, lease_expires_at, offer_count, held_for
             FROM job WHERE id = \(id.rawValue)
             """, logger: logger
-        ).decode((String, Int64, String, String?, String?, String, Double, Double, Double?, Int64).self) {
+        ).decode((String, Int64, String, String?, String?, String, Double, Double, Double?, Int64, String?).self) {
             view = JobView(
                 id: id, kecamatanCode: kec, priority: QueueKey.priority(column: Int(priority)), state: try HubJobState(stored: state),
                 stationId: stationId, stationState: try JobState(stored: stationState), maskedNik: nik,
                 approvedAt: Date(timeIntervalSince1970: approved), receivedAt: Date(timeIntervalSince1970: received), leaseExpiresAt: lease.date,
-                offers: Int(offers))
+                offers: Int(offers), heldFor: try heldFor.map { try JobID($0) })
         }
         return view
     }

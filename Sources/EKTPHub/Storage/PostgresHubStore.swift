@@ -62,6 +62,17 @@ public struct PostgresHubStore: HubStore {
         ),
         // The build a station runs, as its last heartbeat said.
         ("v5-station-version", ["ALTER TABLE station ADD COLUMN version TEXT"]),
+        // One live card per NIK, and the hub's audit trail of central users' decisions.
+        (
+            "v6-nik-hold",
+            [
+                "ALTER TABLE job ADD COLUMN nik_key BYTEA", "ALTER TABLE job ADD COLUMN held_for TEXT", "CREATE INDEX job_nik_key ON job(nik_key)",
+                """
+                CREATE TABLE hub_audit (
+                    id BIGSERIAL PRIMARY KEY, at DOUBLE PRECISION NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, job_id TEXT, detail TEXT NOT NULL)
+                """,
+            ]
+        ),
     ]
 
     static let v1: [String] = [
@@ -250,26 +261,39 @@ extension PostgresHubStore {
 // MARK: - Intake and jobs
 
 extension PostgresHubStore {
-    public func storeApproved(_ jobs: [IncomingJob], now: Date) async throws -> (stored: [JobID], duplicates: [JobID]) {
+    public func storeApproved(_ jobs: [IncomingJob], now: Date) async throws -> (stored: [JobID], duplicates: [JobID], held: [JobID: JobID]) {
         try await tx { c in
             var held: [JobID: Data] = [:]
             for try await (id, hash) in try await c.query(
                 "SELECT id, content_hash FROM job WHERE id = ANY(\(jobs.map(\.id.rawValue)))", logger: logger
             ).decode((String, Data).self) { held[try JobID(id)] = hash }
             let (new, duplicates) = try IntakeRule.classify(jobs.map { .init(id: $0.id, contentHash: $0.contentHash) }, held: held)
-            for job in new.map({ jobs[$0] }) {
+            let fresh = new.map { jobs[$0] }
+            var live: [Data: JobID] = [:]
+            if !fresh.isEmpty {
+                for try await (id, key) in try await c.query(
+                    """
+                    SELECT id, nik_key FROM job WHERE nik_key = ANY(\(Set(fresh.map(\.nikKey)).map { ByteBuffer(bytes: $0) })) AND held_for IS NULL
+                    AND state = ANY(\(NIKHold.liveStates.map(\.rawValue))) ORDER BY received_at, id
+                    """, logger: logger
+                ).decode((String, Data).self) where live[key] == nil { live[key] = try JobID(id) }
+            }
+            let holds = NIKHold.holds(fresh.map { ($0.id, $0.nikKey) }, live: live)
+            for job in fresh {
                 try await c.query(
                     """
-                    INSERT INTO job(id, kecamatan_code, priority, approved_at, state, content_hash, key_id, document, masked_nik, received_at, updated_at)
+                    INSERT INTO job(id, kecamatan_code, priority, approved_at, state, content_hash, key_id, document, masked_nik, received_at, updated_at,
+                                    nik_key, held_for)
                     VALUES (\(job.id.rawValue), \(job.kecamatanCode), \(QueueKey.column(job.priority)), \(job.approvedAt.epoch), 'approved',
-                            \(job.contentHash), \(job.keyId), \(job.document), \(job.maskedNik), \(now.epoch), \(now.epoch))
+                            \(job.contentHash), \(job.keyId), \(job.document), \(job.maskedNik), \(now.epoch), \(now.epoch), \(job.nikKey),
+                            \(holds[job.id]?.rawValue))
                     """, logger: logger
                 ).drain()
             }
-            for kecamatan in Set(new.map { jobs[$0].kecamatanCode }) {
+            for kecamatan in Set(fresh.filter { holds[$0.id] == nil }.map(\.kecamatanCode)) {
                 try await Self.notifyJobs(c, kecamatan: kecamatan, logger: logger)
             }
-            return (new.map { jobs[$0].id }, duplicates)
+            return (fresh.map(\.id), duplicates, holds)
         }
     }
 
@@ -287,7 +311,8 @@ extension PostgresHubStore {
                     ORDER BY priority DESC, approved_at, id LIMIT \(max) FOR UPDATE SKIP LOCKED
                     """
                     : """
-                    SELECT id, priority, approved_at, content_hash, document FROM job WHERE kecamatan_code = \(station.kecamatanCode) AND state = 'approved'
+                    SELECT id, priority, approved_at, content_hash, document FROM job
+                    WHERE kecamatan_code = \(station.kecamatanCode) AND state = 'approved' AND held_for IS NULL
                     ORDER BY priority DESC, approved_at, id LIMIT \(max) FOR UPDATE SKIP LOCKED
                     """
                 for try await (id, priority, approvedAt, hash, document) in try await c.query(query, logger: logger).decode(
@@ -309,6 +334,26 @@ extension PostgresHubStore {
                 LeasedJob(id: try JobID(key.id), priority: key.priority, leaseExpiresAt: leaseUntil, contentHash: row.contentHash, document: row.document)
             }
         }
+    }
+
+    public func releaseHold(_ id: JobID, reason: String, by person: String, now: Date) async throws -> JobView {
+        try await tx { c in
+            var held: (String, String)?
+            for try await row in try await c.query(
+                "SELECT held_for, kecamatan_code FROM job WHERE id = \(id.rawValue) AND held_for IS NOT NULL FOR UPDATE", logger: logger
+            ).decode((String, String).self) { held = row }
+            guard let (earlier, kecamatan) = held else { throw HubError(.conflict, "job \(id) tidak sedang ditahan") }
+            try await c.query("UPDATE job SET held_for = NULL, updated_at = \(now.epoch) WHERE id = \(id.rawValue)", logger: logger).drain()
+            try await c.query(
+                """
+                INSERT INTO hub_audit(at, actor, action, job_id, detail)
+                VALUES (\(now.epoch), \(person), 'penahanan NIK ganda dilepas', \(id.rawValue), \("kartu sebelumnya: job \(earlier); alasan: \(reason)"))
+                """, logger: logger
+            ).drain()
+            try await Self.notifyJobs(c, kecamatan: kecamatan, logger: logger)
+        }
+        guard let view = try await job(id) else { throw HubError(.notFound, "job \(id) tidak dikenal di hub") }
+        return view
     }
 
     public func release(station: StationRecord, jobs: [JobID], now: Date) async throws -> Int {

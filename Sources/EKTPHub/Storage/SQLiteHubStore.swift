@@ -78,7 +78,7 @@ extension StationRecord {
 // MARK: - Intake
 
 extension SQLiteHubStore {
-    public func storeApproved(_ jobs: [IncomingJob], now: Date) async throws -> (stored: [JobID], duplicates: [JobID]) {
+    public func storeApproved(_ jobs: [IncomingJob], now: Date) async throws -> (stored: [JobID], duplicates: [JobID], held: [JobID: JobID]) {
         try await writer.write { db in
             var held: [JobID: Data] = [:]
             for chunk in jobs.chunked(into: 500) {
@@ -88,18 +88,31 @@ extension SQLiteHubStore {
                 for row in rows { held[try JobID(row["id"])] = row["contentHash"] }
             }
             let (new, duplicates) = try IntakeRule.classify(jobs.map { .init(id: $0.id, contentHash: $0.contentHash) }, held: held)
+            let fresh = new.map { jobs[$0] }
+            var live: [Data: JobID] = [:]
+            let states = NIKHold.liveStates.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            for chunk in Array(Set(fresh.map(\.nikKey))).chunked(into: 500) {
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT id, nikKey FROM job WHERE nikKey IN (\(databaseQuestionMarks(count: chunk.count))) AND heldFor IS NULL AND state IN (\(states))
+                        ORDER BY receivedAt, id
+                        """, arguments: StatementArguments(Array(chunk)))
+                for row in rows where live[row["nikKey"]] == nil { live[row["nikKey"]] = try JobID(row["id"]) }
+            }
+            let holds = NIKHold.holds(fresh.map { ($0.id, $0.nikKey) }, live: live)
             let insert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO job(id, kecamatanCode, priority, approvedAt, state, contentHash, keyId, document, maskedNik, receivedAt, updatedAt)
-                    VALUES (?, ?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?)
+                    INSERT INTO job(id, kecamatanCode, priority, approvedAt, state, contentHash, keyId, document, maskedNik, receivedAt, updatedAt, nikKey, heldFor)
+                    VALUES (?, ?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
-            for job in new.map({ jobs[$0] }) {
+            for job in fresh {
                 try insert.execute(arguments: [
                     job.id.rawValue, job.kecamatanCode, QueueKey.column(job.priority), job.approvedAt.epoch,
-                    job.contentHash, job.keyId, job.document, job.maskedNik, now.epoch, now.epoch,
+                    job.contentHash, job.keyId, job.document, job.maskedNik, now.epoch, now.epoch, job.nikKey, holds[job.id]?.rawValue,
                 ])
             }
-            return (new.map { jobs[$0].id }, duplicates)
+            return (fresh.map(\.id), duplicates, holds)
         }
     }
 }
@@ -182,15 +195,16 @@ extension SQLiteHubStore {
             // `state = 'approved' OR state = 'offered'` reads every job the kecamatan ever
             // had (claimed, printed, handed over) and sorts them, at every poll.
             var candidates: [(key: QueueKey, value: Row)] = []
-            for (state, expired) in [("approved", ""), ("offered", " AND leaseExpiresAt <= ?")] {
+            // A job held for an earlier card of the same NIK is never offered.
+            for (state, condition) in [("approved", " AND heldFor IS NULL"), ("offered", " AND leaseExpiresAt <= ?")] {
                 let rows = try Row.fetchAll(
                     db,
                     sql: """
                         SELECT id, priority, approvedAt, contentHash, document FROM job
-                        WHERE kecamatanCode = ? AND state = '\(state)'\(expired)
+                        WHERE kecamatanCode = ? AND state = '\(state)'\(condition)
                         ORDER BY priority DESC, approvedAt, id LIMIT ?
                         """,
-                    arguments: expired.isEmpty ? [station.kecamatanCode, max] : [station.kecamatanCode, now.epoch, max])
+                    arguments: state == "approved" ? [station.kecamatanCode, max] : [station.kecamatanCode, now.epoch, max])
                 candidates += rows.map { (QueueKey(id: $0["id"], priority: QueueKey.priority(column: $0["priority"]), approvedAt: $0["approvedAt"]), $0) }
             }
             let picked = LeaseRule.pick(candidates, max: max)
@@ -202,6 +216,20 @@ extension SQLiteHubStore {
                     id: try JobID(key.id), priority: key.priority, leaseExpiresAt: leaseUntil, contentHash: row["contentHash"], document: row["document"])
             }
         }
+    }
+
+    public func releaseHold(_ id: JobID, reason: String, by person: String, now: Date) async throws -> JobView {
+        try await writer.write { db in
+            guard let earlier = try String.fetchOne(db, sql: "SELECT heldFor FROM job WHERE id = ?", arguments: [id.rawValue]) else {
+                throw HubError(.conflict, "job \(id) tidak sedang ditahan")
+            }
+            try db.execute(sql: "UPDATE job SET heldFor = NULL, updatedAt = ? WHERE id = ?", arguments: [now.epoch, id.rawValue])
+            try db.execute(
+                sql: "INSERT INTO hubAudit(at, actor, action, jobId, detail) VALUES (?, ?, 'penahanan NIK ganda dilepas', ?, ?)",
+                arguments: [now.epoch, person, id.rawValue, "kartu sebelumnya: job \(earlier); alasan: \(reason)"])
+        }
+        guard let view = try await job(id) else { throw HubError(.notFound, "job \(id) tidak dikenal di hub") }
+        return view
     }
 
     public func release(station: StationRecord, jobs: [JobID], now: Date) async throws -> Int {

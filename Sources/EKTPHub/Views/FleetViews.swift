@@ -139,4 +139,7 @@ public struct JobView: Codable, Sendable {
     public var receivedAt: Date
     public var leaseExpiresAt: Date?
     public var offers: Int
+    /// The earlier job of the same NIK this one is held for: not offered to any station
+    /// until a central user releases it.
+    public var heldFor: JobID? = nil
 }

@@ -135,12 +135,14 @@ struct ConsoleTextTests {
 
     @Test func monthlyReportNamesTheMonthAndCauses() {
         var r = MonthlyBlangkoReport(month: "2026-03")
-        r.opening = 100; r.received = 500; r.printed = 300; r.spoiled = ["gagal-cetak": 8, "rusak": 2]
+        r.opening = 100; r.received = 500; r.printed = 300; r.spoiled = ["gagal-cetak": 8, "rusak": 3]
+        r.spoiledUnused = ["gagal-cetak": 8, "rusak": 2]; r.spoiledPrinted = ["rusak": 1]
         r.spoiledFromUnused = 10; r.closing = 290
         let text = ConsoleText.report(r)
         #expect(text.hasPrefix("Laporan blangko Maret 2026 (2026-03)"))
         #expect(text.contains("  gagal cetak"))
-        #expect(text.contains("\nStok akhir                        290\n"))
+        #expect(text.contains("\nStok akhir                               290\n"), "\(text)")
+        #expect(text.contains("\nKartu tercetak yang dinyatakan rusak       1\n"), "\(text)")
         #expect(text.hasSuffix("✓"))
         r.closing = 289
         #expect(ConsoleText.report(r).hasSuffix("PERHATIAN: neraca tidak seimbang ✗"))

@@ -56,5 +56,16 @@ struct LedgerTests {
         #expect(r.spoiled == ["gagal-cetak": 2, "perubahan-elemen-data": 1])
         #expect(r.closing == 108)
         #expect(r.balances)
+        // The printed card found bad later is on the report, but the formula's rows add
+        // up: it is not taken from stock twice (page, CSV, print and CLI show these rows).
+        let rows = r.rows { $0 }
+        #expect(MonthlyBlangkoReport.rowsBalance(rows))
+        #expect(rows.first { $0.label == "Rusak sebelum tercetak" }?.value == 2)
+        #expect(rows.first { $0.label == "Kartu tercetak yang dinyatakan rusak" }?.value == 1)
+        #expect(rows.contains { $0.label == "perubahan-elemen-data" && $0.indented && $0.role == .note })
+        // Counted the other way (all spoiled cards as a term), it would not balance.
+        var naive = rows
+        naive[naive.firstIndex { $0.label == "Rusak sebelum tercetak" }!].value = r.spoiledTotal
+        #expect(!MonthlyBlangkoReport.rowsBalance(naive))
     }
 }

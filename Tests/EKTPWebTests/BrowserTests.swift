@@ -114,7 +114,8 @@ struct BrowserTests {
             let report = try await browser.text("#laporan")
             let month = try web.store.monthlyReport(month: WebFormat.monthKey(Date()))
             #expect(report.contains("Tercetak \(month.printed)"))
-            #expect(report.contains("Rusak: gagal cetak \(month.spoiled["gagal-cetak"] ?? 0)"))
+            #expect(report.contains("Rusak sebelum tercetak \(month.spoiledFromUnused)"), "\(report)")
+            if let failed = month.spoiledUnused["gagal-cetak"] { #expect(report.contains("rusak: gagal cetak \(failed)"), "\(report)") }
             #expect(try await browser.text("main").contains("Seimbang"))
             try await Self.shot(browser, "monthly-report", readme: true)
 

@@ -250,23 +250,14 @@ public enum ConsoleText {
         let title: String
         if let m = try? ReportMonth(parsing: r.month) { title = "Laporan blangko \(m.label) (\(r.month))" } else { title = "Laporan blangko \(r.month)" }
         var t = TextTable(headers: ["", "JUMLAH"], rightAligned: [1])
-        t.append(["Stok awal", String(r.opening)])
-        t.append(["Diterima", String(r.received)])
-        t.append(["Tercetak", String(r.printed)])
-        t.append(["Rusak", String(r.spoiledTotal)])
-        let causes = SpoilCause.allCases.map(\.rawValue)
-        for raw in causes where r.spoiled[raw] != nil { t.append(["  " + (SpoilCause(rawValue: raw)?.label ?? raw), String(r.spoiled[raw]!)]) }
-        for raw in r.spoiled.keys.sorted() where !causes.contains(raw) { t.append(["  " + raw, String(r.spoiled[raw]!)]) }
-        if r.spoiledFromUnused != r.spoiledTotal {
-            t.append(["  dari blangko belum tercetak", String(r.spoiledFromUnused)])
+        let rows = r.rows { SpoilCause(rawValue: $0)?.label ?? $0 }
+        for row in rows {
+            let value = row.label.hasPrefix("Koreksi") ? signed(row.value) : String(row.value)
+            t.append([(row.indented ? "  " : "") + row.label, value])
         }
-        t.append(["Dimusnahkan", String(r.destroyed)])
-        t.append(["Dipindahkan ke kecamatan lain", String(r.transferred)])
-        t.append(["Koreksi hitung", signed(r.countCorrection)])
-        t.append(["Stok akhir", String(r.closing)])
         let check =
-            r.balances
-            ? "Neraca seimbang: stok awal + diterima − tercetak − rusak − dipindahkan ± koreksi = stok akhir ✓"
+            r.balances && MonthlyBlangkoReport.rowsBalance(rows)
+            ? "Neraca seimbang: \(MonthlyBlangkoReport.formula) ✓"
             : "PERHATIAN: neraca tidak seimbang ✗"
         return [title, "", t.render(), "", check].joined(separator: "\n")
     }

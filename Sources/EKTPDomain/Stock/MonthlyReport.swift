@@ -19,9 +19,71 @@ public struct MonthlyBlangkoReport: Codable, Equatable, Sendable {
     public var balances: Bool {
         opening + received - printed - spoiledFromUnused - transferred + countCorrectionUnused == closing
     }
+
+    /// The rows' terms add up to the closing row: the check a reader of the report can do.
+    public static func rowsBalance(_ rows: [Row]) -> Bool {
+        var sum = 0
+        var closing: Int?
+        for row in rows {
+            switch row.role {
+            case .term(0): closing = row.value
+            case .term(let sign): sum += sign * row.value
+            case .note: break
+            }
+        }
+        return closing == sum
+    }
     /// Spoiled cards that came out of unused stock (not printed cards found bad later).
     public var spoiledFromUnused: Int
     public var countCorrectionUnused: Int
+
+    /// One line of the report as every form of it shows it (page, CSV, print, `ektpctl`).
+    public struct Row: Equatable, Sendable {
+        public enum Role: Sendable, Equatable {
+            /// A term of the balance: added (+1), taken away (−1), or the result (0).
+            case term(Int)
+            /// Shown for the record; not part of the balance.
+            case note
+        }
+        public var label: String
+        public var value: Int
+        public var role: Role
+        /// A breakdown of the line above it.
+        public var indented: Bool
+        public init(_ label: String, _ value: Int, _ role: Role, indented: Bool = false) {
+            self.label = label
+            self.value = value
+            self.role = role
+            self.indented = indented
+        }
+    }
+
+    /// The balance as the report prints it, in the words of its rows.
+    public static let formula =
+        "stok awal + diterima − tercetak − rusak sebelum tercetak − dipindahkan ± koreksi hitung = stok akhir"
+
+    /// The report's lines, in order. The terms of `formula` are rows of their own, so the
+    /// printed figures add up under the printed formula: a printed card declared spoiled
+    /// later is shown, but is not taken from stock twice.
+    public func rows(causeLabel: (String) -> String) -> [Row] {
+        var out: [Row] = [
+            Row("Stok awal (blangko belum tercetak)", opening, .term(+1)), Row("Diterima", received, .term(+1)), Row("Tercetak", printed, .term(-1)),
+            Row("Rusak sebelum tercetak", spoiledFromUnused, .term(-1)),
+        ]
+        for (cause, n) in spoiledUnused.sorted(by: { $0.key < $1.key }) where n > 0 { out.append(Row(causeLabel(cause), n, .note, indented: true)) }
+        out += [Row("Dipindahkan ke kecamatan lain", transferred, .term(-1)), Row("Koreksi hitung", countCorrectionUnused, .term(+1))]
+        out.append(Row("Stok akhir", closing, .term(0)))
+        out.append(Row("Kartu tercetak yang dinyatakan rusak", spoiledTotal - spoiledFromUnused, .note))
+        for (cause, n) in spoiledPrinted.sorted(by: { $0.key < $1.key }) where n > 0 { out.append(Row(causeLabel(cause), n, .note, indented: true)) }
+        out.append(Row("Rusak (semua)", spoiledTotal, .note))
+        out.append(Row("Dimusnahkan", destroyed, .note))
+        if countCorrection != countCorrectionUnused { out.append(Row("Koreksi hitung kartu rusak", countCorrection - countCorrectionUnused, .note)) }
+        return out
+    }
+
+    /// Spoiled cards by cause, from unused stock and from printed cards.
+    public var spoiledUnused: [String: Int] = [:]
+    public var spoiledPrinted: [String: Int] = [:]
 
     public init(month: String) {
         self.month = month
@@ -53,8 +115,14 @@ public struct MonthlyBlangkoReport: Codable, Equatable, Sendable {
             case .received: r.received += m.quantity
             case .printed: r.printed += m.quantity
             case .spoiled:
-                r.spoiled[(line.cause ?? .rusak).rawValue, default: 0] += m.quantity
-                if m.from != .issued { r.spoiledFromUnused += m.quantity }
+                let cause = (line.cause ?? .rusak).rawValue
+                r.spoiled[cause, default: 0] += m.quantity
+                if m.from != .issued {
+                    r.spoiledFromUnused += m.quantity
+                    r.spoiledUnused[cause, default: 0] += m.quantity
+                } else {
+                    r.spoiledPrinted[cause, default: 0] += m.quantity
+                }
             case .destroyed: r.destroyed += m.quantity
             case .transferred: r.transferred += m.quantity
             case .counted:

@@ -105,13 +105,7 @@ struct KepalaPages {
     // MARK: Monthly report
 
     static func lines(_ r: MonthlyBlangkoReport) -> [(String, Int)] {
-        var out: [(String, Int)] = [("Stok awal", r.opening), ("Diterima", r.received), ("Tercetak", r.printed)]
-        for cause in SpoilCause.allCases { out.append(("Rusak: \(cause.label)", r.spoiled[cause.rawValue] ?? 0)) }
-        out += [
-            ("Rusak (jumlah)", r.spoiledTotal), ("Dimusnahkan", r.destroyed), ("Dipindahkan ke kecamatan lain", r.transferred),
-            ("Koreksi hitung", r.countCorrection), ("Stok akhir", r.closing),
-        ]
-        return out
+        r.rows { "rusak: " + (SpoilCause(rawValue: $0)?.label ?? $0) }.map { ($0.indented ? "  " + $0.label : $0.label, $0.value) }
     }
 
     static func csv(_ r: MonthlyBlangkoReport, kecamatan: String) -> String {
@@ -137,7 +131,7 @@ struct KepalaPages {
             <p>Kecamatan \(kecamatan) (\(station.config.kecamatan)) · \(WebFormat.month(r.month))</p>
             <section class="card"><table id="laporan"><thead><tr><th>Uraian</th><th class="num">Lembar</th></tr></thead><tbody>\(rows)</tbody></table>
             <p class="\(HTML(unsafe: r.balances ? "muted" : "notice error"))">\(r.balances
-                ? "Seimbang: stok awal + diterima − tercetak − rusak − dipindahkan ± koreksi = stok akhir."
+                ? "Seimbang: \(MonthlyBlangkoReport.formula)."
                 : "Tidak seimbang: periksa buku blangko.")</p></section>
             <div class="signatures"><div>Operator</div><div>Kepala kecamatan (\(v.session.fullName))</div></div>
             """)

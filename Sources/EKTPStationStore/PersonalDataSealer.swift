@@ -1,4 +1,5 @@
 @preconcurrency import Crypto
+import EKTPWire
 import Foundation
 
 /// Seals personal data at rest with AES-256-GCM under the station's key. The job id is
@@ -25,11 +26,8 @@ public struct PersonalDataSealer: Sendable {
         String(decoding: try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key, authenticating: Data("penerima:\(jobId)".utf8)), as: UTF8.self)
     }
 
-    /// The key a NIK is found by, without the NIK: an HMAC under the station's key, so two
-    /// jobs for one person are found and a copy of the database names no one.
-    func nikKey(_ nik: String) -> Data {
-        Data(HMAC<SHA256>.authenticationCode(for: Data("nik:\(nik)".utf8), using: key))
-    }
+    /// The key a NIK is found by under the station's key (`NIKIndex`).
+    func nikKey(_ nik: String) -> Data { NIKIndex.key(nik, under: key) }
 
     /// A reference to a collector that names no one: an HMAC under the station's key, so the
     /// office can check a name against it later and nobody else can learn the name from it.

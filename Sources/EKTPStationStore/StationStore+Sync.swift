@@ -144,10 +144,9 @@ extension StationStore {
     public func states(of ids: [JobID]) throws -> [JobID: JobState] {
         try read { db in
             var result: [JobID: JobState] = [:]
-            for chunk in stride(from: 0, to: ids.count, by: 500) {
-                let part = ids[chunk..<min(chunk + 500, ids.count)]
+            for part in ids.chunked(into: 500) {
                 let rows = try Row.fetchAll(
-                    db, sql: "SELECT id, state FROM job WHERE id IN (\(part.map { _ in "?" }.joined(separator: ",")))",
+                    db, sql: "SELECT id, state FROM job WHERE id IN (\(databaseQuestionMarks(count: part.count)))",
                     arguments: StatementArguments(part.map(\.rawValue)))
                 for row in rows {
                     result[try JobID(row["id"] as String)] = try JobState(stored: row["state"], column: "job.state")
@@ -163,7 +162,7 @@ extension StationStore {
         try read { db in
             let rows: [Row]
             if let ids {
-                rows = try ids.chunked(500).flatMap { part in
+                rows = try ids.chunked(into: 500).flatMap { part in
                     try Row.fetchAll(
                         db, sql: "SELECT id, contentHash, state FROM job WHERE state <> 'rejected' AND id IN (\(databaseQuestionMarks(count: part.count)))",
                         arguments: StatementArguments(part.map(\.rawValue)))
@@ -244,12 +243,5 @@ extension StationStore {
             try? FileManager.default.removeItem(atPath: path)
             throw StationError(.invalid, "cadangan ke \(path) gagal: \(error)")
         }
-    }
-}
-
-extension Array {
-    /// Consecutive slices of at most `size` elements (a statement binds a bounded number of values).
-    func chunked(_ size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

@@ -199,3 +199,12 @@ public struct JobVerifier: Sendable {
         }
     }
 }
+
+/// The key a NIK is found by without the NIK: an HMAC under a side's own data key (the
+/// station's, the hub's), so two jobs for one person are found and a copy of the database
+/// names no one. One live card per NIK, at the station and at the hub.
+public enum NIKIndex {
+    public static func key(_ nik: String, under key: SymmetricKey) -> Data {
+        Data(HMAC<SHA256>.authenticationCode(for: Data("nik:\(nik)".utf8), using: key))
+    }
+}

@@ -1,5 +1,6 @@
 @preconcurrency import Crypto
 import EKTPDomain
+import EKTPWire
 import Foundation
 
 /// The hub keeps each job's signed document (NIK, name, address, photo) sealed at rest with
@@ -19,11 +20,8 @@ public struct DocumentSealer: Sendable {
         Self.magic + (try AES.GCM.seal(document, using: key, authenticating: Self.binding(job, contentHash)).combined!)
     }
 
-    /// The key a NIK is found by, without the NIK (an HMAC under the hub's data key): two
-    /// jobs for one person are found, and the database names no one.
-    func nikKey(_ nik: String) -> Data {
-        Data(HMAC<SHA256>.authenticationCode(for: Data("nik:\(nik)".utf8), using: key))
-    }
+    /// The key a NIK is found by under the hub's data key (`NIKIndex`).
+    func nikKey(_ nik: String) -> Data { NIKIndex.key(nik, under: key) }
 
     /// The document as stations receive it.
     func open(_ stored: Data, job: JobID, contentHash: Data) throws -> Data {

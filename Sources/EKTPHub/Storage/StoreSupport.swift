@@ -23,11 +23,3 @@ extension JobState {
         try self.init(stored: text, column: "job.stationState")
     }
 }
-
-extension Array {
-    /// Consecutive slices of at most `size` elements (SQL statements bind a bounded number
-    /// of values).
-    func chunked(into size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
-    }
-}

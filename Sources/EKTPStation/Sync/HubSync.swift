@@ -406,7 +406,11 @@ public actor HubSync {
             }
         }
         if !toAck.isEmpty { _ = try await connection.ack(toAck) }
-        let (settled, mismatches) = try await reportStates(connection, try store.reportedStates())
+        // Only jobs the hub does not list as this station's in the station's own state: a
+        // settled station sends nothing, however long its history.
+        let listed = Dictionary(view.jobs.map { ($0.id, $0.stationState) }, uniquingKeysWith: { a, _ in a })
+        let behind = try store.reportedStates().filter { listed[$0.id] != .some($0.state) }
+        let (settled, mismatches) = try await reportStates(connection, behind)
         forOperator += mismatches
         let report = ReconcileReport(
             at: Date(), hubJobs: view.jobs.count, acknowledged: toAck, resent: resent, forOperator: forOperator, settled: settled)

@@ -156,3 +156,22 @@ public enum WebAccounts {
         return diff == 0
     }
 }
+
+/// A PC account a person runs `ektpctl` under: a Debian login name, or a numeric uid for
+/// an account without one. The station knows its caller from the socket's peer
+/// credentials and matches either form.
+public enum PCAccount {
+    public static func check(_ text: String) throws(WebAccountError) -> String {
+        let account = text.trimmingCharacters(in: .whitespaces)
+        guard account.range(of: "^([a-z_][a-z0-9_-]{0,31}|[0-9]{1,10})$", options: .regularExpression) != nil else {
+            throw WebAccountError(.invalid, "akun PC harus nama login (huruf kecil, angka, _ atau -, paling panjang 32) atau nomor uid")
+        }
+        return account
+    }
+
+    /// The forms a caller's peer credentials may be mapped under: the login name when the
+    /// PC knows one, and the uid.
+    public static func keys(uid: UInt32, login: String?) -> [String] {
+        [login, String(uid)].compactMap { $0 }
+    }
+}

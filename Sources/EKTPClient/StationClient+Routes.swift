@@ -42,7 +42,7 @@ extension StationClient {
     }
 
     /// `POST /v1/hold/release`: lifts the hold on printing after a rollback.
-    public func releaseHold(_ request: HoldReleaseRequest) async throws(StationClientError) -> HoldReleased {
+    public func releaseHold(_ request: ReasonRequest) async throws(StationClientError) -> HoldReleased {
         try await post("/hold/release", request)
     }
 
@@ -61,15 +61,10 @@ extension StationClient {
         try await send(.GET, "/jobs/\(id.rawValue)")
     }
 
-    /// The header naming the person behind an import: the body is the signed file itself,
-    /// so the operator cannot travel in it.
-    public static let operatorHeader = "X-EKTP-Operator"
-
     /// `POST /v1/jobs/import`: the bytes of a signed job file, sent as they are (the
-    /// signature covers them, so the client does not re-encode). `by` goes in the
-    /// `X-EKTP-Operator` header for the audit trail.
-    public func importJobs(_ data: Data, by person: String? = nil) async throws(StationClientError) -> ImportResult {
-        try await send(.POST, "/jobs/import", body: data, headers: person.map { [(Self.operatorHeader, $0)] } ?? [])
+    /// signature covers them, so the client does not re-encode).
+    public func importJobs(_ data: Data) async throws(StationClientError) -> ImportResult {
+        try await send(.POST, "/jobs/import", body: data)
     }
 
     /// `POST /v1/jobs/{id}/outcome`
@@ -77,13 +72,13 @@ extension StationClient {
         try await post("/jobs/\(id.rawValue)/outcome", request)
     }
 
-    /// `POST /v1/jobs/{id}/reprint`
-    public func reprint(_ id: JobID, _ request: ReprintRequest) async throws(StationClientError) -> JobChanged {
+    /// `POST /v1/jobs/{id}/reprint` (kecamatan head, not the one who recorded the spoilage).
+    public func reprint(_ id: JobID, _ request: ReasonRequest) async throws(StationClientError) -> JobChanged {
         try await post("/jobs/\(id.rawValue)/reprint", request)
     }
 
     /// `POST /v1/jobs/{id}/release` (kecamatan head).
-    public func releaseHold(_ id: JobID, _ request: JobReleaseRequest) async throws(StationClientError) -> JobSummary {
+    public func releaseHold(_ id: JobID, _ request: ReasonRequest) async throws(StationClientError) -> JobSummary {
         try await post("/jobs/\(id.rawValue)/release", request)
     }
 
@@ -95,8 +90,8 @@ extension StationClient {
     // MARK: Stock
 
     /// `POST /v1/stock`
-    public func stock(_ operation: StockOperation, by: String) async throws(StationClientError) -> StockChanged {
-        try await post("/stock", StockRequest(operation, by: by))
+    public func stock(_ operation: StockOperation) async throws(StationClientError) -> StockChanged {
+        try await post("/stock", StockRequest(operation))
     }
 
     /// `POST /v1/stock/counts/{id}/confirm` (kecamatan head).
@@ -131,10 +126,8 @@ extension StationClient {
 extension StationClient {
     /// `POST /v1/sync/enroll`: the daemon exchanges the token at the hub and keeps the
     /// credential (0600). Enrolling takes a round trip to the hub.
-    public func enroll(_ request: EnrollStationRequest, by person: String? = nil) async throws(StationClientError) -> SyncStatusView {
-        let body: Data
-        do { body = try WireCoding.encoder().encode(request) } catch { preconditionFailure("request does not encode: \(error)") }
-        return try await send(.POST, "/sync/enroll", body: body, headers: person.map { [(Self.operatorHeader, $0)] } ?? [])
+    public func enroll(_ request: EnrollStationRequest) async throws(StationClientError) -> SyncStatusView {
+        try await post("/sync/enroll", request)
     }
 
     /// `GET /v1/sync`

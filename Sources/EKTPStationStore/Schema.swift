@@ -194,6 +194,20 @@ enum Schema {
                     CREATE INDEX job_nikKey ON job(nikKey);
                     """)
         }
+        // The PC accounts people run `ektpctl` under, each mapped to one station user: the
+        // local API knows its caller from the socket's peer credentials, not from a name
+        // typed after `--by`.
+        m.registerMigration("v7-pc-accounts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE pcAccount (
+                        account TEXT PRIMARY KEY NOT NULL CHECK (length(account) BETWEEN 1 AND 32),
+                        userName TEXT NOT NULL REFERENCES webUser(name),
+                        createdAt REAL NOT NULL
+                    );
+                    CREATE INDEX pcAccount_user ON pcAccount(userName);
+                    """)
+        }
         return m
     }
 }

@@ -196,11 +196,30 @@ extension StationStore {
         }
     }
 
-    /// Queues a spoiled card again; a reason is required.
+    /// A kecamatan head approves the reprint of a spoiled card, with a reason: the job is
+    /// queued again. Whoever recorded the spoilage cannot approve it (`TwoPersonRule`);
+    /// that the approver is a kecamatan head is the caller's check (the pages' and the
+    /// local API's roles, `StationAct.approveReprint`).
     public func reprint(_ id: JobID, reason: String, by person: String) throws -> JobState {
         try Self.requireText(reason, "alasan cetak ulang")
         return try transaction(actor: person) { tx in
-            try tx.transition(try tx.jobRow(id), .reprint(reason: reason, by: person), detail: "cetak ulang oleh \(person): \(reason)")
+            let row = try tx.jobRow(id)
+            if row.state == .spoiled, let recorder = try tx.spoilageRecorder(id) {
+                do { try TwoPersonRule.check(decider: person, recorder: recorder, what: "kerusakan kartu ini") } catch {
+                    throw StationError(.rejected, "\(error)")
+                }
+            }
+            return try tx.transition(row, .reprint(reason: reason, by: person), detail: "cetak ulang disetujui oleh \(person): \(reason)")
+        }
+    }
+
+    /// Who recorded each spoiled job's spoilage (a person, or `ektpd` when the printer
+    /// said so), for the kepala's approval list.
+    public func spoilageRecorders(_ ids: [JobID]) throws -> [JobID: String] {
+        try read { db in
+            var result: [JobID: String] = [:]
+            for id in ids { result[id] = try Tx.spoilageRecorder(db, id) }
+            return result
         }
     }
 

@@ -114,7 +114,7 @@ extension StationStore {
     /// The kecamatan head confirms a count difference: the ledger is corrected by it.
     public func confirmCount(_ id: Int64, by person: String, note: String?) throws -> StockChanged {
         try transaction(actor: person) { tx in
-            let row = try Self.pendingCount(tx, id)
+            let row = try Self.pendingCount(tx, id, decider: person)
             guard let place = StockPlace(key: row["place"]) else { throw StationError(.invalid, "tempat hitung #\(id) rusak") }
             let difference = (row["counted"] as Int) - (row["expected"] as Int)
             let m =
@@ -131,18 +131,22 @@ extension StationStore {
     /// The kecamatan head refuses a count difference: the ledger stays; recount.
     public func refuseCount(_ id: Int64, by person: String, note: String?) throws -> StockChanged {
         try transaction(actor: person) { tx in
-            _ = try Self.pendingCount(tx, id)
+            _ = try Self.pendingCount(tx, id, decider: person)
             try tx.db.execute(sql: "UPDATE stockCount SET status = 'refused', decidedBy = ?, decidedAt = ? WHERE id = ?", arguments: [person, tx.at, id])
             try tx.audit("selisih hitung ditolak", detail: "#\(id)\(note.map { ": \($0)" } ?? "")")
             return StockChanged(entry: nil, pendingCount: nil, message: "selisih #\(id) ditolak; hitung ulang")
         }
     }
 
-    static func pendingCount(_ tx: Tx, _ id: Int64) throws -> Row {
+    /// A count difference still waiting, which `decider` did not count (`TwoPersonRule`).
+    static func pendingCount(_ tx: Tx, _ id: Int64, decider: String) throws -> Row {
         guard let row = try Row.fetchOne(tx.db, sql: "SELECT * FROM stockCount WHERE id = ?", arguments: [id]) else {
             throw StationError(.notFound, "hitung #\(id) tidak ada")
         }
         guard (row["status"] as String) == "pending" else { throw StationError(.conflict, "hitung #\(id) sudah diputuskan") }
+        do { try TwoPersonRule.check(decider: decider, recorder: row["actor"], what: "hitungan #\(id)") } catch {
+            throw StationError(.rejected, error.description)
+        }
         return row
     }
 

@@ -10,10 +10,40 @@ extension StationStore: WebAccountStore {
     /// The roles a station knows.
     public static let webRoles: Set<WebRole> = [.operator, .kepala]
 
-    public func addWebUser(_ user: WebUser) async throws {
-        try transaction(actor: "admin") { tx in
+    public func addWebUser(_ user: WebUser) async throws { try addStationUser(user, pcAccount: nil, by: "admin") }
+
+    /// Adds a station user and, with `pcAccount`, the PC account they run `ektpctl` under,
+    /// in one transaction: a PC account already taken refuses the whole addition.
+    public func addStationUser(_ user: WebUser, pcAccount: String?, by admin: String) throws {
+        try transaction(actor: admin) { tx in
             try WebAccountsSQL.addUser(tx.db, user)
-            try tx.audit("pengguna web dibuat", detail: "\(user.name) (\(user.role.rawValue))")
+            try tx.audit("pengguna stasiun dibuat", detail: "\(user.name) (\(user.role.rawValue))")
+            if let pcAccount { try Self.link(tx, pcAccount, to: user.name) }
+        }
+    }
+
+    /// Maps one more PC account to a station user; an account belongs to one person.
+    public func linkPCAccount(_ account: String, to user: String, by admin: String) throws {
+        try transaction(actor: admin) { tx in
+            guard try WebAccountsSQL.user(tx.db, named: user) != nil else { throw StationError(.notFound, "pengguna stasiun \(user) tidak ada") }
+            try Self.link(tx, account, to: user)
+        }
+    }
+
+    static func link(_ tx: Tx, _ text: String, to user: String) throws {
+        let account: String
+        do { account = try PCAccount.check(text) } catch { throw StationError(.invalid, error.message) }
+        if let holder = try String.fetchOne(tx.db, sql: "SELECT userName FROM pcAccount WHERE account = ?", arguments: [account]) {
+            throw StationError(.conflict, "akun PC \(account) sudah milik \(holder); satu akun PC untuk satu orang")
+        }
+        try tx.db.execute(sql: "INSERT INTO pcAccount(account, userName, createdAt) VALUES (?,?,?)", arguments: [account, user, tx.at])
+        try tx.audit("akun PC dihubungkan", detail: "\(account) → \(user)")
+    }
+
+    /// Every PC account and the station user it belongs to.
+    public func pcAccounts() throws -> [String: String] {
+        try read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT account, userName FROM pcAccount").map { ($0["account"], $0["userName"]) })
         }
     }
 

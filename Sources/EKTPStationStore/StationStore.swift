@@ -169,6 +169,14 @@ struct Tx {
         return next
     }
 
+    /// Who recorded the job's latest spoilage, from the audit trail.
+    func spoilageRecorder(_ id: JobID) throws -> String? { try Self.spoilageRecorder(db, id) }
+
+    static func spoilageRecorder(_ db: Database, _ id: JobID) throws -> String? {
+        try String.fetchOne(
+            db, sql: "SELECT actor FROM audit WHERE jobId = ? AND action LIKE 'job % → spoiled' ORDER BY seq DESC LIMIT 1", arguments: [id.rawValue])
+    }
+
     /// Records an alert for a person and reports it upstream.
     func raise(_ alert: Alert) throws {
         try db.execute(

@@ -257,25 +257,27 @@ public struct ImportResult: Codable, Sendable, Equatable {
     }
 }
 
+// The local API's requests carry no person: `ektpd` knows who sent each one from the
+// socket's peer credentials (`SO_PEERCRED`), mapped to a station user.
+
 /// `POST /v1/jobs/{id}/outcome`: a person records what happened to a card.
 public struct OutcomeRequest: Codable, Sendable {
     public enum Decision: String, Codable, Sendable, CaseIterable { case printed, spoiled, notFed = "not-fed" }
     public var decision: Decision
     public var cause: SpoilCause?
     public var reason: String
-    public var by: String
 
-    public init(decision: Decision, cause: SpoilCause?, reason: String, by: String) {
+    public init(decision: Decision, cause: SpoilCause?, reason: String) {
         self.decision = decision
         self.cause = cause
         self.reason = reason
-        self.by = by
     }
 }
 
-/// `POST /v1/jobs/{id}/reprint`
-/// `POST /v1/jobs/{id}/release`: a kecamatan head lets a job held for an earlier card of
-/// the same NIK be printed, and says why (lost, damaged, replaced).
+/// `POST /v1/admin/jobs/{id}/release` at the hub: a central user lets a job held for an
+/// earlier card of the same NIK into the queue, and says why (lost, damaged, replaced).
+/// The admin token names no person, so the body does. (At the station, `POST
+/// /v1/jobs/{id}/release` takes a `ReasonRequest`: the socket names the kepala.)
 public struct JobReleaseRequest: Codable, Sendable {
     public var reason: String
     public var by: String
@@ -285,22 +287,20 @@ public struct JobReleaseRequest: Codable, Sendable {
     }
 }
 
-public struct ReprintRequest: Codable, Sendable {
+/// A decision that needs only its reason: `POST /v1/jobs/{id}/reprint` (a kepala approves
+/// the reprint of a spoiled card), `POST /v1/jobs/{id}/release` (a kepala releases a job
+/// held for an earlier card of the same NIK), `POST /v1/hold/release` (printing resumes
+/// after a rollback).
+public struct ReasonRequest: Codable, Sendable {
     public var reason: String
-    public var by: String
-    public init(reason: String, by: String) {
-        self.reason = reason
-        self.by = by
-    }
+    public init(reason: String) { self.reason = reason }
 }
 
 /// `POST /v1/jobs/{id}/handover`: picked up (recipient named) or given to PT Pos (receipt).
 public struct HandoverRequest: Codable, Sendable {
-    public var by: String
     public var recipient: String?
     public var posReceipt: String?
-    public init(by: String, recipient: String?, posReceipt: String?) {
-        self.by = by
+    public init(recipient: String?, posReceipt: String?) {
         self.recipient = recipient
         self.posReceipt = posReceipt
     }
@@ -349,14 +349,12 @@ public enum StockOperation: Codable, Sendable, Equatable {
     }
 }
 
-/// `POST /v1/stock`: a stock operation and the person doing it.
+/// `POST /v1/stock`: a stock operation.
 public struct StockRequest: Codable, Sendable, Equatable {
     public var operation: StockOperation
-    public var by: String
 
-    public init(_ operation: StockOperation, by: String) {
+    public init(_ operation: StockOperation) {
         self.operation = operation
-        self.by = by
     }
 }
 
@@ -376,10 +374,8 @@ public struct StockChanged: Codable, Sendable {
 
 /// `POST /v1/stock/counts/{id}/confirm` or `/refuse` (kecamatan head).
 public struct CountDecision: Codable, Sendable {
-    public var by: String
     public var note: String?
-    public init(by: String, note: String?) {
-        self.by = by
+    public init(note: String?) {
         self.note = note
     }
 }
@@ -550,13 +546,6 @@ public struct BackupMade: Codable, Sendable {
         self.jobs = jobs
         self.lastEvent = lastEvent
     }
-}
-
-/// `POST /v1/hold/release`: a person lifts the hold on printing after a rollback, saying
-/// what they checked.
-public struct HoldReleaseRequest: Codable, Sendable {
-    public var reason: String
-    public init(reason: String) { self.reason = reason }
 }
 
 public struct HoldReleased: Codable, Sendable {

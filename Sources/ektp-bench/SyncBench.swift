@@ -74,7 +74,7 @@ enum SyncBench {
             let issued: EnrollmentTokenIssued = try await http.json(
                 .POST, "/v1/admin/enrollment-tokens", bearer: admin, EnrollmentTokenRequest(kecamatan: kecamatan)
             ).decode()
-            _ = try await client.enroll(EnrollStationRequest(hubURL: http.base, token: issued.token), by: "bench")
+            _ = try await client.enroll(EnrollStationRequest(hubURL: http.base, token: issued.token))
             // Measure from the first long-poll on: the station reconciles first.
             while try await client.syncStatus().lastReconcile == nil { try await Task.sleep(for: .milliseconds(20)) }
             try await Task.sleep(for: .milliseconds(200))

@@ -30,6 +30,9 @@ struct Demo: AsyncParsableCommand {
     static let webPassword = "demo-ktp-2026"
 
     func run() async throws {
+        guard OfficeAccount.available else {
+            throw DemoFailure("ektp-demo perlu root (sudo make demo): operator dan kepala kecamatan bertindak dari akun PC masing-masing")
+        }
         let root = URL(fileURLWithPath: output).standardizedFileURL
         try? FileManager.default.removeItem(at: root)
         try FileManager.default.createDirectory(at: root.appendingPathComponent("hub"), withIntermediateDirectories: true)
@@ -54,7 +57,7 @@ struct Demo: AsyncParsableCommand {
                 try await station.addWebUsers(password: Self.webPassword)
                 try await station.prepareStock()
                 let token = try await hub.admin.enrollmentToken(kecamatan: station.kecamatan)
-                let sync = try await station.client { try await $0.enroll(EnrollStationRequest(hubURL: hub.url, token: token), by: "kepala") }
+                let sync = try await station.client { try await $0.enroll(EnrollStationRequest(hubURL: hub.url, token: token)) }
                 say("  \(station.label) terdaftar di hub sebagai \(sync.stationId) (ektpctl enroll).")
             }
             for (index, station) in stations.enumerated() {
@@ -81,7 +84,7 @@ struct Demo: AsyncParsableCommand {
                     for _ in 0..<300 where (try? await station.client { try await $0.job(original.id) }) == nil {
                         try await Task.sleep(for: .milliseconds(100))
                     }
-                    let imported = try await station.client { try await $0.importJobs(try factory.signedFile([secondCard]), by: "operator") }
+                    let imported = try await station.client { try await $0.importJobs(try factory.signedFile([secondCard])) }
                     say("  \(station.label): job \(secondCard.id) dibawa dengan flashdisk dan disimpan (\(imported.stored.count)); stasiun menahannya juga.")
                 }
             }

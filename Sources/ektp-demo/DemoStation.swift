@@ -29,6 +29,9 @@ final class DemoStation: @unchecked Sendable {
     private var reprinted = 0
     private var handedOver = 0
     private var faultSeen: [DeviceID: Date] = [:]
+    /// The kecamatan head's PC account: the kepala's decisions go through the real
+    /// `ektpctl` under this uid, the operator's through the demo's own account.
+    let kepala: OfficeAccount
 
     init(
         root: URL, kecamatan: String, jobs: Int, printers: (_ printerState: String, _ cards: String) -> [String], signer: ApprovalSigner,
@@ -45,6 +48,7 @@ final class DemoStation: @unchecked Sendable {
             try FileManager.default.createDirectory(at: self.root.appendingPathComponent(sub), withIntermediateDirectories: true)
         }
         socket = self.root.appendingPathComponent("ektpd.sock").path
+        kepala = OfficeAccount(uid: DemoStation.kepalaUID, socket: socket)
         printerState = self.root.appendingPathComponent("printers").path
         let uris = printers(printerState, self.root.appendingPathComponent("cards").path)
         let webPort = try LoopbackPort.free()
@@ -117,15 +121,22 @@ final class DemoStation: @unchecked Sendable {
         try await StationClient.withClient(socketPath: socket, userAgent: "ektp-demo", body)
     }
 
+    /// The uid the demo's kecamatan heads log in as (no /etc/passwd entry needed).
+    static let kepalaUID: UInt32 = 61_002
+
+    /// Runs `ektpctl ARGUMENTS --json` as the kecamatan head.
+    func asKepala<T: Decodable>(_ arguments: [String], as type: T.Type = T.self) throws -> T {
+        try kepala.json(arguments, decoder: WireCoding.decoder())
+    }
+
     /// Blangko arrive from the kabupaten and go into the printers.
     func prepareStock() async throws {
-        let by = "operator"
         try await client { client in
             let devices = try await client.devices()
             let received = 3 * jobCount + 30
             _ = try await client.stock(
-                .receive(quantity: received, document: "SJ/\(prefix)/001", serialFirst: "KTP-0000001", serialLast: "KTP-\(received)"), by: by)
-            for d in devices { _ = try await client.stock(.load(device: d.id, quantity: 25), by: by) }
+                .receive(quantity: received, document: "SJ/\(prefix)/001", serialFirst: "KTP-0000001", serialLast: "KTP-\(received)"))
+            for d in devices { _ = try await client.stock(.load(device: d.id, quantity: 25)) }
             say("  \(label): \(received) blangko diterima di gudang, 25 dimuat ke tiap printer (\(devices.map(\.id.rawValue).joined(separator: ", "))).")
         }
     }
@@ -133,8 +144,7 @@ final class DemoStation: @unchecked Sendable {
     /// One look at the station: decide, reprint, clear faults, top up. Returns whether
     /// every job is printed, and the progress line.
     func operateOnce() async throws -> (Bool, String) {
-        let by = "operator"
-        return try await client { client in
+        try await client { client in
             let status = try await client.status()
             let n = { (s: JobState) in status.jobs[s] ?? 0 }
             let line =
@@ -145,7 +155,7 @@ final class DemoStation: @unchecked Sendable {
                 // The operator looks in the printer: the simulator's record is what they would see.
                 let used = try await client.job(job.id).blangkoUsed ?? 0
                 let (decision, cause, why) = inspect(job, blangkoUsed: used)
-                _ = try await client.recordOutcome(job.id, OutcomeRequest(decision: decision, cause: cause, reason: why, by: by))
+                _ = try await client.recordOutcome(job.id, OutcomeRequest(decision: decision, cause: cause, reason: why))
                 say("    \(label): operator memutuskan \(job.id) (\(job.maskedNIK)): \(decision.rawValue) — \(why)")
                 decided += 1
             }
@@ -154,13 +164,15 @@ final class DemoStation: @unchecked Sendable {
             for job in try await client.jobs(state: .queued) {
                 guard let earlier = job.heldFor else { continue }
                 let reason = "kartu dari \(earlier) rusak saat diserahkan; pemohon mengembalikannya, diganti"
-                _ = try await client.releaseHold(job.id, JobReleaseRequest(reason: reason, by: "kepala"))
+                let _: JobSummary = try asKepala(["jobs", "release", job.id.rawValue, "--reason", reason])
                 say("    \(label): job \(job.id) ditahan karena NIK \(job.maskedNIK) sudah punya kartu dari \(earlier); kepala melepasnya: \(reason)")
                 released += 1
             }
+            // A spoiled card is reprinted only with the kepala's approval (ektpctl as the
+            // kepala's PC account), never the approval of whoever recorded the spoilage.
             for job in try await client.jobs(state: .spoiled) {
-                _ = try await client.reprint(job.id, ReprintRequest(reason: "kartu rusak, cetak ulang", by: by))
-                say("    \(label): cetak ulang \(job.id) dengan alasan tercatat")
+                let _: JobChanged = try asKepala(["jobs", "reprint", job.id.rawValue, "--reason", "kartu rusak, cetak ulang"])
+                say("    \(label): kepala menyetujui cetak ulang \(job.id) dengan alasan tercatat")
                 reprinted += 1
             }
             // A printer in error is the operator's to fix: clear the jam, close the cover,
@@ -176,7 +188,7 @@ final class DemoStation: @unchecked Sendable {
             }
             for d in try await client.devices() where d.hopperLedger < 3 {
                 let room = d.hopperCapacity - d.hopperLedger
-                _ = try? await client.stock(.load(device: d.id, quantity: min(room, 10)), by: by)
+                _ = try? await client.stock(.load(device: d.id, quantity: min(room, 10)))
             }
             return (false, line)
         }
@@ -193,27 +205,30 @@ final class DemoStation: @unchecked Sendable {
     /// Hand-over (a few picked up, a few to PT Pos) and spoiled cards destroyed under a
     /// record with witnesses.
     func finishDay() async throws {
-        let by = "operator"
         try await client { client in
             let printed = try await client.jobs(state: .printed, limit: 6)
             for (i, job) in printed.enumerated() {
                 _ = try await client.handover(
-                    job.id, HandoverRequest(by: by, recipient: i < 3 ? "pemohon sendiri" : nil, posReceipt: i < 3 ? nil : "POS-DEMO-\(i)"))
+                    job.id, HandoverRequest(recipient: i < 3 ? "pemohon sendiri" : nil, posReceipt: i < 3 ? nil : "POS-DEMO-\(i)"))
             }
             handedOver = printed.count
             let stock = try await client.stockView()
             if let spoiled = stock.places[.spoiled], spoiled > 0 {
-                _ = try await client.stock(
-                    .destroy(quantity: spoiled, record: "BA/\(prefix)/001", witnesses: ["Kasi Pelayanan", "Operator Cetak"]), by: "kepala")
+                let _: StockChanged = try asKepala([
+                    "stock", "destroy", "\(spoiled)", "--record", "BA/\(prefix)/001", "--witness", "Kasi Pelayanan", "--witness", "Operator Cetak",
+                ])
             }
         }
     }
 
-    /// An operator and a kepala for the web pages.
+    /// An operator (the demo's own PC account) and a kepala (their own PC account), for
+    /// `ektpctl` and the web pages.
     func addWebUsers(password: String) async throws {
         try await client { client in
-            _ = try await client.addWebUser(WebUserRequest(name: "operator", fullName: "Operator \(label)", role: "operator", password: password))
-            _ = try await client.addWebUser(WebUserRequest(name: "kepala", fullName: "Kepala \(label)", role: "kepala", password: password))
+            _ = try await client.addWebUser(
+                WebUserRequest(name: "operator", fullName: "Operator \(label)", role: "operator", password: password, pcAccount: String(getuid())))
+            _ = try await client.addWebUser(
+                WebUserRequest(name: "kepala", fullName: "Kepala \(label)", role: "kepala", password: password, pcAccount: String(Self.kepalaUID)))
         }
     }
 

@@ -24,7 +24,7 @@ struct HoldCommand: AsyncParsableCommand {
         func validate() throws { try requireText(reason, "--reason") }
 
         func run() async throws {
-            let released = try await global.withClient { try await $0.releaseHold(HoldReleaseRequest(reason: reason)) }
+            let released = try await global.withClient { try await $0.releaseHold(ReasonRequest(reason: reason)) }
             global.emit(released) { $0.message }
         }
     }

@@ -64,20 +64,18 @@ struct JobsCommand: AsyncParsableCommand {
         static let maxFileBytes = 64 * 1_048_576
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("Berkas job bertanda tangan (JSON), atau - untuk stdin.", valueName: "FILE"))
         var file: String
 
         func run() async throws {
             let data = try readInput()
-            let person = try operatorOptions.name()
             if data.count > 1_048_576 {
                 FileHandle.standardError.write(
                     Data("mengirim \(data.count / 1_048_576) MiB ke ektpd; memeriksa tanda tangan setiap job bisa makan waktu…\n".utf8))
             }
             // Verifying thousands of signed jobs takes longer than an ordinary request.
-            let result = try await global.withClient(timeout: .seconds(120)) { try await $0.importJobs(data, by: person) }
+            let result = try await global.withClient(timeout: .seconds(120)) { try await $0.importJobs(data) }
             global.emit(result) { ConsoleText.importResult($0) }
         }
 
@@ -113,7 +111,6 @@ struct JobsCommand: AsyncParsableCommand {
                 """)
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("Id job.", valueName: "ID"))
         var id: String
@@ -152,17 +149,17 @@ struct JobsCommand: AsyncParsableCommand {
         func run() async throws {
             let jobID = try parsed { try OperatorInput.job(id) }
             let cause = try cause.map { c in try parsed { try OperatorInput.spoilCause(c) } }
-            let request = OutcomeRequest(decision: try parsedDecision(), cause: cause, reason: reason, by: try operatorOptions.name())
+            let request = OutcomeRequest(decision: try parsedDecision(), cause: cause, reason: reason)
             let changed = try await global.withClient { try await $0.recordOutcome(jobID, request) }
             global.emit(changed) { ConsoleText.jobChanged($0) }
         }
     }
 
     struct Reprint: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Mengantrekan lagi job yang kartunya rusak; alasan wajib.")
+        static let configuration = CommandConfiguration(
+            abstract: "Kepala kecamatan: menyetujui cetak ulang kartu rusak (bukan yang mencatat kerusakannya); alasan wajib.")
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("Id job.", valueName: "ID"))
         var id: String
@@ -177,7 +174,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let jobID = try parsed { try OperatorInput.job(id) }
-            let request = ReprintRequest(reason: reason, by: try operatorOptions.name())
+            let request = ReasonRequest(reason: reason)
             let changed = try await global.withClient { try await $0.reprint(jobID, request) }
             global.emit(changed) { ConsoleText.jobChanged($0) }
         }
@@ -188,7 +185,6 @@ struct JobsCommand: AsyncParsableCommand {
             abstract: "Kepala kecamatan: melepas job yang ditahan karena NIK-nya sudah punya kartu (kartu hilang, rusak, diganti); alasan wajib.")
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("Id job yang ditahan.", valueName: "ID"))
         var id: String
@@ -203,7 +199,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let jobID = try parsed { try OperatorInput.job(id) }
-            let job = try await global.withClient { try await $0.releaseHold(jobID, JobReleaseRequest(reason: reason, by: try operatorOptions.name())) }
+            let job = try await global.withClient { try await $0.releaseHold(jobID, ReasonRequest(reason: reason)) }
             global.emit(job) { "job \($0.id) dilepas: dicetak bila printer dan blangko siap (\($0.state.label))" }
         }
     }
@@ -213,7 +209,6 @@ struct JobsCommand: AsyncParsableCommand {
             abstract: "Mencatat penyerahan kartu: diambil (--recipient) atau diserahkan ke PT Pos (--pos-receipt).")
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("Id job.", valueName: "ID"))
         var id: String
@@ -236,7 +231,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let jobID = try parsed { try OperatorInput.job(id) }
-            let request = HandoverRequest(by: try operatorOptions.name(), recipient: recipient, posReceipt: posReceipt)
+            let request = HandoverRequest(recipient: recipient, posReceipt: posReceipt)
             let changed = try await global.withClient { try await $0.handover(jobID, request) }
             global.emit(changed) { ConsoleText.jobChanged($0) }
         }

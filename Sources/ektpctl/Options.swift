@@ -24,21 +24,6 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// `--by NAME` on every command that changes something.
-struct OperatorOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Nama operator yang dicatat (bawaan: $SUDO_USER atau $USER).", valueName: "NAMA"))
-    var by: String?
-
-    /// The operator's name, from `--by` or the environment.
-    func name() throws -> String {
-        do {
-            return try OperatorInput.operatorName(option: by)
-        } catch {
-            throw UsageFailure(message: error.description)
-        }
-    }
-}
-
 /// Turns an `OperatorInput` parse into a usage error naming the argument.
 func parsed<T>(_ parse: () throws -> T) throws -> T {
     do { return try parse() } catch let error as OperatorInput.Invalid { throw ValidationError(error.description) }

@@ -19,8 +19,8 @@ struct StockCommand: AsyncParsableCommand {
         defaultSubcommand: Show.self)
 
     /// Sends one stock operation and prints what it did.
-    static func send(_ operation: StockOperation, by: String, _ global: GlobalOptions) async throws {
-        let changed = try await global.withClient { try await $0.stock(operation, by: by) }
+    static func send(_ operation: StockOperation, _ global: GlobalOptions) async throws {
+        let changed = try await global.withClient { try await $0.stock(operation) }
         global.emit(changed) { ConsoleText.stockChanged($0) }
     }
 
@@ -44,7 +44,6 @@ struct StockCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mencatat blangko yang diterima dari kabupaten ke gudang.")
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("Jumlah blangko.", valueName: "JUMLAH")) var quantity: Int
         @Option(help: ArgumentHelp("Nomor surat jalan / dokumen pengiriman.", valueName: "NO")) var document: String
@@ -63,7 +62,7 @@ struct StockCommand: AsyncParsableCommand {
 
         func run() async throws {
             let operation = StockOperation.receive(quantity: quantity, document: document, serialFirst: serialFirst, serialLast: serialLast)
-            try await StockCommand.send(operation, by: try operatorOptions.name(), global)
+            try await StockCommand.send(operation, global)
         }
     }
 
@@ -71,7 +70,6 @@ struct StockCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Memindahkan blangko dari gudang ke hopper printer.")
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("Id printer.", valueName: "PRINTER")) var device: String
         @Argument(help: ArgumentHelp("Jumlah blangko.", valueName: "JUMLAH")) var quantity: Int
@@ -83,7 +81,7 @@ struct StockCommand: AsyncParsableCommand {
 
         func run() async throws {
             let deviceID = try parsed { try OperatorInput.device(device) }
-            try await StockCommand.send(.load(device: deviceID, quantity: quantity), by: try operatorOptions.name(), global)
+            try await StockCommand.send(.load(device: deviceID, quantity: quantity), global)
         }
     }
 
@@ -91,7 +89,6 @@ struct StockCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mengembalikan blangko dari hopper printer ke gudang.")
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("Id printer.", valueName: "PRINTER")) var device: String
         @Argument(help: ArgumentHelp("Jumlah blangko.", valueName: "JUMLAH")) var quantity: Int
@@ -103,7 +100,7 @@ struct StockCommand: AsyncParsableCommand {
 
         func run() async throws {
             let deviceID = try parsed { try OperatorInput.device(device) }
-            try await StockCommand.send(.unload(device: deviceID, quantity: quantity), by: try operatorOptions.name(), global)
+            try await StockCommand.send(.unload(device: deviceID, quantity: quantity), global)
         }
     }
 
@@ -113,7 +110,6 @@ struct StockCommand: AsyncParsableCommand {
             discussion: "Kartu rusak saat mencetak job dicatat dengan 'ektpctl jobs outcome', bukan di sini.")
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("Jumlah blangko.", valueName: "JUMLAH")) var quantity: Int
         @Option(help: ArgumentHelp("store (gudang) atau id printer (hopper-nya).", valueName: "TEMPAT")) var place: String
@@ -138,7 +134,7 @@ struct StockCommand: AsyncParsableCommand {
         func run() async throws {
             let operation = StockOperation.spoil(
                 place: try spoilPlace(), quantity: quantity, cause: try parsed { try OperatorInput.spoilCause(cause) }, note: note)
-            try await StockCommand.send(operation, by: try operatorOptions.name(), global)
+            try await StockCommand.send(operation, global)
         }
     }
 
@@ -147,7 +143,6 @@ struct StockCommand: AsyncParsableCommand {
             abstract: "Mencatat hitung fisik; selisih menunggu konfirmasi kepala kecamatan dan perlu alasan.")
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("store, spoiled, atau id printer (hopper-nya).", valueName: "TEMPAT")) var place: String
         @Argument(help: ArgumentHelp("Jumlah yang dihitung.", valueName: "JUMLAH")) var quantity: Int
@@ -160,7 +155,7 @@ struct StockCommand: AsyncParsableCommand {
 
         func run() async throws {
             let operation = StockOperation.count(place: try parsed { try OperatorInput.physicalPlace(place) }, counted: quantity, reason: reason)
-            try await StockCommand.send(operation, by: try operatorOptions.name(), global)
+            try await StockCommand.send(operation, global)
         }
     }
 
@@ -170,13 +165,12 @@ struct StockCommand: AsyncParsableCommand {
             abstract: "Kepala kecamatan menyetujui selisih hitung fisik; stok dikoreksi.")
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("Nomor hitung yang menunggu (lihat 'ektpctl stock show').", valueName: "ID")) var id: Int64
         @Option(help: ArgumentHelp("Catatan.", valueName: "TEKS")) var note: String?
 
         func run() async throws {
-            let decision = CountDecision(by: try operatorOptions.name(), note: note)
+            let decision = CountDecision(note: note)
             let changed = try await global.withClient { try await $0.confirmCount(id, decision) }
             global.emit(changed) { ConsoleText.stockChanged($0) }
         }
@@ -188,13 +182,12 @@ struct StockCommand: AsyncParsableCommand {
             abstract: "Kepala kecamatan menolak selisih hitung fisik; stok tidak berubah.")
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("Nomor hitung yang menunggu (lihat 'ektpctl stock show').", valueName: "ID")) var id: Int64
         @Option(help: ArgumentHelp("Catatan, mis. minta hitung ulang.", valueName: "TEKS")) var note: String?
 
         func run() async throws {
-            let decision = CountDecision(by: try operatorOptions.name(), note: note)
+            let decision = CountDecision(note: note)
             let changed = try await global.withClient { try await $0.refuseCount(id, decision) }
             global.emit(changed) { ConsoleText.stockChanged($0) }
         }
@@ -205,7 +198,6 @@ struct StockCommand: AsyncParsableCommand {
             abstract: "Mencatat pemusnahan blangko rusak dengan berita acara pemusnahan dan saksi.")
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("Jumlah blangko rusak yang dimusnahkan.", valueName: "JUMLAH")) var quantity: Int
         @Option(help: ArgumentHelp("Nomor berita acara pemusnahan.", valueName: "NO-BA")) var record: String
@@ -223,7 +215,7 @@ struct StockCommand: AsyncParsableCommand {
         func run() async throws {
             let operation = StockOperation.destroy(
                 quantity: quantity, record: record, witnesses: witness.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
-            try await StockCommand.send(operation, by: try operatorOptions.name(), global)
+            try await StockCommand.send(operation, global)
         }
     }
 
@@ -231,7 +223,6 @@ struct StockCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mencatat blangko yang dipindahkan dari gudang ke kecamatan lain.")
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var operatorOptions: OperatorOptions
 
         @Argument(help: ArgumentHelp("Jumlah blangko.", valueName: "JUMLAH")) var quantity: Int
         @Option(help: ArgumentHelp("Kode kecamatan tujuan, mis. 32.16.05.", valueName: "KODE")) var to: String
@@ -246,7 +237,7 @@ struct StockCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await StockCommand.send(.transfer(quantity: quantity, toKecamatan: to, document: document), by: try operatorOptions.name(), global)
+            try await StockCommand.send(.transfer(quantity: quantity, toKecamatan: to, document: document), global)
         }
     }
 

@@ -14,7 +14,6 @@ struct EnrollCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var who: OperatorOptions
     @Argument(help: "Alamat hub, misalnya https://hub.dukcapil.example.") var hubURL: String
     @Argument(help: "Token pendaftaran dari kantor pusat (dibuat dengan ektp-hub enroll-token KODE-KECAMATAN).") var token: String
     @Option(help: "Nama stasiun di hub (bawaan: nama kecamatan).") var name: String?
@@ -23,8 +22,7 @@ struct EnrollCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = EnrollStationRequest(hubURL: hubURL, token: token, name: name, caFile: caFile, allowPlainHTTP: allowPlainHttp)
-        let person = try who.name()
-        let status = try await global.withClient(timeout: .seconds(90)) { try await $0.enroll(request, by: person) }
+        let status = try await global.withClient(timeout: .seconds(90)) { try await $0.enroll(request) }
         global.emit(status) { "Terdaftar di hub.\n" + ConsoleText.sync($0) }
     }
 }

@@ -192,13 +192,6 @@ struct OperatorInputTests {
         #expect(StationClient.resolveSocketPath(option: nil, environment: ["EKTP_SOCKET": "/b.sock", "EKTP_STATION_SOCKET": "/c.sock"]) == "/b.sock")
     }
 
-    @Test func operatorNameComesFromByThenSudoUserThenUser() throws {
-        #expect(try OperatorInput.operatorName(option: " Siti ", environment: ["USER": "root"]) == "Siti")
-        #expect(try OperatorInput.operatorName(option: nil, environment: ["SUDO_USER": "budi", "USER": "root"]) == "budi")
-        #expect(try OperatorInput.operatorName(option: nil, environment: ["USER": "ani"]) == "ani")
-        #expect(throws: OperatorInput.Invalid.self) { try OperatorInput.operatorName(option: "  ", environment: [:]) }
-    }
-
     @Test func placesAcceptStoreSpoiledAndPrinterIds() throws {
         #expect(try OperatorInput.physicalPlace("store") == .store)
         #expect(try OperatorInput.physicalPlace("gudang") == .store)

@@ -23,7 +23,7 @@ struct StationClientTests {
     @Test func sendsATypedStockOperationAsJSON() async throws {
         let server = try UnixSocketServer(answers: [(200, #"{"entry":7,"message":"2 blangko rusak dicatat"}"#)])
         let operation = StockOperation.spoil(place: .hopper(try DeviceID("sim-SIM0001")), quantity: 2, cause: .rusak)
-        let changed = try await StationClient.withClient(socketPath: server.path) { try await $0.stock(operation, by: "budi") }
+        let changed = try await StationClient.withClient(socketPath: server.path) { try await $0.stock(operation) }
         #expect(changed.entry == 7)
         #expect(changed.pendingCount == nil)
         let sent = try #require(server.requests.first)
@@ -31,7 +31,7 @@ struct StationClientTests {
         #expect(sent.headers["content-type"] == "application/json")
         let decoded = try WireCoding.decoder().decode(StockRequest.self, from: sent.body)
         #expect(decoded.operation == operation)
-        #expect(decoded.by == "budi")
+        #expect(!String(decoding: sent.body, as: UTF8.self).contains("\"by\""), "the socket names the person, not the body")
         // The place travels as its key, the form the ledger and the hub use.
         #expect(String(decoding: sent.body, as: UTF8.self).contains(#""place":"hopper:sim-SIM0001""#))
     }
@@ -40,11 +40,10 @@ struct StationClientTests {
         let server = try UnixSocketServer(answers: [(200, #"{"stored":["J-1"],"duplicates":[],"warnings":[]}"#)])
         // Odd spacing and key order: the signature covers the file, the client must not re-encode it.
         let file = Data(#"{ "signature": {"value":"x"},  "job": {"id":"J-1"}, "format":"ektp-job/1" }"#.utf8)
-        let result = try await StationClient.withClient(socketPath: server.path) { try await $0.importJobs(file, by: "budi") }
+        let result = try await StationClient.withClient(socketPath: server.path) { try await $0.importJobs(file) }
         #expect(result.stored.map(\.rawValue) == ["J-1"])
         #expect(server.requests.first?.body == file)
         #expect(server.requests.first?.requestLine == "POST /v1/jobs/import HTTP/1.1")
-        #expect(server.requests.first?.headers["x-ektp-operator"] == "budi")
     }
 
     @Test func queryCarriesStateAndLimit() async throws {

@@ -122,6 +122,28 @@ struct InvariantTests {
         #expect(try store.balances()[.store] == 88)
         #expect(throws: StationError.self) { try store.confirmCount(id, by: "kepala", note: nil) }
         #expect(try store.verifyStock().allSatisfy { $0.holds })
+        // Nobody decides their own count (TwoPersonRule), either way.
+        let own = try #require(try store.count(.store, counted: 87, reason: "satu hilang", by: "kepala").pendingCount)
+        #expect(throws: StationError.self) { try store.confirmCount(own, by: "kepala", note: nil) }
+        #expect(throws: StationError.self) { try store.refuseCount(own, by: "kepala", note: nil) }
+        #expect(try store.balances()[.store] == 88)
+        _ = try store.confirmCount(own, by: "plt", note: nil)
+        #expect(try store.balances()[.store] == 87)
+    }
+
+    @Test func whoeverRecordedASpoilageCannotApproveItsReprint() throws {
+        let store = try StationStore.inMemory()
+        try stocked(store)
+        _ = try store.store([try Fixture.verified(1)], actor: "op")
+        let job = try #require(try store.claimNext(for: printer))
+        try store.recordPrinted(job.id)
+        // A printed card found bad on inspection, recorded by kepala "budi".
+        _ = try store.spoilPrinted(job.id, cause: .rusak, reason: "foto tergores", by: "budi")
+        #expect(try store.spoilageRecorders([job.id]) == [job.id: "budi"])
+        let before = try outboxCount(store)
+        #expect { try store.reprint(job.id, reason: "cetak ulang", by: "budi") } throws: { "\($0)".contains("sendiri") }
+        #expect(try outboxCount(store) == before, "a refused approval changes nothing")
+        #expect(try store.reprint(job.id, reason: "cetak ulang", by: "ani") == .queued)
     }
 
     @Test func aRunningBalanceThatDisagreesWithTheLedgerIsCaught() throws {

@@ -49,8 +49,13 @@ struct KillTests {
         var process = try Self.start(daemon, config: config)
         try await StationClient.withClient(socketPath: socket) { client in
             try await Self.waitReady(client, process)
-            _ = try await client.stock(.receive(quantity: 700, document: "SJ-KILL"), by: "op")
-            for d in try await client.devices() { _ = try await client.stock(.load(device: d.id, quantity: 100), by: "op") }
+            // The operator is this test's PC account; the kecamatan head, who approves
+            // reprints, has their own.
+            _ = try await client.addWebUser(WebUserRequest(name: "op", fullName: "Operator", role: "operator", password: "kata-sandi-op-1", pcAccount: String(getuid())))
+            _ = try await client.addWebUser(
+                WebUserRequest(name: "kepala", fullName: "Kepala", role: "kepala", password: "kata-sandi-kepala-1", pcAccount: String(Self.kepalaUID)))
+            _ = try await client.stock(.receive(quantity: 700, document: "SJ-KILL"))
+            for d in try await client.devices() { _ = try await client.stock(.load(device: d.id, quantity: 100)) }
             let result = try await client.importJobs(jobFile)
             #expect(result.stored.count == Self.jobs)
         }
@@ -71,6 +76,7 @@ struct KillTests {
         }
 
         // Let the last run finish, deciding as an operator would while it runs.
+        let kepala = OfficeAccount(uid: Self.kepalaUID, socket: socket)
         try await StationClient.withClient(socketPath: socket) { client in
             let deadline = Date().addingTimeInterval(240)
             while Date() < deadline {
@@ -82,11 +88,11 @@ struct KillTests {
                     _ = try await client.recordOutcome(job.id, Self.request(decision))
                 }
                 for job in try await client.jobs(state: .spoiled) {
-                    _ = try await client.reprint(job.id, ReprintRequest(reason: "kartu rusak", by: "op"))
+                    let _: JobChanged = try kepala.json(["jobs", "reprint", job.id.rawValue, "--reason", "kartu rusak"], decoder: WireCoding.decoder())
                 }
                 let inStore = try await client.stockView().places[.store] ?? 0
                 for d in try await client.devices() where d.hopperLedger < 40 && inStore > 0 {
-                    _ = try await client.stock(.load(device: d.id, quantity: min(d.hopperCapacity - d.hopperLedger, inStore)), by: "op")
+                    _ = try await client.stock(.load(device: d.id, quantity: min(d.hopperCapacity - d.hopperLedger, inStore)))
                 }
                 try await Task.sleep(for: .milliseconds(100))
             }
@@ -123,11 +129,13 @@ struct KillTests {
 
     // MARK: Operator and process helpers
 
+    static let kepalaUID: UInt32 = 61_002
+
     static func request(_ d: OutcomeDecision) -> OutcomeRequest {
         switch d {
-        case .printed: OutcomeRequest(decision: .printed, cause: nil, reason: "kartu ada di tray keluar", by: "op")
-        case .spoiled(let c): OutcomeRequest(decision: .spoiled, cause: c, reason: "kartu tertahan di printer", by: "op")
-        case .notFed: OutcomeRequest(decision: .notFed, cause: nil, reason: "tidak ada kartu ditarik", by: "op")
+        case .printed: OutcomeRequest(decision: .printed, cause: nil, reason: "kartu ada di tray keluar")
+        case .spoiled(let c): OutcomeRequest(decision: .spoiled, cause: c, reason: "kartu tertahan di printer")
+        case .notFed: OutcomeRequest(decision: .notFed, cause: nil, reason: "tidak ada kartu ditarik")
         }
     }
 
@@ -139,7 +147,7 @@ struct KillTests {
             _ = try store.decideOutcome(job.id, decision, reason: r.reason, by: "op")
         }
         for job in try store.jobs(state: .spoiled, limit: 1000) {
-            _ = try store.reprint(job.id, reason: "kartu rusak", by: "op")
+            _ = try store.reprint(job.id, reason: "kartu rusak", by: "kepala")
         }
         return unknown.count
     }

@@ -24,9 +24,9 @@ import Testing
         try await station.start()
         let token = try await hub.admin.enrollmentToken(kecamatan: "32.16.01")
         try await station.withClient { client in
-            _ = try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: token), by: "kepala")
-            _ = try await client.stock(.receive(quantity: 40, document: "SJ-ANKER"), by: "op")
-            _ = try await client.stock(.spoil(place: .store, quantity: 2, cause: .rusak, note: "basah"), by: "op")
+            _ = try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: token))
+            _ = try await client.stock(.receive(quantity: 40, document: "SJ-ANKER"))
+            _ = try await client.stock(.spoil(place: .store, quantity: 2, cause: .rusak, note: "basah"))
         }
         try await eventually("semua peristiwa terkirim", seconds: 30) {
             try await station.withClient { try await $0.status() }.outboxBacklog == 0

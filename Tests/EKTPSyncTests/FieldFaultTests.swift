@@ -130,12 +130,12 @@ import Testing
             let imported = try await client.importJobs(try factory.signedFile(local))
             #expect(imported.stored.count == 2, "\(imported)")
             #expect(imported.warnings.contains { $0.contains("jam") }, "\(imported.warnings)")
-            _ = try await client.stock(.receive(quantity: 10, document: "SJ-JAM"), by: "op")
+            _ = try await client.stock(.receive(quantity: 10, document: "SJ-JAM"))
             let device = try #require(try await client.devices().first).id
-            _ = try await client.stock(.load(device: device, quantity: 10), by: "op")
+            _ = try await client.stock(.load(device: device, quantity: 10))
             // From the hub: the same.
             let token = try await hub.admin.enrollmentToken(kecamatan: "32.16.01")
-            _ = try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: token), by: "kepala")
+            _ = try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: token))
         }
         _ = try await hub.admin.intake(try factory.signedFile(fromHub))
         try await eventually("job dari hub diterima dan ditahan, jam diperingatkan", seconds: 60) {
@@ -176,8 +176,8 @@ import Testing
             let device = try #require(try await client.devices().first).id
             // The printer is off while the jobs arrive: they wait, blangko loaded.
             _ = try await client.injectFault(device, FaultRequest(fault: "offline"))
-            _ = try await client.stock(.receive(quantity: 10, document: "SJ-M"), by: "op")
-            _ = try await client.stock(.load(device: device, quantity: 10), by: "op")
+            _ = try await client.stock(.receive(quantity: 10, document: "SJ-M"))
+            _ = try await client.stock(.load(device: device, quantity: 10))
             _ = try await client.importJobs(try factory.signedFile(jobs))
             return device
         }
@@ -215,9 +215,11 @@ import Testing
             try await Task.sleep(for: .seconds(2))
             #expect(try await client.devices().first?.state.supplies.cardCounter == 3, "no card printed a second time")
             #expect(try await client.status().jobs[.printed] == nil)
-            // A person decides, saying what they checked.
-            await #expect(throws: StationClientError.self) { try await client.releaseHold(HoldReleaseRequest(reason: "  ")) }
-            let released = try await client.releaseHold(HoldReleaseRequest(reason: "tiga kartu MUNDUR ada di tray; dicatat tercetak lewat jobs outcome"))
+            // The kecamatan head decides, saying what they checked; not the operator.
+            await #expect(throws: StationClientError.self) { try await client.releaseHold(ReasonRequest(reason: "tiga kartu ada di tray")) }
+            #expect(try station.kepala.ektpctl(["hold", "release", "--reason", "  "]).status == 2)
+            let released: HoldReleased = try station.kepala.json(
+                ["hold", "release", "--reason", "tiga kartu MUNDUR ada di tray; dicatat tercetak lewat jobs outcome"], decoder: WireCoding.decoder())
             #expect(released.generation > 0)
             #expect(try await client.status().held?.contains("pencetakan ditahan") != true)
         }
@@ -239,8 +241,8 @@ import Testing
         let device = try await station.withClient { client -> DeviceID in
             let device = try #require(try await client.devices().first).id
             _ = try await client.injectFault(device, FaultRequest(fault: "offline"))
-            _ = try await client.stock(.receive(quantity: 10, document: "SJ-H"), by: "op")
-            _ = try await client.stock(.load(device: device, quantity: 10), by: "op")
+            _ = try await client.stock(.receive(quantity: 10, document: "SJ-H"))
+            _ = try await client.stock(.load(device: device, quantity: 10))
             _ = try await client.importJobs(try factory.signedFile(try factory.jobs(count: 3, kecamatan: "32.16.01", prefix: "HITUNG")))
             return device
         }

@@ -24,8 +24,8 @@ import Testing
             // Nothing in the hopper: no card, no entry.
             let empty = try await client.testPrint(device)
             #expect(empty.outcome == "failed-before-pick" && empty.ledgerEntry == nil, "\(empty)")
-            _ = try await client.stock(.receive(quantity: 5, document: "SJ-UJI"), by: "op")
-            _ = try await client.stock(.load(device: device, quantity: 3), by: "op")
+            _ = try await client.stock(.receive(quantity: 5, document: "SJ-UJI"))
+            _ = try await client.stock(.load(device: device, quantity: 3))
             let counter = try await client.devices().first?.state.supplies.cardCounter ?? 0
             let printed = try await client.testPrint(device)
             #expect(printed.outcome == "printed" && printed.ledgerEntry != nil, "\(printed)")

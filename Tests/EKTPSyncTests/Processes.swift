@@ -83,14 +83,41 @@ final class StationUnderTest: @unchecked Sendable {
         self.config = config
     }
 
-    func start() async throws {
+    /// Starts ektpd and, with `people` and none yet, adds the office's people
+    /// (`addPeople`).
+    func start(people: Bool = true) async throws {
         try child.start()
         for _ in 0..<400 {
-            if (try? await withClient { try await $0.status() }) != nil { return }
+            if (try? await withClient { try await $0.status() }) != nil {
+                if people, try await withClient({ try await $0.webUsers() }).isEmpty { try await addPeople() }
+                return
+            }
             guard child.isRunning else { throw HarnessError("ektpd berhenti saat mulai:\n\(child.tail())") }
             try await Task.sleep(for: .milliseconds(25))
         }
         throw HarnessError("ektpd tidak menjawab:\n\(child.tail())")
+    }
+
+    /// The uids of the kecamatan heads' PC accounts.
+    static let kepalaUID: UInt32 = 61_002
+    static let secondKepalaUID: UInt32 = 61_003
+
+    /// The kecamatan head, at their own PC account: runs the real ektpctl.
+    var kepala: OfficeAccount { OfficeAccount(uid: Self.kepalaUID, socket: socket) }
+    /// A second head (the acting head, `plt.`), for the four-eyes rule.
+    var secondKepala: OfficeAccount { OfficeAccount(uid: Self.secondKepalaUID, socket: socket) }
+
+    /// The office's people: `op`, an operator, is the test's own PC account (the
+    /// in-process client); `kepala` and `plt` are kecamatan heads at their own accounts.
+    func addPeople() async throws {
+        let me = String(getuid())
+        try await withClient { client in
+            _ = try await client.addWebUser(WebUserRequest(name: "op", fullName: "Operator Uji", role: "operator", password: "kata-sandi-op-1", pcAccount: me))
+            _ = try await client.addWebUser(
+                WebUserRequest(name: "kepala", fullName: "Kepala Uji", role: "kepala", password: "kata-sandi-kepala-1", pcAccount: String(Self.kepalaUID)))
+            _ = try await client.addWebUser(
+                WebUserRequest(name: "plt", fullName: "Plt. Kepala Uji", role: "kepala", password: "kata-sandi-plt-1", pcAccount: String(Self.secondKepalaUID)))
+        }
     }
 
     func withClient<T: Sendable>(_ body: (StationClient) async throws -> T) async throws -> T {

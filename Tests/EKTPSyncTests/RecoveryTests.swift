@@ -29,22 +29,22 @@ struct RecoveryTests {
         defer { station.child.stop() }
         defer { Task { await hub.shutdown() } }
         let first = try await station.withClient { client in
-            _ = try await client.stock(.receive(quantity: 50, document: "SJ-REV"), by: "op")
+            _ = try await client.stock(.receive(quantity: 50, document: "SJ-REV"))
             return try await client.enroll(
-                EnrollStationRequest(hubURL: hub.url, token: try await hub.admin.enrollmentToken(kecamatan: Self.kecamatan)), by: "op")
+                EnrollStationRequest(hubURL: hub.url, token: try await hub.admin.enrollmentToken(kecamatan: Self.kecamatan)))
         }
         try await Operator.work(station, seconds: 30, "kejadian awal terkirim") { $0.outboxBacklog == 0 }
         try await hub.admin.call(.POST, "/v1/admin/stations/\(first.stationId)/revoke")
 
         try await station.withClient { client in
-            for d in try await client.devices() { _ = try await client.stock(.load(device: d.id, quantity: 20), by: "op") }
+            for d in try await client.devices() { _ = try await client.stock(.load(device: d.id, quantity: 20)) }
         }
         try await eventually("stasiun tahu kredensialnya dicabut") {
             let s = try await station.withClient { try await $0.syncStatus() }
             return s.lastError?.contains("ditolak hub") == true && s.outboxBacklog > 0
         }
         let again = try await station.withClient { client in
-            try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: try await hub.admin.enrollmentToken(kecamatan: Self.kecamatan)), by: "op")
+            try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: try await hub.admin.enrollmentToken(kecamatan: Self.kecamatan)))
         }
         #expect(again.stationId != first.stationId)
         try await Operator.work(station, seconds: 30, "kejadian setelah daftar ulang terkirim") { $0.outboxBacklog == 0 }
@@ -71,7 +71,7 @@ struct RecoveryTests {
             scratch: scratch, name: "old", kecamatan: Self.kecamatan, trusted: approval, printers: ["evolis-primacy-2?serial=LOST-A"])
         try await old.start()
         _ = try await old.withClient { client in
-            try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: try await hub.admin.enrollmentToken(kecamatan: Self.kecamatan)), by: "op")
+            try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: try await hub.admin.enrollmentToken(kecamatan: Self.kecamatan)))
         }
         let regions = try RegionData.load()
         let jobs = try SyntheticJobs(regions: regions, signer: approval).jobs(count: 5, kecamatan: Self.kecamatan, prefix: "LOST")
@@ -114,7 +114,7 @@ struct RecoveryTests {
             EnrollStationRequest(hubURL: hub.url, token: "  "),
         ] {
             do {
-                _ = try await station.withClient { try await $0.enroll(request, by: "op") }
+                _ = try await station.withClient { try await $0.enroll(request) }
                 Issue.record("enrollment \(request.hubURL) accepted")
             } catch let error as StationClientError {
                 #expect(!error.description.isEmpty)

@@ -23,7 +23,7 @@ import Testing
 
     static func enroll(_ station: StationUnderTest, on hub: HubUnderTest, kecamatan: String) async throws -> String {
         let token = try await hub.admin.enrollmentToken(kecamatan: kecamatan)
-        return try await station.withClient { try await $0.enroll(EnrollStationRequest(hubURL: hub.url, token: token), by: "kepala") }.stationId
+        return try await station.withClient { try await $0.enroll(EnrollStationRequest(hubURL: hub.url, token: token)) }.stationId
     }
 
     /// Before the station is connected to the hub (a new PC, or the link down), the office
@@ -31,7 +31,7 @@ import Testing
     static func printFromFlashdisk(_ station: StationUnderTest, _ factory: SyntheticJobs, _ jobs: [PrintJob]) async throws {
         try await station.withClient { client in
             #expect(try await client.importJobs(try factory.signedFile(jobs)).stored.count == jobs.count)
-            _ = try await client.stock(.receive(quantity: 10, document: "SJ-FD"), by: "op")
+            _ = try await client.stock(.receive(quantity: 10, document: "SJ-FD"))
         }
         try await Operator.work(station, seconds: 90, "cetak dari flashdisk") { ($0.jobs[.printed] ?? 0) == jobs.count }
     }

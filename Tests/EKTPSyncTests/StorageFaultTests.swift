@@ -42,8 +42,8 @@ import Testing
         let device = try await station.withClient { client -> DeviceID in
             let device = try #require(try await client.devices().first).id
             _ = try await client.injectFault(device, FaultRequest(fault: "offline"))
-            _ = try await client.stock(.receive(quantity: 20, document: "SJ-P"), by: "op")
-            _ = try await client.stock(.load(device: device, quantity: 20), by: "op")
+            _ = try await client.stock(.receive(quantity: 20, document: "SJ-P"))
+            _ = try await client.stock(.load(device: device, quantity: 20))
             _ = try await client.importJobs(try factory.signedFile(try factory.jobs(count: 3, kecamatan: "32.16.01", prefix: "PENUH")))
             return device
         }
@@ -108,7 +108,7 @@ import Testing
         try "1\n".write(toFile: "/sys/fs/ext4/\((source as NSString).lastPathComponent)/trigger_fs_error", atomically: false, encoding: .utf8)
         let refused = try await station.withClient { client -> String in
             do {
-                _ = try await client.stock(.receive(quantity: 5, document: "SJ-RO"), by: "op")
+                _ = try await client.stock(.receive(quantity: 5, document: "SJ-RO"))
                 return "diterima"
             } catch let error as StationClientError {
                 return "\(error)"
@@ -132,7 +132,7 @@ import Testing
         try await station.start()
         defer { station.child.stop() }
         let status = try await station.withClient { client in
-            _ = try await client.stock(.receive(quantity: 5, document: "SJ-RO"), by: "op")
+            _ = try await client.stock(.receive(quantity: 5, document: "SJ-RO"))
             return try await client.status()
         }
         #expect(status.jobs[.queued] == 2 && status.blangkoOnHand == 5, "\(status.jobs) \(status.blangkoOnHand)")

@@ -39,20 +39,20 @@ struct SyncTests {
 
         // Stock arrives before the station is enrolled: those events go up too.
         try await station.withClient { client in
-            _ = try await client.stock(.receive(quantity: 60, document: "SJ-E2E"), by: "op")
-            for d in try await client.devices() { _ = try await client.stock(.load(device: d.id, quantity: 20), by: "op") }
+            _ = try await client.stock(.receive(quantity: 60, document: "SJ-E2E"))
+            for d in try await client.devices() { _ = try await client.stock(.load(device: d.id, quantity: 20)) }
         }
         // Refused enrollments change nothing.
         await #expect(throws: StationClientError.self) {
-            try await station.withClient { try await $0.enroll(EnrollStationRequest(hubURL: "http://hub.example:8480", token: "x"), by: "op") }
+            try await station.withClient { try await $0.enroll(EnrollStationRequest(hubURL: "http://hub.example:8480", token: "x")) }
         }
         await #expect(throws: StationClientError.self) {
-            try await station.withClient { try await $0.enroll(EnrollStationRequest(hubURL: hub.url, token: "bukan-token"), by: "op") }
+            try await station.withClient { try await $0.enroll(EnrollStationRequest(hubURL: hub.url, token: "bukan-token")) }
         }
         #expect(!FileManager.default.fileExists(atPath: station.stateDirectory + "/hub.json"))
 
         let token = try await hub.admin.enrollmentToken(kecamatan: Self.kecamatan)
-        let enrolled = try await station.withClient { try await $0.enroll(EnrollStationRequest(hubURL: hub.url, token: token), by: "kepala") }
+        let enrolled = try await station.withClient { try await $0.enroll(EnrollStationRequest(hubURL: hub.url, token: token)) }
         let mode = try FileManager.default.attributesOfItem(atPath: station.stateDirectory + "/hub.json")[.posixPermissions] as? Int
         #expect(mode == 0o600)
         #expect(!enrolled.stationId.isEmpty)
@@ -129,7 +129,7 @@ struct SyncTests {
         defer { station.child.stop() }
         defer { Task { await hub.shutdown() } }
         let token = try await hub.admin.enrollmentToken(kecamatan: Self.kecamatan)
-        _ = try await station.withClient { try await $0.enroll(EnrollStationRequest(hubURL: hub.url, token: token), by: "op") }
+        _ = try await station.withClient { try await $0.enroll(EnrollStationRequest(hubURL: hub.url, token: token)) }
         let regions = try RegionData.load()
         let jobs = try SyntheticJobs(regions: regions, signer: approval).jobs(count: 30, kecamatan: Self.kecamatan, prefix: "AWAY")
         _ = try await hub.admin.intake(try SyntheticJobs(regions: regions, signer: approval).signedFile(jobs))
@@ -138,11 +138,11 @@ struct SyncTests {
 
         hub.child.stop()
         try await station.withClient { client in
-            _ = try await client.stock(.receive(quantity: 100, document: "SJ-AWAY"), by: "op")
+            _ = try await client.stock(.receive(quantity: 100, document: "SJ-AWAY"))
             for i in 0..<40 {
-                _ = try await client.stock(.spoil(place: .store, quantity: 1, cause: .rusak, note: "rusak di gudang \(i)"), by: "op")
+                _ = try await client.stock(.spoil(place: .store, quantity: 1, cause: .rusak, note: "rusak di gudang \(i)"))
             }
-            for d in try await client.devices() { _ = try await client.stock(.load(device: d.id, quantity: 40), by: "op") }
+            for d in try await client.devices() { _ = try await client.stock(.load(device: d.id, quantity: 40)) }
         }
         try await Operator.work(station, seconds: 120, "cetak saat hub mati") { ($0.jobs[.printed] ?? 0) == jobs.count }
         let away = try await station.withClient { try await $0.syncStatus() }
@@ -178,9 +178,9 @@ struct SyncTests {
         defer { Task { await hub.shutdown() } }
         let token = try await hub.admin.enrollmentToken(kecamatan: Self.kecamatan)
         _ = try await station.withClient { client in
-            _ = try await client.stock(.receive(quantity: 400, document: "SJ-KILL"), by: "op")
-            for d in try await client.devices() { _ = try await client.stock(.load(device: d.id, quantity: 50), by: "op") }
-            return try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: token), by: "op")
+            _ = try await client.stock(.receive(quantity: 400, document: "SJ-KILL"))
+            for d in try await client.devices() { _ = try await client.stock(.load(device: d.id, quantity: 50)) }
+            return try await client.enroll(EnrollStationRequest(hubURL: hub.url, token: token))
         }
         let regions = try RegionData.load()
         let factory = SyntheticJobs(regions: regions, signer: approval)
@@ -200,7 +200,7 @@ struct SyncTests {
                 kills.hub += 1
                 try await hub.start()
             }
-            try? await station.withClient { try await Operator.round($0, printerState: station.printerState) }
+            try? await station.withClient { try await Operator.round($0, station) }
         }
         for batch in batches { _ = try await hub.admin.intake(try factory.signedFile(batch)) }
         try await Operator.work(station, seconds: 300, "semua job tercetak") { status in

@@ -38,13 +38,13 @@ struct TLSTests {
         // The system's CAs do not know this one: refused, nothing stored.
         let token = try await hub.admin.enrollmentToken(kecamatan: "32.16.11")
         await #expect(throws: StationClientError.self) {
-            try await station.withClient { try await $0.enroll(EnrollStationRequest(hubURL: hubURL, token: token), by: "op") }
+            try await station.withClient { try await $0.enroll(EnrollStationRequest(hubURL: hubURL, token: token)) }
         }
         #expect(!FileManager.default.fileExists(atPath: station.stateDirectory + "/hub.json"))
 
         // Trusted through --ca-file: enrolled (the token was not used up by the refusal).
         let status = try await station.withClient {
-            try await $0.enroll(EnrollStationRequest(hubURL: hubURL, token: token, caFile: ca.caCert), by: "op")
+            try await $0.enroll(EnrollStationRequest(hubURL: hubURL, token: token, caFile: ca.caCert))
         }
         #expect(status.hubURL == hubURL)
         let regions = try RegionData.load()

@@ -38,7 +38,7 @@ struct RoleMatrixTests {
             Route(method: "GET", path: "/laporan.csv", allowed: head),
             Route(method: "GET", path: "/pemusnahan", allowed: head),
             Route(method: "POST", path: "/job/\(job)/hasil", allowed: op),
-            Route(method: "POST", path: "/job/\(job)/cetak-ulang", allowed: op),
+            Route(method: "POST", path: "/job/\(job)/cetak-ulang", allowed: head),
             Route(method: "POST", path: "/job/\(job)/serah", allowed: op),
             Route(method: "POST", path: "/serah-terima/pos", allowed: op),
             Route(method: "POST", path: "/printer/\(device)/muat", allowed: op),

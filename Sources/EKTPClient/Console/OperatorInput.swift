@@ -8,17 +8,6 @@ public enum OperatorInput {
         public let description: String
     }
 
-    /// The name recorded as `by` on a change: the `--by` option, else the person behind
-    /// `sudo` (`SUDO_USER`), else the login (`USER`, `LOGNAME`).
-    public static func operatorName(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(Invalid) -> String {
-        let candidates = [option, environment["SUDO_USER"], environment["USER"], environment["LOGNAME"]]
-        for case let name? in candidates {
-            let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !trimmed.isEmpty { return trimmed }
-        }
-        throw Invalid(description: "nama operator tidak diketahui: tentukan dengan --by NAMA")
-    }
-
     /// A place whose cards can be counted or spoiled: `store` (or `gudang`), `spoiled`,
     /// a printer id, or `hopper:ID`.
     public static func physicalPlace(_ text: String) throws(Invalid) -> StockPlace {

@@ -16,17 +16,14 @@ enum LocalAPI {
         let router = Router(context: LocalRequestContext.self)
         router.add(middleware: APIErrorMiddleware(service: "ektpd"))
         let caller = LocalCaller(station: station)
-        /// The person a request without a body field is recorded as.
-        @Sendable func actorName(_ request: Request, _ context: LocalRequestContext) async throws -> String {
-            try await caller.actor(declared: request.headers[.init(operatorHeader)!], field: "nama operator", context: context)
-        }
-        /// A body's `by`, made a known person.
-        @Sendable func person(_ by: String, _ context: LocalRequestContext) async throws -> String {
-            try await caller.actor(declared: by, field: "nama operator (--by)", context: context)
+        /// The person doing `act`, as the audit trail names them; refused when they may not.
+        @Sendable func person(_ act: StationAct, _ context: LocalRequestContext) async throws -> String {
+            try await caller.require(act, context).recordedAs
         }
         let v1 = router.group("v1")
 
         v1.get("status") { _, _ in try await JSONReply.response(station.status()) }
+        v1.get("me") { _, context in JSONReply.response(try await caller.caller(context).view) }
         router.get("metrics") { _, _ in StationMetrics.response(try await station.metrics.render(station)) }
 
         // MARK: Sync with the hub
@@ -38,13 +35,14 @@ enum LocalAPI {
         }
         v1.post("sync/enroll") { request, context in
             let body: EnrollStationRequest = try await decode(request)
-            let actor = try await actorName(request, context)
+            let actor = try await person(.enroll, context)
             do { return JSONReply.response(try await station.sync.enroll(body, by: actor), status: .created) } catch let e as SyncProblem {
                 throw APIError(
                     e.hubUnreachable ? .badGateway : .unprocessableContent, code: e.hubUnreachable ? "hub-unreachable" : "enroll-refused", e.description)
             }
         }
-        v1.post("sync/reconcile") { _, _ in
+        v1.post("sync/reconcile") { _, context in
+            _ = try await person(.reconcile, context)
             do { return JSONReply.response(try await station.sync.reconcileNow()) } catch let e as SyncProblem {
                 throw APIError(e.hubUnreachable ? .badGateway : .conflict, code: e.hubUnreachable ? "hub-unreachable" : "not-enrolled", e.description)
             }
@@ -58,25 +56,26 @@ enum LocalAPI {
         }
         v1.post("devices/add") { request, context in
             let body: AddPrinterRequest = try await decode(request)
-            return JSONReply.response(try await station.addPrinter(body.printer, by: actorName(request, context)), status: .created)
+            return JSONReply.response(try await station.addPrinter(body.printer, by: person(.addPrinter, context)), status: .created)
         }
         v1.post("backup") { request, context in
             let body: BackupRequest = try await decode(request)
-            return JSONReply.response(try station.backup(to: body.path, by: await actorName(request, context)), status: .created)
+            return JSONReply.response(try station.backup(to: body.path, by: await person(.backup, context)), status: .created)
         }
         v1.post("hold/release") { request, context in
-            let body: HoldReleaseRequest = try await decode(request)
-            let generation = try station.rollback.release(reason: body.reason, by: await actorName(request, context))
+            let body: ReasonRequest = try await decode(request)
+            let generation = try station.rollback.release(reason: body.reason, by: await person(.resumePrinting, context))
             return JSONReply.response(
                 HoldReleased(
                     generation: generation, message: "pencetakan dilanjutkan; basis data (peristiwa sampai nomor \(generation)) menjadi catatan stasiun"))
         }
         v1.post("devices/:id/test-print") { request, context in
-            JSONReply.response(try await station.testPrint(try deviceID(context), by: actorName(request, context)))
+            JSONReply.response(try await station.testPrint(try deviceID(context), by: person(.testPrint, context)))
         }
         v1.post("devices/:id/fault") { request, context in
             let id = try deviceID(context)
             let body: FaultRequest = try await decode(request)
+            _ = try await person(.injectFault, context)
             try await station.injectFault(body.fault, device: id)
             guard let view = try station.store.devices().first(where: { $0.id == id }) else {
                 throw APIError(.notFound, code: "not-found", "printer \(id) tidak dikenal")
@@ -99,35 +98,34 @@ enum LocalAPI {
         }
         v1.get("jobs/:id") { _, context in try JSONReply.response(station.store.jobDetail(try jobID(context))) }
         v1.post("jobs/import") { request, context in
-            let actor = try await actorName(request, context)
+            let actor = try await person(.importJobs, context)
             let body = try await APIRequest.collect(request, upTo: JobIntake.maxFileBytes, what: "berkas job")
             let result = try station.intake.importFile(Data(buffer: body), actor: actor)
             return JSONReply.response(result, status: .created)
         }
         v1.post("jobs/:id/outcome") { request, context in
             let id = try jobID(context)
-            var body: OutcomeRequest = try await decode(request)
-            body.by = try await person(body.by, context)
-            return JSONReply.response(JobChanged(id: id, state: try station.recordOutcome(id, body)))
+            let body: OutcomeRequest = try await decode(request)
+            let by = try await person(.decideOutcome, context)
+            return JSONReply.response(JobChanged(id: id, state: try station.recordOutcome(id, body, by: by)))
         }
         v1.post("jobs/:id/reprint") { request, context in
             let id = try jobID(context)
-            var body: ReprintRequest = try await decode(request)
-            body.by = try await person(body.by, context)
-            return JSONReply.response(JobChanged(id: id, state: try station.store.reprint(id, reason: body.reason, by: body.by)))
+            let body: ReasonRequest = try await decode(request)
+            let by = try await person(.approveReprint, context)
+            return JSONReply.response(JobChanged(id: id, state: try station.store.reprint(id, reason: body.reason, by: by)))
         }
         v1.post("jobs/:id/release") { request, context in
             let id = try jobID(context)
-            let body: JobReleaseRequest = try await decode(request)
-            let head = try await caller.actor(declared: body.by, field: "kepala kecamatan (--by)", context: context, role: .kepala)
-            return JSONReply.response(try station.store.releaseHold(id, reason: body.reason, by: head))
+            let body: ReasonRequest = try await decode(request)
+            let by = try await person(.releaseNIKHold, context)
+            return JSONReply.response(try station.store.releaseHold(id, reason: body.reason, by: by))
         }
         v1.post("jobs/:id/handover") { request, context in
             let id = try jobID(context)
-            var body: HandoverRequest = try await decode(request)
-            body.by = try await person(body.by, context)
-            return JSONReply.response(
-                JobChanged(id: id, state: try station.store.handOver(id, recipient: body.recipient, posReceipt: body.posReceipt, by: body.by)))
+            let body: HandoverRequest = try await decode(request)
+            let by = try await person(.handOver, context)
+            return JSONReply.response(JobChanged(id: id, state: try station.store.handOver(id, recipient: body.recipient, posReceipt: body.posReceipt, by: by)))
         }
 
         v1.get("stock") { _, _ in try JSONReply.response(station.store.stockView()) }
@@ -136,18 +134,16 @@ enum LocalAPI {
             return try JSONReply.response(station.store.monthlyReport(month: month))
         }
         v1.post("stock/counts/:id/confirm") { request, context in
-            var body: CountDecision = try await decode(request)
-            body.by = try await person(body.by, context)
-            return try JSONReply.response(station.store.confirmCount(try countID(context), by: body.by, note: body.note))
+            let body: CountDecision = try await decode(request)
+            return try JSONReply.response(station.store.confirmCount(try countID(context), by: await person(.decideCount, context), note: body.note))
         }
         v1.post("stock/counts/:id/refuse") { request, context in
-            var body: CountDecision = try await decode(request)
-            body.by = try await person(body.by, context)
-            return try JSONReply.response(station.store.refuseCount(try countID(context), by: body.by, note: body.note))
+            let body: CountDecision = try await decode(request)
+            return try JSONReply.response(station.store.refuseCount(try countID(context), by: await person(.decideCount, context), note: body.note))
         }
         v1.post("stock") { request, context in
             let body: StockRequest = try await decode(request)
-            return JSONReply.response(try await station.stock(body.operation, by: try await person(body.by, context)), status: .created)
+            return JSONReply.response(try await station.stock(body.operation, by: try await person(StationAct(body.operation), context)), status: .created)
         }
 
         v1.get("audit/verify") { _, _ in
@@ -158,7 +154,7 @@ enum LocalAPI {
                 return JSONReply.response(local)
             }
         }
-        addUserRoutes(v1, station)
+        addUserRoutes(v1, station, caller)
         return router
     }
 
@@ -180,9 +176,6 @@ enum LocalAPI {
         guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError(.badRequest, code: "invalid", "nomor hitung tidak valid") }
         return id
     }
-
-    /// The header naming the person behind a request without a `by` field (an import).
-    static let operatorHeader = "X-EKTP-Operator"
 }
 
 /// Maps the store's refusals to API errors in every handler; anything else is a 500,

@@ -1,6 +1,7 @@
 import EKTPAccounts
 import EKTPDomain
 import EKTPStationStore
+import EKTPWire
 import Foundation
 import Hummingbird
 import NIOCore
@@ -27,48 +28,75 @@ struct LocalRequestContext: RequestContext {
         peer = (source.channel as? any SocketOptionProvider)?.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: peerCredentials)
     }
 
-    /// The PC account that sent the request, or nil when the socket cannot say.
-    func account() async -> String? {
-        guard let credentials = try? await peer?.get() else { return nil }
-        guard let entry = getpwuid(credentials.uid), let name = entry.pointee.pw_name else { return "uid \(credentials.uid)" }
-        return String(cString: name)
+    /// The uid that sent the request, or nil when the socket cannot say.
+    func uid() async -> UInt32? { try? await peer?.get().uid }
+}
+
+/// Who sent a request on the local API, as the kernel says (`SO_PEERCRED`): a PC account,
+/// and the station user it is mapped to (`ektpctl user add … --akun-pc`). Nobody names
+/// themselves: `ektpctl` has no `--by`.
+struct Caller: Sendable {
+    /// The login name, or `uid N` for an account without one.
+    var account: String
+    /// The station user this PC account belongs to.
+    var user: WebUser?
+    /// Root, or the account `ektpd` runs as: may administer the station.
+    var administrator: Bool
+    /// The station has no users yet (just installed): operators' acts are recorded under
+    /// the PC account until the first user is added.
+    var setup: Bool
+
+    /// The name the audit trail records.
+    var recordedAs: String { user?.name ?? "akun PC \(account)" }
+
+    var view: CallerView {
+        CallerView(
+            pcAccount: account, user: user?.name, fullName: user?.fullName, role: user?.role.rawValue, recordedAs: recordedAs,
+            note: user != nil
+                ? nil
+                : setup
+                    ? "stasiun belum punya pengguna: tindakan operator dicatat atas nama akun PC; keputusan kepala kecamatan belum bisa diambil (sudo ektpctl user add NAMA --role kepala --akun-pc LOGIN)"
+                    : "akun PC \(account) belum terhubung ke pengguna stasiun (sudo ektpctl user link NAMA \(account))")
     }
 }
 
-/// Who the audit trail names for a request on the local API: a known person, never free
-/// text. The PC account comes from the kernel. A declared name (`--by`, the
-/// `X-EKTP-Operator` header) is one line of printable text; once the station has user
-/// accounts (`ektpctl users add`), it must be one of them. Recorded as the name, with the
-/// PC account when that differs: `siti (akun PC operator)`.
+/// Finds the caller of a request and holds them to `StationAct`'s rules.
 struct LocalCaller {
     let station: Station
 
-    /// With `role`, the person must be a station user holding that role: a decision only
-    /// that role may take (a kecamatan head's) is never taken in another's name.
-    func actor(declared: String?, field: String, context: LocalRequestContext, role: WebRole? = nil) async throws -> String {
-        let account = await context.account()
-        let users = try await station.store.webUsers().filter { !$0.disabled }
-        if let role {
-            guard let declared, let user = users.first(where: { $0.name == declared.trimmingCharacters(in: .whitespaces) }), user.role == role else {
-                let holders = users.filter { $0.role == role }.map(\.name).sorted()
-                throw StationError(
-                    .invalid,
-                    holders.isEmpty
-                        ? "hanya \(role.label) yang boleh memutuskan ini, dan stasiun belum punya akun \(role.label) (ektpctl users add NAMA --role \(role.rawValue))"
-                        : "hanya \(role.label) yang boleh memutuskan ini: sebutkan --by \(holders.joined(separator: " atau "))")
+    func caller(_ context: LocalRequestContext) async throws -> Caller {
+        guard let uid = await context.uid() else {
+            throw StationError(.invalid, "soket tidak menyebut pengirim permintaan; sambungkan lewat soket Unix ektpd")
+        }
+        let login = getpwuid(uid).flatMap { $0.pointee.pw_name.map { String(cString: $0) } }
+        let users = try await station.store.webUsers()
+        let accounts = try station.store.pcAccounts()
+        let mapped = PCAccount.keys(uid: uid, login: login).lazy.compactMap { accounts[$0] }.first
+        let user = mapped.flatMap { name in users.first { $0.name == name && !$0.disabled } }
+        return Caller(account: login ?? "uid \(uid)", user: user, administrator: uid == 0 || uid == getuid(), setup: users.isEmpty)
+    }
+
+    /// The caller, allowed to do `act`, or a refusal saying who may.
+    func require(_ act: StationAct, _ context: LocalRequestContext) async throws -> Caller {
+        let caller = try await caller(context)
+        if let user = caller.user {
+            guard act.roles.contains(user.role) || (act.administrative && caller.administrator) else {
+                throw StationError(.rejected, "hanya \(act.who) yang boleh melakukan ini; \(user.name) adalah \(user.role.label)")
             }
+            return caller
         }
-        guard let declared else { return account ?? "tidak diketahui" }
-        let name: String
-        do { name = try PersonName.check(declared, field: field) } catch {
-            throw StationError(.invalid, "\(error)")
-        }
-        if !users.isEmpty, !users.contains(where: { $0.name == name }) {
+        if act.administrative && caller.administrator { return caller }
+        if caller.setup && act.roles.contains(.operator) { return caller }
+        guard caller.setup else {
             throw StationError(
-                .invalid,
-                "\(field) \"\(name)\" bukan pengguna stasiun ini (ada: \(users.map(\.name).sorted().joined(separator: ", "))); lihat ektpctl users list")
+                .rejected,
+                "akun PC \(caller.account) belum terhubung ke pengguna stasiun; minta admin menjalankan: sudo ektpctl user link NAMA \(caller.account)")
         }
-        guard let account, account != name else { return name }
-        return "\(name) (akun PC \(account))"
+        throw StationError(
+            .rejected,
+            act.roles.isEmpty
+                ? "hanya admin stasiun (root) yang boleh melakukan ini"
+                : "hanya \(act.who) yang boleh melakukan ini, dan stasiun belum punya akunnya (sudo ektpctl user add NAMA --role \(act.roles.map(\.rawValue).sorted()[0]) --akun-pc LOGIN)"
+        )
     }
 }

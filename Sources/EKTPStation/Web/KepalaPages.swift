@@ -15,11 +15,11 @@ struct KepalaPages {
         let head = StationWeb.head
         site.page(router, "/stok", roles: head) { v in try await stockPage(v) }
         site.fragment(router, "/stok/langsung", roles: head) { _ in try stockLive() }
-        site.action(router, "/stok/hitung/:id/konfirmasi", roles: head, back: "/stok") { v in
+        site.action(router, "/stok/hitung/:id/konfirmasi", roles: StationAct.decideCount.roles, back: "/stok") { v in
             let changed = try station.store.confirmCount(try countID(v), by: v.session.user, note: v.form["catatan"])
             return WebActionResult(changed.message, then: "/stok")
         }
-        site.action(router, "/stok/hitung/:id/tolak", roles: head, back: "/stok") { v in
+        site.action(router, "/stok/hitung/:id/tolak", roles: StationAct.decideCount.roles, back: "/stok") { v in
             let changed = try station.store.refuseCount(try countID(v), by: v.session.user, note: v.form["catatan"])
             return WebActionResult(changed.message, then: "/stok")
         }
@@ -30,7 +30,7 @@ struct KepalaPages {
                 Self.csv(report, kecamatan: station.config.kecamatan), type: "text/csv; charset=utf-8", filename: "blangko-\(report.month).csv")
         }
         site.page(router, "/pemusnahan", roles: head) { v in try await destructionPage(v) }
-        site.action(router, "/pemusnahan", roles: head, back: "/pemusnahan") { v in
+        site.action(router, "/pemusnahan", roles: StationAct.destroyStock.roles, back: "/pemusnahan") { v in
             let witnesses = [v.form["saksi1"], v.form["saksi2"], v.form["saksi3"]].compactMap { $0 }
             let operation = StockOperation.destroy(
                 quantity: try v.form.int("jumlah", label: "jumlah blangko"), record: v.form["nomor"] ?? "", witnesses: witnesses)
@@ -91,11 +91,31 @@ struct KepalaPages {
                 """)
             })</tbody></table>
             """
+        let spoiled = try station.store.jobs(state: .spoiled, limit: 100)
+        let recorders = try station.store.spoilageRecorders(spoiled.map(\.id))
+        let reprints =
+            spoiled.isEmpty
+            ? HTML("<p class=\"muted\">Tidak ada kartu rusak yang menunggu persetujuan cetak ulang.</p>")
+            : """
+            <table><thead><tr><th>Job</th><th>NIK</th><th>Rusak dicatat oleh</th><th>Persetujuan</th></tr></thead><tbody>
+            \(spoiled.map { j in
+                let recorder = recorders[j.id] ?? "—"
+                let own = recorder == v.session.user
+                return HTML("""
+                <tr><td>\(j.id.rawValue)</td><td>\(j.maskedNIK)</td><td>\(recorder)</td>
+                <td>\(own ? HTML("kepala lain yang menyetujui (Anda yang mencatat kerusakannya)") : HTML("""
+                <form class="inline" method="post" action="/job/\(j.id.rawValue)/cetak-ulang">\(v.csrfField)
+                <input name="alasan" placeholder="alasan cetak ulang" required aria-label="alasan cetak ulang \(j.id.rawValue)"><button type="submit">Setujui cetak ulang</button></form>
+                """))</td></tr>
+                """)
+            })</tbody></table>
+            """
         return await v.page(
             "Stok blangko",
             """
             <h1>Stok blangko</h1>
             \(WebSite.liveRegion(id: "stok-langsung", path: "/stok/langsung", try stockLive()))
+            <section class="card"><h2>Kartu rusak — persetujuan cetak ulang</h2>\(reprints)</section>
             <section class="card"><h2>Pemakaian blangko per hari (30 hari)</h2>
             \(WebChart.bars(usage.map { (WebFormat.shortDay($0.day), $0.used) }, title: "Blangko terpakai per hari", unit: "blangko"))</section>
             <section class="card"><h2>Selisih hitung fisik</h2>\(pending)</section>

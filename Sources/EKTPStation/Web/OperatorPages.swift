@@ -23,26 +23,26 @@ struct OperatorPages {
         }
         site.fragment(router, "/antrean/langsung", roles: op) { v in try await queueLive(v) }
         site.page(router, "/job/:id", roles: op) { v in try await jobPage(v) }
-        site.action(router, "/job/:id/hasil", roles: op, back: "/antrean") { v in
+        site.action(router, "/job/:id/hasil", roles: StationAct.decideOutcome.roles, back: "/antrean") { v in
             let id = try jobID(v)
             guard let decision = v.form["keputusan"].flatMap(OutcomeRequest.Decision.init(rawValue:)) else { throw WebRefusal("pilih hasilnya") }
             let cause = decision == .spoiled ? v.form["sebab"].flatMap(SpoilCause.init(rawValue:)) : nil
-            let request = OutcomeRequest(decision: decision, cause: cause, reason: v.form["alasan"] ?? "", by: v.session.user)
-            let state = try station.recordOutcome(id, request)
+            let request = OutcomeRequest(decision: decision, cause: cause, reason: v.form["alasan"] ?? "")
+            let state = try station.recordOutcome(id, request, by: v.session.user)
             return WebActionResult("\(id): \(state.label)", then: "/antrean")
         }
-        site.action(router, "/job/:id/cetak-ulang", roles: op, back: "/antrean") { v in
+        site.action(router, "/job/:id/cetak-ulang", roles: StationAct.approveReprint.roles, back: "/stok") { v in
             let id = try jobID(v)
             let state = try station.store.reprint(id, reason: v.form["alasan"] ?? "", by: v.session.user)
-            return WebActionResult("\(id) masuk antrean lagi (\(state.label))", then: "/antrean")
+            return WebActionResult("cetak ulang \(id) disetujui; masuk antrean lagi (\(state.label))", then: "/stok")
         }
-        site.action(router, "/job/:id/serah", roles: op, back: "/antrean") { v in
+        site.action(router, "/job/:id/serah", roles: StationAct.handOver.roles, back: "/antrean") { v in
             let id = try jobID(v)
             let recipient = try v.form.required("penerima", label: "nama penerima")
             _ = try station.store.handOver(id, recipient: recipient, posReceipt: nil, by: v.session.user)
             return WebActionResult("\(id) diserahkan kepada \(recipient)", then: "/antrean")
         }
-        site.action(router, "/serah-terima/pos", roles: op, back: "/antrean") { v in
+        site.action(router, "/serah-terima/pos", roles: StationAct.handOver.roles, back: "/antrean") { v in
             let receipt = try v.form.required("resi", label: "nomor resi/manifest PT Pos")
             let ids = try v.form.all("job").map { text in
                 do { return try JobID(text) } catch { throw WebRefusal("id job \(text.prefix(30)) tidak valid") }
@@ -67,19 +67,19 @@ struct OperatorPages {
                 """)
         }
         site.fragment(router, "/printer/langsung", roles: StationWeb.both) { v in try await printersLive(v) }
-        site.action(router, "/printer/:id/muat", roles: op, back: "/printer") { v in
+        site.action(router, "/printer/:id/muat", roles: StationAct.loadPrinter.roles, back: "/printer") { v in
             let device: DeviceID
             do { device = try DeviceID(v.parameters.get("id") ?? "") } catch { throw WebRefusal("printer tidak dikenal") }
             let quantity = try v.form.int("jumlah", label: "jumlah blangko")
             let changed = try await station.stock(.load(device: device, quantity: quantity), by: v.session.user)
             return WebActionResult(changed.message, then: "/printer")
         }
-        site.action(router, "/printer/:id/cetak-uji", roles: op, back: "/printer") { v in
+        site.action(router, "/printer/:id/cetak-uji", roles: StationAct.testPrint.roles, back: "/printer") { v in
             let device: DeviceID
             do { device = try DeviceID(v.parameters.get("id") ?? "") } catch { throw WebRefusal("printer tidak dikenal") }
             return WebActionResult(try await station.testPrint(device, by: v.session.user).message, then: "/printer")
         }
-        site.action(router, "/printer/tambah", roles: op, back: "/printer") { v in
+        site.action(router, "/printer/tambah", roles: StationAct.addPrinter.roles, back: "/printer") { v in
             let id = try v.form.required("printer", label: "printer")
             let view = try await station.addPrinter(id, by: v.session.user)
             return WebActionResult("printer \(view.id.rawValue) ditambahkan", then: "/printer")
@@ -156,12 +156,9 @@ struct OperatorPages {
             spoiled.isEmpty
             ? "<p class=\"muted\">Tidak ada kartu rusak yang menunggu cetak ulang.</p>"
             : """
+            <p class="muted">Cetak ulang kartu rusak disetujui kepala kecamatan di halaman Stok.</p>
             <table><tbody>\(spoiled.map { j in
-                HTML("""
-                <tr><td><a href="/job/\(j.id.rawValue)">\(j.id.rawValue)</a></td><td>\(j.maskedNIK)</td>
-                <td><form class="inline" method="post" action="/job/\(j.id.rawValue)/cetak-ulang">\(v.csrfField)
-                <input name="alasan" placeholder="alasan cetak ulang" required aria-label="alasan cetak ulang"><button type="submit">Cetak ulang</button></form></td></tr>
-                """)
+                HTML("<tr><td><a href=\"/job/\(j.id.rawValue)\">\(j.id.rawValue)</a></td><td>\(j.maskedNIK)</td><td>menunggu persetujuan kepala</td></tr>")
             })</tbody></table>
             """
         let ready: HTML =
@@ -207,8 +204,8 @@ struct OperatorPages {
         case .spoiled:
             forms.append(
                 """
-                <section class="card"><h2>Cetak ulang</h2><form class="inline" method="post" action="/job/\(id.rawValue)/cetak-ulang">\(v.csrfField)
-                <input name="alasan" placeholder="alasan cetak ulang" required aria-label="alasan cetak ulang"><button type="submit">Cetak ulang</button></form></section>
+                <section class="card"><h2>Cetak ulang</h2><p>Kartu ini rusak. Cetak ulang menunggu persetujuan kepala kecamatan
+                (halaman Stok); yang mencatat kerusakan tidak boleh menyetujuinya sendiri.</p></section>
                 """)
         case .outcomeUnknown:
             forms.append(

@@ -1,0 +1,70 @@
+import EKTPAccounts
+import EKTPWire
+
+/// What a person can do at the station, and who may: the one table the pages
+/// (`StationWeb`) and the local API (`LocalCaller`, for `ektpctl`) both check, so a rule
+/// of the pages holds on the command line too (`docs/web.md`, `docs/ektpctl.md`).
+enum StationAct: Sendable {
+    // The operator's work.
+    case importJobs
+    case decideOutcome
+    case handOver
+    case loadPrinter
+    case testPrint
+    case addPrinter
+    case receiveStock
+    case countStock
+    case spoilStock
+    // The kecamatan head's decisions.
+    case approveReprint
+    case releaseNIKHold
+    case decideCount
+    case destroyStock
+    case transferStock
+    case resumePrinting
+    // The station's administration: root, or the account ektpd runs as.
+    case manageUsers
+    case enroll
+    case backup
+    case reconcile
+    case injectFault
+
+    /// The station roles that may do it.
+    var roles: Set<WebRole> {
+        switch self {
+        case .importJobs, .decideOutcome, .handOver, .loadPrinter, .testPrint, .addPrinter, .receiveStock, .spoilStock: [.operator]
+        // Anyone may count; nobody confirms their own count (`TwoPersonRule`).
+        case .countStock: [.operator, .kepala]
+        case .approveReprint, .releaseNIKHold, .decideCount, .destroyStock, .transferStock, .resumePrinting: [.kepala]
+        case .manageUsers, .enroll, .backup, .reconcile, .injectFault: []
+        }
+    }
+
+    /// Whether the station's administrator may do it without being a station user.
+    var administrative: Bool {
+        switch self {
+        case .manageUsers, .enroll, .backup, .reconcile, .injectFault, .addPrinter: true
+        default: false
+        }
+    }
+
+    /// The act a stock operation is.
+    init(_ operation: StockOperation) {
+        switch operation {
+        case .receive: self = .receiveStock
+        case .load, .unload: self = .loadPrinter
+        case .spoil: self = .spoilStock
+        case .count: self = .countStock
+        case .destroy: self = .destroyStock
+        case .transfer: self = .transferStock
+        }
+    }
+
+    /// Who may do it, in words, for a refusal.
+    var who: String {
+        let names = roles.map(\.label).sorted()
+        let people = names.isEmpty ? "" : names.joined(separator: " atau ")
+        guard administrative else { return people }
+        return people.isEmpty ? "admin stasiun (root)" : "\(people) atau admin stasiun (root)"
+    }
+}

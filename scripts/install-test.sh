@@ -140,7 +140,7 @@ started_checks
 status=$(in_root ektpctl status)
 echo "$status" | grep -q "32.16.01" || { echo "$status"; fail "status does not name the kecamatan"; }
 echo "$status" | grep -q "sim-PASANG-1" || { echo "$status"; fail "status does not show the printer"; }
-in_root ektpctl stock receive 25 --document SJ-PASANG --by root >/dev/null || fail "stock receive"
+in_root ektpctl stock receive 25 --document SJ-PASANG >/dev/null || fail "stock receive"
 in_root ektpctl devices test-print sim-PASANG-1 >/dev/null 2>&1 || true
 [ "$(in_root stat -c %U /var/lib/ektp/station.sqlite)" = ektp ] || fail "station.sqlite is not owned by ektp"
 before=$(in_root ektpctl status --json | grep -o '"blangkoOnHand" *: *[0-9]*' | grep -o '[0-9]*$')

@@ -45,8 +45,6 @@ public struct HubConfig: Sendable {
     public var silentMinutes = 30
     /// Alert when a kecamatan has fewer days of blangko left than this.
     public var stockLowDays = 14
-    /// Days of consumption (printed + spoiled) the rate is computed over.
-    public var consumptionWindowDays = 7
     /// The key that seals each job's personal data at rest (`DocumentSealer`): 32 bytes,
     /// mode 0600, made on first start. nil: `hub-data.key` beside the SQLite database; with
     /// PostgreSQL it must be given, the same file for every hub process.

@@ -10,8 +10,9 @@ public enum HubEffect: Sendable, Equatable {
     case job(JobID, state: HubJobState, stationState: JobState)
     /// The kecamatan's balance at `place` changes by `delta`.
     case stock(place: StockPlace, delta: Int)
-    /// Blangko used up (printed or spoiled from the store or a hopper), for days of stock.
-    case consumed(quantity: Int)
+    /// Blangko used up (printed or spoiled from the store or a hopper) at `at`, for days of
+    /// stock (`StockForecast`).
+    case consumed(quantity: Int, at: Date)
     case device(DeviceID, model: String?, state: DeviceState)
     case alert(kind: String, device: DeviceID?, message: String)
 }
@@ -114,7 +115,7 @@ public enum EventEffects {
     /// What new events change on the hub, each in order, with the jobs they name as the
     /// store holds them (`held`, updated as the batch goes). An event about a job is
     /// settled by `JobSettlement`; a mismatch is an alert, never a change.
-    public static func plan(_ events: [EventIntake.Encoded], held: [JobID: HeldJob], stationId: String, kecamatan: String) -> [(
+    public static func plan(_ events: [EventIntake.Encoded], held: [JobID: HeldJob], stationId: String, kecamatan: String, now: Date) -> [(
         seq: Int64, effects: [HubEffect]
     )] {
         var held = held
@@ -150,7 +151,7 @@ public enum EventEffects {
             case .jobStateChanged(let job, _, let to, _, _, let hash):
                 settle(job, to, hash)
             case .ledger, .deviceState, .alert:
-                effects += Self.effects(of: e.event)
+                effects += Self.effects(of: e.event, at: EventIntake.when(e.at, now: now))
             }
             return (e.seq, effects)
         }
@@ -171,14 +172,14 @@ public enum EventEffects {
     }
 
     /// What an event that names no job changes on the hub.
-    public static func effects(of event: StationEvent) -> [HubEffect] {
+    public static func effects(of event: StationEvent, at: Date) -> [HubEffect] {
         switch event {
         case .jobStored, .jobRejected, .jobStateChanged:
             return []
         case .ledger(let kind, let from, let to, let quantity, _, _, _):
             var effects: [HubEffect] = [.stock(place: from, delta: -quantity), .stock(place: to, delta: quantity)]
             if kind == .printed || kind == .spoiled, from.isUnused, !to.isUnused, quantity > 0 {
-                effects.append(.consumed(quantity: quantity))
+                effects.append(.consumed(quantity: quantity, at: at))
             }
             return effects
         case .deviceState(let device, let state):
@@ -203,7 +204,14 @@ public enum EventIntake {
         public var event: StationEvent
         /// The event as stored, to tell a replay from a different event under the same seq.
         public var json: String
+        /// When the station recorded it, as it says.
+        public var at: Date?
     }
+
+    /// When an event happened, for the hub: the station's time, never later than the hub's
+    /// own (a station clock ahead cannot put use in the future), the hub's time when the
+    /// station did not say.
+    public static func when(_ stationTime: Date?, now: Date) -> Date { min(stationTime ?? now, now) }
 
     public struct Classification: Sendable {
         /// Events to store and apply, in seq order.
@@ -217,7 +225,7 @@ public enum EventIntake {
     public static func encode(_ events: [SequencedEvent]) throws -> [Encoded] {
         let encoder = WireCoding.encoder()
         return try events.sorted { $0.seq < $1.seq }.map { e in
-            Encoded(seq: e.seq, event: e.event, json: String(decoding: try encoder.encode(e.event), as: UTF8.self))
+            Encoded(seq: e.seq, event: e.event, json: String(decoding: try encoder.encode(e.event), as: UTF8.self), at: e.at)
         }
     }
 

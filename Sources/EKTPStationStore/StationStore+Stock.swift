@@ -214,26 +214,28 @@ extension StationStore {
         return result
     }
 
-    /// Balances, identities, pending counts and days of stock left at the last 30 days' rate.
+    /// Balances, identities, pending counts and the stock forecast (`StockForecast`).
     public func stockView() throws -> StockView {
         let running = try balances()
-        let since = clock().addingTimeInterval(-30 * 86_400).timeIntervalSince1970
-        let used = try read { db in
-            try Int.fetchOne(
-                db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM ledger WHERE at >= ? AND kind IN ('printed', 'spoiled') AND fromPlace LIKE 'hopper:%'",
-                arguments: [since]) ?? 0
+        let now = clock()
+        let use = try read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT at, quantity FROM ledger WHERE at >= ? AND kind IN ('printed', 'spoiled') AND (fromPlace = 'store' OR fromPlace LIKE 'hopper:%')",
+                arguments: [StockForecast.windowStart(now).timeIntervalSince1970])
         }
+        var usedByDay: [Int: Int] = [:]
+        for row in use { usedByDay[StockForecast.day(of: Date(timeIntervalSince1970: row["at"])), default: 0] += row["quantity"] as Int }
         let pending = try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM stockCount WHERE status = 'pending' ORDER BY id").map {
                 PendingCountView(id: $0["id"], place: $0["place"], expected: $0["expected"], counted: $0["counted"], reason: $0["reason"], by: $0["actor"])
             }
         }
-        let unused = running.filter { if case .hopper = $0.key { true } else { $0.key == .store } }.values.reduce(0, +)
-        let perDay = Double(used) / 30
+        let unused = running.filter { $0.key.isUnused }.values.reduce(0, +)
+        let backlog = try jobCounts().filter { $0.key.isOpen }.values.reduce(0, +)
         return StockView(
-            places: running,
-            identities: try verifyStock(), pendingCounts: pending, usagePerDay: perDay,
-            daysLeft: perDay > 0 ? Double(unused) / perDay : nil)
+            places: running, identities: try verifyStock(), pendingCounts: pending,
+            forecast: StockForecast(onHand: unused, usedByDay: usedByDay, backlog: backlog, today: StockForecast.day(of: now)))
     }
 
     /// Unused blangko: the store and every hopper.

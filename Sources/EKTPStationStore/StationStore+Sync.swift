@@ -44,8 +44,10 @@ extension StationStore {
     public func undelivered(from: Int64, limit: Int) throws -> OutboxBatch? {
         try read { db in
             let rows = try Row.fetchAll(
-                db, sql: "SELECT seq, event FROM outbox WHERE sentAt IS NULL AND seq >= ? ORDER BY seq LIMIT ?", arguments: [from, limit])
+                db, sql: "SELECT seq, at, event FROM outbox WHERE sentAt IS NULL AND seq >= ? ORDER BY seq LIMIT ?", arguments: [from, limit])
             guard !rows.isEmpty else { return nil }
+            // The hub's decoder reads ISO 8601 to the second (`WireCoding`).
+            let time = ISO8601DateFormatter()
             var body = Data(#"{"events":["#.utf8)
             var seqs: [Int64] = []
             seqs.reserveCapacity(rows.count)
@@ -53,7 +55,7 @@ extension StationStore {
                 let seq: Int64 = row["seq"]
                 let event: String = row["event"]
                 if i > 0 { body.append(UInt8(ascii: ",")) }
-                body.append(contentsOf: Array(#"{"event":"#.utf8))
+                body.append(contentsOf: Array(#"{"at":"\#(time.string(from: Date(timeIntervalSince1970: row["at"])))","event":"#.utf8))
                 body.append(contentsOf: Array(event.utf8))
                 body.append(contentsOf: Array(#","seq":\#(seq)}"#.utf8))
                 seqs.append(seq)

@@ -122,9 +122,14 @@ public struct ReconcileJob: Codable, Sendable, Equatable {
 public struct SequencedEvent: Codable, Sendable {
     public var seq: Int64
     public var event: StationEvent
-    public init(seq: Int64, event: StationEvent) {
+    /// When the station recorded it, by the station's clock: blangko use is counted on the
+    /// day it happened, not the day the hub heard of it (`StockForecast`). Absent from older
+    /// stations; the hub then uses its own time.
+    public var at: Date?
+    public init(seq: Int64, event: StationEvent, at: Date? = nil) {
         self.seq = seq
         self.event = event
+        self.at = at
     }
 }
 

@@ -242,8 +242,8 @@ public struct JobDetail: Codable, Sendable {
 }
 
 /// `POST /v1/jobs/import`, body: the signed job file (one signed-job document or an array
-/// of them), the operator named in the `X-EKTP-Operator` header. All or nothing: if any
-/// job is refused, nothing is stored.
+/// of them); the operator is the socket's caller. All or nothing: if any job is refused,
+/// nothing is stored.
 public struct ImportResult: Codable, Sendable, Equatable {
     public var stored: [JobID]
     /// Jobs already held with the same content: ignored, as the hub may send again.
@@ -385,16 +385,14 @@ public struct StockView: Codable, Sendable {
     public var places: [StockPlace: Int]
     public var identities: [IdentityView]
     public var pendingCounts: [PendingCountView]
-    /// Average cards used per day over the last 30 days, and days of stock left at that rate.
-    public var usagePerDay: Double
-    public var daysLeft: Double?
+    /// Days of stock left and the backlog's need, by the definition the hub uses too.
+    public var forecast: StockForecast
 
-    public init(places: [StockPlace: Int], identities: [IdentityView], pendingCounts: [PendingCountView], usagePerDay: Double, daysLeft: Double?) {
+    public init(places: [StockPlace: Int], identities: [IdentityView], pendingCounts: [PendingCountView], forecast: StockForecast) {
         self.places = places
         self.identities = identities
         self.pendingCounts = pendingCounts
-        self.usagePerDay = usagePerDay
-        self.daysLeft = daysLeft
+        self.forecast = forecast
     }
 }
 

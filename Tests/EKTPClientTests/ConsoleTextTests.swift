@@ -121,13 +121,15 @@ struct ConsoleTextTests {
                 IdentityView(name: "stasiun", lhs: 200, rhs: 199, holds: false),
             ],
             pendingCounts: [PendingCountView(id: 3, place: "store", expected: 100, counted: 98, reason: "2 hilang", by: "budi")],
-            usagePerDay: 3.25, daysLeft: 36.9)
+            // 26 cards on two printing days of the window (day 11 printed nothing; day -40 is outside it).
+            forecast: StockForecast(onHand: 120, usedByDay: [10: 13, 12: 13, -40: 500], backlog: 130, today: 12))
         let text = ConsoleText.stock(v)
         let keys = ["store ", "hopper:sim-SIM0001", "spoiled ", "issued"].map { text.range(of: $0)!.lowerBound }
         #expect(keys == keys.sorted())
         #expect(!text.contains("supplier"))
-        #expect(text.contains("3,3 kartu/hari"))
-        #expect(text.contains("36,9 hari"))
+        #expect(text.contains("13,0 kartu per hari cetak (26 kartu dalam 2 hari cetak, 30 hari terakhir)"), "\(text)")
+        #expect(text.contains("9,2 hari cetak"))
+        #expect(text.contains("130 job; kurang 10 blangko"))
         #expect(text.contains("-2  2 hilang"))
         #expect(text.contains("✗   200    199  stasiun"))
         #expect(text.contains("PERHATIAN"))

@@ -84,23 +84,28 @@ struct HubRulesTests {
                 .jobStored(job: Self.a, priority: .normal, contentHash: Self.h1),
                 .jobStateChanged(job: Self.a, from: .queued, to: .printing, device: device, detail: nil, contentHash: Self.h1),
                 .jobStateChanged(job: Self.a, from: .printing, to: .printed, device: device, detail: nil, contentHash: Self.h1),
-            ]), held: [Self.a: offered], stationId: "s1", kecamatan: "32.16.01")
+            ]), held: [Self.a: offered], stationId: "s1", kecamatan: "32.16.01", now: Date())
         #expect(
             plan.map(\.effects) == [
                 [.job(Self.a, state: .claimed, stationState: .queued)], [.job(Self.a, state: .claimed, stationState: .printing)],
                 [.job(Self.a, state: .printed, stationState: .printed)],
             ])
-        // A card used from a hopper counts as consumption; a count correction does not.
+        // A card used from a hopper counts as consumption, on the day the station used it;
+        // a count correction does not.
+        let used = Date(timeIntervalSince1970: 1_790_000_000)
         #expect(
-            EventEffects.effects(of: .ledger(kind: .printed, from: .hopper(device), to: .issued, quantity: 1, job: Self.a, cause: nil, note: nil)) == [
-                .stock(place: .hopper(device), delta: -1), .stock(place: .issued, delta: 1), .consumed(quantity: 1),
+            EventEffects.effects(of: .ledger(kind: .printed, from: .hopper(device), to: .issued, quantity: 1, job: Self.a, cause: nil, note: nil), at: used) == [
+                .stock(place: .hopper(device), delta: -1), .stock(place: .issued, delta: 1), .consumed(quantity: 1, at: used),
             ])
+        // A station clock ahead of the hub's cannot put use in the future; no time is the hub's.
+        #expect(EventIntake.when(used.addingTimeInterval(86_400), now: used) == used)
+        #expect(EventIntake.when(nil, now: used) == used)
         #expect(
-            EventEffects.effects(of: .ledger(kind: .counted, from: .store, to: .adjustment, quantity: 2, job: nil, cause: nil, note: nil)) == [
+            EventEffects.effects(of: .ledger(kind: .counted, from: .store, to: .adjustment, quantity: 2, job: nil, cause: nil, note: nil), at: used) == [
                 .stock(place: .store, delta: -2), .stock(place: .adjustment, delta: 2),
             ])
         let rejected = EventEffects.plan(
-            try Self.batch([.jobRejected(job: nil, reason: String(repeating: "x", count: 900))]), held: [:], stationId: "s1", kecamatan: "32.16.01")
+            try Self.batch([.jobRejected(job: nil, reason: String(repeating: "x", count: 900))]), held: [:], stationId: "s1", kecamatan: "32.16.01", now: Date())
         guard case .alert(let kind, _, let message) = try #require(rejected.first?.effects.first) else { Issue.record("no alert"); return }
         #expect(kind == "job-rejected")
         #expect(message.count == EventEffects.alertLength)

@@ -8,40 +8,55 @@ import Testing
 
 @Suite("Fleet views and alerts")
 struct ViewsTests {
-    @Test("stock per kecamatan and kabupaten with days left at the recent rate", arguments: Backend.all)
+    @Test("stock per kecamatan and kabupaten by StockForecast: use per printing day on the station's days, every kecamatan shown", arguments: Backend.all)
     func stockDaysLeft(_ backend: Backend) async throws {
-        try await TestHub.with(backend, tweak: { $0.consumptionWindowDays = 7 }) { t in
+        try await TestHub.with(backend) { t in
             let (a, _) = try await t.enroll("32.16.01")
             let (b, _) = try await t.enroll("32.16.02")
+            try await t.importJobs(try t.jobs(3, kecamatan: "32.16.03", prefix: "TANPA"))
             func ledger(_ kind: LedgerKind, _ from: String, _ to: String, _ q: Int) -> StationEvent {
                 .ledger(kind: kind, from: StockPlace(key: from)!, to: StockPlace(key: to)!, quantity: q, job: nil, cause: nil, note: nil)
             }
+            let now = t.clock.clock()
+            let fourDaysAgo = now.addingTimeInterval(-4 * 86_400)
             _ = try await t.hub.ingest(
                 station: a,
                 batch: EventBatch(events: [
                     SequencedEvent(seq: 1, event: ledger(.received, "supplier", "store", 1000)),
                     SequencedEvent(seq: 2, event: ledger(.loaded, "store", "hopper:sim-A", 100)),
-                    SequencedEvent(seq: 3, event: ledger(.printed, "hopper:sim-A", "issued", 63)),
+                    // Used four days ago by the station's clock, sent today: counted on its day.
+                    SequencedEvent(seq: 3, event: ledger(.printed, "hopper:sim-A", "issued", 63), at: fourDaysAgo),
                     SequencedEvent(seq: 4, event: ledger(.spoiled, "hopper:sim-A", "spoiled", 7)),
                     // A printed card found bad later is not a second blangko used.
                     SequencedEvent(seq: 5, event: ledger(.spoiled, "issued", "spoiled", 1)),
+                    // A station clock a week ahead is the hub's today.
+                    SequencedEvent(seq: 6, event: ledger(.printed, "hopper:sim-A", "issued", 10), at: now.addingTimeInterval(7 * 86_400)),
                 ]))
             _ = try await t.hub.ingest(station: b, batch: EventBatch(events: [SequencedEvent(seq: 1, event: ledger(.received, "supplier", "store", 70))]))
             let stock = try await t.hub.stockOverview()
+            #expect(stock.windowDays == StockForecast.windowDays)
             let tarumajaya = try #require(stock.kecamatan.first { $0.kecamatanCode == "32.16.01" })
             #expect(tarumajaya.name == "Tarumajaya")
-            #expect(tarumajaya.onHand == 930)
+            #expect(tarumajaya.onHand == 920)
             #expect(tarumajaya.spoiledAwaitingDestruction == 8)
-            #expect(tarumajaya.consumptionPerDay == 10)
-            #expect(tarumajaya.daysLeft == 93)
+            // 80 blangko on two printing days, not 80 over thirty calendar days.
+            #expect(tarumajaya.printingDays == 2 && tarumajaya.consumptionPerDay == 40)
+            #expect(tarumajaya.daysLeft == 23)
+            #expect(tarumajaya.stations == 1 && tarumajaya.backlog == 0 && tarumajaya.needForBacklog == 0)
             #expect(stock.kecamatan.first { $0.kecamatanCode == "32.16.02" }?.daysLeft == nil)
+            // A kecamatan with jobs and no station or stock is shown, with the blangko its
+            // backlog needs; so is one with nothing at all.
+            let unserved = try #require(stock.kecamatan.first { $0.kecamatanCode == "32.16.03" })
+            #expect(unserved.stations == 0 && unserved.onHand == 0 && unserved.backlog == 3 && unserved.needForBacklog == 3, "\(unserved)")
+            let regions = t.hub.regions
+            #expect(Set(stock.kecamatan.map(\.kecamatanCode)) == Set(regions.kecamatan(under: "32.16").map(\.code)))
             let bekasi = try #require(stock.kabupaten.first)
-            #expect(bekasi.kabupatenCode == "32.16" && bekasi.kecamatan == 2)
-            #expect(bekasi.onHand == 1000)
-            #expect(bekasi.daysLeft == 100)
+            #expect(bekasi.kabupatenCode == "32.16" && bekasi.kecamatan == regions.kecamatan(under: "32.16").count)
+            #expect(bekasi.onHand == 990)
+            #expect(bekasi.daysLeft == 990.0 / 40)
             // Outside the window the rate falls to nothing.
-            t.clock.advance(seconds: 8 * 86_400)
-            #expect(try await t.hub.stockOverview().kecamatan.first?.consumptionPerDay == 0)
+            t.clock.advance(seconds: Double(StockForecast.windowDays + 5) * 86_400)
+            #expect(try await t.hub.stockOverview().kecamatan.first { $0.kecamatanCode == "32.16.01" }?.consumptionPerDay == 0)
         }
     }
 

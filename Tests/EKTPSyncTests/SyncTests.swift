@@ -246,15 +246,20 @@ struct SyncTests {
 
     func canonical(_ json: String) -> [UInt8] { (try? JSONValue.parse(Array(json.utf8)).canonicalBytes()) ?? Array(json.utf8) }
 
-    /// The hub's blangko per place for the kecamatan (from events) equals the station's ledger.
+    /// The hub's blangko per place for the kecamatan (from events) equals the station's
+    /// ledger, and both forecast the same days of stock (`StockForecast`, one definition).
     func expectStockAgrees(_ hub: HubUnderTest, _ station: StationUnderTest) async throws {
-        let places = try await station.withClient { try await $0.stockView().places }
+        let view = try await station.withClient { try await $0.stockView() }
+        let places = view.places
         let overview = try await hub.admin.get(StockOverview.self, "/v1/views/stock")
         let kec = try #require(overview.kecamatan.first { $0.kecamatanCode == Self.kecamatan })
         let hoppers = places.filter { if case .hopper = $0.key { true } else { false } }.values.reduce(0, +)
         #expect(kec.store == places[.store] ?? 0)
         #expect(kec.hoppers == hoppers)
         #expect(kec.spoiledAwaitingDestruction == places[.spoiled] ?? 0)
+        let f = view.forecast
+        #expect(f.used > 0 && f.printingDays == 1, "\(f)")
+        #expect(kec.printingDays == f.printingDays && kec.consumptionPerDay == f.usagePerPrintingDay && kec.daysLeft == f.daysLeft, "hub \(kec), station \(f)")
     }
 
 }

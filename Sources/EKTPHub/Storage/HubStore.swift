@@ -62,6 +62,7 @@ public protocol HubStore: Sendable {
     // MARK: Views (raw facts; `FleetReport` turns them into what people see)
     func stations() async throws -> [StationRecord]
     func devices() async throws -> [DeviceView]
+    /// Balances, use per day since `consumedSince` (`StockForecast.windowStart`), reported stock.
     func stockFacts(consumedSince: Date) async throws -> StockFacts
     func backlog() async throws -> [BacklogEntry]
     func jobCounts() async throws -> [HubJobState: Int]
@@ -136,13 +137,14 @@ public struct StationRecord: Sendable, Equatable {
 public struct StockFacts: Sendable {
     /// Balance per kecamatan and place from ledger events.
     public var balances: [String: [StockPlace: Int]]
-    /// Blangko consumed (printed or spoiled out of store or hopper) since the window start.
-    public var consumed: [String: Int]
+    /// Blangko consumed (printed or spoiled out of store or hopper) since the window start,
+    /// per kecamatan and office day (`StockForecast.day`).
+    public var consumed: [String: [Int: Int]]
     /// Unused blangko per kecamatan as the last heartbeats of its live stations said.
     public var reportedOnHand: [String: Int]
 
     /// From stored rows; a place no station keeps means a damaged database.
-    init(balances: [(kecamatan: String, place: String, quantity: Int)], consumed: [String: Int], reported: [(kecamatan: String, place: String, quantity: Int)])
+    init(balances: [(kecamatan: String, place: String, quantity: Int)], consumed: [String: [Int: Int]], reported: [(kecamatan: String, place: String, quantity: Int)])
         throws
     {
         self.balances = [:]

@@ -22,7 +22,7 @@ extension PostgresHubStore {
             ).decode((Int64, String).self) { held[seq] = event }
             let intake = EventIntake.classify(batch, held: held)
             let jobs = try await heldJobs(c, EventEffects.jobs(in: intake.new))
-            let plan = EventEffects.plan(intake.new, held: jobs, stationId: station.id, kecamatan: station.kecamatanCode)
+            let plan = EventEffects.plan(intake.new, held: jobs, stationId: station.id, kecamatan: station.kecamatanCode, now: now)
             for (e, step) in zip(intake.new, plan) {
                 try await c.query(
                     "INSERT INTO station_event(station_id, seq, received_at, kind, event) VALUES (\(station.id), \(e.seq), \(now.epoch), \(e.event.kind), \(e.json))",
@@ -55,9 +55,9 @@ extension PostgresHubStore {
                 ON CONFLICT (kecamatan_code, place) DO UPDATE SET quantity = stock_balance.quantity + excluded.quantity
                 """, logger: logger
             ).drain()
-        case .consumed(let quantity):
+        case .consumed(let quantity, let at):
             try await c.query(
-                "INSERT INTO consumption(kecamatan_code, at, quantity) VALUES (\(station.kecamatanCode), \(now.epoch), \(Int64(quantity)))", logger: logger
+                "INSERT INTO consumption(kecamatan_code, at, quantity) VALUES (\(station.kecamatanCode), \(at.epoch), \(Int64(quantity)))", logger: logger
             ).drain()
         case .device(let id, let model, let state):
             try await upsertDevice(c, station: station, id: id, model: model, state: state, now: now)
@@ -165,10 +165,13 @@ extension PostgresHubStore {
         {
             balances.append((kec, place, Int(q)))
         }
-        var consumed: [String: Int] = [:]
-        for try await (kec, q) in try await client.query(
-            "SELECT kecamatan_code, SUM(quantity)::BIGINT FROM consumption WHERE at >= \(consumedSince.epoch) GROUP BY kecamatan_code", logger: logger
-        ).decode((String, Int64).self) { consumed[kec] = Int(q) }
+        var consumed: [String: [Int: Int]] = [:]
+        for try await (kec, day, q) in try await client.query(
+            """
+            SELECT kecamatan_code, FLOOR((at + \(Double(StockForecast.dayOffsetSeconds))) / 86400)::BIGINT AS day, SUM(quantity)::BIGINT FROM consumption
+            WHERE at >= \(consumedSince.epoch) GROUP BY kecamatan_code, day
+            """, logger: logger
+        ).decode((String, Int64, Int64).self) { consumed[kec, default: [:]][Int(day)] = Int(q) }
         var reported: [(kecamatan: String, place: String, quantity: Int)] = []
         for try await (kec, place, q) in try await client.query(
             """

@@ -20,7 +20,7 @@ extension SQLiteHubStore {
             let intake = EventIntake.classify(batch, held: held)
             let jobs = try Self.heldJobs(db, EventEffects.jobs(in: intake.new))
             let insert = try db.cachedStatement(sql: "INSERT INTO stationEvent(stationId, seq, receivedAt, kind, event) VALUES (?, ?, ?, ?, ?)")
-            let plan = EventEffects.plan(intake.new, held: jobs, stationId: station.id, kecamatan: station.kecamatanCode)
+            let plan = EventEffects.plan(intake.new, held: jobs, stationId: station.id, kecamatan: station.kecamatanCode, now: now)
             for (e, step) in zip(intake.new, plan) {
                 try insert.execute(arguments: [station.id, e.seq, now.epoch, e.event.kind, e.json])
                 for effect in step.effects { try Self.carryOut(effect, seq: e.seq, station: station, now: now, db: db) }
@@ -48,9 +48,9 @@ extension SQLiteHubStore {
                     ON CONFLICT(kecamatanCode, place) DO UPDATE SET quantity = quantity + excluded.quantity
                     """,
                 arguments: [station.kecamatanCode, place.key, delta])
-        case .consumed(let quantity):
+        case .consumed(let quantity, let at):
             try db.execute(
-                sql: "INSERT INTO consumption(kecamatanCode, at, quantity) VALUES (?, ?, ?)", arguments: [station.kecamatanCode, now.epoch, quantity])
+                sql: "INSERT INTO consumption(kecamatanCode, at, quantity) VALUES (?, ?, ?)", arguments: [station.kecamatanCode, at.epoch, quantity])
         case .device(let id, let model, let state):
             try upsertDevice(db, station: station, id: id, model: model, state: state, now: now)
         case .alert(let kind, let device, let message):

@@ -32,11 +32,15 @@ extension SQLiteHubStore {
             let balances = try Row.fetchAll(db, sql: "SELECT kecamatanCode, place, quantity FROM stockBalance").map {
                 (kecamatan: $0["kecamatanCode"] as String, place: $0["place"] as String, quantity: $0["quantity"] as Int)
             }
-            var consumed: [String: Int] = [:]
+            var consumed: [String: [Int: Int]] = [:]
             for row in try Row.fetchAll(
-                db, sql: "SELECT kecamatanCode, SUM(quantity) AS q FROM consumption WHERE at >= ? GROUP BY kecamatanCode", arguments: [consumedSince.epoch])
+                db,
+                sql: """
+                    SELECT kecamatanCode, CAST((at + ?) / 86400 AS INTEGER) AS day, SUM(quantity) AS q FROM consumption
+                    WHERE at >= ? GROUP BY kecamatanCode, day
+                    """, arguments: [StockForecast.dayOffsetSeconds, consumedSince.epoch])
             {
-                consumed[row["kecamatanCode"] as String] = (row["q"] as Int)
+                consumed[row["kecamatanCode"] as String, default: [:]][row["day"] as Int] = (row["q"] as Int)
             }
             let reported = try Row.fetchAll(
                 db,

@@ -63,12 +63,20 @@ public struct KecamatanStock: Codable, Sendable {
     public var hoppers: Int
     /// Spoiled cards waiting for destruction.
     public var spoiledAwaitingDestruction: Int
-    /// Printed plus spoiled per day over the recent window.
+    /// Printed plus spoiled per printing day over the window (`StockForecast`).
     public var consumptionPerDay: Double
-    /// `onHand / consumptionPerDay`; nil without recent consumption.
+    /// `onHand / consumptionPerDay`; nil without use in the window.
     public var daysLeft: Double?
     /// Unused blangko as the station's last heartbeat said, for comparison.
     public var reportedOnHand: Int?
+    /// Days in the window on which blangko were used.
+    public var printingDays: Int
+    /// Jobs still to print for the kecamatan: waiting at the hub and at its stations.
+    public var backlog: Int
+    /// Blangko the backlog needs beyond those on hand.
+    public var needForBacklog: Int
+    /// Live stations of the kecamatan; 0 is a kecamatan with no station.
+    public var stations: Int
 }
 
 public struct KabupatenStock: Codable, Sendable {

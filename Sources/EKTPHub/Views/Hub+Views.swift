@@ -25,19 +25,31 @@ extension Hub {
 
     public func deviceViews() async throws -> [DeviceView] { try await store.devices() }
 
+    /// Stock per kecamatan by `StockForecast`, the definition the stations' pages use, and
+    /// per kabupaten. Every kecamatan of a kabupaten the hub serves (one with a station, stock
+    /// or jobs) is listed, those with no station or no stock included: they are where
+    /// blangko or a station is missing.
     public func stockOverview() async throws -> StockOverview {
-        let window = max(config.consumptionWindowDays, 1)
-        let facts = try await store.stockFacts(consumedSince: clock().addingTimeInterval(-Double(window) * 86_400))
-        let codes = Set(facts.balances.keys).union(facts.consumed.keys).union(facts.reportedOnHand.keys).sorted()
+        let now = clock()
+        let today = StockForecast.day(of: now)
+        let facts = try await store.stockFacts(consumedSince: StockForecast.windowStart(now))
+        var backlog: [String: Int] = [:]
+        for row in try await store.backlog() { backlog[row.kecamatanCode, default: 0] += row.waiting + row.atStation }
+        var stations: [String: Int] = [:]
+        for s in try await store.stations() where s.revokedAt == nil { stations[s.kecamatanCode, default: 0] += 1 }
+        let known = Set(facts.balances.keys).union(facts.consumed.keys).union(facts.reportedOnHand.keys).union(backlog.keys).union(stations.keys)
+        let served = Set(known.map { String($0.prefix(5)) })
+        let codes = known.union(served.flatMap { regions.kecamatan(under: $0).map(\.code) }).sorted()
         let kecamatan = codes.map { code -> KecamatanStock in
             let places = facts.balances[code] ?? [:]
             let store = places[.store] ?? 0
             let hoppers = places.filter { $0.key.isUnused && $0.key != .store }.reduce(0) { $0 + $1.value }
-            let rate = Double(facts.consumed[code] ?? 0) / Double(window)
+            let forecast = StockForecast(onHand: store + hoppers, usedByDay: facts.consumed[code] ?? [:], backlog: backlog[code] ?? 0, today: today)
             return KecamatanStock(
                 kecamatanCode: code, name: regions.kecamatan(code)?.name, onHand: store + hoppers, store: store, hoppers: hoppers,
-                spoiledAwaitingDestruction: places[.spoiled] ?? 0, consumptionPerDay: rate,
-                daysLeft: rate > 0 ? Double(store + hoppers) / rate : nil, reportedOnHand: facts.reportedOnHand[code])
+                spoiledAwaitingDestruction: places[.spoiled] ?? 0, consumptionPerDay: forecast.usagePerPrintingDay, daysLeft: forecast.daysLeft,
+                reportedOnHand: facts.reportedOnHand[code], printingDays: forecast.printingDays, backlog: forecast.backlog,
+                needForBacklog: forecast.needForBacklog, stations: stations[code] ?? 0)
         }
         let byKabupaten = Dictionary(grouping: kecamatan) { String($0.kecamatanCode.prefix(5)) }
         let kabupaten = byKabupaten.keys.sorted().map { code -> KabupatenStock in
@@ -48,7 +60,7 @@ extension Hub {
                 kabupatenCode: code, name: regions.region(code)?.name, onHand: onHand, consumptionPerDay: rate,
                 daysLeft: rate > 0 ? Double(onHand) / rate : nil, kecamatan: rows.count)
         }
-        return StockOverview(windowDays: window, kecamatan: kecamatan, kabupaten: kabupaten)
+        return StockOverview(windowDays: StockForecast.windowDays, kecamatan: kecamatan, kabupaten: kabupaten)
     }
 
     public func backlogView() async throws -> BacklogView {

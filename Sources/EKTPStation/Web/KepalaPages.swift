@@ -51,7 +51,8 @@ struct KepalaPages {
         let store = view.places[.store] ?? 0
         let hoppers = view.places.filter { $0.key.isUnused && $0.key != .store }.values.reduce(0, +)
         let spoiled = view.places[.spoiled] ?? 0
-        let days: HTML = view.daysLeft.map { HTML(unsafe: HTML.escape(WebFormat.decimal($0, digits: 0))) } ?? "—"
+        let f = view.forecast
+        let days: HTML = f.daysLeft.map { HTML(unsafe: HTML.escape(WebFormat.decimal($0, digits: 0))) } ?? "—"
         let rows = devices.map { d -> HTML in
             "<tr><td>Hopper \(d.model) (\(d.id.rawValue))</td><td class=\"num\">\(d.hopperLedger)</td><td class=\"num\">\(d.printed)</td><td class=\"num\">\(d.spoiled)</td></tr>"
         }
@@ -63,7 +64,8 @@ struct KepalaPages {
             <li><b id="stok-belum-terpakai">\(store + hoppers)</b><span>blangko belum terpakai</span></li>
             <li><b id="stok-gudang">\(store)</b><span>di gudang</span></li>
             <li><b>\(hoppers)</b><span>di hopper printer</span></li>
-            <li><b id="hari-tersisa">\(days)</b><span>hari lagi (pemakaian \(WebFormat.decimal(view.usagePerDay))/hari, 30 hari terakhir)</span></li>
+            <li><b id="hari-tersisa">\(days)</b><span>hari cetak lagi (pemakaian \(WebFormat.decimal(f.usagePerPrintingDay))/hari cetak, \(f.printingDays) hari cetak dalam \(f.windowDays) hari terakhir)</span></li>
+            <li><b id="kurang-untuk-antrean">\(f.needForBacklog)</b><span>blangko kurang untuk \(f.backlog) job di antrean</span></li>
             <li><b>\(spoiled)</b><span>rusak, menunggu pemusnahan</span></li>
             </ul>
             <section class="card"><h2>Per tempat</h2>

@@ -1,5 +1,5 @@
-import Foundation
 import EKTPWire
+import Foundation
 
 extension StationClient {
     /// `POST /v1/users`: adds a web user (operator or kepala).

@@ -34,7 +34,8 @@ public struct OfficeAccount: Sendable {
         guard Self.available else { throw HarnessError("bertindak sebagai akun PC lain perlu root dan setpriv") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--reuid=\(uid)", "--regid=\(uid)", "--groups=0", "--", try BuiltExecutable.locate("ektpctl").path] + arguments + ["--socket", socket]
+        process.arguments =
+            ["--reuid=\(uid)", "--regid=\(uid)", "--groups=0", "--", try BuiltExecutable.locate("ektpctl").path] + arguments + ["--socket", socket]
         let out = Pipe()
         let err = Pipe()
         let input = Pipe()

@@ -17,7 +17,8 @@ struct UserCommand: AsyncParsableCommand {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
-            abstract: "Menambah pengguna stasiun (hanya admin: sudo). Kata sandi ditanyakan (tidak tampil di layar) atau dibaca dari stdin dengan --password-stdin.",
+            abstract:
+                "Menambah pengguna stasiun (hanya admin: sudo). Kata sandi ditanyakan (tidak tampil di layar) atau dibaca dari stdin dengan --password-stdin.",
             discussion: """
                 Kata sandi tidak pernah diberikan sebagai argumen: argumen terlihat oleh pengguna lain lewat daftar proses. \
                 Dengan --akun-pc, ektpctl yang dijalankan dari akun PC itu dicatat atas nama pengguna ini.

@@ -94,9 +94,10 @@ struct HubRulesTests {
         // a count correction does not.
         let used = Date(timeIntervalSince1970: 1_790_000_000)
         #expect(
-            EventEffects.effects(of: .ledger(kind: .printed, from: .hopper(device), to: .issued, quantity: 1, job: Self.a, cause: nil, note: nil), at: used) == [
-                .stock(place: .hopper(device), delta: -1), .stock(place: .issued, delta: 1), .consumed(quantity: 1, at: used),
-            ])
+            EventEffects.effects(of: .ledger(kind: .printed, from: .hopper(device), to: .issued, quantity: 1, job: Self.a, cause: nil, note: nil), at: used)
+                == [
+                    .stock(place: .hopper(device), delta: -1), .stock(place: .issued, delta: 1), .consumed(quantity: 1, at: used),
+                ])
         // A station clock ahead of the hub's cannot put use in the future; no time is the hub's.
         #expect(EventIntake.when(used.addingTimeInterval(86_400), now: used) == used)
         #expect(EventIntake.when(nil, now: used) == used)
@@ -105,7 +106,8 @@ struct HubRulesTests {
                 .stock(place: .store, delta: -2), .stock(place: .adjustment, delta: 2),
             ])
         let rejected = EventEffects.plan(
-            try Self.batch([.jobRejected(job: nil, reason: String(repeating: "x", count: 900))]), held: [:], stationId: "s1", kecamatan: "32.16.01", now: Date())
+            try Self.batch([.jobRejected(job: nil, reason: String(repeating: "x", count: 900))]), held: [:], stationId: "s1", kecamatan: "32.16.01", now: Date()
+        )
         guard case .alert(let kind, _, let message) = try #require(rejected.first?.effects.first) else { Issue.record("no alert"); return }
         #expect(kind == "job-rejected")
         #expect(message.count == EventEffects.alertLength)

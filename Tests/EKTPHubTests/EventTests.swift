@@ -198,7 +198,9 @@ struct EventTests {
                 try await t.hub.ingest(
                     station: station, batch: EventBatch(events: [SequencedEvent(seq: 1, event: Self.ledger(.received, "supplier", "store", 0))]))
             } throws: { ($0 as? HubError)?.code == .invalid }
-            #expect(try await t.hub.stockOverview().kecamatan.allSatisfy { $0.onHand == 0 && $0.store == 0 && $0.consumptionPerDay == 0 }, "a refused batch moves no stock")
+            #expect(
+                try await t.hub.stockOverview().kecamatan.allSatisfy { $0.onHand == 0 && $0.store == 0 && $0.consumptionPerDay == 0 },
+                "a refused batch moves no stock")
         }
     }
 }

@@ -51,7 +51,8 @@ struct KillTests {
             try await Self.waitReady(client, process)
             // The operator is this test's PC account; the kecamatan head, who approves
             // reprints, has their own.
-            _ = try await client.addWebUser(WebUserRequest(name: "op", fullName: "Operator", role: "operator", password: "kata-sandi-op-1", pcAccount: String(getuid())))
+            _ = try await client.addWebUser(
+                WebUserRequest(name: "op", fullName: "Operator", role: "operator", password: "kata-sandi-op-1", pcAccount: String(getuid())))
             _ = try await client.addWebUser(
                 WebUserRequest(name: "kepala", fullName: "Kepala", role: "kepala", password: "kata-sandi-kepala-1", pcAccount: String(Self.kepalaUID)))
             _ = try await client.stock(.receive(quantity: 700, document: "SJ-KILL"))

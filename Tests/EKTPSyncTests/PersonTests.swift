@@ -72,7 +72,8 @@ import Testing
 
         // Nobody confirms their own count difference: the operator's count goes to a head;
         // a head's own count goes to the other head.
-        let byOperator = try #require(try await station.withClient { try await $0.stock(.count(place: .store, counted: 4, reason: "satu hilang")) }.pendingCount)
+        let byOperator = try #require(
+            try await station.withClient { try await $0.stock(.count(place: .store, counted: 4, reason: "satu hilang")) }.pendingCount)
         await #expect(throws: StationClientError.self) { try await station.withClient { try await $0.confirmCount(byOperator, CountDecision(note: nil)) } }
         let byHead: StockChanged = try station.kepala.json(["stock", "count", "store", "3", "--reason", "dua hilang"], decoder: Self.decoder)
         let own = try station.kepala.ektpctl(["stock", "confirm-count", "\(try #require(byHead.pendingCount))"])

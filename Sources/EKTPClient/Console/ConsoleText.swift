@@ -223,7 +223,9 @@ public enum ConsoleText {
         var out = ["Stok blangko:", places.rows.isEmpty ? "(belum ada catatan)" : places.render(), ""]
         var kv = KeyValueList()
         let f = v.forecast
-        kv.append("Pemakaian", "\(decimal(f.usagePerPrintingDay)) kartu per hari cetak (\(f.used) kartu dalam \(f.printingDays) hari cetak, \(f.windowDays) hari terakhir)")
+        kv.append(
+            "Pemakaian",
+            "\(decimal(f.usagePerPrintingDay)) kartu per hari cetak (\(f.used) kartu dalam \(f.printingDays) hari cetak, \(f.windowDays) hari terakhir)")
         kv.append("Cukup untuk", f.daysLeft.map { "\(decimal($0)) hari cetak" } ?? "-")
         kv.append("Antrean", "\(f.backlog) job\(f.needForBacklog > 0 ? "; kurang \(f.needForBacklog) blangko" : "")")
         out.append(kv.render())

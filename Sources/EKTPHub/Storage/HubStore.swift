@@ -144,7 +144,10 @@ public struct StockFacts: Sendable {
     public var reportedOnHand: [String: Int]
 
     /// From stored rows; a place no station keeps means a damaged database.
-    init(balances: [(kecamatan: String, place: String, quantity: Int)], consumed: [String: [Int: Int]], reported: [(kecamatan: String, place: String, quantity: Int)])
+    init(
+        balances: [(kecamatan: String, place: String, quantity: Int)], consumed: [String: [Int: Int]],
+        reported: [(kecamatan: String, place: String, quantity: Int)]
+    )
         throws
     {
         self.balances = [:]

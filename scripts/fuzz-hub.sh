@@ -97,10 +97,11 @@ fuzz() {
   printf '[auth.openapi.adminToken]\nbearer = "${EKTP_FUZZ_ADMIN}"\n[auth.openapi.stationCredential]\nbearer = "${EKTP_FUZZ_STATION}"\n' \
     >"$dir/schemathesis.toml"
   echo "== schemathesis $schemathesis_version terhadap ektp-hub ($backend) di $base (pid $hub_pid), paling lama $budget s"
-  # Revocation last and alone: the stateful phase learns station ids from the views and
-  # would revoke the fuzzing station's own credential, leaving its routes only 401s.
-  local revoke='/v1/admin/stations/{id}/revoke' part run=0
-  for part in "--exclude-path=$revoke --max-time=$budget" "--include-path=$revoke --max-time=15"; do
+  # Revocation and retirement last and alone: the stateful phase learns station ids from
+  # the views and would end the fuzzing station's own credential, leaving its routes only
+  # 401s.
+  local ending='^/v1/admin/stations/\{id\}/(revoke|retire)$' part run=0
+  for part in "--exclude-path-regex=$ending --max-time=$budget" "--include-path-regex=$ending --max-time=20"; do
     run=$((run + 1))
     # shellcheck disable=SC2086  # two options in one word, split on purpose
     EKTP_FUZZ_ADMIN="$admin" EKTP_FUZZ_STATION="$credential" "$venv/bin/st" --config-file "$dir/schemathesis.toml" run docs/hub-openapi.json \

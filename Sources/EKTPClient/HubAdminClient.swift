@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EKTPDomain
 import EKTPWire
 import Foundation
 import NIOHTTP1
@@ -34,6 +35,21 @@ public struct HubAdminClient: Sendable {
     public func enrollmentToken(kecamatan: String) async throws -> String {
         let body = try WireCoding.encoder().encode(EnrollmentTokenRequest(kecamatan: kecamatan))
         return try hub.decode(EnrollmentTokenIssued.self, try await call(.POST, "/v1/admin/enrollment-tokens", body: body)).token
+    }
+
+    /// `POST /v1/admin/jobs/{id}/withdraw`
+    public func withdraw(_ id: JobID, _ request: CentralActRequest) async throws -> JobActResult {
+        try hub.decode(JobActResult.self, try await call(.POST, "/v1/admin/jobs/\(id.rawValue)/withdraw", body: try WireCoding.encoder().encode(request)))
+    }
+
+    /// `POST /v1/admin/jobs/{id}/move`
+    public func move(_ id: JobID, _ request: JobMoveRequest) async throws -> JobActResult {
+        try hub.decode(JobActResult.self, try await call(.POST, "/v1/admin/jobs/\(id.rawValue)/move", body: try WireCoding.encoder().encode(request)))
+    }
+
+    /// `POST /v1/admin/stations/{id}/retire`
+    public func retire(stationId: String, _ request: CentralActRequest) async throws -> RetireResult {
+        try hub.decode(RetireResult.self, try await call(.POST, "/v1/admin/stations/\(stationId)/retire", body: try WireCoding.encoder().encode(request)))
     }
 
     /// `POST /v1/admin/stations/{id}/revoke`

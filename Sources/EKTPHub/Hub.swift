@@ -213,6 +213,35 @@ public struct Hub: Sendable {
         return view
     }
 
+    // MARK: The centre acts (CentralActs; docs/sync.md, "The centre acts")
+
+    /// Withdraws a job no card has been fed for (`CentralActs.withdraw`).
+    public func withdraw(_ id: JobID, _ request: CentralActRequest) async throws -> JobActResult {
+        let (reason, person) = try CentralActs.checked(request)
+        let result = try await store.withdraw(id, reason: reason, by: person, now: clock())
+        logger.notice("job \(id) ditarik oleh \(person): \(reason) (\(result.outcome.rawValue))")
+        return result
+    }
+
+    /// Sends a job no station holds to one station of its kecamatan (`CentralActs.move`).
+    public func move(_ id: JobID, _ request: JobMoveRequest) async throws -> JobActResult {
+        let (reason, person) = try CentralActs.checked(reason: request.reason, by: request.by)
+        let result = try await store.move(id, to: request.station, reason: reason, by: person, now: clock())
+        if let kecamatan = try await store.job(id)?.kecamatanCode { notifier.notify([kecamatan]) }
+        logger.notice("job \(id) dipindahkan ke stasiun \(request.station) oleh \(person): \(reason)")
+        return result
+    }
+
+    /// A station gone for good (`CentralActs.returnsToQueue`).
+    public func retire(stationId: String, _ request: CentralActRequest) async throws -> RetireResult {
+        let (reason, person) = try CentralActs.checked(request)
+        let result = try await store.retire(stationId: stationId, reason: reason, by: person, now: clock())
+        if let kecamatan = try await store.stations().first(where: { $0.id == stationId })?.kecamatanCode { notifier.notify([kecamatan]) }
+        logger.notice(
+            "stasiun \(stationId) dipensiunkan oleh \(person): \(result.requeued.count) job kembali ke antrean, \(result.outcomeUnknown.count) hasil tidak diketahui")
+        return result
+    }
+
     /// The station's states of its jobs (reconcile): the hub's record follows them where
     /// the rules allow (docs/sync.md), and says where they do not.
     public func settle(station: StationRecord, report: JobStatesReport) async throws -> JobStatesResult {
@@ -271,6 +300,8 @@ public struct Hub: Sendable {
         }
         let now = clock()
         try await store.heartbeat(station: station, heartbeat, now: now)
-        return HeartbeatResult(stationId: station.id, receivedAt: now, nextHeartbeatSeconds: max(config.staleAfterSeconds / 4, 5))
+        return HeartbeatResult(
+            stationId: station.id, receivedAt: now, nextHeartbeatSeconds: max(config.staleAfterSeconds / 4, 5),
+            withdrawals: try await store.withdrawals(station: station))
     }
 }

@@ -25,8 +25,11 @@ public struct HeldJob: Sendable, Equatable {
     /// The station's own state, as its last report said.
     public var stationState: JobState?
     public var contentHash: Data
+    /// The central office withdrew it (`CentralActs.withdraw`).
+    public var withdrawn: Bool
 
-    public init(kecamatanCode: String, state: HubJobState, stationId: String?, stationState: JobState? = nil, contentHash: Data) {
+    public init(kecamatanCode: String, state: HubJobState, stationId: String?, stationState: JobState? = nil, contentHash: Data, withdrawn: Bool = false) {
+        self.withdrawn = withdrawn
         self.kecamatanCode = kecamatanCode
         self.state = state
         self.stationId = stationId
@@ -68,6 +71,12 @@ public enum JobSettlement: Sendable, Equatable {
             )
         }
         let target = HubJobState(station: reported)
+        // A withdrawn job stays with the central office while no card was fed for it: a
+        // station that has it (held, or brought by flashdisk) is bound to it, so the
+        // heartbeat's answer asks it to withdraw too. A card fed is a fact and is recorded.
+        if held.withdrawn, held.stationId == nil || held.stationId == stationId {
+            return .apply(reported.cardFed ? target : .returned, stationState: reported)
+        }
         switch held.stationId {
         case stationId?:
             if held.state == .handedOver { return .unchanged }

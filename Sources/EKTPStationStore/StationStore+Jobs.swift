@@ -213,6 +213,18 @@ extension StationStore {
         }
     }
 
+    /// The central office withdrew the job (the heartbeat's answer): it is not printed here
+    /// if no card has been fed for it. Returns the job's state before and after, or nil
+    /// when the station does not have the job. A job already fed keeps its state: the hub
+    /// learns it from its events.
+    public func withdraw(_ id: JobID, reason: String, by person: String) throws -> (before: JobState, after: JobState)? {
+        try transaction(actor: "pusat: \(person)") { tx in
+            guard let row = try JobRow.fetch(tx.db, id: id) else { return nil }
+            guard !row.state.cardFed, row.state != .rejected else { return (row.state, row.state) }
+            return (row.state, try tx.transition(row, .withdraw(reason: reason, by: person), detail: "ditarik kantor pusat oleh \(person): \(reason)"))
+        }
+    }
+
     /// Who recorded each spoiled job's spoilage (a person, or `ektpd` when the printer
     /// said so), for the kepala's approval list.
     public func spoilageRecorders(_ ids: [JobID]) throws -> [JobID: String] {

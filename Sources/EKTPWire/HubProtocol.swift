@@ -229,10 +229,14 @@ public struct HeartbeatResult: Codable, Sendable {
     public var receivedAt: Date
     /// When the hub would like the next heartbeat.
     public var nextHeartbeatSeconds: Int
-    public init(stationId: String, receivedAt: Date, nextHeartbeatSeconds: Int) {
+    /// Jobs the central office withdrew that this station holds: not to be printed; the
+    /// station confirms each by its state change (absent from older hubs).
+    public var withdrawals: [JobWithdrawal]?
+    public init(stationId: String, receivedAt: Date, nextHeartbeatSeconds: Int, withdrawals: [JobWithdrawal]? = nil) {
         self.stationId = stationId
         self.receivedAt = receivedAt
         self.nextHeartbeatSeconds = nextHeartbeatSeconds
+        self.withdrawals = withdrawals
     }
 }
 

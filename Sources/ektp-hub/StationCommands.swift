@@ -1,5 +1,8 @@
 import ArgumentParser
+import EKTPDomain
 import EKTPHub
+import EKTPHubRules
+import EKTPWire
 import Foundation
 
 struct InitCommand: AsyncParsableCommand {
@@ -50,6 +53,93 @@ struct RevokeCommand: AsyncParsableCommand {
         try await reportingErrors {
             let result = try await options.withHub { try await $0.revoke(stationId: station) }
             print("kredensial \(result.stationId) dicabut; \(result.requeued) job kembali ke antrean")
+        }
+    }
+}
+
+// MARK: - The centre acts (docs/sync.md, "The centre acts"), each in the hub's audit trail
+
+/// The person and the reason every central act records.
+struct CentralActOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Alasan (dicatat di jejak audit hub).", valueName: "ALASAN")) var reason: String
+    @Option(help: ArgumentHelp("Nama petugas pusat yang memutuskan.", valueName: "NAMA")) var by: String
+    var request: CentralActRequest { CentralActRequest(reason: reason, by: by) }
+}
+
+struct WithdrawCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "withdraw",
+        abstract: "Menarik job yang belum masuk printer: langsung bila belum dipegang stasiun; bila dipegang, stasiun menariknya dan mengonfirmasi.")
+
+    @OptionGroup var options: HubOptions
+    @Argument(help: "Id job.") var job: String
+    @OptionGroup var act: CentralActOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            let id: JobID
+            do { id = try JobID(job) } catch { throw HubError(.invalid, "\(error)") }
+            print(try await options.withHub { try await $0.withdraw(id, act.request) }.message)
+        }
+    }
+}
+
+struct MoveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "move", abstract: "Memindahkan job yang tidak dipegang stasiun ke satu stasiun lain di kecamatannya.")
+
+    @OptionGroup var options: HubOptions
+    @Argument(help: "Id job.") var job: String
+    @Option(help: ArgumentHelp("Id stasiun tujuan.", valueName: "STASIUN")) var station: String
+    @OptionGroup var act: CentralActOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            let id: JobID
+            do { id = try JobID(job) } catch { throw HubError(.invalid, "\(error)") }
+            let request = JobMoveRequest(station: station, reason: act.reason, by: act.by)
+            print(try await options.withHub { try await $0.move(id, request) }.message)
+        }
+    }
+}
+
+struct RetireCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retire",
+        abstract: "Stasiun yang hilang/rusak untuk seterusnya: kredensial dicabut, job yang belum masuk printer kembali ke antrean.")
+
+    @OptionGroup var options: HubOptions
+    @Argument(help: "Id stasiun.") var station: String
+    @OptionGroup var act: CentralActOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            let result = try await options.withHub { try await $0.retire(stationId: station, act.request) }
+            print("stasiun \(result.stationId) dicabut; \(result.requeued.count) job kembali ke antrean")
+            if !result.outcomeUnknown.isEmpty {
+                print(
+                    "\(result.outcomeUnknown.count) job hasilnya tidak diketahui (sedang dicetak saat stasiun hilang): \(result.outcomeUnknown.map(\.rawValue).joined(separator: ", ")); putuskan setelah memeriksa kartunya"
+                )
+            }
+        }
+    }
+}
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Jejak audit hub: tindakan petugas pusat, terbaru dahulu.")
+
+    @OptionGroup var options: HubOptions
+    @Option(help: ArgumentHelp("Hanya job ini.", valueName: "ID")) var job: String?
+    @Option(help: "Paling banyak sekian baris.") var limit = 50
+
+    func run() async throws {
+        try await reportingErrors {
+            let id = try job.map { text in
+                do { return try JobID(text) } catch { throw HubError(.invalid, "\(error)") }
+            }
+            let entries = try await options.withHub { try await $0.store.audit(job: id, limit: max(1, min(limit, 1000))) }
+            let time = ISO8601DateFormatter()
+            for e in entries { print("\(time.string(from: e.at))\t\(e.actor)\t\(e.action)\t\(e.job?.rawValue ?? "-")\t\(e.detail)") }
         }
     }
 }

@@ -8,6 +8,7 @@ struct JobStateTests {
         .spoil(cause: .gagalCetak, note: nil), .loseOutcome(reason: "x"), .requeue,
         .decide(.printed, by: "op"), .decide(.spoiled(.rusak), by: "op"), .decide(.notFed, by: "op"),
         .reprint(reason: "kartu macet", by: "op"), .reprint(reason: "  ", by: "op"), .handOver(by: "op"),
+        .withdraw(reason: "dibatalkan", by: "pusat"),
     ]
 
     /// The whole table: every (state, transition) pair either lands where DESIGN.md says or throws.
@@ -20,6 +21,8 @@ struct JobStateTests {
             "outcome-unknown/decide.printed": .printed, "outcome-unknown/decide.spoiled": .spoiled,
             "outcome-unknown/decide.notFed": .queued, "printed/spoil": .spoiled,
             "spoiled/reprint": .queued, "printed/handOver": .handedOver,
+            // The centre withdraws a job only while no card has been fed for it.
+            "received/withdraw": .rejected, "queued/withdraw": .rejected, "failed-before-pick/withdraw": .rejected,
         ]
         for state in JobState.allCases {
             for t in Self.transitions {
@@ -54,6 +57,7 @@ struct JobStateTests {
         case .decide(.notFed, _): "decide.notFed"
         case .reprint(let reason, _): reason.trimmingCharacters(in: .whitespaces).isEmpty ? "reprint-blank" : "reprint"
         case .handOver: "handOver"
+        case .withdraw: "withdraw"
         }
     }
 }

@@ -36,6 +36,15 @@ public enum JobState: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// Whether a card has gone into a printer for the job (or may have): from here on it
+    /// cannot be withdrawn, only decided.
+    public var cardFed: Bool {
+        switch self {
+        case .received, .queued, .failedBeforePick, .rejected: false
+        case .printing, .printed, .spoiled, .outcomeUnknown, .handedOver: true
+        }
+    }
+
     /// True while the job still waits on the printer or on a person.
     public var isOpen: Bool {
         switch self {
@@ -71,6 +80,8 @@ public enum JobTransition: Sendable, Equatable {
     case reprint(reason: String, by: String)
     /// The card left the office: picked up, or given to PT Pos.
     case handOver(by: String)
+    /// The central office withdrew the job before any card was fed: it is not printed here.
+    case withdraw(reason: String, by: String)
 }
 
 /// What an operator records for a card whose outcome the station could not know.
@@ -133,6 +144,8 @@ extension JobState {
         case (.spoiled, .reprint(let reason, _)) where !reason.trimmingCharacters(in: .whitespaces).isEmpty:
             return .queued
         case (.printed, .handOver): return .handedOver
+        // Withdrawn by the central office, only while no card has been fed for it.
+        case (.received, .withdraw), (.queued, .withdraw), (.failedBeforePick, .withdraw): return .rejected
         default:
             throw IllegalTransition(from: self, transition: transition.verb)
         }
@@ -154,6 +167,7 @@ extension JobTransition {
         case .decide: "memutuskan hasil"
         case .reprint(let reason, _): reason.trimmingCharacters(in: .whitespaces).isEmpty ? "mencetak ulang tanpa alasan" : "mencetak ulang"
         case .handOver: "menyerahkan"
+        case .withdraw: "menarik"
         }
     }
 }

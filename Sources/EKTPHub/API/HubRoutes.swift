@@ -81,6 +81,26 @@ struct AdminRoutes {
             let body: JobReleaseRequest = try await HubAPI.decode(request, hub)
             return JSONReply.response(try await hub.releaseHold(id, body))
         }
+        group.post("admin/jobs/:id/withdraw") { request, context in
+            let body: CentralActRequest = try await HubAPI.decode(request, hub)
+            return JSONReply.response(try await hub.withdraw(try Self.jobID(context), body))
+        }
+        group.post("admin/jobs/:id/move") { request, context in
+            let body: JobMoveRequest = try await HubAPI.decode(request, hub)
+            return JSONReply.response(try await hub.move(try Self.jobID(context), body))
+        }
+        group.post("admin/stations/:id/retire") { request, context in
+            let body: CentralActRequest = try await HubAPI.decode(request, hub)
+            return JSONReply.response(try await hub.retire(stationId: context.parameters.get("id") ?? "", body))
+        }
+        group.get("views/audit") { request, _ in
+            let query = request.uri.queryParameters
+            let job = try query.get("job").map { text in
+                do { return try JobID(text) } catch { throw HubError(.invalid, "\(error)") }
+            }
+            let limit = try HubAPI.intParameter(query.get("limit"), name: "limit", default: 100, range: 1...1000)
+            return JSONReply.response(try await hub.store.audit(job: job, limit: limit))
+        }
         group.get("views/stations") { _, _ in JSONReply.response(try await hub.stationViews()) }
         group.get("views/devices") { _, _ in JSONReply.response(try await hub.deviceViews()) }
         group.get("views/stock") { _, _ in JSONReply.response(try await hub.stockOverview()) }
@@ -92,6 +112,12 @@ struct AdminRoutes {
             guard let job = try await hub.store.job(id) else { throw HubError(.notFound, "job \(id) tidak dikenal di hub") }
             return JSONReply.response(job)
         }
+    }
+}
+
+extension AdminRoutes {
+    static func jobID(_ context: HubRequestContext) throws -> JobID {
+        do { return try JobID(context.parameters.get("id") ?? "") } catch { throw HubError(.invalid, "\(error)") }
     }
 }
 

@@ -187,6 +187,54 @@ enum HubSchema {
                     );
                     """)
         }
+        // The centre acts on jobs: a withdrawal (when, why, who), and the one station a
+        // moved job goes to. A job withdrawn before any station held it is `returned` with
+        // no station: SQLite cannot change a CHECK in place, so the table is copied into one
+        // that allows it (rows, columns and indexes otherwise unchanged).
+        m.registerMigration("v7-central-acts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE job_v7 (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        kecamatanCode TEXT NOT NULL,
+                        priority INTEGER NOT NULL CHECK (priority IN (0, 1)),
+                        approvedAt REAL NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('approved','offered','claimed','printed',
+                            'spoiled-reprint-needed','returned','handed-over')),
+                        contentHash BLOB NOT NULL CHECK (length(contentHash) = 32),
+                        keyId TEXT NOT NULL,
+                        document BLOB NOT NULL,
+                        maskedNik TEXT NOT NULL,
+                        stationId TEXT REFERENCES station(id),
+                        leaseExpiresAt REAL,
+                        offerCount INTEGER NOT NULL DEFAULT 0,
+                        stationState TEXT,
+                        receivedAt REAL NOT NULL,
+                        updatedAt REAL NOT NULL,
+                        nikKey BLOB,
+                        heldFor TEXT,
+                        withdrawnAt REAL,
+                        withdrawReason TEXT,
+                        withdrawBy TEXT,
+                        assignedStationId TEXT REFERENCES station(id),
+                        CHECK (state <> 'offered' OR (stationId IS NOT NULL AND leaseExpiresAt IS NOT NULL)),
+                        CHECK (state IN ('approved', 'returned') OR stationId IS NOT NULL),
+                        CHECK (state <> 'returned' OR stationId IS NOT NULL OR withdrawnAt IS NOT NULL),
+                        CHECK (state <> 'approved' OR stationId IS NULL)
+                    );
+                    INSERT INTO job_v7 (id, kecamatanCode, priority, approvedAt, state, contentHash, keyId, document, maskedNik, stationId,
+                        leaseExpiresAt, offerCount, stationState, receivedAt, updatedAt, nikKey, heldFor)
+                        SELECT id, kecamatanCode, priority, approvedAt, state, contentHash, keyId, document, maskedNik, stationId,
+                        leaseExpiresAt, offerCount, stationState, receivedAt, updatedAt, nikKey, heldFor FROM job;
+                    DROP TABLE job;
+                    ALTER TABLE job_v7 RENAME TO job;
+                    CREATE INDEX job_queue ON job(kecamatanCode, state, priority DESC, approvedAt, id);
+                    CREATE INDEX job_station ON job(stationId, state);
+                    CREATE INDEX job_nikKey ON job(nikKey);
+                    CREATE INDEX job_withdrawn ON job(stationId) WHERE withdrawnAt IS NOT NULL;
+                    CREATE INDEX hubAudit_job ON hubAudit(jobId);
+                    """)
+        }
         return m
     }
 }

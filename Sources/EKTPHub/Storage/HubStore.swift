@@ -21,6 +21,19 @@ public protocol HubStore: Sendable {
     /// trail. Refused when the job is not held or the reason is empty.
     func releaseHold(_ id: JobID, reason: String, by person: String, now: Date) async throws -> JobView
 
+    // MARK: The centre acts (CentralActs), each in the hub's audit trail
+    /// Withdraws a job no card has been fed for: at once when no station holds it; a
+    /// station that holds it is asked (heartbeat) and confirms by its event.
+    func withdraw(_ id: JobID, reason: String, by person: String, now: Date) async throws -> JobActResult
+    /// Sends a job no station holds to one live station of its kecamatan, and to no other.
+    func move(_ id: JobID, to stationId: String, reason: String, by person: String, now: Date) async throws -> JobActResult
+    /// A station gone for good: revoked; its jobs not yet fed go back to the queue.
+    func retire(stationId: String, reason: String, by person: String, now: Date) async throws -> RetireResult
+    /// Withdrawn jobs the station holds and has not confirmed.
+    func withdrawals(station: StationRecord) async throws -> [JobWithdrawal]
+    /// The hub's audit trail, newest first; of one job with `job`.
+    func audit(job: JobID?, limit: Int) async throws -> [HubAuditEntry]
+
     // MARK: Stations
     func createEnrollmentToken(hash: Data, kecamatan: String, now: Date, expiresAt: Date) async throws
     /// Exchanges a one-time token for a station of the token's kecamatan, named by

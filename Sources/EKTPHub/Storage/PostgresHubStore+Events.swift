@@ -74,13 +74,13 @@ extension PostgresHubStore {
     func heldJobs(_ c: PostgresConnection, _ ids: [JobID]) async throws -> [JobID: HeldJob] {
         var held: [JobID: HeldJob] = [:]
         guard !ids.isEmpty else { return held }
-        for try await (id, kecamatan, state, holder, stationState, hash) in try await c.query(
-            "SELECT id, kecamatan_code, state, station_id, station_state, content_hash FROM job WHERE id = ANY(\(ids.map(\.rawValue))) ORDER BY id FOR UPDATE",
+        for try await (id, kecamatan, state, holder, stationState, hash, withdrawn) in try await c.query(
+            "SELECT id, kecamatan_code, state, station_id, station_state, content_hash, withdrawn_at FROM job WHERE id = ANY(\(ids.map(\.rawValue))) ORDER BY id FOR UPDATE",
             logger: logger
-        ).decode((String, String, String, String?, String?, Data).self) {
+        ).decode((String, String, String, String?, String?, Data, Double?).self) {
             held[try JobID(id)] = HeldJob(
                 kecamatanCode: kecamatan, state: try HubJobState(stored: state), stationId: holder, stationState: try JobState(stored: stationState),
-                contentHash: hash)
+                contentHash: hash, withdrawn: withdrawn != nil)
         }
         return held
     }
@@ -255,6 +255,16 @@ extension PostgresHubStore {
                 stationId: stationId, stationState: try JobState(stored: stationState), maskedNik: nik,
                 approvedAt: Date(timeIntervalSince1970: approved), receivedAt: Date(timeIntervalSince1970: received), leaseExpiresAt: lease.date,
                 offers: Int(offers), heldFor: try heldFor.map { try JobID($0) })
+        }
+        if var found = view {
+            // What the centre did to it (CentralActs).
+            for try await (at, reason, by, assigned) in try await client.query(
+                "SELECT withdrawn_at, withdraw_reason, withdraw_by, assigned_station_id FROM job WHERE id = \(id.rawValue)", logger: logger
+            ).decode((Double?, String?, String?, String?).self) {
+                found.withdrawal = at.date.map { JobWithdrawal(job: id, reason: reason ?? "", by: by ?? "", at: $0) }
+                found.assignedStationId = assigned
+            }
+            view = found
         }
         return view
     }

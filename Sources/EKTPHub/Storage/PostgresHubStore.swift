@@ -73,6 +73,19 @@ public struct PostgresHubStore: HubStore {
                 """,
             ]
         ),
+        // The centre acts on jobs: a withdrawal, and the one station a moved job goes to.
+        (
+            "v7-central-acts",
+            [
+                "ALTER TABLE job ADD COLUMN withdrawn_at DOUBLE PRECISION", "ALTER TABLE job ADD COLUMN withdraw_reason TEXT",
+                "ALTER TABLE job ADD COLUMN withdraw_by TEXT", "ALTER TABLE job ADD COLUMN assigned_station_id TEXT",
+                "CREATE INDEX job_withdrawn ON job(station_id) WHERE withdrawn_at IS NOT NULL", "CREATE INDEX hub_audit_job ON hub_audit(job_id)",
+                // A job withdrawn before any station held it is `returned` with no station.
+                "ALTER TABLE job DROP CONSTRAINT job_check1",
+                "ALTER TABLE job ADD CONSTRAINT job_held CHECK (state IN ('approved', 'returned') OR station_id IS NOT NULL)",
+                "ALTER TABLE job ADD CONSTRAINT job_returned CHECK (state <> 'returned' OR station_id IS NOT NULL OR withdrawn_at IS NOT NULL)",
+            ]
+        ),
     ]
 
     static let v1: [String] = [
@@ -308,11 +321,13 @@ extension PostgresHubStore {
                     ? """
                     SELECT id, priority, approved_at, content_hash, document FROM job
                     WHERE kecamatan_code = \(station.kecamatanCode) AND state = 'offered' AND lease_expires_at <= \(now.epoch)
+                        AND (assigned_station_id IS NULL OR assigned_station_id = \(station.id))
                     ORDER BY priority DESC, approved_at, id LIMIT \(max) FOR UPDATE SKIP LOCKED
                     """
                     : """
                     SELECT id, priority, approved_at, content_hash, document FROM job
                     WHERE kecamatan_code = \(station.kecamatanCode) AND state = 'approved' AND held_for IS NULL
+                        AND (assigned_station_id IS NULL OR assigned_station_id = \(station.id))
                     ORDER BY priority DESC, approved_at, id LIMIT \(max) FOR UPDATE SKIP LOCKED
                     """
                 for try await (id, priority, approvedAt, hash, document) in try await c.query(query, logger: logger).decode(

@@ -67,12 +67,12 @@ extension SQLiteHubStore {
             let rows = try Row.fetchAll(
                 db,
                 sql:
-                    "SELECT id, kecamatanCode, state, stationId, stationState, contentHash FROM job WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))",
+                    "SELECT id, kecamatanCode, state, stationId, stationState, contentHash, withdrawnAt FROM job WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))",
                 arguments: StatementArguments(chunk.map(\.rawValue)))
             for row in rows {
                 held[try JobID(row["id"])] = HeldJob(
                     kecamatanCode: row["kecamatanCode"], state: try HubJobState(stored: row["state"]), stationId: row["stationId"],
-                    stationState: try JobState(stored: row["stationState"]), contentHash: row["contentHash"])
+                    stationState: try JobState(stored: row["stationState"]), contentHash: row["contentHash"], withdrawn: row["withdrawnAt"] as Double? != nil)
             }
         }
         return held

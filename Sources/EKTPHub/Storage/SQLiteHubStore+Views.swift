@@ -119,7 +119,9 @@ extension SQLiteHubStore {
                 state: try HubJobState(stored: row["state"]), stationId: row["stationId"],
                 stationState: try JobState(stored: row["stationState"]), maskedNik: row["maskedNik"],
                 approvedAt: row.date("approvedAt") ?? .distantPast, receivedAt: row.date("receivedAt") ?? .distantPast,
-                leaseExpiresAt: row.date("leaseExpiresAt"), offers: row["offerCount"], heldFor: try (row["heldFor"] as String?).map { try JobID($0) })
+                leaseExpiresAt: row.date("leaseExpiresAt"), offers: row["offerCount"], heldFor: try (row["heldFor"] as String?).map { try JobID($0) },
+                withdrawal: row.date("withdrawnAt").map { JobWithdrawal(job: id, reason: row["withdrawReason"] ?? "", by: row["withdrawBy"] ?? "", at: $0) },
+                assignedStationId: row["assignedStationId"])
         }
     }
 

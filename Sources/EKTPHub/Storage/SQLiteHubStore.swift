@@ -196,15 +196,16 @@ extension SQLiteHubStore {
             // had (claimed, printed, handed over) and sorts them, at every poll.
             var candidates: [(key: QueueKey, value: Row)] = []
             // A job held for an earlier card of the same NIK is never offered.
+            // A job moved to one station is offered to it alone.
             for (state, condition) in [("approved", " AND heldFor IS NULL"), ("offered", " AND leaseExpiresAt <= ?")] {
                 let rows = try Row.fetchAll(
                     db,
                     sql: """
                         SELECT id, priority, approvedAt, contentHash, document FROM job
-                        WHERE kecamatanCode = ? AND state = '\(state)'\(condition)
+                        WHERE kecamatanCode = ? AND state = '\(state)'\(condition) AND (assignedStationId IS NULL OR assignedStationId = ?)
                         ORDER BY priority DESC, approvedAt, id LIMIT ?
                         """,
-                    arguments: state == "approved" ? [station.kecamatanCode, max] : [station.kecamatanCode, now.epoch, max])
+                    arguments: state == "approved" ? [station.kecamatanCode, station.id, max] : [station.kecamatanCode, now.epoch, station.id, max])
                 candidates += rows.map { (QueueKey(id: $0["id"], priority: QueueKey.priority(column: $0["priority"]), approvedAt: $0["approvedAt"]), $0) }
             }
             let picked = LeaseRule.pick(candidates, max: max)

@@ -150,4 +150,8 @@ public struct JobView: Codable, Sendable {
     /// The earlier job of the same NIK this one is held for: not offered to any station
     /// until a central user releases it.
     public var heldFor: JobID? = nil
+    /// The central office withdrew it: when, why and who.
+    public var withdrawal: JobWithdrawal? = nil
+    /// The one station a moved job is offered to.
+    public var assignedStationId: String? = nil
 }

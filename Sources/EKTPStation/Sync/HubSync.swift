@@ -348,6 +348,7 @@ public actor HubSync {
             do {
                 let result = try await connection.heartbeat(try heartbeat())
                 guard current(g) else { return }
+                withdraw(result.withdrawals ?? [])
                 let before = clockWarning()
                 clockSkew = result.receivedAt.timeIntervalSinceNow
                 if before == nil, let warning = clockWarning() { logger.warning("\(warning)") }
@@ -362,6 +363,23 @@ public actor HubSync {
                 logger.error("sync (heartbeat): \(error)")
             }
             try? await Task.sleep(for: wait)
+        }
+    }
+
+    /// Carries out the central office's withdrawals: a job no card was fed for is not
+    /// printed; its state change is the station's confirmation to the hub.
+    func withdraw(_ withdrawals: [JobWithdrawal]) {
+        for w in withdrawals {
+            do {
+                guard let (before, after) = try store.withdraw(w.job, reason: w.reason, by: w.by), before != .rejected else { continue }
+                if after == .rejected {
+                    logger.notice("job \(w.job) ditarik kantor pusat oleh \(w.by): \(w.reason)")
+                } else {
+                    logger.warning("job \(w.job) ditarik kantor pusat, tetapi sudah \(after.label) di stasiun ini")
+                }
+            } catch {
+                logger.error("penarikan job \(w.job): \(error)")
+            }
         }
     }
 

@@ -238,7 +238,8 @@ public struct Hub: Sendable {
         let result = try await store.retire(stationId: stationId, reason: reason, by: person, now: clock())
         if let kecamatan = try await store.stations().first(where: { $0.id == stationId })?.kecamatanCode { notifier.notify([kecamatan]) }
         logger.notice(
-            "stasiun \(stationId) dipensiunkan oleh \(person): \(result.requeued.count) job kembali ke antrean, \(result.outcomeUnknown.count) hasil tidak diketahui")
+            "stasiun \(stationId) dipensiunkan oleh \(person): \(result.requeued.count) job kembali ke antrean, \(result.outcomeUnknown.count) hasil tidak diketahui"
+        )
         return result
     }
 

@@ -52,7 +52,8 @@ public enum CentralActs {
         guard station.kecamatan == job.kecamatanCode else {
             throw HubError(
                 .conflict,
-                "job ditandatangani untuk kecamatan \(job.kecamatanCode); stasiun \(station.id) milik \(station.kecamatan): pindah antar-kecamatan perlu persetujuan ulang")
+                "job ditandatangani untuk kecamatan \(job.kecamatanCode); stasiun \(station.id) milik \(station.kecamatan): pindah antar-kecamatan perlu persetujuan ulang"
+            )
         }
         let free = job.state == .approved || (job.state == .returned && (job.stationId == nil || job.stationState == .rejected))
         guard free else {

@@ -72,7 +72,8 @@ extension PostgresHubStore {
             let result = RetireResult(stationId: stationId, requeued: requeued, outcomeUnknown: unknown)
             let text = CentralActsText.retirement(result, reason: reason)
             try await c.query(
-                "INSERT INTO hub_audit(at, actor, action, job_id, detail) VALUES (\(now.epoch), \(person), \(text.action), NULL, \(text.detail))", logger: logger
+                "INSERT INTO hub_audit(at, actor, action, job_id, detail) VALUES (\(now.epoch), \(person), \(text.action), NULL, \(text.detail))",
+                logger: logger
             ).drain()
             return result
         }

@@ -62,7 +62,8 @@ extension SQLiteHubStore {
             let result = RetireResult(stationId: stationId, requeued: requeued, outcomeUnknown: unknown)
             let text = CentralActsText.retirement(result, reason: reason)
             try db.execute(
-                sql: "INSERT INTO hubAudit(at, actor, action, jobId, detail) VALUES (?, ?, ?, NULL, ?)", arguments: [now.epoch, person, text.action, text.detail])
+                sql: "INSERT INTO hubAudit(at, actor, action, jobId, detail) VALUES (?, ?, ?, NULL, ?)",
+                arguments: [now.epoch, person, text.action, text.detail])
             return result
         }
     }
@@ -77,7 +78,10 @@ extension SQLiteHubStore {
                         AND (stationState IS NULL OR stationState IN ('received', 'queued', 'failed-before-pick'))
                     ORDER BY withdrawnAt LIMIT \(CentralActsText.withdrawalsPerHeartbeat)
                     """, arguments: [station.id]
-            ).map { JobWithdrawal(job: try JobID($0["id"]), reason: $0["withdrawReason"] ?? "", by: $0["withdrawBy"] ?? "", at: $0.date("withdrawnAt") ?? .distantPast) }
+            ).map {
+                JobWithdrawal(
+                    job: try JobID($0["id"]), reason: $0["withdrawReason"] ?? "", by: $0["withdrawBy"] ?? "", at: $0.date("withdrawnAt") ?? .distantPast)
+            }
         }
     }
 

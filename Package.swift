@@ -177,6 +177,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
 
@@ -215,7 +216,10 @@ let package = Package(
         // ports, the private CUPS world
         .target(
             name: "EKTPTestSupport",
-            dependencies: ["EKTPWire", "EKTPClient", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: [
+                "EKTPWire", "EKTPClient", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
 
         // MARK: Executables
@@ -228,6 +232,7 @@ let package = Package(
                 "EKTPClient",
                 "EKTPDrivers",
                 "EKTPHub",
+                "EKTPHubRules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

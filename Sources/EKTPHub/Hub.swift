@@ -15,6 +15,8 @@ public struct Hub: Sendable {
     public let regions: RegionDirectory
     public let intake: HubIntake
     public let notifier: JobNotifier
+    /// Tells the people who asked of new station alerts (`HubConfig.webhooks`).
+    public let alerts: AlertPusher
     public let clock: HubClock
     public let metrics: HubMetrics
     public let logger: Logger
@@ -39,6 +41,7 @@ public struct Hub: Sendable {
         self.intake = HubIntake(
             store: store, verifier: JobVerifier(trusted: config.approvalKeys), regions: regions, clock: clock, notifier: notifier, sealer: sealer)
         self.metrics = HubMetrics()
+        self.alerts = AlertPusher(subscriptions: config.webhooks, window: TimeInterval(config.webhookWindowSeconds), logger: logger)
     }
 
     /// Opens the SQLite store at `config.databasePath` and the region directory.
@@ -281,7 +284,9 @@ public struct Hub: Sendable {
         if let head = batch.auditHead, !head.isWellFormed {
             throw HubError(.invalid, "kepala rantai audit tidak valid: nomor harus > 0 dan hash 64 digit heksadesimal")
         }
-        let result = try await store.ingest(station: station, events: batch.events, now: clock())
+        let now = clock()
+        let result = try await store.ingest(station: station, events: batch.events, now: now)
+        await alerts.push(Self.alerts(in: batch, new: result, station: station, now: now), now: now)
         if let head = batch.auditHead, let held = try await store.recordAuditAnchor(station: station, head, now: clock()) {
             logger.warning(
                 "stasiun \(station.id): catatan audit #\(head.seq) dilaporkan dengan hash \(head.hash.prefix(12))…, padahal hub memegang \(held.prefix(12))…: rantai audit stasiun ditulis ulang"
@@ -291,6 +296,27 @@ public struct Hub: Sendable {
             logger.warning("stasiun \(station.id): nomor urut peristiwa bolong \(result.gaps.map { "\($0.from)–\($0.to)" }.joined(separator: ", "))")
         }
         return result
+    }
+
+    /// The alerts a batch brought that the hub had not held: those a station raised, and
+    /// its refusals of jobs.
+    static func alerts(in batch: EventBatch, new result: EventIngestResult, station: StationRecord, now: Date) -> [AlertMessage] {
+        let old = Set(result.duplicates)
+        return batch.events.filter { !old.contains($0.seq) }.compactMap { e in
+            let at = EventIntake.when(e.at, now: now)
+            switch e.event {
+            case .alert(let alert):
+                return AlertMessage(
+                    kind: alert.kind.rawValue, stationId: station.id, kecamatanCode: station.kecamatanCode, device: alert.device?.rawValue,
+                    message: String(alert.message.prefix(EventEffects.alertLength)), at: at)
+            case .jobRejected(let job, let reason):
+                return AlertMessage(
+                    kind: "job-rejected", stationId: station.id, kecamatanCode: station.kecamatanCode, device: nil,
+                    message: String("stasiun menolak job \(job?.rawValue ?? "-"): \(reason)".prefix(EventEffects.alertLength)), at: at)
+            default:
+                return nil
+            }
+        }
     }
 
     public func heartbeat(station: StationRecord, _ heartbeat: Heartbeat) async throws -> HeartbeatResult {

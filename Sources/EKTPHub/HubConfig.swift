@@ -1,5 +1,6 @@
 @preconcurrency import Crypto
 import EKTPDomain
+import EKTPHubRules
 import EKTPInstall
 import EKTPWire
 import Foundation
@@ -45,6 +46,11 @@ public struct HubConfig: Sendable {
     public var silentMinutes = 30
     /// Alert when a kecamatan has fewer days of blangko left than this.
     public var stockLowDays = 14
+    /// Who is told of station alerts, and how (`EKTP_HUB_WEBHOOKS`: a JSON file).
+    public var webhooks: [WebhookSubscription] = []
+    /// At most one alert of a kind from a station per this many seconds to each webhook;
+    /// those in between are counted on the next (`AlertCoalescer`).
+    public var webhookWindowSeconds = 600
     /// The key that seals each job's personal data at rest (`DocumentSealer`): 32 bytes,
     /// mode 0600, made on first start. nil: `hub-data.key` beside the SQLite database; with
     /// PostgreSQL it must be given, the same file for every hub process.
@@ -80,7 +86,8 @@ public struct HubConfig: Sendable {
     static let settingNames: Set<String> = [
         "DATABASE", "DATA_KEY", "HOST", "PORT", "ADMIN_TOKEN", "APPROVAL_KEYS", "REGIONS", "LEASE_SECONDS", "MAX_WAIT_SECONDS", "MAX_INTAKE_BYTES",
         "MAX_JSON_BYTES", "ENROLLMENT_TOKEN_HOURS", "CREDENTIAL_DAYS", "STALE_AFTER_SECONDS", "OFFLINE_AFTER_SECONDS", "DEVICE_ERROR_MINUTES",
-        "SILENT_MINUTES", "STOCK_LOW_DAYS", "RETENTION_DAYS", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER", "POSTGRES_PASSWORD",
+        "SILENT_MINUTES", "STOCK_LOW_DAYS", "RETENTION_DAYS", "WEBHOOKS", "WEBHOOK_WINDOW_SECONDS", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER",
+        "POSTGRES_PASSWORD",
         "POSTGRES_DATABASE", "POSTGRES_TLS",
     ]
 
@@ -157,7 +164,39 @@ public struct HubConfig: Sendable {
         if let v = try int("STOCK_LOW_DAYS") { c.stockLowDays = v }
         if let v = try int("RETENTION_DAYS") { c.retentionDays = v }
         if let v = env["EKTP_HUB_DATA_KEY"], !v.isEmpty { c.dataKeyFile = v }
+        if let v = env["EKTP_HUB_WEBHOOKS"], !v.isEmpty { c.webhooks = try loadWebhooks(path: v) }
+        if let v = try int("WEBHOOK_WINDOW_SECONDS") { c.webhookWindowSeconds = v }
         return c
+    }
+
+    /// The webhooks file: `[{"url": "https://…", "secretFile": "/etc/ektp/webhook.secret",
+    /// "scope": ["32.16"]}]`. The secret is read from its own file (mode 0600), never from
+    /// the environment or a process listing.
+    public static func loadWebhooks(path: String) throws -> [WebhookSubscription] {
+        struct Entry: Decodable {
+            var url: String
+            var secretFile: String
+            var scope: [String]?
+        }
+        let entries: [Entry]
+        do { entries = try JSONDecoder().decode([Entry].self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+            throw Problem("EKTP_HUB_WEBHOOKS \(path): tidak terbaca sebagai daftar webhook JSON ([{\"url\", \"secretFile\", \"scope\"}]): \(error)")
+        }
+        return try entries.map { entry in
+            guard let url = URL(string: entry.url), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false else {
+                throw Problem("webhook \(entry.url.prefix(80)): alamat harus http:// atau https://")
+            }
+            let secret: String
+            do { secret = try String(contentsOfFile: entry.secretFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) } catch {
+                throw Problem("webhook \(entry.url.prefix(80)): berkas rahasia \(entry.secretFile) tidak terbaca")
+            }
+            guard secret.utf8.count >= 16 else { throw Problem("webhook \(entry.url.prefix(80)): rahasia bersama paling sedikit 16 byte") }
+            let scope = entry.scope ?? []
+            for code in scope where code.range(of: "^[0-9]{2}(\\.[0-9]{2}){0,2}$", options: .regularExpression) == nil {
+                throw Problem("webhook \(entry.url.prefix(80)): cakupan \"\(code.prefix(20))\" bukan kode wilayah (32, 32.16, 32.16.01)")
+            }
+            return WebhookSubscription(url: entry.url, secret: secret, scope: scope)
+        }
     }
 
     /// Parses trusted keys written `KEYID:BASE64` (the line `ektp-hub keys generate` prints).

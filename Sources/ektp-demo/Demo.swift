@@ -3,6 +3,7 @@ import EKTPClient
 import EKTPDomain
 import EKTPDrivers
 import EKTPHub
+import EKTPHubRules
 import EKTPSynthetic
 import EKTPTestSupport
 import EKTPWire
@@ -40,7 +41,12 @@ struct Demo: AsyncParsableCommand {
         let signer = ApprovalSigner.generate(keyId: "demo-approval")
         let factory = SyntheticJobs(regions: regions, signer: signer)
 
-        let hub = try HubDaemon.demo(directory: root.appendingPathComponent("hub"), trusting: signer, regions: RegionData.path())
+        // The kabupaten's own receiver of alerts (a webhook), as its office would run one.
+        let webhook = try WebhookReceiver(secret: "demo-rahasia-webhook-" + UUID().uuidString.prefix(8))
+        try await webhook.start()
+        defer { webhook.stop() }
+        let hub = try HubDaemon.demo(
+            directory: root.appendingPathComponent("hub"), trusting: signer, regions: RegionData.path(), webhook: webhook, scope: String(kecamatan.prefix(5)))
         try await hub.start()
         say("ektp-hub berjalan di \(hub.url) (SQLite: \(root.path)/hub/hub.sqlite).")
         var stations: [DemoStation] = []
@@ -94,6 +100,7 @@ struct Demo: AsyncParsableCommand {
             var agreed = true
             for station in stations { agreed = try await station.summary() && agreed }
             agreed = try await hubSummary(hub, stations) && agreed
+            agreed = webhookSummary(webhook) && agreed
             if serve {
                 try hub.addWebUser(name: "pusat", fullName: "Kantor Pusat (demo)", password: Self.webPassword)
                 say("")
@@ -114,6 +121,21 @@ struct Demo: AsyncParsableCommand {
             hub.stop()
             throw error
         }
+    }
+
+    /// What the kabupaten's webhook received: every alert signed with the shared secret.
+    func webhookSummary(_ webhook: WebhookReceiver) -> Bool {
+        let received = webhook.deliveries
+        say("")
+        say("══ Webhook kabupaten (\(webhook.url)) ══")
+        let decoder = WireCoding.decoder()
+        for d in received.prefix(6) {
+            guard let alert = try? decoder.decode(AlertMessage.self, from: d.body) else { continue }
+            say("  \(d.signed ? "✓ bertanda tangan" : "✗ TANDA TANGAN SALAH") · \(alert.stationId) [\(alert.kind)]: \(alert.message.prefix(110))")
+        }
+        let signed = received.allSatisfy(\.signed)
+        say("\(received.count) peringatan diterima\(signed ? ", semuanya bertanda tangan rahasia bersama" : "; ADA yang tanda tangannya salah")")
+        return !received.isEmpty && signed
     }
 
     // MARK: The operators' day

@@ -171,6 +171,8 @@ extension StationStore {
         return try transaction(actor: person) { tx in
             let row = try tx.jobRow(id)
             let next = try tx.transition(row, .decide(decision, by: person), detail: "keputusan \(person): \(reason)")
+            // The decision is taken: the alert that asked for it is done.
+            try tx.clearAlerts(.outcomeUnknown, about: id)
             let device = try Self.device(of: row)
             switch decision {
             case .printed:
@@ -429,9 +431,7 @@ extension StationStore {
             }
             try tx.db.execute(sql: "UPDATE job SET heldFor = NULL, updatedAt = ? WHERE id = ?", arguments: [tx.at, id.rawValue])
             // The decision is taken: the alert that asked for it is done.
-            try tx.db.execute(
-                sql: "UPDATE alert SET clearedAt = ? WHERE kind = ? AND clearedAt IS NULL AND message LIKE ?",
-                arguments: [tx.at, Alert.Kind.duplicateNIK.rawValue, "job \(id.rawValue) ditahan:%"])
+            try tx.clearAlerts(.duplicateNIK, about: id)
             try tx.audit(
                 "penahanan NIK ganda dilepas", job: id.rawValue, maskedNIK: row.maskedNIK, detail: "kartu sebelumnya: job \(earlier); alasan: \(reason)")
             return try tx.jobRow(id).summary

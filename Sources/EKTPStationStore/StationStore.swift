@@ -177,6 +177,14 @@ struct Tx {
             db, sql: "SELECT actor FROM audit WHERE jobId = ? AND action LIKE 'job % → spoiled' ORDER BY seq DESC LIMIT 1", arguments: [id.rawValue])
     }
 
+    /// Clears the open alerts of `kind` about job `id` (their message starts with `job ID `),
+    /// once the decision they asked for is taken.
+    func clearAlerts(_ kind: Alert.Kind, about id: JobID) throws {
+        try db.execute(
+            sql: "UPDATE alert SET clearedAt = ? WHERE kind = ? AND clearedAt IS NULL AND substr(message, 1, length(?)) = ?",
+            arguments: [at, kind.rawValue, "job \(id.rawValue) ", "job \(id.rawValue) "])
+    }
+
     /// Records an alert for a person and reports it upstream.
     func raise(_ alert: Alert) throws {
         try db.execute(

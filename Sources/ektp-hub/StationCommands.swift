@@ -64,6 +64,11 @@ struct CentralActOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Alasan (dicatat di jejak audit hub).", valueName: "ALASAN")) var reason: String
     @Option(help: ArgumentHelp("Nama petugas pusat yang memutuskan.", valueName: "NAMA")) var by: String
     var request: CentralActRequest { CentralActRequest(reason: reason, by: by) }
+
+    /// A job id as typed, or `invalid` with the reason.
+    static func job(_ text: String) throws -> JobID {
+        do { return try JobID(text) } catch { throw HubError(.invalid, "\(error)") }
+    }
 }
 
 struct WithdrawCommand: AsyncParsableCommand {
@@ -77,8 +82,7 @@ struct WithdrawCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let id: JobID
-            do { id = try JobID(job) } catch { throw HubError(.invalid, "\(error)") }
+            let id = try CentralActOptions.job(job)
             print(try await options.withHub { try await $0.withdraw(id, act.request) }.message)
         }
     }
@@ -95,8 +99,7 @@ struct MoveCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let id: JobID
-            do { id = try JobID(job) } catch { throw HubError(.invalid, "\(error)") }
+            let id = try CentralActOptions.job(job)
             let request = JobMoveRequest(station: station, reason: act.reason, by: act.by)
             print(try await options.withHub { try await $0.move(id, request) }.message)
         }
@@ -134,9 +137,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let id = try job.map { text in
-                do { return try JobID(text) } catch { throw HubError(.invalid, "\(error)") }
-            }
+            let id = try job.map(CentralActOptions.job)
             let entries = try await options.withHub { try await $0.store.audit(job: id, limit: max(1, min(limit, 1000))) }
             let time = ISO8601DateFormatter()
             for e in entries { print("\(time.string(from: e.at))\t\(e.actor)\t\(e.action)\t\(e.job?.rawValue ?? "-")\t\(e.detail)") }

@@ -155,6 +155,24 @@ struct InvariantTests {
         #expect(throws: DatabaseError.self) { try store.writer.write { try $0.execute(sql: "DELETE FROM ledger") } }
     }
 
+    /// An alert asks a person for a decision; the decision clears it, and only its own.
+    @Test func aDecidedOutcomeClearsItsAlert() throws {
+        let store = try StationStore.inMemory()
+        try stocked(store)
+        _ = try store.store((1...3).map { try Fixture.verified($0) }, actor: "op")
+        var lost: [JobID] = []
+        for _ in 0..<3 {
+            let job = try #require(try store.claimNext(for: printer))
+            try store.recordOutcomeUnknown(job.id, reason: "listrik padam")
+            lost.append(job.id)
+        }
+        #expect(try store.alerts().filter { $0.alert.kind == .outcomeUnknown }.count == 3)
+        _ = try store.decideOutcome(lost[0], .printed, reason: "kartu ada di tray", by: "op")
+        let open = try store.alerts().filter { $0.alert.kind == .outcomeUnknown }
+        #expect(open.count == 2)
+        #expect(!open.contains { $0.alert.message.hasPrefix("job \(lost[0].rawValue) ") })
+    }
+
     @Test func thePrintersCounterIsCheckedAgainstTheLedger() throws {
         let store = try StationStore.inMemory()
         try stocked(store)

@@ -76,10 +76,8 @@ struct AdminRoutes {
             JSONReply.response(try await hub.revoke(stationId: context.parameters.get("id") ?? ""))
         }
         group.post("admin/jobs/:id/release") { request, context in
-            let id: JobID
-            do { id = try JobID(context.parameters.get("id") ?? "") } catch { throw HubError(.invalid, "\(error)") }
             let body: JobReleaseRequest = try await HubAPI.decode(request, hub)
-            return JSONReply.response(try await hub.releaseHold(id, body))
+            return JSONReply.response(try await hub.releaseHold(try Self.jobID(context), body))
         }
         group.post("admin/jobs/:id/withdraw") { request, context in
             let body: CentralActRequest = try await HubAPI.decode(request, hub)
@@ -95,9 +93,7 @@ struct AdminRoutes {
         }
         group.get("views/audit") { request, _ in
             let query = request.uri.queryParameters
-            let job = try query.get("job").map { text in
-                do { return try JobID(text) } catch { throw HubError(.invalid, "\(error)") }
-            }
+            let job = try query.get("job").map(Self.jobID)
             let limit = try HubAPI.intParameter(query.get("limit"), name: "limit", default: 100, range: 1...1000)
             return JSONReply.response(try await hub.store.audit(job: job, limit: limit))
         }
@@ -107,8 +103,7 @@ struct AdminRoutes {
         group.get("views/backlog") { _, _ in JSONReply.response(try await hub.backlogView()) }
         group.get("views/alerts") { _, _ in JSONReply.response(try await hub.alertsView()) }
         group.get("views/jobs/:id") { _, context in
-            let id: JobID
-            do { id = try JobID(context.parameters.get("id") ?? "") } catch { throw HubError(.invalid, "\(error)") }
+            let id = try Self.jobID(context)
             guard let job = try await hub.store.job(id) else { throw HubError(.notFound, "job \(id) tidak dikenal di hub") }
             return JSONReply.response(job)
         }
@@ -116,8 +111,11 @@ struct AdminRoutes {
 }
 
 extension AdminRoutes {
-    static func jobID(_ context: HubRequestContext) throws -> JobID {
-        do { return try JobID(context.parameters.get("id") ?? "") } catch { throw HubError(.invalid, "\(error)") }
+    static func jobID(_ context: HubRequestContext) throws -> JobID { try jobID(context.parameters.get("id") ?? "") }
+
+    /// A job id from a path or a query, or `invalid` with the reason.
+    static func jobID(_ text: String) throws -> JobID {
+        do { return try JobID(text) } catch { throw HubError(.invalid, "\(error)") }
     }
 }
 

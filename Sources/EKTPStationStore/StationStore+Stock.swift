@@ -105,7 +105,8 @@ extension StationStore {
             let id = tx.db.lastInsertedRowID
             try tx.raise(
                 Alert(
-                    kind: .stockLow, device: nil, message: "selisih hitung #\(id) di \(place): buku \(expected), hitung \(counted) — menunggu konfirmasi kepala"
+                    kind: .countDifference, device: nil,
+                    message: "\(Self.countAlertPrefix(id))di \(place): buku \(expected), hitung \(counted) — menunggu konfirmasi kepala"
                 ))
             return StockChanged(entry: nil, pendingCount: id, message: "selisih \(counted - expected) di \(place) menunggu konfirmasi kepala (#\(id))")
         }
@@ -123,6 +124,7 @@ extension StationStore {
                 : try Self.movement(.counted, place, .adjustment, -difference)
             let entry = try tx.ledger(m, note: "hitung #\(id): \(row["reason"] as String)")
             try tx.db.execute(sql: "UPDATE stockCount SET status = 'confirmed', decidedBy = ?, decidedAt = ? WHERE id = ?", arguments: [person, tx.at, id])
+            try tx.clearAlerts(.countDifference, startingWith: Self.countAlertPrefix(id))
             try tx.audit("selisih hitung dikonfirmasi", detail: "#\(id) \(place): \(difference > 0 ? "+" : "")\(difference)\(note.map { ", \($0)" } ?? "")")
             return StockChanged(entry: entry, pendingCount: nil, message: "koreksi \(difference > 0 ? "+" : "")\(difference) di \(place) dicatat")
         }
@@ -133,10 +135,14 @@ extension StationStore {
         try transaction(actor: person) { tx in
             _ = try Self.pendingCount(tx, id, decider: person)
             try tx.db.execute(sql: "UPDATE stockCount SET status = 'refused', decidedBy = ?, decidedAt = ? WHERE id = ?", arguments: [person, tx.at, id])
+            try tx.clearAlerts(.countDifference, startingWith: Self.countAlertPrefix(id))
             try tx.audit("selisih hitung ditolak", detail: "#\(id)\(note.map { ": \($0)" } ?? "")")
             return StockChanged(entry: nil, pendingCount: nil, message: "selisih #\(id) ditolak; hitung ulang")
         }
     }
+
+    /// How the alert for count difference `id` begins, to clear it once decided.
+    static func countAlertPrefix(_ id: Int64) -> String { "selisih hitung #\(id) " }
 
     /// A count difference still waiting, which `decider` did not count (`TwoPersonRule`).
     static func pendingCount(_ tx: Tx, _ id: Int64, decider: String) throws -> Row {

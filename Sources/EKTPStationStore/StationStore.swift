@@ -179,10 +179,13 @@ struct Tx {
 
     /// Clears the open alerts of `kind` about job `id` (their message starts with `job ID `),
     /// once the decision they asked for is taken.
-    func clearAlerts(_ kind: Alert.Kind, about id: JobID) throws {
+    func clearAlerts(_ kind: Alert.Kind, about id: JobID) throws { try clearAlerts(kind, startingWith: "job \(id.rawValue) ") }
+
+    /// Clears the open alerts of `kind` whose message starts with `prefix`, exactly.
+    func clearAlerts(_ kind: Alert.Kind, startingWith prefix: String) throws {
         try db.execute(
             sql: "UPDATE alert SET clearedAt = ? WHERE kind = ? AND clearedAt IS NULL AND substr(message, 1, length(?)) = ?",
-            arguments: [at, kind.rawValue, "job \(id.rawValue) ", "job \(id.rawValue) "])
+            arguments: [at, kind.rawValue, prefix, prefix])
     }
 
     /// Records an alert for a person and reports it upstream.

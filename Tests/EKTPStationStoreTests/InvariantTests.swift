@@ -118,7 +118,10 @@ struct InvariantTests {
         let pending = try store.count(.store, counted: 88, reason: "dua lembar hilang", by: "op")
         let id = try #require(pending.pendingCount)
         #expect(try store.balances()[.store] == 90, "a pending difference does not move stock")
+        // Named for what it is, and cleared by the head's decision.
+        #expect(try store.alerts().map(\.alert.kind) == [.countDifference])
         _ = try store.confirmCount(id, by: "kepala", note: nil)
+        #expect(try store.alerts().isEmpty)
         #expect(try store.balances()[.store] == 88)
         #expect(throws: StationError.self) { try store.confirmCount(id, by: "kepala", note: nil) }
         #expect(try store.verifyStock().allSatisfy { $0.holds })

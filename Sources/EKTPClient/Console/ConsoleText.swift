@@ -48,6 +48,7 @@ public enum ConsoleText {
         case .printerFound: "printer baru terpasang"
         case .rollback: "basis data lebih lama: cetak ditahan"
         case .duplicateNIK: "NIK ganda: job ditahan"
+        case .countDifference: "selisih hitung: menunggu kepala"
         }
     }
 

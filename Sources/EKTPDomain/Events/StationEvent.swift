@@ -33,6 +33,9 @@ public struct Alert: Codable, Hashable, Sendable {
         case rollback
         /// A job for a NIK that already has a card waits for the kecamatan head.
         case duplicateNIK = "duplicate-nik"
+        /// A physical count differs from the ledger and waits for a kecamatan head who did
+        /// not count.
+        case countDifference = "count-difference"
     }
     public var kind: Kind
     public var device: DeviceID?

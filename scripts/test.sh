@@ -30,7 +30,7 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 "${run[@]}" "$pgbin/initdb" -D "$pgdir/data" -U ektp -A trust --no-sync >/dev/null
 "${run[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w \
-  -o "-p $pgport -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  -o "-p $pgport -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400" start >/dev/null
 echo "PostgreSQL $($pgbin/postgres --version | awk '{print $3}') siap di 127.0.0.1:$pgport"
 export EKTP_HUB_TEST_POSTGRES="127.0.0.1:$pgport:ektp"
 

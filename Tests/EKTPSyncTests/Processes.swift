@@ -156,17 +156,27 @@ enum TestPostgres {
         }
     }
 
-    /// A new empty database on the test server.
+    /// A new empty database on the test server. The suites run side by side, each with hub
+    /// processes and their pools: a connection refused for a moment (too many clients) is
+    /// tried again, and what psql said is kept for the failure.
     static func createDatabase() throws -> Database {
         guard let server else { throw HarnessError("EKTP_HUB_TEST_POSTGRES tidak diatur") }
         let name = "ektp_sync_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["psql", "-q", "-h", server.host, "-p", server.port, "-U", server.user, "-d", "postgres", "-c", "CREATE DATABASE \(name)"]
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw HarnessError("psql CREATE DATABASE \(name) gagal (\(p.terminationStatus))") }
-        return Database(host: server.host, port: server.port, user: server.user, name: String(name))
+        var said = ""
+        for attempt in 1...5 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["psql", "-q", "-h", server.host, "-p", server.port, "-U", server.user, "-d", "postgres", "-c", "CREATE DATABASE \(name)"]
+            let err = Pipe()
+            p.standardError = err
+            try p.run()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            if p.terminationStatus == 0 { return Database(host: server.host, port: server.port, user: server.user, name: String(name)) }
+            said = "percobaan \(attempt), status \(p.terminationStatus): \(text.trimmingCharacters(in: .whitespacesAndNewlines))"
+            Thread.sleep(forTimeInterval: 0.5 * Double(attempt))
+        }
+        throw HarnessError("psql CREATE DATABASE \(name) gagal (\(said))")
     }
 }
 

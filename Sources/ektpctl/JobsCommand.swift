@@ -160,21 +160,10 @@ struct JobsCommand: AsyncParsableCommand {
             abstract: "Kepala kecamatan: menyetujui cetak ulang kartu rusak (bukan yang mencatat kerusakannya); alasan wajib.")
 
         @OptionGroup var global: GlobalOptions
-
-        @Argument(help: ArgumentHelp("Id job.", valueName: "ID"))
-        var id: String
-
-        @Option(help: ArgumentHelp("Alasan cetak ulang.", valueName: "ALASAN"))
-        var reason: String
-
-        func validate() throws {
-            _ = try parsed { try OperatorInput.job(id) }
-            try requireText(reason, "--reason")
-        }
+        @OptionGroup var decision: KepalaDecision
 
         func run() async throws {
-            let jobID = try parsed { try OperatorInput.job(id) }
-            let request = ReasonRequest(reason: reason)
+            let (jobID, request) = try decision.request()
             let changed = try await global.withClient { try await $0.reprint(jobID, request) }
             global.emit(changed) { ConsoleText.jobChanged($0) }
         }
@@ -185,11 +174,21 @@ struct JobsCommand: AsyncParsableCommand {
             abstract: "Kepala kecamatan: melepas job yang ditahan karena NIK-nya sudah punya kartu (kartu hilang, rusak, diganti); alasan wajib.")
 
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var decision: KepalaDecision
 
-        @Argument(help: ArgumentHelp("Id job yang ditahan.", valueName: "ID"))
+        func run() async throws {
+            let (jobID, request) = try decision.request()
+            let job = try await global.withClient { try await $0.releaseHold(jobID, request) }
+            global.emit(job) { "job \($0.id) dilepas: dicetak bila printer dan blangko siap (\($0.state.label))" }
+        }
+    }
+
+    /// A kecamatan head's decision about one job, with the reason (`reprint`, `release`).
+    struct KepalaDecision: ParsableArguments {
+        @Argument(help: ArgumentHelp("Id job.", valueName: "ID"))
         var id: String
 
-        @Option(help: ArgumentHelp("Mengapa orang ini perlu kartu lagi.", valueName: "ALASAN"))
+        @Option(help: ArgumentHelp("Alasan keputusan (dicatat di jejak audit).", valueName: "ALASAN"))
         var reason: String
 
         func validate() throws {
@@ -197,10 +196,9 @@ struct JobsCommand: AsyncParsableCommand {
             try requireText(reason, "--reason")
         }
 
-        func run() async throws {
-            let jobID = try parsed { try OperatorInput.job(id) }
-            let job = try await global.withClient { try await $0.releaseHold(jobID, ReasonRequest(reason: reason)) }
-            global.emit(job) { "job \($0.id) dilepas: dicetak bila printer dan blangko siap (\($0.state.label))" }
+        /// The job and the body to send.
+        func request() throws -> (JobID, ReasonRequest) {
+            (try parsed { try OperatorInput.job(id) }, ReasonRequest(reason: reason))
         }
     }
 

@@ -18,10 +18,6 @@ public actor AlertPusher {
     let http: HTTPClient
     private var coalescers: [String: AlertCoalescer] = [:]
     let window: TimeInterval
-    private var tasks: [Task<Void, Never>] = []
-    /// Deliveries that reached their receiver, and those given up after every try.
-    public private(set) var delivered = 0
-    public private(set) var failed = 0
 
     public init(subscriptions: [WebhookSubscription], window: TimeInterval = 600, logger: Logger, http: HTTPClient = .shared) {
         self.subscriptions = subscriptions
@@ -32,22 +28,14 @@ public actor AlertPusher {
 
     /// Pushes `alerts` to every subscription covering their kecamatan.
     public func push(_ alerts: [AlertMessage], now: Date) {
-        tasks.removeAll { $0.isCancelled }
         for subscription in subscriptions {
             var coalescer = coalescers[subscription.url] ?? AlertCoalescer(window: window)
             for alert in alerts where subscription.covers(kecamatan: alert.kecamatanCode) {
                 guard let message = coalescer.admit(alert, now: now) else { continue }
-                tasks.append(Task { await self.deliver(message, to: subscription) })
+                Task { await self.deliver(message, to: subscription) }
             }
             coalescers[subscription.url] = coalescer
         }
-    }
-
-    /// Waits for the deliveries under way (tests, and a clean stop).
-    public func settle() async {
-        let running = tasks
-        tasks = []
-        for task in running { await task.value }
     }
 
     func deliver(_ alert: AlertMessage, to subscription: WebhookSubscription) async {
@@ -68,10 +56,7 @@ public actor AlertPusher {
                 let response = try await http.execute(request, timeout: .seconds(10))
                 _ = try? await response.body.collect(upTo: 64 * 1024)
                 let status = Int(response.status.code)
-                if (200..<300).contains(status) {
-                    delivered += 1
-                    return
-                }
+                if (200..<300).contains(status) { return }
                 lastProblem = "HTTP \(status)"
                 guard WebhookRetry.retries(status: status) else { break }
             } catch {
@@ -79,7 +64,6 @@ public actor AlertPusher {
             }
             logger.info("webhook \(subscription.url): percobaan \(attempt) gagal (\(lastProblem)); dicoba lagi")
         }
-        failed += 1
         logger.error("webhook \(subscription.url): peringatan \(alert.kind) dari \(alert.stationId) tidak terkirim (\(lastProblem))")
     }
 

@@ -46,6 +46,16 @@ extension StationClient {
         try await post("/hold/release", request)
     }
 
+    /// `GET /v1/alerts`: the open alerts, newest first.
+    public func alerts() async throws(StationClientError) -> [AlertView] {
+        try await send(.GET, "/alerts")
+    }
+
+    /// `POST /v1/alerts/{id}/ack`: the caller takes the alert on.
+    public func acknowledgeAlert(_ id: Int64) async throws(StationClientError) -> AlertView {
+        try await post("/alerts/\(id)/ack", [String: String]())
+    }
+
     // MARK: Jobs
 
     /// `GET /v1/jobs?state=…&limit=…`

@@ -15,7 +15,7 @@ public struct Hub: Sendable {
     public let regions: RegionDirectory
     public let intake: HubIntake
     public let notifier: JobNotifier
-    /// Tells the people who asked of new station alerts (`HubConfig.webhooks`).
+    /// Tells the people who asked of new and escalated alerts (`HubConfig.alertSubscribers`).
     public let alerts: AlertPusher
     public let clock: HubClock
     public let metrics: HubMetrics
@@ -41,7 +41,9 @@ public struct Hub: Sendable {
         self.intake = HubIntake(
             store: store, verifier: JobVerifier(trusted: config.approvalKeys), regions: regions, clock: clock, notifier: notifier, sealer: sealer)
         self.metrics = HubMetrics()
-        self.alerts = AlertPusher(subscriptions: config.webhooks, window: TimeInterval(config.webhookWindowSeconds), logger: logger)
+        self.alerts = AlertPusher(
+            subscriptions: config.alertSubscribers, mail: config.smtp.flatMap { relay in config.mailFrom.map { AlertPusher.Mail(relay: relay, from: $0) } },
+            window: TimeInterval(config.alertWindowSeconds), logger: logger)
     }
 
     /// Opens the SQLite store at `config.databasePath` and the region directory.

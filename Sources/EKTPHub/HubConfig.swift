@@ -46,11 +46,21 @@ public struct HubConfig: Sendable {
     public var silentMinutes = 30
     /// Alert when a kecamatan has fewer days of blangko left than this.
     public var stockLowDays = 14
-    /// Who is told of station alerts, and how (`EKTP_HUB_WEBHOOKS`: a JSON file).
-    public var webhooks: [WebhookSubscription] = []
-    /// At most one alert of a kind from a station per this many seconds to each webhook;
-    /// those in between are counted on the next (`AlertCoalescer`).
-    public var webhookWindowSeconds = 600
+    /// Who is told of alerts, and how (`EKTP_HUB_ALERT_SUBSCRIBERS`: a JSON file).
+    public var alertSubscribers: [AlertSubscription] = []
+    /// At most one alert of a kind from a station per this many seconds to each
+    /// subscriber; those in between are counted on the next (`AlertCoalescer`).
+    public var alertWindowSeconds = 600
+    /// A station's alert nobody took on for this long is pushed again, escalated.
+    public var escalateSeconds = 3600
+    /// How often the hub looks for alerts to push that no request brings: escalations and
+    /// what the hub finds itself (a silent station, a printer long in error, low stock).
+    public var alertCheckSeconds = 60
+    /// The SMTP relay e-mail goes through (`host` or `host:port`, port 25 by default):
+    /// the hub host's own MTA or the office's relay, without authentication.
+    public var smtp: HostPort?
+    /// The sender of alert e-mail.
+    public var mailFrom: String?
     /// The key that seals each job's personal data at rest (`DocumentSealer`): 32 bytes,
     /// mode 0600, made on first start. nil: `hub-data.key` beside the SQLite database; with
     /// PostgreSQL it must be given, the same file for every hub process.
@@ -86,7 +96,8 @@ public struct HubConfig: Sendable {
     static let settingNames: Set<String> = [
         "DATABASE", "DATA_KEY", "HOST", "PORT", "ADMIN_TOKEN", "APPROVAL_KEYS", "REGIONS", "LEASE_SECONDS", "MAX_WAIT_SECONDS", "MAX_INTAKE_BYTES",
         "MAX_JSON_BYTES", "ENROLLMENT_TOKEN_HOURS", "CREDENTIAL_DAYS", "STALE_AFTER_SECONDS", "OFFLINE_AFTER_SECONDS", "DEVICE_ERROR_MINUTES",
-        "SILENT_MINUTES", "STOCK_LOW_DAYS", "RETENTION_DAYS", "WEBHOOKS", "WEBHOOK_WINDOW_SECONDS", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER",
+        "SILENT_MINUTES", "STOCK_LOW_DAYS", "RETENTION_DAYS", "ALERT_SUBSCRIBERS", "ALERT_WINDOW_SECONDS", "ESCALATE_SECONDS", "ALERT_CHECK_SECONDS",
+        "SMTP", "MAIL_FROM", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER",
         "POSTGRES_PASSWORD",
         "POSTGRES_DATABASE", "POSTGRES_TLS",
     ]
@@ -164,38 +175,73 @@ public struct HubConfig: Sendable {
         if let v = try int("STOCK_LOW_DAYS") { c.stockLowDays = v }
         if let v = try int("RETENTION_DAYS") { c.retentionDays = v }
         if let v = env["EKTP_HUB_DATA_KEY"], !v.isEmpty { c.dataKeyFile = v }
-        if let v = env["EKTP_HUB_WEBHOOKS"], !v.isEmpty { c.webhooks = try loadWebhooks(path: v) }
-        if let v = try int("WEBHOOK_WINDOW_SECONDS") { c.webhookWindowSeconds = v }
+        if let v = env["EKTP_HUB_ALERT_SUBSCRIBERS"], !v.isEmpty { c.alertSubscribers = try loadAlertSubscribers(path: v) }
+        if let v = try int("ALERT_WINDOW_SECONDS") { c.alertWindowSeconds = v }
+        if let v = try int("ESCALATE_SECONDS") { c.escalateSeconds = v }
+        if let v = try int("ALERT_CHECK_SECONDS") { c.alertCheckSeconds = max(v, 1) }
+        if let v = env["EKTP_HUB_SMTP"], !v.isEmpty {
+            guard let hp = HostPort(v.contains(":") ? v : v + ":25") else {
+                throw Problem("EKTP_HUB_SMTP harus host atau host:port, bukan \"\(v.prefix(60))\"")
+            }
+            c.smtp = hp
+        }
+        if let v = env["EKTP_HUB_MAIL_FROM"], !v.isEmpty {
+            guard AlertMail.isAddress(v) else { throw Problem("EKTP_HUB_MAIL_FROM \"\(v.prefix(60))\" bukan alamat surel") }
+            c.mailFrom = v
+        }
+        if c.alertSubscribers.contains(where: { if case .mail = $0.channel { true } else { false } }), c.smtp == nil || c.mailFrom == nil {
+            throw Problem("penerima surel ada di EKTP_HUB_ALERT_SUBSCRIBERS, tetapi EKTP_HUB_SMTP dan EKTP_HUB_MAIL_FROM belum diatur")
+        }
         return c
     }
 
-    /// The webhooks file: `[{"url": "https://…", "secretFile": "/etc/ektp/webhook.secret",
-    /// "scope": ["32.16"]}]`. The secret is read from its own file (mode 0600), never from
-    /// the environment or a process listing.
-    public static func loadWebhooks(path: String) throws -> [WebhookSubscription] {
+    /// The subscribers file: a JSON list of webhooks `{"url": "https://…", "secretFile":
+    /// "/etc/ektp/webhook.secret"}` and e-mail `{"email": ["a@…"]}`, each with an optional
+    /// `"scope": ["32.16"]` and `"escalatedOnly": true`. A webhook's secret is read from its
+    /// own file (mode 0600), never from the environment or a process listing.
+    public static func loadAlertSubscribers(path: String) throws -> [AlertSubscription] {
         struct Entry: Decodable {
-            var url: String
-            var secretFile: String
+            var url: String?
+            var secretFile: String?
+            var email: [String]?
             var scope: [String]?
+            var escalatedOnly: Bool?
         }
         let entries: [Entry]
         do { entries = try JSONDecoder().decode([Entry].self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            throw Problem("EKTP_HUB_WEBHOOKS \(path): tidak terbaca sebagai daftar webhook JSON ([{\"url\", \"secretFile\", \"scope\"}]): \(error)")
+            throw Problem(
+                "EKTP_HUB_ALERT_SUBSCRIBERS \(path): tidak terbaca sebagai daftar penerima JSON ([{\"url\", \"secretFile\"} atau {\"email\"}, dengan \"scope\"]): \(error)"
+            )
         }
         return try entries.map { entry in
-            guard let url = URL(string: entry.url), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false else {
-                throw Problem("webhook \(entry.url.prefix(80)): alamat harus http:// atau https://")
+            let channel: AlertSubscription.Channel
+            let name: String
+            switch (entry.url, entry.email) {
+            case (let text?, nil):
+                name = "webhook \(text.prefix(80))"
+                guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false else {
+                    throw Problem("\(name): alamat harus http:// atau https://")
+                }
+                guard let file = entry.secretFile else { throw Problem("\(name): secretFile wajib") }
+                let secret: String
+                do { secret = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) } catch {
+                    throw Problem("\(name): berkas rahasia \(file) tidak terbaca")
+                }
+                guard secret.utf8.count >= 16 else { throw Problem("\(name): rahasia bersama paling sedikit 16 byte") }
+                channel = .webhook(url: text, secret: secret)
+            case (nil, let to?):
+                name = "surel \(to.joined(separator: ",").prefix(80))"
+                guard !to.isEmpty else { throw Problem("surel: daftar alamat kosong") }
+                for address in to where !AlertMail.isAddress(address) { throw Problem("surel: \"\(address.prefix(60))\" bukan alamat surel") }
+                channel = .mail(to: to)
+            default:
+                throw Problem("setiap penerima peringatan berisi url (webhook) atau email (surel), tidak keduanya")
             }
-            let secret: String
-            do { secret = try String(contentsOfFile: entry.secretFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) } catch {
-                throw Problem("webhook \(entry.url.prefix(80)): berkas rahasia \(entry.secretFile) tidak terbaca")
-            }
-            guard secret.utf8.count >= 16 else { throw Problem("webhook \(entry.url.prefix(80)): rahasia bersama paling sedikit 16 byte") }
             let scope = entry.scope ?? []
             for code in scope where code.range(of: "^[0-9]{2}(\\.[0-9]{2}){0,2}$", options: .regularExpression) == nil {
-                throw Problem("webhook \(entry.url.prefix(80)): cakupan \"\(code.prefix(20))\" bukan kode wilayah (32, 32.16, 32.16.01)")
+                throw Problem("\(name): cakupan \"\(code.prefix(20))\" bukan kode wilayah (32, 32.16, 32.16.01)")
             }
-            return WebhookSubscription(url: entry.url, secret: secret, scope: scope)
+            return AlertSubscription(channel, scope: scope, escalatedOnly: entry.escalatedOnly ?? false)
         }
     }
 

@@ -29,7 +29,7 @@ public enum HubServer {
             let group = ServiceGroup(
                 services: [
                     client, JobWakeups(store: store, notifier: hub.notifier, logger: logger), MigrateThenServe(store: store, hub: hub, app: app),
-                    PersonalDataPurge(hub: hub),
+                    PersonalDataPurge(hub: hub), AlertWatch(hub: hub),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
             try await group.run()
@@ -41,7 +41,8 @@ public enum HubServer {
             logger.info("ektp-hub \(BuildInfo.version): hub mendengarkan di \(config.host):\(config.port), basis data \(config.databasePath)")
             let app = HubAPI.buildApplication(hub: hub)
             let group = ServiceGroup(
-                services: [app, PersonalDataPurge(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+                services: [app, PersonalDataPurge(hub: hub), AlertWatch(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
+                logger: logger)
             try await group.run()
         }
     }

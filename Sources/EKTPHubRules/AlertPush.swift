@@ -2,20 +2,43 @@ import EKTPDomain
 import Foundation
 
 /// Who asked to be told of alerts, and how (docs/hub.md, "Alerts to people"): a webhook
-/// URL, the shared secret its requests are signed with, and the regions it covers.
-public struct WebhookSubscription: Codable, Sendable, Equatable {
-    public var url: String
-    public var secret: String
-    /// Region code prefixes: `32.16` a kabupaten, `32.16.01` a kecamatan; empty: all.
-    public var scope: [String]
-
-    public init(url: String, secret: String, scope: [String]) {
-        self.url = url
-        self.secret = secret
-        self.scope = scope
+/// (its URL and the shared secret its requests are signed with) or e-mail addresses, the
+/// regions covered, and whether only escalations.
+public struct AlertSubscription: Sendable, Equatable {
+    public enum Channel: Sendable, Equatable {
+        case webhook(url: String, secret: String)
+        case mail(to: [String])
     }
 
-    public func covers(kecamatan: String) -> Bool {
+    public var channel: Channel
+    /// Region code prefixes: `32.16` a kabupaten, `32.16.01` a kecamatan; empty: all.
+    public var scope: [String]
+    /// Only escalated alerts (`AlertMessage.escalated`): for people above the office.
+    public var escalatedOnly: Bool
+
+    public init(_ channel: Channel, scope: [String], escalatedOnly: Bool = false) {
+        self.channel = channel
+        self.scope = scope
+        self.escalatedOnly = escalatedOnly
+    }
+
+    /// How logs name it: the URL, or the addresses.
+    public var name: String {
+        switch channel {
+        case .webhook(let url, _): url
+        case .mail(let to): "surel " + to.joined(separator: ",")
+        }
+    }
+
+    public func wants(_ alert: AlertMessage) -> Bool {
+        AlertScope.covers(scope, kecamatan: alert.kecamatanCode) && (alert.escalated || !escalatedOnly)
+    }
+}
+
+/// Which regions a subscription covers: code prefixes (`32.16` a kabupaten, `32.16.01` a
+/// kecamatan); none covers every region.
+public enum AlertScope {
+    public static func covers(_ scope: [String], kecamatan: String) -> Bool {
         scope.isEmpty || scope.contains { kecamatan == $0 || kecamatan.hasPrefix($0 + ".") }
     }
 }
@@ -23,28 +46,41 @@ public struct WebhookSubscription: Codable, Sendable, Equatable {
 /// The JSON body of one alert pushed to a webhook.
 public struct AlertMessage: Codable, Sendable, Equatable {
     public var kind: String
-    public var stationId: String
+    /// The station it is about; none for a kecamatan's stock.
+    public var stationId: String?
     public var kecamatanCode: String
     public var device: String?
     public var message: String
-    /// When the station raised it.
+    /// When the station raised it, or since when the hub has seen the condition.
     public var at: Date
+    /// Nobody took the station's alert on in time, or the hub found the condition itself
+    /// (a station silent, a printer in error for long, stock running out, events missing).
+    public var escalated: Bool
     /// Alerts of the same kind from the same station held back since the last one pushed
     /// (`AlertCoalescer`).
     public var heldBack: Int
 
-    public init(kind: String, stationId: String, kecamatanCode: String, device: String?, message: String, at: Date, heldBack: Int = 0) {
+    public init(
+        kind: String, stationId: String?, kecamatanCode: String, device: String?, message: String, at: Date, escalated: Bool = false, heldBack: Int = 0
+    ) {
         self.kind = kind
         self.stationId = stationId
         self.kecamatanCode = kecamatanCode
         self.device = device
         self.message = message
         self.at = at
+        self.escalated = escalated
         self.heldBack = heldBack
     }
 
-    /// Alerts count as the same for flooding when station and kind are.
-    public var floodKey: String { "\(stationId) \(kind)" }
+    /// Alerts count as the same for flooding when station (or kecamatan), kind and
+    /// escalation are: an escalation is never held back by the alert it escalates.
+    public var floodKey: String { "\(stationId ?? kecamatanCode) \(kind)\(escalated ? " escalated" : "")" }
+
+    /// The e-mail subject: what and where, in a line.
+    public var subject: String {
+        "[ektp]\(escalated ? " [eskalasi]" : "") \(kind) \(stationId ?? kecamatanCode)"
+    }
 }
 
 /// No flooding: per subscription, one alert of a kind from a station per `window`; the
@@ -70,9 +106,9 @@ public struct AlertCoalescer: Sendable {
     }
 }
 
-/// How often and how long a webhook is retried: after 1, 2, 4 … seconds, at most five
+/// How often and how long a delivery is retried: after 1, 2, 4 … seconds, at most five
 /// minutes apart, `attempts` tries in all (about ten minutes).
-public enum WebhookRetry {
+public enum AlertRetry {
     public static let attempts = 9
 
     /// The wait before try `attempt` (2 is the first retry).
@@ -80,9 +116,13 @@ public enum WebhookRetry {
         .seconds(min(300, 1 << min(max(attempt - 2, 0), 9)))
     }
 
-    /// Whether an answer is worth trying again: the receiver failed or is overloaded; a
-    /// 4xx other than 408/429 is a refusal that a retry will not change.
-    public static func retries(status: Int) -> Bool {
+    /// Whether a webhook's answer is worth trying again: the receiver failed or is
+    /// overloaded; a 4xx other than 408/429 is a refusal that a retry will not change.
+    public static func retries(httpStatus status: Int) -> Bool {
         status >= 500 || status == 408 || status == 429
     }
+
+    /// Whether an SMTP reply is worth trying again: 4xx is transient by the protocol
+    /// (RFC 5321 §4.2.1), 5xx permanent.
+    public static func retries(smtpReply code: Int) -> Bool { (400..<500).contains(code) }
 }

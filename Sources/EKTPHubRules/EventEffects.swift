@@ -15,6 +15,10 @@ public enum HubEffect: Sendable, Equatable {
     case consumed(quantity: Int, at: Date)
     case device(DeviceID, model: String?, state: DeviceState)
     case alert(kind: String, device: DeviceID?, message: String)
+    /// The station's alert raised by its event `seq` was taken on by `by`.
+    case alertAcknowledged(seq: Int64, by: String, at: Date)
+    /// The station's alert raised by its event `seq` is over.
+    case alertCleared(seq: Int64, at: Date)
 }
 
 /// A job as the hub holds it, the facts a station's report about it is settled against.
@@ -120,6 +124,8 @@ extension JobSettlement {
 public enum EventEffects {
     /// The longest alert text the hub keeps.
     public static let alertLength = 500
+    /// The longest name of a person the hub keeps from a station's event.
+    public static let personLength = 100
 
     /// What new events change on the hub, each in order, with the jobs they name as the
     /// store holds them (`held`, updated as the batch goes). An event about a job is
@@ -159,7 +165,7 @@ public enum EventEffects {
                         message: String("stasiun menolak \(job.map { "job \($0)" } ?? "sebuah job"): \(reason)".prefix(alertLength))))
             case .jobStateChanged(let job, _, let to, _, _, let hash):
                 settle(job, to, hash)
-            case .ledger, .deviceState, .alert:
+            case .ledger, .deviceState, .alert, .alertAcknowledged, .alertCleared:
                 effects += Self.effects(of: e.event, at: EventIntake.when(e.at, now: now))
             }
             return (e.seq, effects)
@@ -174,7 +180,7 @@ public enum EventEffects {
                     switch e.event {
                     case .jobStored(let job, _, _), .jobStateChanged(let job, _, _, _, _, _): job
                     case .jobRejected(let job, _): job
-                    case .ledger, .deviceState, .alert: nil
+                    case .ledger, .deviceState, .alert, .alertAcknowledged, .alertCleared: nil
                     }
                 })
         ).sorted()
@@ -195,6 +201,10 @@ public enum EventEffects {
             return [.device(device, model: nil, state: state)]
         case .alert(let alert):
             return [.alert(kind: alert.kind.rawValue, device: alert.device, message: String(alert.message.prefix(alertLength)))]
+        case .alertAcknowledged(let seq, let by):
+            return [.alertAcknowledged(seq: seq, by: String(by.prefix(personLength)), at: at)]
+        case .alertCleared(let seq):
+            return [.alertCleared(seq: seq, at: at)]
         }
     }
 
@@ -279,6 +289,8 @@ extension StationEvent {
         case .ledger: "ledger"
         case .deviceState: "deviceState"
         case .alert: "alert"
+        case .alertAcknowledged: "alertAcknowledged"
+        case .alertCleared: "alertCleared"
         }
     }
 }

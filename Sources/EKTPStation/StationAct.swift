@@ -15,6 +15,8 @@ enum StationAct: Sendable {
     case receiveStock
     case countStock
     case spoilStock
+    /// Taking an alert on: anyone at the station who can act on it.
+    case acknowledgeAlert
     // The kecamatan head's decisions.
     case approveReprint
     case releaseNIKHold
@@ -34,7 +36,7 @@ enum StationAct: Sendable {
         switch self {
         case .importJobs, .decideOutcome, .handOver, .loadPrinter, .testPrint, .addPrinter, .receiveStock, .spoilStock: [.operator]
         // Anyone may count; nobody confirms their own count (`TwoPersonRule`).
-        case .countStock: [.operator, .kepala]
+        case .countStock, .acknowledgeAlert: [.operator, .kepala]
         case .approveReprint, .releaseNIKHold, .decideCount, .destroyStock, .transferStock, .resumePrinting: [.kepala]
         case .manageUsers, .enroll, .backup, .reconcile, .injectFault: []
         }

@@ -208,6 +208,16 @@ enum Schema {
                     CREATE INDEX pcAccount_user ON pcAccount(userName);
                     """)
         }
+        // An alert's life: the outbox event that raised it (so that its acknowledgement and
+        // its clearing reach the hub as events naming it), and who took it on, when.
+        m.registerMigration("v8-alert-life") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE alert ADD COLUMN eventSeq INTEGER;
+                    ALTER TABLE alert ADD COLUMN acknowledgedAt REAL;
+                    ALTER TABLE alert ADD COLUMN acknowledgedBy TEXT;
+                    """)
+        }
         return m
     }
 }

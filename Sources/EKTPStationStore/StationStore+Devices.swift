@@ -128,7 +128,8 @@ extension StationStore {
                     id: row["id"], at: Date(timeIntervalSince1970: row["at"]),
                     alert: Alert(
                         kind: try Alert.Kind(stored: row["kind"], column: "alert.kind"),
-                        device: (row["deviceId"] as String?).flatMap { try? DeviceID($0) }, message: row["message"]))
+                        device: (row["deviceId"] as String?).flatMap { try? DeviceID($0) }, message: row["message"]),
+                    acknowledgedBy: row["acknowledgedBy"], acknowledgedAt: (row["acknowledgedAt"] as Double?).map(Date.init(timeIntervalSince1970:)))
             }
         }
     }

@@ -184,6 +184,35 @@ extension StationStore {
         try transaction(actor: actor) { tx in try tx.raise(alert) }
     }
 
+    /// `by` takes the open alert `id` on: it stays open until its condition is gone, now
+    /// with a name beside it, here and at the hub (`alertAcknowledged`).
+    public func acknowledgeAlert(_ id: Int64, by person: String) throws -> AlertView {
+        try transaction(actor: person) { tx in
+            guard let row = try Row.fetchOne(tx.db, sql: "SELECT * FROM alert WHERE id = ?", arguments: [id]) else {
+                throw StationError(.notFound, "peringatan \(id) tidak ada")
+            }
+            guard row["clearedAt"] as Double? == nil else { throw StationError(.conflict, "peringatan \(id) sudah selesai") }
+            if let by = row["acknowledgedBy"] as String? {
+                throw StationError(.conflict, "peringatan \(id) sudah ditangani \(by)")
+            }
+            try tx.db.execute(sql: "UPDATE alert SET acknowledgedAt = ?, acknowledgedBy = ? WHERE id = ?", arguments: [tx.at, person, id])
+            if let seq = row["eventSeq"] as Int64? { _ = try tx.outbox(.alertAcknowledged(alert: seq, by: person)) }
+            try tx.audit("peringatan \(row["kind"] as String) ditangani", detail: row["message"])
+            return AlertView(
+                id: id, at: Date(timeIntervalSince1970: row["at"]),
+                alert: Alert(
+                    kind: try Alert.Kind(stored: row["kind"], column: "alert.kind"),
+                    device: (row["deviceId"] as String?).flatMap { try? DeviceID($0) }, message: row["message"]),
+                acknowledgedBy: person, acknowledgedAt: tx.now)
+        }
+    }
+
+    /// Clears the open alerts of `kind` whose text is not among `messages`: a check that
+    /// looked again and found only `messages` (a reconcile).
+    public func clearAlerts(_ kind: Alert.Kind, except messages: Set<String>, actor: String) throws {
+        try transaction(actor: actor) { tx in try tx.clearAlerts(kind, except: messages) }
+    }
+
     /// Raises an alert unless the same one is still open: a difference reconcile finds
     /// again is one alert, not one per reconcile.
     public func raiseAlertOnce(_ alert: Alert, actor: String) throws {
@@ -203,12 +232,18 @@ extension StationStore {
 
     /// Audits a person lifting the hold on printing after a rollback.
     public func recordHoldReleased(reason: String, by person: String) throws {
-        try transaction(actor: person) { tx in try tx.audit("penahanan cetak dilepas", detail: reason) }
+        try transaction(actor: person) { tx in
+            try tx.audit("penahanan cetak dilepas", detail: reason)
+            try tx.clearAlerts(.rollback, startingWith: "")
+        }
     }
 
     /// Audits a printer added while the daemon ran.
     public func recordPrinterAdded(_ device: DeviceID, uri: String, by person: String) throws {
-        try transaction(actor: person) { tx in try tx.audit("printer ditambahkan", detail: "\(device) di \(uri)") }
+        try transaction(actor: person) { tx in
+            try tx.audit("printer ditambahkan", detail: "\(device) di \(uri)")
+            try tx.clearAlerts(.printerFound, device: device)
+        }
     }
 
     /// Audits an enrollment at a hub.

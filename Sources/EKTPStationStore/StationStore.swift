@@ -183,17 +183,39 @@ struct Tx {
 
     /// Clears the open alerts of `kind` whose message starts with `prefix`, exactly.
     func clearAlerts(_ kind: Alert.Kind, startingWith prefix: String) throws {
-        try db.execute(
-            sql: "UPDATE alert SET clearedAt = ? WHERE kind = ? AND clearedAt IS NULL AND substr(message, 1, length(?)) = ?",
-            arguments: [at, kind.rawValue, prefix, prefix])
+        try clearAlerts(
+            where: "kind = ? AND substr(message, 1, length(?)) = ?", arguments: [kind.rawValue, prefix, prefix])
+    }
+
+    /// Clears the open alerts of `kind` about `device`: the condition they reported is over.
+    func clearAlerts(_ kind: Alert.Kind, device: DeviceID) throws {
+        try clearAlerts(where: "kind = ? AND deviceId = ?", arguments: [kind.rawValue, device.rawValue])
+    }
+
+    /// Clears the open alerts of `kind` whose text is not among `messages`.
+    func clearAlerts(_ kind: Alert.Kind, except messages: Set<String>) throws {
+        let keep = Array(messages)
+        try clearAlerts(
+            where: "kind = ?\(keep.isEmpty ? "" : " AND message NOT IN (\(databaseQuestionMarks(count: keep.count)))")",
+            arguments: StatementArguments([kind.rawValue] + keep))
+    }
+
+    /// Clears the open alerts matching `condition`, telling the hub of each (`alertCleared`).
+    private func clearAlerts(where condition: String, arguments: StatementArguments) throws {
+        let open = try Row.fetchAll(db, sql: "SELECT id, eventSeq, kind, message FROM alert WHERE clearedAt IS NULL AND \(condition)", arguments: arguments)
+        for row in open {
+            try db.execute(sql: "UPDATE alert SET clearedAt = ? WHERE id = ?", arguments: [at, row["id"] as Int64])
+            if let seq = row["eventSeq"] as Int64? { _ = try outbox(.alertCleared(alert: seq)) }
+            try audit("peringatan \(row["kind"] as String) selesai", detail: row["message"])
+        }
     }
 
     /// Records an alert for a person and reports it upstream.
     func raise(_ alert: Alert) throws {
+        let seq = try outbox(.alert(alert: alert))
         try db.execute(
-            sql: "INSERT INTO alert(at, kind, deviceId, message) VALUES (?,?,?,?)",
-            arguments: [at, alert.kind.rawValue, alert.device?.rawValue, alert.message])
-        try outbox(.alert(alert: alert))
+            sql: "INSERT INTO alert(at, kind, deviceId, message, eventSeq) VALUES (?,?,?,?,?)",
+            arguments: [at, alert.kind.rawValue, alert.device?.rawValue, alert.message, seq])
         try audit("peringatan \(alert.kind.rawValue)", detail: alert.message)
     }
 }

@@ -177,10 +177,15 @@ public struct AlertView: Codable, Sendable {
     public var id: Int64
     public var at: Date
     public var alert: Alert
-    public init(id: Int64, at: Date, alert: Alert) {
+    /// The station user who took it on (`POST /v1/alerts/{id}/ack`), and when.
+    public var acknowledgedBy: String?
+    public var acknowledgedAt: Date?
+    public init(id: Int64, at: Date, alert: Alert, acknowledgedBy: String? = nil, acknowledgedAt: Date? = nil) {
         self.id = id
         self.at = at
         self.alert = alert
+        self.acknowledgedBy = acknowledgedBy
+        self.acknowledgedAt = acknowledgedAt
     }
 }
 

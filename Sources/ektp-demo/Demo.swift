@@ -42,11 +42,16 @@ struct Demo: AsyncParsableCommand {
         let factory = SyntheticJobs(regions: regions, signer: signer)
 
         // The kabupaten's own receiver of alerts (a webhook), as its office would run one.
+        // Its head of section reads escalations by e-mail: a real SMTP server on loopback.
         let webhook = try WebhookReceiver(secret: "demo-rahasia-webhook-" + UUID().uuidString.prefix(8))
         try await webhook.start()
         defer { webhook.stop() }
+        let mail = try MailCatcher(directory: root.appendingPathComponent("hub").path)
+        try await mail.start()
+        defer { mail.stop() }
         let hub = try HubDaemon.demo(
-            directory: root.appendingPathComponent("hub"), trusting: signer, regions: RegionData.path(), webhook: webhook, scope: String(kecamatan.prefix(5)))
+            directory: root.appendingPathComponent("hub"), trusting: signer, regions: RegionData.path(), webhook: webhook, mail: mail,
+            scope: String(kecamatan.prefix(5)))
         try await hub.start()
         say("ektp-hub berjalan di \(hub.url) (SQLite: \(root.path)/hub/hub.sqlite).")
         var stations: [DemoStation] = []
@@ -101,6 +106,7 @@ struct Demo: AsyncParsableCommand {
             for station in stations { agreed = try await station.summary() && agreed }
             agreed = try await hubSummary(hub, stations) && agreed
             agreed = webhookSummary(webhook) && agreed
+            agreed = await mailSummary(mail) && agreed
             if serve {
                 try hub.addWebUser(name: "pusat", fullName: "Kantor Pusat (demo)", password: Self.webPassword)
                 say("")
@@ -131,11 +137,24 @@ struct Demo: AsyncParsableCommand {
         let decoder = WireCoding.decoder()
         for d in received.prefix(6) {
             guard let alert = try? decoder.decode(AlertMessage.self, from: d.body) else { continue }
-            say("  \(d.signed ? "✓ bertanda tangan" : "✗ TANDA TANGAN SALAH") · \(alert.stationId) [\(alert.kind)]: \(alert.message.prefix(110))")
+            say(
+                "  \(d.signed ? "✓ bertanda tangan" : "✗ TANDA TANGAN SALAH") · \(alert.stationId ?? alert.kecamatanCode) [\(alert.kind)\(alert.escalated ? ", eskalasi" : "")]: \(alert.message.prefix(110))"
+            )
         }
         let signed = received.allSatisfy(\.signed)
         say("\(received.count) peringatan diterima\(signed ? ", semuanya bertanda tangan rahasia bersama" : "; ADA yang tanda tangannya salah")")
         return !received.isEmpty && signed
+    }
+
+    /// What the kabupaten's head of section received by e-mail: the escalations (alerts
+    /// nobody took on in time, printers the hub found in error); waits for the first.
+    func mailSummary(_ mail: MailCatcher) async -> Bool {
+        let received = (try? await mail.waitFor(1, seconds: 30)) ?? []
+        say("")
+        say("══ Surel eskalasi kabupaten (SMTP \(mail.relay), \(mail.maildir)) ══")
+        for m in received.prefix(4) { say("  \(m.envelopeTo.joined(separator: ", ")) · \(MailCatcher.subject(m))") }
+        say("\(received.count) surel diterima")
+        return !received.isEmpty
     }
 
     // MARK: The operators' day

@@ -4,17 +4,26 @@ import Foundation
 
 extension HubDaemon {
     /// The hub the demo runs: the real `ektp-hub serve` on embedded SQLite in `directory`.
-    /// The demo's hub on SQLite in `directory`, pushing station alerts to `webhook` (the
-    /// kabupaten's receiver) signed with its secret.
-    static func demo(directory: URL, trusting signer: ApprovalSigner, regions: String, webhook: WebhookReceiver, scope: String) throws -> HubDaemon {
+    /// The demo's hub on SQLite in `directory`, pushing alerts to `webhook` (the
+    /// kabupaten's receiver) signed with its secret, and escalations by e-mail through
+    /// `mail`: a station's alert nobody took on within 10 seconds, a printer in error.
+    static func demo(
+        directory: URL, trusting signer: ApprovalSigner, regions: String, webhook: WebhookReceiver, mail: MailCatcher, scope: String
+    ) throws -> HubDaemon {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let secretFile = directory.appendingPathComponent("webhook.secret").path
         try webhook.secret.write(toFile: secretFile, atomically: true, encoding: .utf8)
-        let hooks = directory.appendingPathComponent("webhooks.json").path
-        try #"[{"url": "\#(webhook.url)", "secretFile": "\#(secretFile)", "scope": ["\#(scope)"]}]"#.write(toFile: hooks, atomically: true, encoding: .utf8)
+        let hooks = directory.appendingPathComponent("alert-subscribers.json").path
+        try #"""
+        [{"url": "\#(webhook.url)", "secretFile": "\#(secretFile)", "scope": ["\#(scope)"]},
+         {"email": ["kabid.pi@dukcapil.example"], "scope": ["\#(scope)"], "escalatedOnly": true}]
+        """#.write(toFile: hooks, atomically: true, encoding: .utf8)
         return try HubDaemon(
             directory: directory.path, trusted: [signer], regions: regions, leaseSeconds: 15, adminToken: "demo-admin-" + UUID().uuidString.prefix(8),
-            environment: ["EKTP_HUB_WEBHOOKS": hooks], log: directory.appendingPathComponent("ektp-hub.log").path)
+            environment: [
+                "EKTP_HUB_ALERT_SUBSCRIBERS": hooks, "EKTP_HUB_SMTP": mail.relay, "EKTP_HUB_MAIL_FROM": "ektp-hub@dukcapil.example",
+                "EKTP_HUB_ESCALATE_SECONDS": "10", "EKTP_HUB_ALERT_CHECK_SECONDS": "2", "EKTP_HUB_DEVICE_ERROR_MINUTES": "1",
+            ], log: directory.appendingPathComponent("ektp-hub.log").path)
     }
 }
 

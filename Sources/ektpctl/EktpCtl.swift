@@ -19,7 +19,8 @@ struct EktpCtl: AsyncParsableCommand {
             """,
         version: BuildInfo.version,
         subcommands: [
-            StatusCommand.self, DevicesCommand.self, JobsCommand.self, StockCommand.self, AuditCommand.self, UserCommand.self, WhoAmICommand.self,
+            StatusCommand.self, AlertsCommand.self, DevicesCommand.self, JobsCommand.self, StockCommand.self, AuditCommand.self, UserCommand.self,
+            WhoAmICommand.self,
             EnrollCommand.self,
             SyncCommand.self, BackupCommand.self, HoldCommand.self,
         ]

@@ -84,7 +84,21 @@ struct ConsoleTextTests {
         let tercetak = try! #require(text.range(of: "tercetak"))
         let handedOver = try! #require(text.range(of: JobState.handedOver.label))
         #expect(antre.lowerBound < tercetak.lowerBound && tercetak.lowerBound < handedOver.lowerBound)
-        #expect(text.contains("2026-03-05 14:07  stok menipis  -        stok 2 hari lagi"))
+        #expect(text.contains("1  2026-03-05 14:07  stok menipis  -        stok 2 hari lagi"))
+    }
+
+    /// `ektpctl alerts`: the number to take one on with, and who has taken one on.
+    @Test func alertsShowTheirNumberAndWhoTookThemOn() {
+        let text = ConsoleText.alerts(
+            [
+                AlertView(
+                    id: 12, at: at, alert: Alert(kind: .duplicateNIK, device: nil, message: "job B ditahan"), acknowledgedBy: "kepala", acknowledgedAt: at),
+                AlertView(id: 9, at: at, alert: Alert(kind: .outcomeUnknown, device: nil, message: "job A tidak diketahui")),
+            ], timeZone: jakarta)
+        let lines = text.split(separator: "\n")
+        #expect(lines[1].hasPrefix("12  2026-03-05 14:07  NIK ganda") && lines[1].hasSuffix("(ditangani kepala) job B ditahan"), "\(text)")
+        #expect(lines[2].hasPrefix(" 9  ") && lines[2].hasSuffix("job A tidak diketahui"))
+        #expect(ConsoleText.alerts([]) == "(tidak ada peringatan terbuka)")
     }
 
     /// What a station says when everything goes wrong at once still fits an operator's

@@ -37,7 +37,7 @@ import Testing
         """.write(toFile: hooks, atomically: true, encoding: .utf8)
         let hub = try HubDaemon(
             directory: scratch.url.path, trusted: [approval], regions: RegionData.path(), leaseSeconds: 5,
-            environment: ["EKTP_HUB_WEBHOOKS": hooks, "EKTP_HUB_WEBHOOK_WINDOW_SECONDS": "4"])
+            environment: ["EKTP_HUB_ALERT_SUBSCRIBERS": hooks, "EKTP_HUB_ALERT_WINDOW_SECONDS": "4"])
         try await hub.start()
         defer { hub.stop() }
         let station = try StationUnderTest(

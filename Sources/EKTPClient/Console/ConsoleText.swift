@@ -38,20 +38,6 @@ public enum ConsoleText {
     /// `+3`, `0`, `-2`.
     public static func signed(_ n: Int) -> String { n > 0 ? "+\(n)" : String(n) }
 
-    static func alertLabel(_ kind: Alert.Kind) -> String {
-        switch kind {
-        case .counterMismatch: "penghitung kartu tidak cocok"
-        case .outcomeUnknown: "hasil cetak tidak diketahui"
-        case .deviceError: "gangguan printer"
-        case .stockLow: "stok menipis"
-        case .syncMismatch: "selisih dengan hub"
-        case .printerFound: "printer baru terpasang"
-        case .rollback: "basis data lebih lama: cetak ditahan"
-        case .duplicateNIK: "NIK ganda: job ditahan"
-        case .countDifference: "selisih hitung: menunggu kepala"
-        }
-    }
-
     static func stateLabel(_ raw: String) -> String { JobState(rawValue: raw)?.label ?? raw }
 
     // MARK: Status
@@ -68,14 +54,20 @@ public enum ConsoleText {
         out.append(jobCounts(s.jobs))
         out += ["", "Printer:", devices(s.devices)]
         if !s.alerts.isEmpty {
-            out += ["", "Peringatan:"]
-            var t = TextTable(headers: ["WAKTU", "JENIS", "PRINTER", "PESAN"])
-            for a in s.alerts {
-                t.append([date(a.at, timeZone: timeZone), alertLabel(a.alert.kind), a.alert.device?.rawValue ?? "-", a.alert.message])
-            }
-            out.append(t.render())
+            out += ["", "Peringatan:", alerts(s.alerts, timeZone: timeZone)]
         }
         return out.joined(separator: "\n")
+    }
+
+    /// `ektpctl alerts`: the open alerts, with who took each on.
+    public static func alerts(_ list: [AlertView], timeZone: TimeZone = .current) -> String {
+        guard !list.isEmpty else { return "(tidak ada peringatan terbuka)" }
+        var t = TextTable(headers: ["NO", "WAKTU", "JENIS", "PRINTER", "PESAN"], rightAligned: [0])
+        for a in list {
+            let taken = a.acknowledgedBy.map { "(ditangani \($0)) " } ?? ""
+            t.append([String(a.id), date(a.at, timeZone: timeZone), a.alert.kind.label, a.alert.device?.rawValue ?? "-", taken + a.alert.message])
+        }
+        return t.render()
     }
 
     /// Jobs per state, in the order of the job's life.

@@ -14,6 +14,12 @@ public enum StationEvent: Codable, Hashable, Sendable {
     case ledger(kind: LedgerKind, from: StockPlace, to: StockPlace, quantity: Int, job: JobID?, cause: SpoilCause?, note: String?)
     case deviceState(device: DeviceID, state: DeviceState)
     case alert(alert: Alert)
+    /// A named person at the station saw the alert raised by event `alert` (its sequence
+    /// number) and took it on.
+    case alertAcknowledged(alert: Int64, by: String)
+    /// The condition the alert raised by event `alert` reported is gone (a decided
+    /// outcome, a count difference decided, a printer added …).
+    case alertCleared(alert: Int64)
 }
 
 /// Something a person must look at.
@@ -26,7 +32,11 @@ public struct Alert: Codable, Hashable, Sendable {
         case deviceError = "device-error"
         case stockLow = "stock-low"
         /// The hub and the station disagree about a job in a way sync cannot settle alone.
+        /// Cleared by a reconcile that no longer finds the difference.
         case syncMismatch = "sync-mismatch"
+        /// The hub holds other content under event numbers this station sent: the station's
+        /// database was probably restored from an old copy.
+        case eventConflict = "event-conflict"
         /// A printer ektp can drive was plugged in and waits for the operator to add it.
         case printerFound = "printer-found"
         /// The database is older than what the station wrote: printing is held.
@@ -45,5 +55,23 @@ public struct Alert: Codable, Hashable, Sendable {
         self.kind = kind
         self.device = device
         self.message = message
+    }
+}
+
+extension Alert.Kind {
+    /// The kind in the operator's words.
+    public var label: String {
+        switch self {
+        case .counterMismatch: "penghitung kartu tidak cocok"
+        case .outcomeUnknown: "hasil cetak tidak diketahui"
+        case .deviceError: "gangguan printer"
+        case .stockLow: "stok menipis"
+        case .syncMismatch: "selisih dengan hub"
+        case .eventConflict: "hub memegang isi lain: cadangan lama dipulihkan?"
+        case .printerFound: "printer baru terpasang"
+        case .rollback: "basis data lebih lama: cetak ditahan"
+        case .duplicateNIK: "NIK ganda: job ditahan"
+        case .countDifference: "selisih hitung: menunggu kepala"
+        }
     }
 }

@@ -235,6 +235,23 @@ enum HubSchema {
                     CREATE INDEX hubAudit_job ON hubAudit(jobId);
                     """)
         }
+        // An alert's life: cleared and acknowledged as the station reports, escalated once
+        // when nobody took it on in time; the hub-detected alerts already pushed.
+        m.registerMigration("v8-alert-life") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE stationAlert ADD COLUMN clearedAt REAL;
+                    ALTER TABLE stationAlert ADD COLUMN acknowledgedAt REAL;
+                    ALTER TABLE stationAlert ADD COLUMN acknowledgedBy TEXT;
+                    ALTER TABLE stationAlert ADD COLUMN escalatedAt REAL;
+                    CREATE INDEX stationAlert_seq ON stationAlert(stationId, seq);
+                    CREATE INDEX stationAlert_open ON stationAlert(at) WHERE clearedAt IS NULL;
+                    CREATE TABLE alertPushed (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        at REAL NOT NULL
+                    );
+                    """)
+        }
         return m
     }
 }

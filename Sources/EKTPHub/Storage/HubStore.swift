@@ -79,7 +79,15 @@ public protocol HubStore: Sendable {
     func stockFacts(consumedSince: Date) async throws -> StockFacts
     func backlog() async throws -> [BacklogEntry]
     func jobCounts() async throws -> [HubJobState: Int]
+    /// The stations' open alerts, newest first.
     func stationAlerts(limit: Int) async throws -> [HubAlert]
+    /// Of these hub-detected alerts (`HubAlert.pushKey`), the ones not pushed before, now
+    /// remembered as pushed; a remembered key not among them is forgotten (its condition
+    /// ended, so a return is news). Atomic: of several hub processes, one claims each.
+    func claimAlertPushes(_ keys: Set<String>, now: Date) async throws -> Set<String>
+    /// Open station alerts nobody took on, raised before `raisedBefore` and not escalated
+    /// yet, now marked escalated. Atomic like `claimAlertPushes`.
+    func claimEscalations(raisedBefore: Date, now: Date) async throws -> [HubAlert]
     func gaps() async throws -> [String: [SeqGap]]
     func job(_ id: JobID) async throws -> JobView?
 

@@ -66,6 +66,18 @@ extension PostgresHubStore {
                 "INSERT INTO station_alert(station_id, seq, at, kind, device, message) VALUES (\(station.id), \(seq), \(now.epoch), \(kind), \(device?.rawValue), \(message))",
                 logger: logger
             ).drain()
+        case .alertAcknowledged(let alert, let by, let at):
+            try await c.query(
+                """
+                UPDATE station_alert SET acknowledged_at = \(at.epoch), acknowledged_by = \(by)
+                WHERE station_id = \(station.id) AND seq = \(alert) AND acknowledged_at IS NULL
+                """, logger: logger
+            ).drain()
+        case .alertCleared(let alert, let at):
+            try await c.query(
+                "UPDATE station_alert SET cleared_at = \(at.epoch) WHERE station_id = \(station.id) AND seq = \(alert) AND cleared_at IS NULL",
+                logger: logger
+            ).drain()
         }
     }
 
@@ -212,19 +224,52 @@ extension PostgresHubStore {
     }
 
     public func stationAlerts(limit: Int) async throws -> [HubAlert] {
+        try await Self.stationAlerts(
+            try await client.query(
+                """
+                SELECT a.station_id, s.kecamatan_code, a.kind, a.device, a.message, a.at, a.acknowledged_by, a.acknowledged_at
+                FROM station_alert a JOIN station s ON s.id = a.station_id WHERE a.cleared_at IS NULL ORDER BY a.id DESC LIMIT \(limit)
+                """, logger: logger))
+    }
+
+    static func stationAlerts(_ rows: PostgresRowSequence) async throws -> [HubAlert] {
         var out: [HubAlert] = []
-        for try await (stationId, kec, kind, device, message, at) in try await client.query(
-            """
-            SELECT a.station_id, s.kecamatan_code, a.kind, a.device, a.message, a.at
-            FROM station_alert a JOIN station s ON s.id = a.station_id ORDER BY a.id DESC LIMIT \(limit)
-            """, logger: logger
-        ).decode((String, String, String, String?, String, Double).self) {
+        for try await (stationId, kec, kind, device, message, at, by, ackAt) in rows.decode(
+            (String, String, String, String?, String, Double, String?, Double?).self)
+        {
             out.append(
                 HubAlert(
-                    kind: kind == Alert.Kind.counterMismatch.rawValue ? .counterMismatch : .station, stationId: stationId, kecamatanCode: kec,
-                    device: device, message: message, since: Date(timeIntervalSince1970: at)))
+                    stationAlert: kind, stationId: stationId, kecamatanCode: kec, device: device, message: message, at: at, acknowledgedBy: by,
+                    acknowledgedAt: ackAt))
         }
         return out
+    }
+
+    public func claimAlertPushes(_ keys: Set<String>, now: Date) async throws -> Set<String> {
+        try await tx { c in
+            let all = Array(keys)
+            try await c.query("DELETE FROM alert_pushed WHERE NOT (key = ANY(\(all)))", logger: logger).drain()
+            var fresh: Set<String> = []
+            for try await key in try await c.query(
+                "INSERT INTO alert_pushed(key, at) SELECT unnest(\(all)::text[]), \(now.epoch) ON CONFLICT (key) DO NOTHING RETURNING key", logger: logger
+            ).decode(String.self) { fresh.insert(key) }
+            return fresh
+        }
+    }
+
+    public func claimEscalations(raisedBefore: Date, now: Date) async throws -> [HubAlert] {
+        try await Self.stationAlerts(
+            try await client.query(
+                """
+                WITH due AS (
+                    SELECT a.id FROM station_alert a JOIN station s ON s.id = a.station_id
+                    WHERE a.cleared_at IS NULL AND a.acknowledged_at IS NULL AND a.escalated_at IS NULL AND a.at < \(raisedBefore.epoch)
+                        AND s.revoked_at IS NULL
+                    ORDER BY a.id LIMIT 500 FOR UPDATE OF a SKIP LOCKED)
+                UPDATE station_alert a SET escalated_at = \(now.epoch) FROM due, station s
+                WHERE a.id = due.id AND s.id = a.station_id
+                RETURNING a.station_id, s.kecamatan_code, a.kind, a.device, a.message, a.at, a.acknowledged_by, a.acknowledged_at
+                """, logger: logger))
     }
 
     public func gaps() async throws -> [String: [SeqGap]] {

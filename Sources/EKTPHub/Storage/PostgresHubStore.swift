@@ -86,6 +86,18 @@ public struct PostgresHubStore: HubStore {
                 "ALTER TABLE job ADD CONSTRAINT job_returned CHECK (state <> 'returned' OR station_id IS NOT NULL OR withdrawn_at IS NOT NULL)",
             ]
         ),
+        // An alert's life: cleared and acknowledged as the station reports, escalated once;
+        // the hub-detected alerts already pushed.
+        (
+            "v8-alert-life",
+            [
+                "ALTER TABLE station_alert ADD COLUMN cleared_at DOUBLE PRECISION", "ALTER TABLE station_alert ADD COLUMN acknowledged_at DOUBLE PRECISION",
+                "ALTER TABLE station_alert ADD COLUMN acknowledged_by TEXT", "ALTER TABLE station_alert ADD COLUMN escalated_at DOUBLE PRECISION",
+                "CREATE INDEX station_alert_seq ON station_alert(station_id, seq)",
+                "CREATE INDEX station_alert_open ON station_alert(at) WHERE cleared_at IS NULL",
+                "CREATE TABLE alert_pushed (key TEXT PRIMARY KEY, at DOUBLE PRECISION NOT NULL)",
+            ]
+        ),
     ]
 
     static let v1: [String] = [

@@ -57,6 +57,13 @@ extension SQLiteHubStore {
             try db.execute(
                 sql: "INSERT INTO stationAlert(stationId, seq, at, kind, device, message) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [station.id, seq, now.epoch, kind, device?.rawValue, message])
+        case .alertAcknowledged(let alert, let by, let at):
+            try db.execute(
+                sql: "UPDATE stationAlert SET acknowledgedAt = ?, acknowledgedBy = ? WHERE stationId = ? AND seq = ? AND acknowledgedAt IS NULL",
+                arguments: [at.epoch, by, station.id, alert])
+        case .alertCleared(let alert, let at):
+            try db.execute(
+                sql: "UPDATE stationAlert SET clearedAt = ? WHERE stationId = ? AND seq = ? AND clearedAt IS NULL", arguments: [at.epoch, station.id, alert])
         }
     }
 

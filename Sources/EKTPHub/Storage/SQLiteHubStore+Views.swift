@@ -88,14 +88,40 @@ extension SQLiteHubStore {
         try await writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT a.*, s.kecamatanCode FROM stationAlert a JOIN station s ON s.id = a.stationId ORDER BY a.id DESC LIMIT ?",
+                sql:
+                    "SELECT a.*, s.kecamatanCode FROM stationAlert a JOIN station s ON s.id = a.stationId WHERE a.clearedAt IS NULL ORDER BY a.id DESC LIMIT ?",
                 arguments: [limit]
-            ).map { row in
-                let kind: String = row["kind"]
-                return HubAlert(
-                    kind: kind == Alert.Kind.counterMismatch.rawValue ? .counterMismatch : .station, stationId: row["stationId"],
-                    kecamatanCode: row["kecamatanCode"], device: row["device"], message: row["message"], since: row.date("at"))
-            }
+            ).map(Self.stationAlert)
+        }
+    }
+
+    static func stationAlert(_ row: Row) -> HubAlert {
+        HubAlert(
+            stationAlert: row["kind"], stationId: row["stationId"], kecamatanCode: row["kecamatanCode"], device: row["device"], message: row["message"],
+            at: row["at"], acknowledgedBy: row["acknowledgedBy"], acknowledgedAt: row["acknowledgedAt"])
+    }
+
+    public func claimAlertPushes(_ keys: Set<String>, now: Date) async throws -> Set<String> {
+        try await writer.write { db in
+            let held = Set(try String.fetchAll(db, sql: "SELECT key FROM alertPushed"))
+            for gone in held.subtracting(keys) { try db.execute(sql: "DELETE FROM alertPushed WHERE key = ?", arguments: [gone]) }
+            let fresh = keys.subtracting(held)
+            for key in fresh { try db.execute(sql: "INSERT INTO alertPushed(key, at) VALUES (?, ?)", arguments: [key, now.epoch]) }
+            return fresh
+        }
+    }
+
+    public func claimEscalations(raisedBefore: Date, now: Date) async throws -> [HubAlert] {
+        try await writer.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.*, s.kecamatanCode FROM stationAlert a JOIN station s ON s.id = a.stationId
+                    WHERE a.clearedAt IS NULL AND a.acknowledgedAt IS NULL AND a.escalatedAt IS NULL AND a.at < ? AND s.revokedAt IS NULL
+                    ORDER BY a.id LIMIT 500
+                    """, arguments: [raisedBefore.epoch])
+            for row in rows { try db.execute(sql: "UPDATE stationAlert SET escalatedAt = ? WHERE id = ?", arguments: [now.epoch, row["id"] as Int64]) }
+            return rows.map(Self.stationAlert)
         }
     }
 

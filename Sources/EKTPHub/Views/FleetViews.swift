@@ -128,6 +128,33 @@ public struct HubAlert: Codable, Sendable, Equatable {
     public var device: String?
     public var message: String
     public var since: Date?
+    /// A station's alert: the kind the station gave it (`outcome-unknown`, …), the
+    /// station user who took it on and when.
+    public var raisedAs: String?
+    public var acknowledgedBy: String?
+    public var acknowledgedAt: Date?
+
+    public init(
+        kind: Kind, stationId: String?, kecamatanCode: String?, device: String?, message: String, since: Date?, raisedAs: String? = nil,
+        acknowledgedBy: String? = nil, acknowledgedAt: Date? = nil
+    ) {
+        self.kind = kind
+        self.stationId = stationId
+        self.kecamatanCode = kecamatanCode
+        self.device = device
+        self.message = message
+        self.since = since
+        self.raisedAs = raisedAs
+        self.acknowledgedBy = acknowledgedBy
+        self.acknowledgedAt = acknowledgedAt
+    }
+
+    /// Hub-detected alerts are the same alert while this stays the same: what the hub
+    /// remembers to push each once (`Hub.watchAlerts`).
+    public var pushKey: String { "\(kind.rawValue) \(stationId ?? "-") \(kecamatanCode ?? "-") \(device ?? "-")" }
+
+    /// Whether the hub found it (rather than a station raising it).
+    public var hubDetected: Bool { kind != .station && kind != .counterMismatch }
 }
 
 public struct AlertsView: Codable, Sendable {

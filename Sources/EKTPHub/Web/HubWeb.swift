@@ -181,7 +181,8 @@ struct HubPages: Sendable {
         guard !alerts.isEmpty else { return "<p class=\"muted\">Tidak ada peringatan.</p>" }
         return """
             <ul>\(alerts.map { a in
-                HTML("<li><span class=\"badge s-warning\">\(a.kind.rawValue)</span> \(a.kecamatanCode.map { "\($0): " }) \(a.message)\(a.since.map { " — sejak \(WebFormat.ago($0, now: now))" })\(HTML.when(a.stationId != nil) { " <a href=\"/stasiun/\(a.stationId)\">detail</a>" })</li>")
+                let taken: HTML = a.acknowledgedBy.map { HTML(" — ditangani \($0)\(a.acknowledgedAt.map { ", \(WebFormat.ago($0, now: now))" } ?? "")") } ?? ""
+                return HTML("<li><span class=\"badge s-warning\">\(a.raisedAs ?? a.kind.rawValue)</span> \(a.kecamatanCode.map { "\($0): " }) \(a.message)\(a.since.map { " — sejak \(WebFormat.ago($0, now: now))" })\(taken)\(HTML.when(a.stationId != nil) { " <a href=\"/stasiun/\(a.stationId)\">detail</a>" })</li>")
             })</ul>
             """
     }

@@ -69,6 +69,11 @@ enum LocalAPI {
                 HoldReleased(
                     generation: generation, message: "pencetakan dilanjutkan; basis data (peristiwa sampai nomor \(generation)) menjadi catatan stasiun"))
         }
+        v1.get("alerts") { _, _ in try JSONReply.response(station.store.alerts(limit: 200)) }
+        v1.post("alerts/:id/ack") { _, context in
+            guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError(.badRequest, code: "invalid", "nomor peringatan tidak valid") }
+            return try JSONReply.response(station.store.acknowledgeAlert(id, by: await person(.acknowledgeAlert, context)))
+        }
         v1.post("devices/:id/test-print") { request, context in
             JSONReply.response(try await station.testPrint(try deviceID(context), by: person(.testPrint, context)))
         }

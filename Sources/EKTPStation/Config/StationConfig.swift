@@ -1,5 +1,6 @@
 import Configuration
 import EKTPDomain
+import EKTPInstall
 import EKTPWire
 import Foundation
 import TOMLKit
@@ -160,19 +161,6 @@ public struct HubSyncSettings: Sendable {
             throw StationConfig.Problem(
                 description: "pengaturan [hub] tidak wajar: poll_wait_seconds 0…60, heartbeat_seconds ≥ 1, batch_size 1…5000, lainnya ≥ 1")
         }
-    }
-}
-
-/// `HOST:PORT`, as `metrics.listen` and similar settings give an address.
-struct HostPort {
-    let host: String
-    let port: Int
-    init?(_ text: String) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else { return nil }
-        let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        guard !host.isEmpty else { return nil }
-        self.host = host
-        self.port = port
     }
 }
 

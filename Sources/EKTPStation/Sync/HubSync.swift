@@ -318,7 +318,7 @@ public actor HubSync {
                     let message =
                         "hub memegang isi lain untuk peristiwa nomor \(result.conflicting.prefix(5).map(String.init).joined(separator: ", ")): basis data stasiun mungkin dipulihkan dari cadangan lama"
                     logger.error("\(message)")
-                    try store.raiseAlert(Alert(kind: .syncMismatch, device: nil, message: message), actor: "sync")
+                    try store.raiseAlert(Alert(kind: .eventConflict, device: nil, message: message), actor: "sync")
                 }
                 warnIfLarge()
             } catch let error as HubCallError {
@@ -430,6 +430,8 @@ public actor HubSync {
         let behind = try store.reportedStates().filter { listed[$0.id] != .some($0.state) }
         let (settled, mismatches) = try await reportStates(connection, behind)
         forOperator += mismatches
+        // What this reconcile did not find again is settled: its alert clears.
+        try store.clearAlerts(.syncMismatch, except: Set(forOperator), actor: "sync")
         let report = ReconcileReport(
             at: Date(), hubJobs: view.jobs.count, acknowledged: toAck, resent: resent, forOperator: forOperator, settled: settled)
         lastReconcile = report

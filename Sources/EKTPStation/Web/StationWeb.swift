@@ -1,4 +1,5 @@
 import EKTPAccounts
+import EKTPInstall
 import EKTPStationStore
 import EKTPWeb
 import Foundation
@@ -31,6 +32,7 @@ public enum StationWeb {
             nav: [
                 WebNavItem("Antrean", "/antrean", roles: op),
                 WebNavItem("Printer", "/printer", roles: both),
+                WebNavItem("Peringatan", "/peringatan", roles: both),
                 WebNavItem("Stok", "/stok", roles: head),
                 WebNavItem("Laporan", "/laporan", roles: head),
                 WebNavItem("Pemusnahan", "/pemusnahan", roles: head),
@@ -50,6 +52,7 @@ public enum StationWeb {
         site.addCommonRoutes(to: router)
         OperatorPages(station: station, site: site).register(router)
         KepalaPages(station: station, site: site).register(router)
+        AlertPages(station: station, site: site).register(router)
         return router
     }
 

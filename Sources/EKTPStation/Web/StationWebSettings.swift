@@ -1,4 +1,5 @@
 import Configuration
+import EKTPInstall
 
 /// The `[web]` section: the pages for operators and the kecamatan head on the office LAN.
 public struct StationWebSettings: Sendable {

@@ -220,6 +220,7 @@ let package = Package(
             dependencies: [
                 "EKTPWire", "EKTPClient", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
 

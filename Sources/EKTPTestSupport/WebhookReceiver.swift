@@ -59,8 +59,15 @@ public final class WebhookReceiver: Sendable {
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { _ in continuation.yield() }, logger: logger)
-        server.withLock { $0 = Task { try await app.runService(gracefulShutdownSignals: []) } }
-        for await _ in ready { break }
+        server.withLock {
+            $0 = Task {
+                defer { continuation.finish() }
+                try await app.runService(gracefulShutdownSignals: [])
+            }
+        }
+        // A server that could not listen ends the stream without a value: refused, not a hang.
+        for await _ in ready { return }
+        throw HarnessError("penerima webhook tidak bisa mendengarkan di 127.0.0.1:\(port)")
     }
 
     public func stop() { server.withLock { $0?.cancel() } }

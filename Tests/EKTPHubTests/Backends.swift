@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPTestSupport
 import Foundation
 import Logging
 import PostgresNIO
@@ -39,10 +40,7 @@ extension TestHub {
                     host: server.host, port: server.port, username: server.user, password: server.password, database: "postgres", tls: .disable))
             let client = PostgresClient(
                 configuration: .init(host: server.host, port: server.port, username: server.user, password: server.password, database: name, tls: .disable))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await admin.run() }
-                group.addTask { await client.run() }
-                defer { group.cancelAll() }
+            try await withRunningPostgresClients([admin, client]) {
                 try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test")).drain()
                 let store = PostgresHubStore(client: client)
                 try await store.migrate()

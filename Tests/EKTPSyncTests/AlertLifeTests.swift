@@ -98,9 +98,11 @@ import Testing
         #expect(MailCatcher.subject(escalated[0]).contains("[eskalasi] duplicate-nik"), "\(escalated[0].headers)")
         #expect(escalated[0].text.contains("Kecamatan : \(kecamatan)"))
         #expect(!mail.messages().contains { $0.text.contains(taken.rawValue) }, "an alert taken on is not escalated")
-        let hooked = try await receiver.waitFor(3).map { try WireCoding.decoder().decode(AlertMessage.self, from: $0.body) }
-        #expect(hooked.filter { !$0.escalated && $0.kind == "duplicate-nik" }.count == 2, "both pushed when new: \(hooked)")
-        #expect(hooked.contains { $0.escalated && $0.message.contains(left.rawValue) })
+        func hooked() throws -> [AlertMessage] { try receiver.deliveries.map { try WireCoding.decoder().decode(AlertMessage.self, from: $0.body) } }
+        try await eventually("eskalasi sampai di webhook juga", seconds: 30) { try hooked().contains { $0.escalated && $0.message.contains(left.rawValue) } }
+        let pushed = try hooked()
+        #expect(pushed.filter { !$0.escalated && $0.kind == "duplicate-nik" }.count == 2, "both pushed when new: \(pushed)")
+        #expect(!pushed.contains { $0.escalated && $0.message.contains(taken.rawValue) })
 
         // The head releases the held job: its alert clears at the station and at the hub.
         let release = try station.kepala.ektpctl(["jobs", "release", left.rawValue, "--reason", "kartu lama hilang, surat kehilangan dari polsek"])

@@ -2,6 +2,7 @@ import EKTPAccounts
 import EKTPClient
 import EKTPHub
 import EKTPStationStore
+import EKTPTestSupport
 import EKTPWeb
 import EKTPWire
 import Foundation
@@ -59,13 +60,10 @@ struct AccountTests {
         logger.logLevel = .warning
         let admin = PostgresClient(
             configuration: .init(host: parts[0], port: port, username: parts[2], password: nil, database: "postgres", tls: .disable), backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await admin.run() }
+        let client = PostgresClient(
+            configuration: .init(host: parts[0], port: port, username: parts[2], password: nil, database: database, tls: .disable), backgroundLogger: logger)
+        try await withRunningPostgresClients([admin, client]) {
             try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(database)"), logger: logger)
-            let client = PostgresClient(
-                configuration: .init(host: parts[0], port: port, username: parts[2], password: nil, database: database, tls: .disable), backgroundLogger: logger
-            )
-            group.addTask { await client.run() }
             let store = PostgresHubStore(client: client, logger: logger)
             try await store.migrate()
             try await store.migrate()
@@ -84,7 +82,6 @@ struct AccountTests {
             #expect(try await store.webSession(tokenHash: session.tokenHash, now: now.addingTimeInterval(61)) == nil)
             #expect(try await store.setWebPassword(name: user.name, passwordHash: user.passwordHash))
             #expect(try await store.webSession(tokenHash: session.tokenHash, now: now) == nil, "a new password ends the sessions")
-            group.cancelAll()
         }
     }
 }

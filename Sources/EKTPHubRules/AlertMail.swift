@@ -32,7 +32,7 @@ public enum AlertMail {
         if let station = alert.stationId { lines.append("Stasiun   : \(station)") }
         lines.append("Kecamatan : \(alert.kecamatanCode)")
         if let device = alert.device { lines.append("Printer   : \(device)") }
-        lines.append("Sejak     : \(officeTime(alert.at))")
+        lines.append("Sejak     : \(CivilDate.officeTime(alert.at))")
         lines += ["", alert.message]
         if alert.heldBack > 0 {
             lines += ["", "\(alert.heldBack) peringatan sejenis dari tempat yang sama tidak dikirim tersendiri sejak kiriman sebelumnya."]
@@ -67,13 +67,5 @@ public enum AlertMail {
         f.timeZone = CivilDate.officeZone
         f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
         return f.string(from: date)
-    }
-
-    /// `01-12-2026 14:05 WIB`
-    static func officeTime(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = CivilDate.officeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%02d-%02d-%04d %02d:%02d WIB", c.day!, c.month!, c.year!, c.hour!, c.minute!)
     }
 }

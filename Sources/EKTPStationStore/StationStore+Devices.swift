@@ -123,15 +123,18 @@ extension StationStore {
     /// Open alerts, newest first.
     public func alerts(limit: Int = 50) throws -> [AlertView] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM alert WHERE clearedAt IS NULL ORDER BY id DESC LIMIT ?", arguments: [limit]).map { row in
-                AlertView(
-                    id: row["id"], at: Date(timeIntervalSince1970: row["at"]),
-                    alert: Alert(
-                        kind: try Alert.Kind(stored: row["kind"], column: "alert.kind"),
-                        device: (row["deviceId"] as String?).flatMap { try? DeviceID($0) }, message: row["message"]),
-                    acknowledgedBy: row["acknowledgedBy"], acknowledgedAt: (row["acknowledgedAt"] as Double?).map(Date.init(timeIntervalSince1970:)))
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM alert WHERE clearedAt IS NULL ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.alertView)
         }
+    }
+
+    /// An alert row as the API shows it.
+    static func alertView(_ row: Row) throws -> AlertView {
+        AlertView(
+            id: row["id"], at: Date(timeIntervalSince1970: row["at"]),
+            alert: Alert(
+                kind: try Alert.Kind(stored: row["kind"], column: "alert.kind"),
+                device: (row["deviceId"] as String?).flatMap { try? DeviceID($0) }, message: row["message"]),
+            acknowledgedBy: row["acknowledgedBy"], acknowledgedAt: (row["acknowledgedAt"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }
 
     /// Events not yet acknowledged upstream.

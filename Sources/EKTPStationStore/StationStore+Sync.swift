@@ -198,12 +198,10 @@ extension StationStore {
             try tx.db.execute(sql: "UPDATE alert SET acknowledgedAt = ?, acknowledgedBy = ? WHERE id = ?", arguments: [tx.at, person, id])
             if let seq = row["eventSeq"] as Int64? { _ = try tx.outbox(.alertAcknowledged(alert: seq, by: person)) }
             try tx.audit("peringatan \(row["kind"] as String) ditangani", detail: row["message"])
-            return AlertView(
-                id: id, at: Date(timeIntervalSince1970: row["at"]),
-                alert: Alert(
-                    kind: try Alert.Kind(stored: row["kind"], column: "alert.kind"),
-                    device: (row["deviceId"] as String?).flatMap { try? DeviceID($0) }, message: row["message"]),
-                acknowledgedBy: person, acknowledgedAt: tx.now)
+            var view = try Self.alertView(row)
+            view.acknowledgedBy = person
+            view.acknowledgedAt = tx.now
+            return view
         }
     }
 

@@ -72,6 +72,14 @@ public final class WebhookReceiver: Sendable {
 
     public func stop() { server.withLock { $0?.cancel() } }
 
+    /// This receiver as one entry of the hub's subscribers file (`EKTP_HUB_ALERT_SUBSCRIBERS`)
+    /// covering `scope`, its secret written to a file of its own in `directory`.
+    public func subscriber(scope: String, secretIn directory: String) throws -> String {
+        let secretFile = URL(fileURLWithPath: directory).appendingPathComponent("webhook-\(port).secret").path
+        try secret.write(toFile: secretFile, atomically: true, encoding: .utf8)
+        return #"{"url": "\#(url)", "secretFile": "\#(secretFile)", "scope": ["\#(scope)"]}"#
+    }
+
     /// What the hub must have sent as `X-EKTP-Signature`.
     public static func sign(_ body: Data, timestamp: String, secret: String) -> String {
         var message = Data("\(timestamp).".utf8)

@@ -21,12 +21,7 @@ public enum WebFormat {
     }
 
     /// `23-11-2026 14:05 WIB`
-    public static func time(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = wib
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%02d-%02d-%04d %02d:%02d WIB", c.day!, c.month!, c.year!, c.hour!, c.minute!)
-    }
+    public static func time(_ date: Date) -> String { CivilDate.officeTime(date) }
 
     /// How long ago, in words: `baru saja`, `5 menit lalu`, `3 jam lalu`, `2 hari lalu`.
     public static func ago(_ date: Date, now: Date) -> String {

@@ -11,11 +11,9 @@ extension HubDaemon {
         directory: URL, trusting signer: ApprovalSigner, regions: String, webhook: WebhookReceiver, mail: MailCatcher, scope: String
     ) throws -> HubDaemon {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let secretFile = directory.appendingPathComponent("webhook.secret").path
-        try webhook.secret.write(toFile: secretFile, atomically: true, encoding: .utf8)
         let hooks = directory.appendingPathComponent("alert-subscribers.json").path
         try #"""
-        [{"url": "\#(webhook.url)", "secretFile": "\#(secretFile)", "scope": ["\#(scope)"]},
+        [\#(try webhook.subscriber(scope: scope, secretIn: directory.path)),
          {"email": ["kabid.pi@dukcapil.example"], "scope": ["\#(scope)"], "escalatedOnly": true}]
         """#.write(toFile: hooks, atomically: true, encoding: .utf8)
         return try HubDaemon(

@@ -22,8 +22,7 @@ import Testing
         let kecamatan = "32.16.07"
         let scratch = try Scratch("alert-life-\(engine.rawValue)")
         let approval = ApprovalSigner.generate(keyId: "approval")
-        let secret = "rahasia-bersama-kabupaten-bekasi-2"
-        let receiver = try WebhookReceiver(secret: secret)
+        let receiver = try WebhookReceiver(secret: "rahasia-bersama-kabupaten-bekasi-2")
         let mail = try MailCatcher(directory: scratch.url.path)
         try await receiver.start()
         try await mail.start()
@@ -31,11 +30,9 @@ import Testing
             receiver.stop()
             mail.stop()
         }
-        let secretFile = scratch.path("webhook.secret")
-        try secret.write(toFile: secretFile, atomically: true, encoding: .utf8)
         let subscribers = scratch.path("subscribers.json")
         try """
-        [{"url": "\(receiver.url)", "secretFile": "\(secretFile)", "scope": ["32.16"]},
+        [\(try receiver.subscriber(scope: "32.16", secretIn: scratch.url.path)),
          {"email": ["kabid.pi@bekasikab.example"], "scope": ["32.16.07"], "escalatedOnly": true}]
         """.write(toFile: subscribers, atomically: true, encoding: .utf8)
         let postgres = engine == .postgres ? try TestPostgres.createDatabase() : nil

@@ -28,12 +28,10 @@ import Testing
             receiver.stop()
             elsewhere.stop()
         }
-        let secretFile = scratch.path("webhook.secret")
-        try secret.write(toFile: secretFile, atomically: true, encoding: .utf8)
-        let hooks = scratch.path("webhooks.json")
+        let hooks = scratch.path("subscribers.json")
         try """
-        [{"url": "\(receiver.url)", "secretFile": "\(secretFile)", "scope": ["32.16"]},
-         {"url": "\(elsewhere.url)", "secretFile": "\(secretFile)", "scope": ["32.17"]}]
+        [\(try receiver.subscriber(scope: "32.16", secretIn: scratch.url.path)),
+         \(try elsewhere.subscriber(scope: "32.17", secretIn: scratch.url.path))]
         """.write(toFile: hooks, atomically: true, encoding: .utf8)
         let hub = try HubDaemon(
             directory: scratch.url.path, trusted: [approval], regions: RegionData.path(), leaseSeconds: 5,

@@ -58,6 +58,13 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         return calendar
     }
 
+    /// `23-11-2026 14:05 WIB`: a moment as people at the office read it, on pages and in
+    /// alert e-mail.
+    public static func officeTime(_ date: Date) -> String {
+        let c = officeCalendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%02d-%02d-%04d %02d:%02d WIB", c.day!, c.month!, c.year!, c.hour!, c.minute!)
+    }
+
     /// The date in the office's zone (`officeZone`); a day boundary off by an hour or two
     /// in WITA/WIT does not matter for the uses here.
     public static func today(_ now: Date = Date()) -> CivilDate {

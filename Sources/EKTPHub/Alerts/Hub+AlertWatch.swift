@@ -11,7 +11,7 @@ extension Hub {
     @discardableResult
     public func watchAlerts() async throws -> [AlertMessage] {
         let now = clock()
-        let found = try await alertsView().alerts.filter(\.hubDetected)
+        let found = try await detectedAlerts(now: now)
         let fresh = try await store.claimAlertPushes(Set(found.map(\.pushKey)), now: now)
         var messages = found.filter { fresh.contains($0.pushKey) }.map { Self.message($0, now: now) }
         let overdue = try await store.claimEscalations(raisedBefore: now.addingTimeInterval(-Double(config.escalateSeconds)), now: now)

@@ -152,9 +152,6 @@ public struct HubAlert: Codable, Sendable, Equatable {
     /// Hub-detected alerts are the same alert while this stays the same: what the hub
     /// remembers to push each once (`Hub.watchAlerts`).
     public var pushKey: String { "\(kind.rawValue) \(stationId ?? "-") \(kecamatanCode ?? "-") \(device ?? "-")" }
-
-    /// Whether the hub found it (rather than a station raising it).
-    public var hubDetected: Bool { kind != .station && kind != .counterMismatch }
 }
 
 public struct AlertsView: Codable, Sendable {

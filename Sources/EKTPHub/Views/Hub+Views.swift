@@ -74,7 +74,12 @@ extension Hub {
 
     /// Everything someone at the centre should look at now.
     public func alertsView() async throws -> AlertsView {
-        let now = clock()
+        AlertsView(alerts: try await detectedAlerts(now: clock()) + store.stationAlerts(limit: 100))
+    }
+
+    /// What the hub finds from what it holds: printers long in error, stations silent,
+    /// kecamatan short of blangko, events missing. Each lasts as long as its condition.
+    func detectedAlerts(now: Date) async throws -> [HubAlert] {
         var alerts: [HubAlert] = []
         let stations = try await store.stations().filter { $0.revokedAt == nil }
         let byID = Dictionary(uniqueKeysWithValues: stations.map { ($0.id, $0) })
@@ -124,7 +129,6 @@ extension Hub {
                         "\(missing) peristiwa belum diterima dari stasiun \(id) (nomor \(gaps.prefix(5).map { $0.from == $0.to ? "\($0.from)" : "\($0.from)–\($0.to)" }.joined(separator: ", ")))",
                     since: nil))
         }
-        alerts += try await store.stationAlerts(limit: 100)
-        return AlertsView(alerts: alerts)
+        return alerts
     }
 }

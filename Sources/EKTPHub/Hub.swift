@@ -153,9 +153,22 @@ public struct Hub: Sendable {
     /// leased at that moment. When the server shuts down gracefully (SIGTERM), a waiting
     /// poll answers at once, empty, so the shutdown does not wait for it and the station
     /// simply polls again.
+    /// How stale `lastSeenAt` may be before a request writes it again: a station polling
+    /// and acknowledging many times a second writes it once, not at every call, and a
+    /// silent station is judged in minutes (`silentMinutes`).
+    static let seenGranularity: TimeInterval = 10
+
+    /// Marks the station seen now, unless the record its request came with says it was,
+    /// within `seenGranularity`.
+    func markSeen(_ station: StationRecord) async throws {
+        let now = clock()
+        if let last = station.lastSeenAt, last <= now, now.timeIntervalSince(last) < Self.seenGranularity { return }
+        try await store.touch(stationId: station.id, now: now)
+    }
+
     public func poll(station: StationRecord, wait: Int, max: Int) async throws -> [LeasedJob] {
         let deadline = ContinuousClock.now + .seconds(wait)
-        try await store.touch(stationId: station.id, now: clock())
+        try await markSeen(station)
         while true {
             let generation = notifier.generation(station.kecamatanCode)
             let now = clock()

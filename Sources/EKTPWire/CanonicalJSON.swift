@@ -37,11 +37,29 @@ public indirect enum JSONValue: Equatable, Sendable {
         return out
     }
 
+    /// The canonical bytes of this object and where the value of its member `key` lies in
+    /// them: a signed document and the job it signs from one walk. A member's canonical
+    /// bytes inside its object are exactly its own canonical bytes.
+    public func canonicalBytes(locating key: String) -> (bytes: [UInt8], member: Range<Int>?) {
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
+        var member: Range<Int>?
+        write(into: &out, locating: key, found: &member)
+        return (out, member)
+    }
+
     private func write(into out: inout [UInt8]) {
+        var unused: Range<Int>?
+        write(into: &out, locating: nil, found: &unused)
+    }
+
+    /// Writes the canonical form; when `locating` names a member of this (top-level)
+    /// object, `found` is where that member's value was written.
+    private func write(into out: inout [UInt8], locating: String?, found: inout Range<Int>?) {
         switch self {
-        case .null: out += Array("null".utf8)
-        case .bool(let b): out += Array((b ? "true" : "false").utf8)
-        case .integer(let i): out += Array(String(i).utf8)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .integer(let i): out.append(contentsOf: String(i).utf8)
         case .string(let s): Self.writeString(s, into: &out)
         case .array(let items):
             out.append(0x5B)
@@ -52,12 +70,14 @@ public indirect enum JSONValue: Equatable, Sendable {
             out.append(0x5D)
         case .object(let members):
             out.append(0x7B)
-            let sorted = members.sorted { $0.0.utf16.lexicographicallyPrecedes($1.0.utf16) }
+            let sorted = members.count < 2 ? members : members.sorted { $0.0.utf16.lexicographicallyPrecedes($1.0.utf16) }
             for (i, (key, value)) in sorted.enumerated() {
                 if i > 0 { out.append(0x2C) }
                 Self.writeString(key, into: &out)
                 out.append(0x3A)
+                let start = out.count
                 value.write(into: &out)
+                if key == locating { found = start..<out.count }
             }
             out.append(0x7D)
         }
@@ -67,6 +87,12 @@ public indirect enum JSONValue: Equatable, Sendable {
 
     private static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(0x22)
+        // Most strings need no escape at all: copy them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(contentsOf: s.utf8)
+            out.append(0x22)
+            return
+        }
         for byte in s.utf8 {
             switch byte {
             case 0x22: out += [0x5C, 0x22]

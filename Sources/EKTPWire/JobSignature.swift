@@ -159,7 +159,9 @@ public struct JobVerifier: Sendable {
         }
         guard let key = trusted[keyId] else { throw .unknownKey(keyId: keyId) }
         guard let signature = Data(base64Encoded: value), signature.count == 64 else { throw .invalidSignature }
-        let canonical = jobValue.canonicalBytes()
+        // The document and the job it signs canonicalised in one walk.
+        let (documentBytes, jobRange) = document.canonicalBytes(locating: "job")
+        let canonical = Array(documentBytes[jobRange!])
         let publicKey = try! Curve25519.Signing.PublicKey(rawRepresentation: key.publicKey)
         guard publicKey.isValidSignature(signature, for: JobSignature.message(forCanonicalJob: canonical)) else {
             throw .invalidSignature
@@ -170,7 +172,7 @@ public struct JobVerifier: Sendable {
         } catch {
             throw .undecodable(Self.describe(error))
         }
-        return VerifiedJob(job: job, keyId: keyId, canonical: canonical, document: Data(document.canonicalBytes()))
+        return VerifiedJob(job: job, keyId: keyId, canonical: canonical, document: Data(documentBytes))
     }
 
     /// Verifies a signed-job document from bytes.

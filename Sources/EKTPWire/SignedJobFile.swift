@@ -34,16 +34,33 @@ public enum SignedJobFile {
         _ data: Data, check: (JSONValue) -> Result<(Item, [String]), some Error & CustomStringConvertible>
     ) throws(Refusal) -> (accepted: [Item], warnings: [String]) {
         let documents = try documents(data)
+        return try verdict(documents, documents.map(check))
+    }
+
+    /// As `admit`, the documents checked on every core (`ParallelMap`): the hub's intake,
+    /// where one file holds a thousand signatures.
+    public static func admitInParallel<Item: Sendable, Failure: Error & CustomStringConvertible>(
+        _ data: Data, check: @escaping @Sendable (JSONValue) -> Result<(Item, [String]), Failure>
+    ) async throws(Refusal) -> (accepted: [Item], warnings: [String]) {
+        let documents = try documents(data)
+        return try verdict(documents, await ParallelMap.map(documents, check))
+    }
+
+    /// The file's verdict from each document's check, in order.
+    private static func verdict<Item, Failure: Error & CustomStringConvertible>(
+        _ documents: [JSONValue], _ checked: [Result<(Item, [String]), Failure>]
+    ) throws(Refusal) -> (accepted: [Item], warnings: [String]) {
         var accepted: [Item] = []
+        accepted.reserveCapacity(documents.count)
         var warnings: [String] = []
         var refused: [String] = []
-        for (index, document) in documents.enumerated() {
-            let name = document["job"]?["id"]?.stringValue.map { "job \($0.prefix(64))" } ?? "job ke-\(index + 1)"
-            switch check(document) {
+        for (index, (document, result)) in zip(documents, checked).enumerated() {
+            switch result {
             case .success(let (item, w)):
                 accepted.append(item)
                 warnings += w
             case .failure(let error):
+                let name = document["job"]?["id"]?.stringValue.map { "job \($0.prefix(64))" } ?? "job ke-\(index + 1)"
                 refused.append("\(name): \(error.description)")
             }
         }

@@ -88,6 +88,7 @@ struct PostgresServer {
         p.arguments = ["psql", "-q", "-h", host, "-p", String(port), "-U", user, "-d", "postgres", "-c", sql]
         var env = ProcessInfo.processInfo.environment
         if let password { env["PGPASSWORD"] = password }
+        env["PGOPTIONS"] = "--client-min-messages=warning"
         p.environment = env
         p.standardOutput = FileHandle.nullDevice
         try p.run()

@@ -16,7 +16,10 @@ let usage = """
                               --skip-render melewati rendering; EKTP_BENCH_JOBS (bawaan 1000) dan
                               EKTP_BENCH_QUEUED (bawaan 100000) mengatur ukuran
       hub [backlog|country]   hub: backlog Kabupaten Bekasi dan 7.285 stasiun se-Indonesia
-                              (EKTP_BENCH_POSTGRES=HOST:PORT:USER menambah PostgreSQL)
+                              (EKTP_BENCH_POSTGRES=HOST:PORT:USER menambah PostgreSQL);
+                              --jobs N (backlog lebih kecil), --backend sqlite|postgres,
+                              --json (angka backlog sebagai JSON: jobsPerSecond,
+                              floorJobsPerSecond, ratio)
       sync                    jalur stasiun–hub dengan proses sungguhan
       cups                    driver CUPS dibanding lp pada antrean yang sama (cupsd pribadi;
                               root); EKTP_CUPS_BENCH_CARDS (bawaan 20)

@@ -73,6 +73,10 @@ struct StationJobsTests {
                 #expect(poll.status == .ok)
                 let jobs = try polledJobs(poll)
                 #expect(jobs.map(\.id) == ["PRR-000001", "PRR-000002"])
+                // The answer is written without parsing the stored documents: it must still
+                // be canonical JSON, by the strict parser's reading.
+                let body = Array(poll.body)
+                #expect(try JSONValue.parse(body).canonicalBytes() == body)
                 let verifier = JobVerifier(trusted: [t.signer.approvalKey])
                 for job in jobs { #expect(try verifier.verify(job.document).job.id.rawValue == job.id) }
 

@@ -10,6 +10,25 @@ struct SignatureTests {
         #expect(String(decoding: v.canonicalBytes(), as: UTF8.self) == #"{"a":["x\n\"y\"",true,null,-7],"b":1,"é":"é/"}"#)
     }
 
+    /// The verifier reads the job's canonical bytes out of the document's, in one walk:
+    /// they must be exactly what canonicalising the job alone gives, escapes and nesting
+    /// included, wherever the member sits among its siblings.
+    @Test func aMembersBytesInsideItsObjectAreItsOwnCanonicalBytes() throws {
+        let text = #"{"signature":{"v":"x"},"job":{"z":[1,{"b":"\"q\"\n","a":null}],"é":"é"},"a":-1,"format":"f"}"#
+        let document = try JSONValue.parse(Data(text.utf8))
+        let (bytes, range) = document.canonicalBytes(locating: "job")
+        #expect(bytes == document.canonicalBytes())
+        let job = try #require(document["job"])
+        #expect(Array(bytes[try #require(range)]) == job.canonicalBytes())
+        #expect(document.canonicalBytes(locating: "nothing").member == nil)
+    }
+
+    @Test func parallelChecksKeepTheFilesOrder() async {
+        let items = Array(0..<10_000)
+        #expect(await ParallelMap.map(items) { $0 * 3 } == items.map { $0 * 3 })
+        #expect(await ParallelMap.map([5, 6]) { $0 + 1 } == [6, 7])
+    }
+
     @Test(arguments: [#"{"a":1.5}"#, #"{"a":1,"a":2}"#, #"{"a":01}"#, #"{"a":1} x"#, #"{"a":"\ud800"}"#, "[1,]"])
     func refusesAmbiguousJSON(text: String) {
         #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(Data(text.utf8)) }

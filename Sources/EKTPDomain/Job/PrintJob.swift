@@ -101,17 +101,10 @@ public struct PrintJob: Codable, Hashable, Sendable {
         return card.validate(today: today, regions: regions)
     }
 
-    /// An ISO 8601 internet date-time (`2026-11-23T08:15:00Z`, fractional seconds allowed):
-    /// the one reading of `approvedAt` at the hub's intake and the station's alike.
-    public static func timestamp(_ text: String) -> Date? {
-        guard text.count <= 40 else { return nil }
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        if let d = plain.date(from: text) { return d }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
-    }
+    /// An ISO 8601 internet date-time (`2026-11-23T08:15:00Z`, fractional seconds allowed;
+    /// `InternetTime`): the one reading of `approvedAt` at the hub's intake and the
+    /// station's alike.
+    public static func timestamp(_ text: String) -> Date? { InternetTime.parse(text) }
 
     public static func isKecamatanCode(_ s: String) -> Bool {
         let u = Array(s.utf8)

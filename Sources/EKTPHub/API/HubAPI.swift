@@ -52,7 +52,7 @@ public enum HubAPI {
     /// A poll's answer. Its jobs go back to the queue at once if the answer cannot be
     /// written (the connection is gone), rather than waiting out their lease.
     static func pollReply(_ jobs: [LeasedJob], hub: Hub, station: StationRecord, closing: Bool = false) throws -> Response {
-        let bytes = try jobsDocument(jobs)
+        let bytes = jobsDocument(jobs)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if closing { headers[.connection] = "close" }
         guard !jobs.isEmpty else { return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes))) }
@@ -70,17 +70,30 @@ public enum HubAPI {
 
     /// The jobs a poll hands out, with each signed document embedded as it was signed
     /// (canonical JSON), so the station verifies exactly the bytes the approval key signed.
-    static func jobsDocument(_ jobs: [LeasedJob]) throws -> [UInt8] {
+    ///
+    /// The stored documents are canonical already (intake stores `VerifiedJob.document`,
+    /// sealed and bound to the job), so they are spliced in as they are, not parsed and
+    /// written again; the rest is written in canonical order (document, id, leaseExpiresAt,
+    /// priority), making the whole answer canonical JSON.
+    static func jobsDocument(_ jobs: [LeasedJob]) -> [UInt8] {
         let iso = ISO8601DateFormatter()
-        let items = try jobs.map { job -> JSONValue in
-            .object([
-                ("id", .string(job.id.rawValue)),
-                ("priority", .string(job.priority.rawValue)),
-                ("leaseExpiresAt", .string(iso.string(from: job.leaseExpiresAt))),
-                ("document", try JSONValue.parse(job.document)),
-            ])
+        var out: [UInt8] = []
+        out.reserveCapacity(jobs.reduce(64) { $0 + $1.document.count + 128 })
+        out.append(contentsOf: #"{"jobs":["#.utf8)
+        for (i, job) in jobs.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            out.append(contentsOf: #"{"document":"#.utf8)
+            out.append(contentsOf: job.document)
+            out.append(contentsOf: #","id":"#.utf8)
+            out.append(contentsOf: JSONValue.string(job.id.rawValue).canonicalBytes())
+            out.append(contentsOf: #","leaseExpiresAt":"#.utf8)
+            out.append(contentsOf: JSONValue.string(iso.string(from: job.leaseExpiresAt)).canonicalBytes())
+            out.append(contentsOf: #","priority":"#.utf8)
+            out.append(contentsOf: JSONValue.string(job.priority.rawValue).canonicalBytes())
+            out.append(0x7D)
         }
-        return JSONValue.object([("jobs", .array(items))]).canonicalBytes()
+        out.append(contentsOf: "]}".utf8)
+        return out
     }
 
     /// A request's JSON body within the hub's limit; NUL refused, since no text the hub

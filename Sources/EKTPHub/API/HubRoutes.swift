@@ -150,7 +150,7 @@ struct StationRoutes {
         }
         group.get("reconcile") { _, context in
             let station = try context.authenticatedStation()
-            try await hub.store.touch(stationId: station.id, now: hub.clock())
+            try await hub.markSeen(station)
             return JSONReply.response(try await hub.store.reconcile(station: station))
         }
         group.post("job-states") { request, context in

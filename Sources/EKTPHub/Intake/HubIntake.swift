@@ -5,8 +5,8 @@ import Foundation
 
 /// Takes approved jobs in, from `POST /v1/intake` or `ektp-hub import`: parse the file
 /// (one signed-job document or an array), verify every Ed25519 signature with the trusted
-/// approval keys, check the data and that the kecamatan exists (`wilayah.csv`), then
-/// store them all in one transaction. Any refusal leaves the hub untouched (invariant 5).
+/// approval keys on every core, check the data and that the kecamatan exists
+/// (`wilayah.csv`), then store them all in one transaction. Any refusal leaves the hub untouched (invariant 5).
 public struct HubIntake: Sendable {
     public let store: any HubStore
     public let verifier: JobVerifier
@@ -59,7 +59,7 @@ public struct HubIntake: Sendable {
     public func importFile(_ data: Data, today: CivilDate = .today()) async throws -> IntakeResult {
         let (accepted, warnings): ([IncomingJob], [String])
         do {
-            (accepted, warnings) = try SignedJobFile.admit(data) { check($0, today: today) }
+            (accepted, warnings) = try await SignedJobFile.admitInParallel(data) { check($0, today: today) }
         } catch {
             throw HubError(error.kind == .malformed ? .invalid : .rejected, error.message, details: error.details)
         }
@@ -71,6 +71,4 @@ public struct HubIntake: Sendable {
         }
         return IntakeResult(stored: result.stored, duplicates: result.duplicates, warnings: warnings + held)
     }
-
-    /// ISO 8601 with an offset (`2026-11-20T08:00:00+07:00`), with or without fractions.
 }

@@ -146,7 +146,10 @@ public struct StationRecord: Sendable, Equatable {
     public var firstSeq: Int64
     /// Highest sequence number received; `firstSeq - 1` before any event.
     public var highestSeq: Int64
-    public var heldJobs: Int
+    /// Jobs the station holds (claimed, printed, awaiting a reprint): counted for the
+    /// listing (`stations()`); nil on a station found by its credential at every request,
+    /// where nothing needs it and counting would cost an index walk per call.
+    public var heldJobs: Int?
     public var outboxBacklog: Int?
     /// Why the station prints nothing, as its last heartbeat said; nil when it can print.
     public var stopped: String? = nil

@@ -150,7 +150,7 @@ extension PostgresHubStore {
 extension PostgresHubStore {
     public func stations() async throws -> [StationRecord] {
         try await Self.stations(
-            try await client.query("SELECT \(unescaped: Self.stationColumns) FROM station s ORDER BY s.kecamatan_code, s.id", logger: logger))
+            try await client.query("SELECT \(unescaped: Self.stationListColumns) FROM station s ORDER BY s.kecamatan_code, s.id", logger: logger))
     }
 
     public func devices() async throws -> [DeviceView] {

@@ -98,6 +98,15 @@ public struct PostgresHubStore: HubStore {
                 "CREATE TABLE alert_pushed (key TEXT PRIMARY KEY, at DOUBLE PRECISION NOT NULL)",
             ]
         ),
+        // A job's sealed document (about a kilobyte, incompressible) out of line: every
+        // change of state writes a new row version, and with the document inline each
+        // offer and acknowledgement copied it, so the queue's churn outgrew the buffer
+        // cache as the table grew. Out of line, an unchanged document is never copied.
+        // Applies to rows stored from now on.
+        (
+            "v9-document-out-of-line",
+            ["ALTER TABLE job ALTER COLUMN document SET STORAGE EXTERNAL", "ALTER TABLE job SET (toast_tuple_target = 128)"]
+        ),
     ]
 
     static let v1: [String] = [
@@ -175,7 +184,13 @@ extension PostgresHubStore {
     static let jobsChannel = "ektp_hub_jobs"
 
     static func notifyJobs(_ c: PostgresConnection, kecamatan: String, logger: Logger) async throws {
-        try await c.query("SELECT pg_notify(\(jobsChannel), \(kecamatan))", logger: logger).drain()
+        try await notifyJobs(c, kecamatan: [kecamatan], logger: logger)
+    }
+
+    /// One notification per kecamatan, in one statement.
+    static func notifyJobs(_ c: PostgresConnection, kecamatan: [String], logger: Logger) async throws {
+        guard !kecamatan.isEmpty else { return }
+        try await c.query("SELECT pg_notify(\(jobsChannel), k) FROM unnest(\(kecamatan)::text[]) AS k", logger: logger).drain()
     }
 
     /// Wakes this process's long-polls when any hub process stores jobs for their
@@ -203,19 +218,22 @@ extension Optional where Wrapped == Double {
 extension PostgresHubStore {
     static let stationColumns = """
         s.id, s.name, s.kecamatan_code, s.enrolled_at, s.credential_expires_at, s.revoked_at, s.last_seen_at,
-        s.last_heartbeat_at, s.first_seq, s.highest_seq, s.outbox_backlog, s.stopped, s.version,
-        (SELECT COUNT(*) FROM job j WHERE j.station_id = s.id AND j.state IN ('claimed','printed','spoiled-reprint-needed'))
+        s.last_heartbeat_at, s.first_seq, s.highest_seq, s.outbox_backlog, s.stopped, s.version, NULL::bigint
         """
+    /// As `stationColumns`, with the jobs each station holds, for the listing.
+    static let stationListColumns = stationColumns.replacingOccurrences(
+        of: "NULL::bigint", with: "(SELECT COUNT(*) FROM job j WHERE j.station_id = s.id AND j.state IN ('claimed','printed','spoiled-reprint-needed'))")
 
     static func stations(_ rows: PostgresRowSequence) async throws -> [StationRecord] {
         var out: [StationRecord] = []
         for try await (id, name, kec, enrolled, expires, revoked, seen, heartbeat, first, seq, backlog, stopped, version, held) in rows.decode(
-            (String, String, String, Double, Double?, Double?, Double?, Double?, Int64, Int64, Int64?, String?, String?, Int64).self)
+            (String, String, String, Double, Double?, Double?, Double?, Double?, Int64, Int64, Int64?, String?, String?, Int64?).self)
         {
             out.append(
                 StationRecord(
                     id: id, name: name, kecamatanCode: kec, enrolledAt: Date(timeIntervalSince1970: enrolled), credentialExpiresAt: expires.date,
-                    revokedAt: revoked.date, lastSeenAt: seen.date, lastHeartbeatAt: heartbeat.date, firstSeq: first, highestSeq: seq, heldJobs: Int(held),
+                    revokedAt: revoked.date, lastSeenAt: seen.date, lastHeartbeatAt: heartbeat.date, firstSeq: first, highestSeq: seq,
+                    heldJobs: held.map(Int.init),
                     outboxBacklog: backlog.map(Int.init), stopped: stopped, version: version))
         }
         return out
@@ -304,20 +322,32 @@ extension PostgresHubStore {
                 ).decode((String, Data).self) where live[key] == nil { live[key] = try JobID(id) }
             }
             let holds = NIKHold.holds(fresh.map { ($0.id, $0.nikKey) }, live: live)
-            for job in fresh {
+            // All rows in one statement: one array per column, unnested by the server.
+            if !fresh.isEmpty {
+                let ids = fresh.map(\.id.rawValue)
+                let kecamatan = fresh.map(\.kecamatanCode)
+                let priorities = fresh.map { Int64(QueueKey.column($0.priority)) }
+                let approvedAt = fresh.map(\.approvedAt.epoch)
+                let hashes = fresh.map { ByteBuffer(bytes: $0.contentHash) }
+                let keyIds = fresh.map(\.keyId)
+                let documents = fresh.map { ByteBuffer(bytes: $0.document) }
+                let masked = fresh.map(\.maskedNik)
+                let nikKeys = fresh.map { ByteBuffer(bytes: $0.nikKey) }
+                // No array of optionals on the wire: '' stands for "not held".
+                let heldFor = fresh.map { holds[$0.id]?.rawValue ?? "" }
                 try await c.query(
                     """
                     INSERT INTO job(id, kecamatan_code, priority, approved_at, state, content_hash, key_id, document, masked_nik, received_at, updated_at,
                                     nik_key, held_for)
-                    VALUES (\(job.id.rawValue), \(job.kecamatanCode), \(QueueKey.column(job.priority)), \(job.approvedAt.epoch), 'approved',
-                            \(job.contentHash), \(job.keyId), \(job.document), \(job.maskedNik), \(now.epoch), \(now.epoch), \(job.nikKey),
-                            \(holds[job.id]?.rawValue))
+                    SELECT id, kecamatan_code, priority, approved_at, 'approved', content_hash, key_id, document, masked_nik, \(now.epoch), \(now.epoch),
+                           nik_key, NULLIF(held_for, '')
+                    FROM unnest(\(ids)::text[], \(kecamatan)::text[], \(priorities)::bigint[], \(approvedAt)::float8[], \(hashes)::bytea[],
+                                \(keyIds)::text[], \(documents)::bytea[], \(masked)::text[], \(nikKeys)::bytea[], \(heldFor)::text[])
+                         AS t(id, kecamatan_code, priority, approved_at, content_hash, key_id, document, masked_nik, nik_key, held_for)
                     """, logger: logger
                 ).drain()
             }
-            for kecamatan in Set(fresh.filter { holds[$0.id] == nil }.map(\.kecamatanCode)) {
-                try await Self.notifyJobs(c, kecamatan: kecamatan, logger: logger)
-            }
+            try await Self.notifyJobs(c, kecamatan: Array(Set(fresh.filter { holds[$0.id] == nil }.map(\.kecamatanCode))).sorted(), logger: logger)
             return (fresh.map(\.id), duplicates, holds)
         }
     }

@@ -9,7 +9,7 @@ import GRDB
 extension SQLiteHubStore {
     public func stations() async throws -> [StationRecord] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(StationRecord.columns) FROM station s ORDER BY s.kecamatanCode, s.id").map(StationRecord.init(row:))
+            try Row.fetchAll(db, sql: "SELECT \(StationRecord.listColumns) FROM station s ORDER BY s.kecamatanCode, s.id").map(StationRecord.init(row:))
         }
     }
 

@@ -57,9 +57,13 @@ extension Row {
 extension StationRecord {
     static let columns = """
         s.id, s.name, s.kecamatanCode, s.enrolledAt, s.credentialExpiresAt, s.revokedAt, s.lastSeenAt,
-        s.lastHeartbeatAt, s.firstSeq, s.highestSeq, s.outboxBacklog, s.stopped, s.version,
-        (SELECT COUNT(*) FROM job j WHERE j.stationId = s.id AND j.state IN ('claimed','printed','spoiled-reprint-needed')) AS heldJobs
+        s.lastHeartbeatAt, s.firstSeq, s.highestSeq, s.outboxBacklog, s.stopped, s.version
         """
+    /// `columns` and the jobs each station holds, for the listing.
+    static let listColumns =
+        columns + """
+            , (SELECT COUNT(*) FROM job j WHERE j.stationId = s.id AND j.state IN ('claimed','printed','spoiled-reprint-needed')) AS heldJobs
+            """
 
     init(row: Row) {
         self.init(
@@ -78,6 +82,9 @@ extension StationRecord {
 // MARK: - Intake
 
 extension SQLiteHubStore {
+    /// Jobs per multi-row INSERT (12 parameters each, far below SQLite's limit).
+    static let insertRows = 100
+
     public func storeApproved(_ jobs: [IncomingJob], now: Date) async throws -> (stored: [JobID], duplicates: [JobID], held: [JobID: JobID]) {
         try await writer.write { db in
             var held: [JobID: Data] = [:]
@@ -101,16 +108,24 @@ extension SQLiteHubStore {
                 for row in rows where live[row["nikKey"]] == nil { live[row["nikKey"]] = try JobID(row["id"]) }
             }
             let holds = NIKHold.holds(fresh.map { ($0.id, $0.nikKey) }, live: live)
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO job(id, kecamatanCode, priority, approvedAt, state, contentHash, keyId, document, maskedNik, receivedAt, updatedAt, nikKey, heldFor)
-                    VALUES (?, ?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            for job in fresh {
-                try insert.execute(arguments: [
-                    job.id.rawValue, job.kecamatanCode, QueueKey.column(job.priority), job.approvedAt.epoch,
-                    job.contentHash, job.keyId, job.document, job.maskedNik, now.epoch, now.epoch, job.nikKey, holds[job.id]?.rawValue,
-                ])
+            // Many rows per statement: one prepared statement per chunk size, not one
+            // statement run per job.
+            for chunk in fresh.chunked(into: Self.insertRows) {
+                let row = "(?, ?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?, ?, ?)"
+                let insert = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO job(id, kecamatanCode, priority, approvedAt, state, contentHash, keyId, document, maskedNik, receivedAt, updatedAt, nikKey, heldFor)
+                        VALUES \(Array(repeating: row, count: chunk.count).joined(separator: ", "))
+                        """)
+                var values: [(any DatabaseValueConvertible)?] = []
+                values.reserveCapacity(chunk.count * 12)
+                for job in chunk {
+                    values += [
+                        job.id.rawValue, job.kecamatanCode, QueueKey.column(job.priority), job.approvedAt.epoch,
+                        job.contentHash, job.keyId, job.document, job.maskedNik, now.epoch, now.epoch, job.nikKey, holds[job.id]?.rawValue,
+                    ]
+                }
+                try insert.execute(arguments: StatementArguments(values))
             }
             return (fresh.map(\.id), duplicates, holds)
         }
@@ -209,12 +224,16 @@ extension SQLiteHubStore {
                 candidates += rows.map { (QueueKey(id: $0["id"], priority: QueueKey.priority(column: $0["priority"]), approvedAt: $0["approvedAt"]), $0) }
             }
             let picked = LeaseRule.pick(candidates, max: max)
-            let offer = try db.cachedStatement(
-                sql: "UPDATE job SET state = 'offered', stationId = ?, leaseExpiresAt = ?, offerCount = offerCount + 1, updatedAt = ? WHERE id = ?")
+            for chunk in picked.chunked(into: 500) {
+                try db.execute(
+                    sql: """
+                        UPDATE job SET state = 'offered', stationId = ?, leaseExpiresAt = ?, offerCount = offerCount + 1, updatedAt = ?
+                        WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))
+                        """,
+                    arguments: [station.id, leaseUntil.epoch, now.epoch] + StatementArguments(chunk.map(\.key.id)))
+            }
             return try picked.map { key, row in
-                try offer.execute(arguments: [station.id, leaseUntil.epoch, now.epoch, key.id])
-                return LeasedJob(
-                    id: try JobID(key.id), priority: key.priority, leaseExpiresAt: leaseUntil, contentHash: row["contentHash"], document: row["document"])
+                LeasedJob(id: try JobID(key.id), priority: key.priority, leaseExpiresAt: leaseUntil, contentHash: row["contentHash"], document: row["document"])
             }
         }
     }
@@ -268,9 +287,14 @@ extension SQLiteHubStore {
                 }
             }
             let (claim, already) = try AckRule.classify(jobs, held: held, stationId: station.id, kecamatan: station.kecamatanCode)
-            let update = try db.cachedStatement(
-                sql: "UPDATE job SET state = 'claimed', leaseExpiresAt = NULL, stationState = COALESCE(stationState, 'queued'), updatedAt = ? WHERE id = ?")
-            for id in claim { try update.execute(arguments: [now.epoch, id.rawValue]) }
+            for chunk in claim.chunked(into: 500) {
+                try db.execute(
+                    sql: """
+                        UPDATE job SET state = 'claimed', leaseExpiresAt = NULL, stationState = COALESCE(stationState, 'queued'), updatedAt = ?
+                        WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))
+                        """,
+                    arguments: [now.epoch] + StatementArguments(chunk.map(\.rawValue)))
+            }
             return AckResult(claimed: claim, already: already)
         }
     }

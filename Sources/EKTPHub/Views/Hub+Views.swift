@@ -19,7 +19,7 @@ extension Hub {
                 id: s.id, name: s.name, kecamatanCode: s.kecamatanCode, kecamatanName: regions.kecamatan(s.kecamatanCode)?.name,
                 freshness: s.revokedAt == nil ? freshness(of: s, now: now) : .offline, lastHeartbeatAt: s.lastHeartbeatAt,
                 lastSeenAt: s.lastSeenAt, enrolledAt: s.enrolledAt, revoked: s.revokedAt != nil, firstSeq: s.firstSeq, highestSeq: s.highestSeq,
-                heldJobs: s.heldJobs, outboxBacklog: s.outboxBacklog, stopped: s.stopped, version: s.version)
+                heldJobs: s.heldJobs ?? 0, outboxBacklog: s.outboxBacklog, stopped: s.stopped, version: s.version)
         }
     }
 

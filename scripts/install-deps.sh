@@ -18,6 +18,7 @@ packages=(
   faketime              # field-fault tests: ektpd with its clock stepped back (libfaketime)
   python3-venv          # the hub's fuzz run (scripts/fuzz-hub.sh): schemathesis from PyPI in a virtualenv
   python3-aiosmtpd      # alert e-mail tests: a real SMTP server on loopback that keeps what it receives in a Maildir
+  haproxy               # scale-out tests: three ektp-hub processes on one PostgreSQL behind a load balancer
   dpkg-dev help2man lintian   # make deb: shared-library dependencies, man pages, the package check
   mmdebstrap systemd    # the install test: a clean Debian 12 root; systemd-analyze verify/security on the units
   e2fsprogs mount       # storage fault tests: ext4 on a loop device, tmpfs

@@ -43,16 +43,29 @@ public enum AckRule {
         public var kecamatanCode: String
         public var state: HubJobState
         public var stationId: String?
-        public init(kecamatanCode: String, state: HubJobState, stationId: String?) {
+        /// The earlier job of the same NIK this one is held for (`NIKHold`).
+        public var heldFor: String?
+        /// The one station a moved job goes to (`CentralActs.move`).
+        public var assignedStationId: String?
+        public init(kecamatanCode: String, state: HubJobState, stationId: String?, heldFor: String? = nil, assignedStationId: String? = nil) {
             self.kecamatanCode = kecamatanCode
             self.state = state
             self.stationId = stationId
+            self.heldFor = heldFor
+            self.assignedStationId = assignedStationId
         }
     }
 
-    /// Which of `requested` move `offered` → `claimed` and which the station already holds;
-    /// throws (nothing changes) when any is unknown, another kecamatan's or not offered to
-    /// this station.
+    /// Which of `requested` move to `claimed` by this station and which it already holds;
+    /// throws (nothing changes) when any is unknown, another kecamatan's or held by another
+    /// station.
+    ///
+    /// A job offered to this station is claimed. So is a job back in the queue that no
+    /// station holds: the hub cannot know that an answer arrived (a proxy or load balancer
+    /// may close the connection as the answer ends, and the hub then puts the jobs back at
+    /// once, `Hub.returnUndelivered`), and a station only acknowledges what it stored, so
+    /// it holds the document and no other station does. Not a job held for an earlier card
+    /// of the same NIK, nor one moved to another station.
     public static func classify(
         _ requested: [JobID], held: [JobID: Held], stationId: String, kecamatan: String
     ) throws -> (claim: [JobID], already: [JobID]) {
@@ -67,8 +80,16 @@ public enum AckRule {
                 forbidden.append("job \(id): milik kecamatan lain")
                 continue
             }
+            if job.state == .approved, job.stationId == nil {
+                if job.heldFor == nil, job.assignedStationId == nil || job.assignedStationId == stationId {
+                    claim.append(id)
+                } else {
+                    conflicts.append("job \(id): \(job.heldFor != nil ? "ditahan karena NIK ganda" : "dipindahkan ke stasiun lain")")
+                }
+                continue
+            }
             guard job.stationId == stationId else {
-                conflicts.append("job \(id): \(job.state == .approved ? "belum ditawarkan ke stasiun ini" : "sedang dipegang stasiun lain")")
+                conflicts.append("job \(id): \(job.stationId == nil ? "tidak sedang ditawarkan ke stasiun ini" : "sedang dipegang stasiun lain")")
                 continue
             }
             if job.state == .offered { claim.append(id) } else { already.append(id) }

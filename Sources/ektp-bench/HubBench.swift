@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import EKTPDomain
 import EKTPHub
 import EKTPSynthetic
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 import Logging
@@ -28,6 +29,8 @@ import Synchronization
 ///    delivery latency p50/p99 for jobs posted meanwhile; against the idle hub's RSS and
 ///    the latency with one station connected, in the same run. The hub is pinned to
 ///    `EKTP_BENCH_HUB_CPU` when set.
+/// 3. scale (PostgreSQL only, not run by default): the backlog end to end through one hub
+///    process, then through three on the same database behind HAProxy.
 enum HubBench {
     /// With `--json` the words go to standard error, the figures alone to standard output.
     nonisolated(unsafe) static var wordsToStandardError = false
@@ -47,7 +50,7 @@ enum HubBench {
             var rest = args[...]
             while let arg = rest.popFirst() {
                 switch arg {
-                case "backlog", "country": which.insert(arg)
+                case "backlog", "country", "scale": which.insert(arg)
                 case "--json": json = true
                 case "--jobs":
                     guard let n = rest.popFirst().flatMap({ Int($0) }), n >= 23 else { throw BenchProblem("--jobs perlu angka, paling sedikit 23") }
@@ -115,6 +118,15 @@ enum HubBench {
                         encoder.outputFormatting = [.sortedKeys]
                         FileHandle.standardOutput.write(try encoder.encode(figures) + Data("\n".utf8))
                     }
+                }
+            }
+            if which.contains("scale") {
+                guard let postgres, options.backend != "sqlite" else { throw BenchProblem("hub scale perlu PostgreSQL (EKTP_BENCH_POSTGRES)") }
+                let figures = try await Backlog(setup: setup, total: options.jobs).scale(postgres)
+                if options.json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys]
+                    FileHandle.standardOutput.write(try encoder.encode(figures) + Data("\n".utf8))
                 }
             }
             if which.contains("country") {
@@ -252,11 +264,20 @@ struct Backlog {
     /// From the first intake request until every job is acknowledged over HTTP. The hub has
     /// every core, as the floor's checks do; the 23 stations and the intake client are
     /// this process.
-    func endToEnd(_ server: PostgresServer?) async throws -> (seconds: Double, intake: Double) {
+    ///
+    /// With `processes` above one (PostgreSQL), as many `ektp-hub serve` processes share the
+    /// database behind a real HAProxy (`LoadBalancer`), and every call goes through it.
+    func endToEnd(_ server: PostgresServer?, processes: Int = 1) async throws -> (seconds: Double, intake: Double) {
         let backend = try BenchBackend.fresh(like: server, dir: setup.root, name: "backlog")
         defer { backend.drop() }
-        let (hub, api) = try await setup.startHub(backend, pinned: false)
-        defer { hub.stop() }
+        var hubs: [HubProcess] = []
+        defer { for hub in hubs { hub.stop() } }
+        // One at a time: the first applies the migrations.
+        for _ in 0..<processes { hubs.append(try await setup.startHub(backend, pinned: false).0) }
+        let balancer = processes > 1 ? try LoadBalancer(directory: setup.root.path, backends: hubs.map(\.port)) : nil
+        try await balancer?.start()
+        defer { balancer?.stop() }
+        let api = HubHTTP(client: setup.http, base: balancer?.url ?? "http://127.0.0.1:\(hubs[0].port)")
         var credentials: [(String, String)] = []
         for code in kecamatan { credentials.append((code, try await api.enroll(kecamatan: code, admin: setup.adminToken))) }
         let admin = setup.adminToken
@@ -284,7 +305,7 @@ struct Backlog {
                         let ids = try poll.decode(PollReply.self).jobs.map { try JobID($0.id) }
                         if ids.isEmpty { continue }
                         let ack = try await api.json(.POST, "/v1/station/ack", bearer: credential, AckRequest(jobs: ids))
-                        guard ack.status == 200 else { throw BenchProblem("ack menjawab \(ack.status)") }
+                        guard ack.status == 200 else { throw BenchProblem("ack menjawab \(ack.status): \(String(buffer: ack.body).prefix(500))") }
                         done += try ack.decode(AckResult.self).claimed.count
                     }
                     return done
@@ -298,6 +319,26 @@ struct Backlog {
             throw BenchProblem("diakui \(acked), di hub claimed \(claimed), seharusnya \(total)")
         }
         return (elapsed, seconds(intakeDone.withLock { $0 }))
+    }
+
+    /// What `scale` measured.
+    struct Scale: Encodable {
+        let jobs: Int
+        let oneHubJobsPerSecond: Double
+        let threeHubsJobsPerSecond: Double
+        let ratio: Double
+    }
+
+    /// The same backlog end to end on PostgreSQL, through one hub process and through
+    /// three behind HAProxy, in the same run.
+    func scale(_ server: PostgresServer) async throws -> Scale {
+        let one = try await endToEnd(server)
+        let three = try await endToEnd(server, processes: 3)
+        let (a, b) = (Double(total) / one.seconds, Double(total) / three.seconds)
+        HubBench.say(String(format: "PostgreSQL 1 proses hub          : %8.0f job/s (%.1f s)", a, one.seconds))
+        HubBench.say(String(format: "PostgreSQL 3 proses hub + HAProxy : %8.0f job/s (%.1f s)", b, three.seconds))
+        HubBench.say(String(format: "rasio 3 / 1                       : %8.2f (%d inti di mesin ini)", b / a, ProcessInfo.processInfo.activeProcessorCount))
+        return Scale(jobs: total, oneHubJobsPerSecond: a, threeHubsJobsPerSecond: b, ratio: b / a)
     }
 
     /// The floor, in this process: every document checked as intake checks it, on every

@@ -20,6 +20,8 @@ let usage = """
                               --jobs N (backlog lebih kecil), --backend sqlite|postgres,
                               --json (angka backlog sebagai JSON: jobsPerSecond,
                               floorJobsPerSecond, ratio)
+      hub scale               backlog lewat 1 proses hub lalu 3 proses di belakang HAProxy
+                              (PostgreSQL saja)
       sync                    jalur stasiun–hub dengan proses sungguhan
       cups                    driver CUPS dibanding lp pada antrean yang sama (cupsd pribadi;
                               root); EKTP_CUPS_BENCH_CARDS (bawaan 20)

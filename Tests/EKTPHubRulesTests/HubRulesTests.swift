@@ -52,7 +52,7 @@ struct HubRulesTests {
         #expect(LeaseRule.pick(keys.map { ($0, ()) }, max: 0).isEmpty)
     }
 
-    @Test("ack: offered claims, held stays, anything else refuses the whole ack")
+    @Test("ack: offered or returned unheld claims, held stays, anything else refuses the whole ack")
     func ack() throws {
         let mine = AckRule.Held(kecamatanCode: "32.16.01", state: .offered, stationId: "s1")
         let claimed = AckRule.Held(kecamatanCode: "32.16.01", state: .claimed, stationId: "s1")
@@ -68,6 +68,20 @@ struct HubRulesTests {
         let elsewhere = AckRule.Held(kecamatanCode: "32.16.01", state: .offered, stationId: "s9")
         #expect { try AckRule.classify([Self.a], held: [Self.a: elsewhere], stationId: "s1", kecamatan: "32.16.01") } throws: {
             ($0 as? HubError)?.code == .conflict
+        }
+        // Back in the queue after an answer the hub took for lost: the station that has it
+        // claims it, unless it is held for an earlier card or moved to another station.
+        let returned = AckRule.Held(kecamatanCode: "32.16.01", state: .approved, stationId: nil)
+        #expect(try AckRule.classify([Self.a], held: [Self.a: returned], stationId: "s1", kecamatan: "32.16.01").claim == [Self.a])
+        let movedHere = AckRule.Held(kecamatanCode: "32.16.01", state: .approved, stationId: nil, assignedStationId: "s1")
+        #expect(try AckRule.classify([Self.a], held: [Self.a: movedHere], stationId: "s1", kecamatan: "32.16.01").claim == [Self.a])
+        for refused in [
+            AckRule.Held(kecamatanCode: "32.16.01", state: .approved, stationId: nil, heldFor: "PRR-0"),
+            AckRule.Held(kecamatanCode: "32.16.01", state: .approved, stationId: nil, assignedStationId: "s9"),
+        ] {
+            #expect { try AckRule.classify([Self.a, Self.b], held: [Self.a: refused, Self.b: mine], stationId: "s1", kecamatan: "32.16.01") } throws: {
+                ($0 as? HubError)?.code == .conflict
+            }
         }
     }
 

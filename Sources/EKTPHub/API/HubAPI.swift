@@ -51,6 +51,12 @@ public enum HubAPI {
 
     /// A poll's answer. Its jobs go back to the queue at once if the answer cannot be
     /// written (the connection is gone), rather than waiting out their lease.
+    ///
+    /// Once every byte is written the answer counts as sent, even when ending it fails: a
+    /// proxy or load balancer closes the connection as soon as the answer is complete
+    /// (`Connection: close`), which cancels the request while it finishes. The jobs stay
+    /// leased; a lost answer still ends with its lease, and a station acknowledging a job
+    /// that did go back is answered by `AckRule`.
     static func pollReply(_ jobs: [LeasedJob], hub: Hub, station: StationRecord, closing: Bool = false) throws -> Response {
         let bytes = jobsDocument(jobs)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
@@ -59,11 +65,11 @@ public enum HubAPI {
         let body = ResponseBody(contentLength: bytes.count) { writer in
             do {
                 try await writer.write(ByteBuffer(bytes: bytes))
-                try await writer.finish(nil)
             } catch {
                 await hub.returnUndelivered(jobs.map(\.id), station: station)
                 throw error
             }
+            do { try await writer.finish(nil) } catch is CancellationError {}
         }
         return Response(status: .ok, headers: headers, body: body)
     }

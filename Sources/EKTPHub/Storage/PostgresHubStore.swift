@@ -438,17 +438,22 @@ extension PostgresHubStore {
     public func ack(station: StationRecord, jobs: [JobID], now: Date) async throws -> AckResult {
         try await tx { c in
             var held: [JobID: AckRule.Held] = [:]
-            for try await (id, kecamatan, state, holder) in try await c.query(
-                "SELECT id, kecamatan_code, state, station_id FROM job WHERE id = ANY(\(Array(Set(jobs.map(\.rawValue))))) ORDER BY id FOR UPDATE",
+            for try await (id, kecamatan, state, holder, heldFor, assigned) in try await c.query(
+                """
+                SELECT id, kecamatan_code, state, station_id, held_for, assigned_station_id FROM job
+                WHERE id = ANY(\(Array(Set(jobs.map(\.rawValue))))) ORDER BY id FOR UPDATE
+                """,
                 logger: logger
-            ).decode((String, String, String, String?).self) {
-                held[try JobID(id)] = AckRule.Held(kecamatanCode: kecamatan, state: try HubJobState(stored: state), stationId: holder)
+            ).decode((String, String, String, String?, String?, String?).self) {
+                held[try JobID(id)] = AckRule.Held(
+                    kecamatanCode: kecamatan, state: try HubJobState(stored: state), stationId: holder, heldFor: heldFor, assignedStationId: assigned)
             }
             let (claim, already) = try AckRule.classify(jobs, held: held, stationId: station.id, kecamatan: station.kecamatanCode)
             if !claim.isEmpty {
                 try await c.query(
                     """
-                    UPDATE job SET state = 'claimed', lease_expires_at = NULL, station_state = COALESCE(station_state, 'queued'), updated_at = \(now.epoch)
+                    UPDATE job SET state = 'claimed', station_id = \(station.id), lease_expires_at = NULL, station_state = COALESCE(station_state, 'queued'),
+                        updated_at = \(now.epoch)
                     WHERE id = ANY(\(claim.map(\.rawValue)))
                     """, logger: logger
                 ).drain()

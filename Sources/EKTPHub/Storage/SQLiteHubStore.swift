@@ -279,21 +279,24 @@ extension SQLiteHubStore {
             var held: [JobID: AckRule.Held] = [:]
             for chunk in ids.chunked(into: 500) {
                 let rows = try Row.fetchAll(
-                    db, sql: "SELECT id, kecamatanCode, state, stationId FROM job WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))",
+                    db,
+                    sql:
+                        "SELECT id, kecamatanCode, state, stationId, heldFor, assignedStationId FROM job WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))",
                     arguments: StatementArguments(chunk.map(\.rawValue)))
                 for row in rows {
                     held[try JobID(row["id"])] = AckRule.Held(
-                        kecamatanCode: row["kecamatanCode"], state: try HubJobState(stored: row["state"]), stationId: row["stationId"])
+                        kecamatanCode: row["kecamatanCode"], state: try HubJobState(stored: row["state"]), stationId: row["stationId"],
+                        heldFor: row["heldFor"], assignedStationId: row["assignedStationId"])
                 }
             }
             let (claim, already) = try AckRule.classify(jobs, held: held, stationId: station.id, kecamatan: station.kecamatanCode)
             for chunk in claim.chunked(into: 500) {
                 try db.execute(
                     sql: """
-                        UPDATE job SET state = 'claimed', leaseExpiresAt = NULL, stationState = COALESCE(stationState, 'queued'), updatedAt = ?
+                        UPDATE job SET state = 'claimed', stationId = ?, leaseExpiresAt = NULL, stationState = COALESCE(stationState, 'queued'), updatedAt = ?
                         WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))
                         """,
-                    arguments: [now.epoch] + StatementArguments(chunk.map(\.rawValue)))
+                    arguments: [station.id, now.epoch] + StatementArguments(chunk.map(\.rawValue)))
             }
             return AckResult(claimed: claim, already: already)
         }

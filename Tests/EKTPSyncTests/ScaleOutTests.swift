@@ -1,0 +1,122 @@
+import EKTPClient
+import EKTPDomain
+import EKTPHub
+import EKTPSynthetic
+import EKTPTestSupport
+import EKTPWire
+import Foundation
+import Testing
+
+/// Scale-out on the real engine (docs/hub.md, "Several hub processes"): three `ektp-hub
+/// serve` processes on one PostgreSQL database behind a real load balancer (Debian's
+/// HAProxy); four real `ektpd` stations, two per kecamatan, reach the hub only through it,
+/// as the central office does. Jobs are taken in through the balancer while one hub is
+/// killed (SIGKILL) halfway: every job ends held by exactly one station, the one the hub
+/// names, of the job's kecamatan; none is lost, none is held twice, and the stations the
+/// dead hub served carry on through the others.
+@Suite(.serialized) struct ScaleOutTests {
+    static let kecamatan = ["32.16.04", "32.16.05"]
+    static let jobsPerKecamatan = 150
+    static let perFile = 20
+
+    @Test(.timeLimit(.minutes(5)), .enabled(if: TestPostgres.server != nil && LoadBalancer.available))
+    func threeHubsBehindABalancerLoseNothingWhenOneDies() async throws {
+        let scratch = try Scratch("scale-out")
+        let approval = ApprovalSigner.generate(keyId: "approval")
+        let database = try TestPostgres.createDatabase()
+        let first = try HubUnderTest(scratch: scratch, trusted: [approval], leaseSeconds: 5, postgres: database)
+        var hubs = [first]
+        for _ in 0..<2 {
+            hubs.append(try HubUnderTest(scratch: scratch, trusted: [approval], leaseSeconds: 5, postgres: database, adminToken: first.adminToken))
+        }
+        defer { for hub in hubs { hub.child.stop() } }
+        // One at a time: the first migrates the schema, the others find it.
+        for hub in hubs { try await hub.start() }
+        let balancer = try LoadBalancer(directory: scratch.url.path, backends: hubs.map(\.port))
+        try await balancer.start()
+        defer { balancer.stop() }
+        let office = HubAdminClient(base: balancer.url, adminToken: first.adminToken, httpClient: first.http)
+
+        var stations: [(station: StationUnderTest, id: String, kecamatan: String)] = []
+        defer { for s in stations { s.station.child.stop() } }
+        for (k, code) in Self.kecamatan.enumerated() {
+            for n in 1...2 {
+                let station = try StationUnderTest(
+                    scratch: scratch, name: "s\(k)\(n)", kecamatan: code, trusted: approval, printers: ["evolis-primacy-2?serial=SKALA-\(k)\(n)"])
+                try await station.start(people: false)
+                stations.append((station, "", code))
+                let token = try await office.enrollmentToken(kecamatan: code)
+                let id = try await station.withClient { try await $0.enroll(EnrollStationRequest(hubURL: balancer.url, token: token)) }.stationId
+                stations[stations.count - 1].id = id
+            }
+        }
+
+        // The jobs, in files that alternate between the two kecamatan, each file taken in
+        // through the balancer (so by each hub in turn); the second hub killed halfway. A
+        // request the dead hub never answered is sent again, as the central office would:
+        // intake stores a job once, however often it comes.
+        let factory = SyntheticJobs(regions: try RegionData.load(), signer: approval)
+        let perKecamatan = try Self.kecamatan.map { try factory.jobs(count: Self.jobsPerKecamatan, kecamatan: $0, prefix: "SKALA\($0.suffix(2))") }
+        var files: [[PrintJob]] = []
+        for from in stride(from: 0, to: Self.jobsPerKecamatan, by: Self.perFile) {
+            for list in perKecamatan { files.append(Array(list[from..<min(from + Self.perFile, list.count)])) }
+        }
+        let jobs = perKecamatan.flatMap { $0 }
+        var resent = 0
+        for (n, file) in files.enumerated() {
+            if n == files.count / 2 {
+                // Killed while it holds a station's long-poll: that station must carry on
+                // through the other two.
+                try await eventually("hub kedua melayani long-poll stasiun", seconds: 30) { try await PlainStation.waitingPolls(hubs[1]) >= 1 }
+                hubs[1].child.kill9()
+            }
+            let body = try factory.signedFile(file)
+            try await eventually("berkas \(n + 1) diterima lewat penyeimbang", seconds: 30) {
+                do {
+                    _ = try await office.intake(body)
+                    return true
+                } catch {
+                    resent += 1
+                    return false
+                }
+            }
+        }
+        #expect(!hubs[1].child.isRunning)
+
+        // Every job reaches exactly one station of its kecamatan.
+        var holders: [JobID: [String]] = [:]
+        try await eventually("semua \(jobs.count) job sampai di stasiun", seconds: 120) {
+            holders = [:]
+            for s in stations {
+                for job in try await s.station.withClient({ try await $0.jobs(limit: 10_000) }) { holders[job.id, default: []].append(s.id) }
+            }
+            return holders.count == jobs.count
+        }
+        let kecamatanOf = Dictionary(uniqueKeysWithValues: stations.map { ($0.id, $0.kecamatan) })
+        for job in jobs {
+            let held = holders[job.id] ?? []
+            #expect(held.count == 1, "\(job.id) di stasiun \(held)")
+            #expect(held.allSatisfy { kecamatanOf[$0] == job.kecamatanCode }, "\(job.id) di stasiun kecamatan lain: \(held)")
+        }
+        // The hub agrees: each job claimed, by the station that holds it.
+        try await eventually("hub mencatat setiap job diakui stasiun yang memegangnya", seconds: 60) {
+            for job in jobs {
+                let view = try await office.get(JobView.self, "/v1/views/jobs/\(job.id.rawValue)")
+                guard view.state == .claimed, view.stationId == holders[job.id]?.first else { return false }
+            }
+            return true
+        }
+        // No answer was taken for failed by the hubs that lived: the balancer closes each
+        // long-poll's connection as soon as its answer is complete, and a hub that counted
+        // that as a lost answer put jobs back the station had (`HubAPI.pollReply`).
+        for hub in [hubs[0], hubs[2]] {
+            let log = hub.child.tail(4_000_000)
+            #expect(!log.contains("/v1/station/jobs gagal") && !log.contains("tidak sampai"), "hub \(hub.port):\n\(log.suffix(2000))")
+        }
+        // Each station took part: the two of a kecamatan shared its queue, also after the
+        // hub died.
+        let counts = Dictionary(grouping: holders.values.compactMap(\.first), by: { $0 }).mapValues(\.count)
+        for s in stations { #expect((counts[s.id] ?? 0) > 0, "stasiun \(s.id) tidak mendapat job: \(counts)") }
+        print("skala: \(jobs.count) job lewat 3 hub (1 dimatikan di tengah), \(resent) kiriman diulang; per stasiun \(counts.sorted { $0.key < $1.key })")
+    }
+}

@@ -25,7 +25,12 @@ extension StationStore {
     /// Stores verified jobs durably, all or nothing (invariant 2: the hub is acknowledged
     /// only after this returns). A job already held with the same content is a duplicate
     /// and ignored; the same id with other content refuses the whole batch.
-    public func store(_ jobs: [VerifiedJob], actor: String) throws -> StoredJobs {
+    ///
+    /// With `untilClaimed` (jobs the hub offered) each stays `received`, not printable,
+    /// until the hub answers the acknowledgement (`confirmClaimed`): a job the hub gave to
+    /// another station meanwhile (its lease ran out, or the answer that carried it was
+    /// taken for lost) must not be printed here too.
+    public func store(_ jobs: [VerifiedJob], actor: String, untilClaimed: Bool = false) throws -> StoredJobs {
         try transaction(actor: actor) { tx in
             var held: [JobID: Data] = [:]
             for v in jobs {
@@ -57,7 +62,7 @@ extension StationStore {
                     ])
                 try tx.outbox(.jobStored(job: id, priority: v.job.priority, contentHash: v.contentHash))
                 try tx.audit("job diterima", job: id.rawValue, maskedNIK: masked, detail: "kunci \(v.keyId), prioritas \(v.job.priority.rawValue)")
-                try tx.transition(try tx.jobRow(id), .accept)
+                if !untilClaimed { try tx.transition(try tx.jobRow(id), .accept) }
                 if let earlier {
                     try tx.raise(
                         Alert(
@@ -69,6 +74,30 @@ extension StationStore {
                 result.stored.append(id)
             }
             return result
+        }
+    }
+
+    /// The hub answered the acknowledgement: these jobs are this station's, and those still
+    /// `received` join the print queue.
+    public func confirmClaimed(_ ids: [JobID]) throws {
+        guard !ids.isEmpty else { return }
+        try transaction(actor: "sync") { tx in
+            for id in ids {
+                guard let row = try? tx.jobRow(id), row.state == .received else { continue }
+                try tx.transition(row, .accept, detail: "diakui hub sebagai job stasiun ini")
+            }
+        }
+    }
+
+    /// Of these jobs, the ones stored from an offer whose acknowledgement the hub has not
+    /// answered yet (still `received`).
+    public func awaitingClaim(_ ids: [JobID]) throws -> [JobID] {
+        try read { db in
+            try ids.chunked(into: 500).flatMap { part in
+                try String.fetchAll(
+                    db, sql: "SELECT id FROM job WHERE state = 'received' AND id IN (\(databaseQuestionMarks(count: part.count)))",
+                    arguments: StatementArguments(part.map(\.rawValue)))
+            }.map { try JobID($0) }
         }
     }
 

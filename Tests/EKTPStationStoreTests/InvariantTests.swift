@@ -42,6 +42,28 @@ struct InvariantTests {
         #expect(try store.blangkoUsed(by: claimed.id) == 1)
     }
 
+    /// A job the hub offered is not printable until the hub answers its acknowledgement:
+    /// the hub may have given it to another station meanwhile, and then two stations
+    /// would print one card.
+    @Test func anOfferedJobWaitsForTheHubsAnswerBeforePrinting() throws {
+        let store = try StationStore.inMemory()
+        try stocked(store)
+        let job = try Fixture.verified(1)
+        _ = try store.store([job], actor: "sync", untilClaimed: true)
+        #expect(try store.jobs(state: .received).map(\.id) == [job.job.id])
+        #expect(try store.claimNext(for: printer) == nil, "a job whose acknowledgement was not answered must not print")
+        // Offered again (the answer was lost): the same content, still waiting for the hub.
+        let again = try store.store([job], actor: "sync", untilClaimed: true)
+        #expect(again.duplicates == [job.job.id])
+        #expect(try store.awaitingClaim([job.job.id, try JobID("PRR-9999")]) == [job.job.id])
+        try store.confirmClaimed([job.job.id])
+        #expect(try store.awaitingClaim([job.job.id]).isEmpty)
+        #expect(try store.claimNext(for: printer)?.id == job.job.id)
+        // A job imported by hand (a flashdisk) is the office's own: printable at once.
+        _ = try store.store([try Fixture.verified(2)], actor: "op")
+        #expect(try store.jobs(state: .queued).map(\.id.rawValue) == ["PRR-0002"])
+    }
+
     @Test func urgentJobsPrintFirstThenOldest() throws {
         let store = try StationStore.inMemory()
         try stocked(store)

@@ -13,7 +13,9 @@ import ServiceLifecycle
 ///
 /// - **pull**: reconcile first, then long-poll for jobs; each offered job is checked as an
 ///   import is (signature, kecamatan, data), stored durably, and only then acknowledged
-///   (invariant 2). A job that fails the check is never stored for printing: the refusal
+///   (invariant 2); it joins the print queue once the hub answered the acknowledgement
+///   (`confirmClaimed`), so a job the hub gave to another station meanwhile is never
+///   printed here. A job that fails the check is never stored for printing: the refusal
 ///   goes upstream through the outbox, once, and the offer is acknowledged so the hub
 ///   stops re-offering it.
 /// - **push**: outbox events in sequence, in batches; marked delivered only when the hub
@@ -235,7 +237,16 @@ public actor HubSync {
                 contact()
                 if !offers.isEmpty {
                     let (ids, duplicates) = try take(offers)
-                    if !ids.isEmpty { _ = try await connection.ack(ids) }
+                    if !ids.isEmpty {
+                        do { _ = try await connection.ack(ids) } catch {
+                            // Whether the hub took it is not known: the reconcile before the
+                            // next poll asks (claimed here: queued; still offered: acked again).
+                            reconcileDue = true
+                            throw error
+                        }
+                        // Printable only now: an ack the hub refused leaves them unprinted.
+                        try store.confirmClaimed(ids)
+                    }
                     // Offered again what the station already holds (brought on a flashdisk, or
                     // stored before a lost answer): the hub learns its state now.
                     if !duplicates.isEmpty { _ = try await reportStates(connection, try store.reportedStates(of: duplicates)) }
@@ -279,20 +290,23 @@ public actor HubSync {
         }
         var duplicates: [JobID] = []
         do {
-            duplicates = try store.store(accepted.map(\.1), actor: "sync").duplicates
+            duplicates = try store.store(accepted.map(\.1), actor: "sync", untilClaimed: true).duplicates
             acks += accepted.map { $0.1.job.id }
         } catch let error as StationError where error.code == .conflict {
             // One job clashes with what the station holds: store the rest one by one.
             for (offer, verified) in accepted {
                 do {
-                    duplicates += try store.store([verified], actor: "sync").duplicates
+                    duplicates += try store.store([verified], actor: "sync", untilClaimed: true).duplicates
                 } catch let e as StationError where e.code == .conflict {
                     try refuse(offer, e.details.first ?? e.message)
                 }
                 acks.append(verified.job.id)
             }
         }
-        return (acks, duplicates)
+        // Stored from an earlier offer whose acknowledgement was never answered: acknowledged
+        // again, not reported (the hub offers them to this station, so they are its own).
+        let unanswered = Set(try store.awaitingClaim(duplicates))
+        return (acks, duplicates.filter { !unanswered.contains($0) })
     }
 
     private func refuse(_ offer: OfferedJob, _ reason: String) throws {
@@ -406,11 +420,15 @@ public actor HubSync {
         if resent > 0 { logger.warning("rekonsiliasi: hub belum memegang \(resent) peristiwa; dikirim ulang berurutan") }
         let local = try store.states(of: view.jobs.map(\.id))
         var toAck: [JobID] = []
+        var claimedHere: [JobID] = []
         var forOperator: [String] = []
         for job in view.jobs {
             switch (job.state, local[job.id]) {
             case (.offered, .some):
                 toAck.append(job.id)
+            case (.claimed, .some(.received)):
+                // Acknowledged, and the answer lost (the daemon stopped, the link broke).
+                claimedHere.append(job.id)
             case (.claimed, nil), (.printed, nil), (.spoiledReprintNeeded, nil):
                 if try store.refusedOffer(jobId: job.id.rawValue) != nil { continue }
                 let message =
@@ -424,6 +442,8 @@ public actor HubSync {
             }
         }
         if !toAck.isEmpty { _ = try await connection.ack(toAck) }
+        // The hub holds them for this station: they join the print queue.
+        try store.confirmClaimed(toAck + claimedHere)
         // Only jobs the hub does not list as this station's in the station's own state: a
         // settled station sends nothing, however long its history.
         let listed = Dictionary(view.jobs.map { ($0.id, $0.stationState) }, uniquingKeysWith: { a, _ in a })

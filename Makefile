@@ -22,10 +22,12 @@ test:
 test-cups: deps
 	$(SWIFT) test --filter EKTPCUPSTests
 
-# Benchmarks with their in-run baselines (release build).
+# Benchmarks with their in-run baselines (release build); then ektpd through a compressed
+# office day beside an idle ektpd (`ektp-bench soak`, EKTP_BENCH_SOAK_MINUTES, default 6).
 bench: deps
 	$(SWIFT) build -c release
 	taskset -c 0 .build/release/ektp-bench
+	.build/release/ektp-bench soak
 
 # The hub benchmarks (release): Kabupaten Bekasi's backlog and the country's 7,285
 # stations, on SQLite and a private PostgreSQL (scripts/bench-hub.sh).

@@ -91,6 +91,11 @@ public struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case is NIOTooManyBytesError: return APIError(.contentTooLarge, code: "too-large", "isi permintaan terlalu besar; tidak ada yang diubah")
         case let error as any HTTPResponseError:
             return APIError(error.status, code: "http-\(error.status.code)", error.status.reasonPhrase)
+        case is CancellationError:
+            // The client went, or the server is stopping: nobody reads the answer and
+            // nothing went wrong.
+            logger.debug("permintaan \(request.method) \(request.uri.path) berakhir: klien pergi atau server berhenti")
+            return APIError(.serviceUnavailable, code: "cancelled", "permintaan dibatalkan")
         default:
             logger.error("permintaan \(request.method) \(request.uri.path) gagal: \(String(reflecting: error))")
             return APIError(.internalServerError, code: "internal", "kesalahan di \(service); sudah dicatat")

@@ -109,8 +109,9 @@ struct HubProcess {
     let process: Process
     let port: Int
 
-    static func start(binary: URL, environment: [String: String], cpu: String?) throws -> HubProcess {
-        let port = try LoopbackPort.free()
+    /// On `port`, or a free one; a hub started again keeps its port so its stations find it.
+    static func start(binary: URL, environment: [String: String], cpu: String?, port: Int? = nil) throws -> HubProcess {
+        let port = try port ?? LoopbackPort.free()
         let p = Process()
         var args = ["serve", "--host", "127.0.0.1", "--port", String(port)]
         if let cpu {

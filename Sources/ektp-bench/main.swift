@@ -3,7 +3,8 @@ import Foundation
 // `ektp-bench`: the station benchmarks (rendering, pipeline, ektpd start-up and memory).
 // `ektp-bench hub [backlog|country]`: the hub benchmarks (`HubBench.swift`).
 // `ektp-bench sync`: the station–hub link with real processes (`SyncBench.swift`).
-// `ektp-bench cups`: the CUPS driver path against plain `lp` (`CUPSBench.swift`). Each figure
+// `ektp-bench cups`: the CUPS driver path against plain `lp` (`CUPSBench.swift`).
+// `ektp-bench soak`: ektpd through a compressed day, its memory (`SoakBench.swift`). Each figure
 // comes with a baseline measured in the same run.
 
 func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
@@ -23,6 +24,8 @@ let usage = """
       hub scale               backlog lewat 1 proses hub lalu 3 proses di belakang HAProxy
                               (PostgreSQL saja)
       sync                    jalur stasiun–hub dengan proses sungguhan
+      soak                    ektpd melewati satu hari kantor (EKTP_BENCH_SOAK_MINUTES, bawaan 6):
+                              RSS awal dan akhir, pertumbuhan per jam, dibanding ektpd diam
       cups                    driver CUPS dibanding lp pada antrean yang sama (cupsd pribadi;
                               root); EKTP_CUPS_BENCH_CARDS (bawaan 20)
 
@@ -34,13 +37,15 @@ let usage = """
 let arguments = CommandLine.arguments
 if arguments.contains("--help") || arguments.contains("-h") || arguments.dropFirst().first == "help" {
     say(usage)
-} else if let first = arguments.dropFirst().first, !["hub", "sync", "cups"].contains(first), !first.hasPrefix("--") {
+} else if let first = arguments.dropFirst().first, !["hub", "sync", "cups", "soak"].contains(first), !first.hasPrefix("--") {
     FileHandle.standardError.write(Data("ektp-bench: perintah \"\(first)\" tidak dikenal\n\n\(usage)".utf8))
     exit(64)
 } else if arguments.dropFirst().first == "hub" {
     try await HubBench.run(Array(arguments.dropFirst(2)))
 } else if arguments.dropFirst().first == "cups" {
     try await CUPSBench.run(Array(arguments.dropFirst(2)))
+} else if arguments.dropFirst().first == "soak" {
+    try await SoakBench.run(Array(arguments.dropFirst(2)))
 } else if arguments.dropFirst().first == "sync" {
     try await SyncBench.run(Array(arguments.dropFirst(2)))
 } else {

@@ -65,6 +65,13 @@ enum HubBench {
         }
     }
 
+    /// One JSON object on its own line of standard output (`--json`).
+    static func printJSON(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        FileHandle.standardOutput.write(try encoder.encode(value) + Data("\n".utf8))
+    }
+
     static func run(_ args: [String]) async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -113,21 +120,13 @@ enum HubBench {
                 let backlog = try Backlog(setup: setup, total: options.jobs)
                 for server in servers {
                     let figures = try await backlog.run(server)
-                    if options.json {
-                        let encoder = JSONEncoder()
-                        encoder.outputFormatting = [.sortedKeys]
-                        FileHandle.standardOutput.write(try encoder.encode(figures) + Data("\n".utf8))
-                    }
+                    if options.json { try printJSON(figures) }
                 }
             }
             if which.contains("scale") {
                 guard let postgres, options.backend != "sqlite" else { throw BenchProblem("hub scale perlu PostgreSQL (EKTP_BENCH_POSTGRES)") }
                 let figures = try await Backlog(setup: setup, total: options.jobs).scale(postgres)
-                if options.json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.sortedKeys]
-                    FileHandle.standardOutput.write(try encoder.encode(figures) + Data("\n".utf8))
-                }
+                if options.json { try printJSON(figures) }
             }
             if which.contains("country") {
                 for server in servers { try await Country(setup: setup).run(server) }

@@ -128,11 +128,7 @@ struct HubProcess {
     }
 
     /// Resident memory of the hub process, MiB.
-    var rssMiB: Double {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else { return 0 }
-        let kb = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { Double($0.split(separator: " ").dropFirst().first ?? "") }
-        return (kb ?? 0) / 1024
-    }
+    var rssMiB: Double { ProcessMemory(pid: process.processIdentifier)?.rss ?? 0 }
 
     func stop() {
         guard process.isRunning else { return }
@@ -261,4 +257,20 @@ final class Locked<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
     init(_ value: Value) { mutex = Mutex(value) }
     func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
+}
+
+/// A process's memory as `/proc/PID/status` gives it, MiB: resident, and the anonymous part
+/// of it (what a leak grows; the rest is pages of the binary and its libraries).
+struct ProcessMemory {
+    let rss: Double
+    let anon: Double
+
+    init?(pid: Int32) {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        func mib(_ key: String) -> Double? {
+            status.split(separator: "\n").first { $0.hasPrefix(key) }.flatMap { Double($0.split(separator: " ").dropFirst().first ?? "") }.map { $0 / 1024 }
+        }
+        guard let rss = mib("VmRSS:"), let anon = mib("RssAnon:") else { return nil }
+        (self.rss, self.anon) = (rss, anon)
+    }
 }

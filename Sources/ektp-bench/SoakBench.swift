@@ -211,13 +211,5 @@ enum SoakBench {
 }
 
 extension Child {
-    /// Resident and anonymous memory of the process, MiB.
-    var memory: (rss: Double, anon: Double)? {
-        guard let pid = process?.processIdentifier, let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        func kb(_ key: String) -> Double? {
-            status.split(separator: "\n").first { $0.hasPrefix(key) }.flatMap { Double($0.split(separator: " ").dropFirst().first ?? "") }
-        }
-        guard let rss = kb("VmRSS:"), let anon = kb("RssAnon:") else { return nil }
-        return (rss / 1024, anon / 1024)
-    }
+    var memory: ProcessMemory? { process.flatMap { ProcessMemory(pid: $0.processIdentifier) } }
 }

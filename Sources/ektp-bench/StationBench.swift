@@ -150,9 +150,8 @@ enum StationBench {
                 }
             }
             try await Task.sleep(for: .seconds(2))
-            let status = try String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8)
-            let kb = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { Double($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
-            return (seconds(startup), kb / 1024)
+            guard let memory = ProcessMemory(pid: p.processIdentifier) else { throw BenchProblem("memori ektpd tidak terbaca dari /proc") }
+            return (seconds(startup), memory.rss)
         }
 
         say("== ektpd: mulai dan memori saat diam ==")

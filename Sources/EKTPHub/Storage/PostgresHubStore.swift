@@ -216,13 +216,15 @@ extension Optional where Wrapped == Double {
 // MARK: - Stations
 
 extension PostgresHubStore {
-    static let stationColumns = """
+    /// A station's columns, then its held jobs: not counted (`stationColumns`, at every
+    /// request) or counted (`stationListColumns`, the listing).
+    static let stationFields = """
         s.id, s.name, s.kecamatan_code, s.enrolled_at, s.credential_expires_at, s.revoked_at, s.last_seen_at,
-        s.last_heartbeat_at, s.first_seq, s.highest_seq, s.outbox_backlog, s.stopped, s.version, NULL::bigint
+        s.last_heartbeat_at, s.first_seq, s.highest_seq, s.outbox_backlog, s.stopped, s.version
         """
-    /// As `stationColumns`, with the jobs each station holds, for the listing.
-    static let stationListColumns = stationColumns.replacingOccurrences(
-        of: "NULL::bigint", with: "(SELECT COUNT(*) FROM job j WHERE j.station_id = s.id AND j.state IN ('claimed','printed','spoiled-reprint-needed'))")
+    static let stationColumns = stationFields + ", NULL::bigint"
+    static let stationListColumns =
+        stationFields + ", (SELECT COUNT(*) FROM job j WHERE j.station_id = s.id AND j.state IN ('claimed','printed','spoiled-reprint-needed'))"
 
     static func stations(_ rows: PostgresRowSequence) async throws -> [StationRecord] {
         var out: [StationRecord] = []

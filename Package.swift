@@ -36,6 +36,7 @@ let package = Package(
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
 
         // MARK: Domain (Foundation only, no I/O)
         .target(name: "EKTPDomain"),
@@ -105,9 +106,16 @@ let package = Package(
             ]
         ),
 
+        // MARK: Chip encoding: PC/SC sessions through pcsc-lite and the boundary to the
+        // ministry's personalisation module (a child process speaking ektp-chip/1)
+        .target(
+            name: "EKTPChip",
+            dependencies: ["EKTPDomain", "CPCSCLite", .product(name: "Logging", package: "swift-log")]
+        ),
+
         // MARK: Simulated printers (the demo's, the tests', an office's training PC): a
         // printer model without bytes, and the real USB drivers on the guide emulators
-        .target(name: "EKTPSimulator", dependencies: ["EKTPDomain", "EKTPDrivers", "EKTPEmulators"]),
+        .target(name: "EKTPSimulator", dependencies: ["EKTPDomain", "EKTPDrivers", "EKTPEmulators", "EKTPInstall"]),
 
         // MARK: Station store: SQLite through GRDB; PII encrypted at rest
         .target(
@@ -128,6 +136,7 @@ let package = Package(
                 "EKTPClient",
                 "EKTPHTTP",
                 "EKTPAccounts",
+                "EKTPChip",
                 "EKTPDomain",
                 "EKTPInstall",
                 "EKTPWire",
@@ -218,7 +227,7 @@ let package = Package(
         .target(
             name: "EKTPTestSupport",
             dependencies: [
-                "EKTPWire", "EKTPClient", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "EKTPWire", "EKTPClient", "EKTPInstall", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
@@ -309,6 +318,9 @@ let package = Package(
             dependencies: ["EKTPStation", "EKTPSynthetic", "EKTPClient", "EKTPDrivers", "EKTPSimulator", "EKTPStationStore", "EKTPTestSupport"]
         ),
         .testTarget(name: "EKTPClientTests", dependencies: ["EKTPClient"]),
+        .testTarget(
+            name: "EKTPChipTests",
+            dependencies: ["EKTPChip", "EKTPDomain", "EKTPSynthetic", "EKTPTestSupport", "EKTPWire", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "EKTPSyncTests",
             dependencies: [

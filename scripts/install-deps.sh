@@ -18,6 +18,8 @@ packages=(
   faketime              # field-fault tests: ektpd with its clock stepped back (libfaketime)
   python3-venv          # the hub's fuzz run (scripts/fuzz-hub.sh): schemathesis from PyPI in a virtualenv
   python3-aiosmtpd      # alert e-mail tests: a real SMTP server on loopback that keeps what it receives in a Maildir
+  libpcsclite-dev       # chip encoding: PC/SC sessions through pcsc-lite
+  pcscd vsmartcard-vpcd python3-virtualsmartcard python3-pycryptodome   # chip encoding tests and demo: a private pcscd, a virtual reader and test chip (the card library imports Crypto without depending on it)
   haproxy               # scale-out tests: three ektp-hub processes on one PostgreSQL behind a load balancer
   dpkg-dev help2man lintian   # make deb: shared-library dependencies, man pages, the package check
   mmdebstrap systemd    # the install test: a clean Debian 12 root; systemd-analyze verify/security on the units

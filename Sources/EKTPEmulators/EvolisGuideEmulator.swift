@@ -156,6 +156,7 @@ public final class EvolisGuideEmulator: @unchecked Sendable {
     private var backlog: [EvolisCommand] = []
     private var log: [String] = []
     private var output: [Card] = []
+    private var fieldObserver: (@Sendable (Bool) -> Void)?
 
     public init(_ setup: Setup) {
         self.setup = setup
@@ -233,7 +234,10 @@ public final class EvolisGuideEmulator: @unchecked Sendable {
     /// Pulls the jammed card out by hand (it is not recorded in `cards`).
     public func clearJam() {
         locked {
-            if jammed { inside = nil }
+            if jammed {
+                leaveField()
+                inside = nil
+            }
             jammed = false
             retryHeld()
         }
@@ -243,6 +247,7 @@ public final class EvolisGuideEmulator: @unchecked Sendable {
     /// cut mid-card, say); the printer is clear for the next sequence.
     public func removeCard() {
         locked {
+            leaveField()
             inside = nil
             jammed = false
             sequence = nil
@@ -285,6 +290,18 @@ public final class EvolisGuideEmulator: @unchecked Sendable {
                 errorMode = savedErrorMode
             }
         }
+    }
+
+    /// Tells `observer` each time a card enters (true) or leaves (false) the contactless
+    /// station's field: the encoder's reader sees a card exactly while one waits there
+    /// (guide p.43). Called from inside the emulator: it must not call back into it.
+    public func observeContactlessField(_ observer: @escaping @Sendable (Bool) -> Void) {
+        locked { fieldObserver = observer }
+    }
+
+    /// The card inside leaves the contactless station (moved on, ejected, or taken out).
+    private func leaveField() {
+        if inside?.position == .contactless { fieldObserver?(false) }
     }
 
     /// Makes `fault` strike the `n`th card this emulator is asked to print (1-based; a job keeps its number across
@@ -568,8 +585,11 @@ public final class EvolisGuideEmulator: @unchecked Sendable {
             sequence = Sequence()
         }
         if let failed = feed() { return .fault(failed) }
+        if position != .contactless { leaveField() }
+        let arriving = position == .contactless && inside?.position != .contactless
         inside?.position = position
         if position == .contactless { inside?.contactless = true }
+        if arriving { fieldObserver?(true) }
         return .reply("OK")
     }
 
@@ -599,6 +619,7 @@ public final class EvolisGuideEmulator: @unchecked Sendable {
         let image = EvolisRaster.landscape(values, bits: bits)
         sequence?.memory[side, default: [:]][params[0]] = image
         inside?.panels[side, default: [:]][params[0]] = image
+        leaveField()
         inside?.position = .print
         return .reply("OK")
     }
@@ -642,6 +663,7 @@ public final class EvolisGuideEmulator: @unchecked Sendable {
 
     private func eject(reject: Bool) {
         guard let card = inside else { return }
+        leaveField()
         output.append(
             Card(
                 panels: card.panels["front"] ?? [:], back: card.panels["back"] ?? [:], ribbon: declaredRibbon ?? installedRibbon,

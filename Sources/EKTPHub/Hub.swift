@@ -336,6 +336,10 @@ public struct Hub: Sendable {
 
     public func heartbeat(station: StationRecord, _ heartbeat: Heartbeat) async throws -> HeartbeatResult {
         guard heartbeat.devices.count <= 64 else { throw HubError(.invalid, "paling banyak 64 printer per stasiun") }
+        for device in heartbeat.devices {
+            guard let chip = device.chip else { continue }
+            guard ChipResult.allCases.allSatisfy({ chip[$0] >= 0 }) else { throw HubError(.invalid, "hitungan encode chip \(device.id) tidak boleh negatif") }
+        }
         for (place, quantity) in heartbeat.stock ?? [:] {
             guard place.isPhysical else { throw HubError(.invalid, "tempat blangko \"\(place.key)\" bukan tempat fisik") }
             guard quantity >= 0 else { throw HubError(.invalid, "stok di \(place.key) tidak boleh negatif") }

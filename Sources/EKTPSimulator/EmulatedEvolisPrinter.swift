@@ -1,6 +1,7 @@
 import EKTPDomain
 import EKTPDrivers
 import EKTPEmulators
+import EKTPInstall
 import Foundation
 
 /// A printer emulated byte for byte (`EKTPEmulators`): what the host writes goes in, and
@@ -25,6 +26,12 @@ protocol EmulatedHopper: Sendable {
 protocol EmulatorBackedPrinter: SimulatedDevice, Actor {
     var device: any CardPrinter { get }
     nonisolated var hand: any EmulatedHopper { get }
+}
+
+extension EmulatedEvolisPrinter: ChipEncodingPrinter {
+    public func print(_ document: CardDocument, job: JobID, encoding encode: @Sendable () async -> ChipVerdict) async -> PrintOutcome {
+        await driver.print(document, job: job, encoding: encode)
+    }
 }
 
 extension EmulatorBackedPrinter {
@@ -147,14 +154,16 @@ public struct EmulatorTransport: TransportSource, ByteTransport {
     public func close() async {}
 }
 
-/// `sim+evolis://MODEL?serial=S&hopper=N&ribbon=N&counter=N&ms=N&faults=jam@5,cover-open@9`:
+/// `sim+evolis://MODEL?serial=S&hopper=N&ribbon=N&counter=N&ms=N&faults=jam@5,cover-open@9&chipfield=SOCKET`:
 /// the real `EvolisPrinter` driver on an `EvolisGuideEmulator`, a printer written from
 /// Evolis's Programming Guide alone, so the demo and the station print through the
 /// driver's own bytes into something that did not learn them from the driver. `MODEL` is
 /// an `evolis` profile. Faults strike the Nth card: `jam`, `ribbon-out`, `hopper-empty`,
 /// `cover-open` inside the emulator; `offline` (the printer off the bus before the card),
 /// `power-loss` (off the bus once the card's first panel went out) and `outside-print` (a
-/// card through the printer from elsewhere) around it.
+/// card through the printer from elsewhere) around it. A model with an `[encoder]` has the
+/// contactless station fitted; `chipfield` names the control socket of a test chip
+/// (`scripts/chip/ektp-test-card`) that enters the reader's field while a card waits there.
 public actor EmulatedEvolisPrinter: EmulatorBackedPrinter {
     public nonisolated let info: DeviceInfo
     public nonisolated let documentKind: CardDocumentKind
@@ -171,7 +180,12 @@ public actor EmulatedEvolisPrinter: EmulatorBackedPrinter {
             .init(
                 model: profile.name, serial: uri.serial, hopper: try uri.int("hopper", 0), hopperCapacity: profile.hopper.capacity,
                 ribbonCards: try uri.int("ribbon", profile.ribbon.capacity), ribbonType: profile.ribbon.type.lowercased(),
-                counter: try uri.int("counter", 0), printTime: .milliseconds(uri.ms)))
+                counter: try uri.int("counter", 0), printTime: .milliseconds(uri.ms), contactless: profile.encoder != nil))
+        if let field = uri.query["chipfield"], !field.isEmpty {
+            // The test chip's program (scripts/chip/ektp-test-card) puts a chip in the
+            // encoder's PC/SC reader while the emulator holds a card at the contactless station.
+            emulator.observeContactlessField { inField in _ = try? UnixSocket.exchangeLine(field, inField ? "insert" : "remove") }
+        }
         let around = uri.scheduleFaults(own: Self.emulatorFault) { emulator.schedule($0, atCard: $1) }
         self.emulator = emulator
         self.profile = profile

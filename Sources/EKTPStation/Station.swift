@@ -1,4 +1,5 @@
 import Crypto
+import EKTPChip
 import EKTPDomain
 import EKTPDrivers
 import EKTPInstall
@@ -127,7 +128,8 @@ public struct Station: Sendable {
     public func services() throws -> [any Service] {
         let worker = PrintWorker(
             store: store, printers: printers, intake: intake, composer: composer, poll: .milliseconds(config.pollMilliseconds),
-            retentionDays: config.retentionDays, logger: logger, testPrints: testPrints, clockHolds: clockHolds, rollback: rollback)
+            retentionDays: config.retentionDays, logger: logger, testPrints: testPrints, clockHolds: clockHolds, rollback: rollback,
+            chips: config.chip.readers.isEmpty ? nil : ChipEncoder(settings: config.chip, logger: logger))
         let socket = config.socketPath
         try FileManager.default.createDirectory(atPath: (socket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if FileManager.default.fileExists(atPath: socket) { try FileManager.default.removeItem(atPath: socket) }

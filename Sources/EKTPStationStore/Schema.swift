@@ -218,6 +218,21 @@ enum Schema {
                     ALTER TABLE alert ADD COLUMN acknowledgedBy TEXT;
                     """)
         }
+        // Each chip encoding's end, per printer (docs/chip.md): the pages and the hub count them.
+        m.registerMigration("v9-chip-encoding") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE chipEncoding (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at REAL NOT NULL,
+                        deviceId TEXT NOT NULL,
+                        jobId TEXT REFERENCES job(id),
+                        result TEXT NOT NULL CHECK (result IN ('verified', 'refused', 'failed', 'interrupted')),
+                        reason TEXT NOT NULL
+                    );
+                    CREATE INDEX chipEncoding_device ON chipEncoding(deviceId);
+                    """)
+        }
         return m
     }
 }

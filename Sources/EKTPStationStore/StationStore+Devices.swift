@@ -64,7 +64,10 @@ extension StationStore {
         let hopper = StockPlace.hopper(device).key
         let consumed =
             try Int.fetchOne(
-                tx.db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM ledger WHERE fromPlace = ? AND kind IN ('printed', 'spoiled')", arguments: [hopper]) ?? 0
+                tx.db,
+                sql:
+                    "SELECT COALESCE(SUM(quantity), 0) FROM ledger WHERE fromPlace = ? AND (kind IN ('printed', 'spoiled') OR (kind = 'unloaded' AND jobId IS NOT NULL))",
+                arguments: [hopper]) ?? 0
         let open =
             try Int.fetchOne(
                 tx.db, sql: "SELECT COUNT(*) FROM job WHERE deviceId = ? AND state IN ('printing', 'outcome-unknown')", arguments: [device.rawValue]) ?? 0
@@ -115,7 +118,8 @@ extension StationStore {
                 let inHopper = try Int.fetchOne(db, sql: "SELECT quantity FROM stockBalance WHERE place = ?", arguments: [hopper]) ?? 0
                 return DeviceView(
                     id: id, uri: row["uri"], model: row["model"], serial: row["serial"], state: state,
-                    hopperLedger: inHopper, hopperCapacity: row["hopperCapacity"], printed: sums["printed"], spoiled: sums["spoiled"])
+                    hopperLedger: inHopper, hopperCapacity: row["hopperCapacity"], printed: sums["printed"], spoiled: sums["spoiled"],
+                    chip: try Self.chipCounts(db, device: id))
             }
         }
     }

@@ -150,6 +150,42 @@ extension StationStore {
         }
     }
 
+    /// A card came out of the printer whole, unwritten and unprinted (its chip encoding was
+    /// refused before any write): the job is queued again, and the blangko leaves the
+    /// hopper for the store (`unloaded`, naming the job), since the operator takes it from
+    /// the reject box.
+    public func recordReturnedUnused(_ id: JobID, reason: String, counter: Int? = nil) throws {
+        try transaction(actor: "ektpd") { tx in
+            let row = try tx.jobRow(id)
+            let device = try Self.device(of: row)
+            try tx.transition(row, .failBeforePick(reason: reason), detail: reason)
+            try tx.transition(try tx.jobRow(id), .requeue, detail: "otomatis: kartu keluar utuh ke kotak tolak, kembali ke gudang")
+            try tx.ledger(LedgerMovement(kind: .unloaded, from: .hopper(device), to: .store, quantity: 1), job: id, note: reason)
+            if let counter { try Self.checkCounter(tx, device: device, counter: counter) }
+        }
+    }
+
+    /// Records how a chip encoding ended on a printer.
+    public func recordChipEncoding(_ result: ChipResult, device: DeviceID, job: JobID?, reason: String) throws {
+        try transaction(actor: "ektpd") { tx in
+            try tx.db.execute(
+                sql: "INSERT INTO chipEncoding(at, deviceId, jobId, result, reason) VALUES (?, ?, ?, ?, ?)",
+                arguments: [tx.at, device.rawValue, job?.rawValue, result.rawValue, String(reason.prefix(500))])
+        }
+    }
+
+    /// Chip encodings on one printer, by result; nil when it never encoded one.
+    static func chipCounts(_ db: Database, device: DeviceID) throws -> ChipCounts? {
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT result, COUNT(*) AS n FROM chipEncoding WHERE deviceId = ? GROUP BY result", arguments: [device.rawValue])
+        guard !rows.isEmpty else { return nil }
+        var counts = ChipCounts()
+        for row in rows {
+            if let result = ChipResult(rawValue: row["result"]) { counts[result] = row["n"] }
+        }
+        return counts
+    }
+
     /// The card was consumed and is unusable; it goes to the spoiled stock.
     public func recordSpoiled(_ id: JobID, cause: SpoilCause, note: String?, counter: Int? = nil) throws {
         try transaction(actor: "ektpd") { tx in

@@ -217,10 +217,13 @@ public struct DeviceReport: Codable, Sendable {
     public var id: DeviceID
     public var model: String?
     public var state: DeviceState
-    public init(id: DeviceID, model: String? = nil, state: DeviceState) {
+    /// Chip encodings on the printer so far, by result; nil when it never encoded one.
+    public var chip: ChipCounts?
+    public init(id: DeviceID, model: String? = nil, state: DeviceState, chip: ChipCounts? = nil) {
         self.id = id
         self.model = model
         self.state = state
+        self.chip = chip
     }
 }
 

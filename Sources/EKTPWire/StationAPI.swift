@@ -157,10 +157,14 @@ public struct DeviceView: Codable, Sendable {
     /// Cards printed / spoiled on this printer by the ledger.
     public var printed: Int
     public var spoiled: Int
+    /// Chip encodings on this printer by result; nil when it never encoded one.
+    public var chip: ChipCounts?
 
     public init(
-        id: DeviceID, uri: String, model: String, serial: String, state: DeviceState, hopperLedger: Int, hopperCapacity: Int, printed: Int, spoiled: Int
+        id: DeviceID, uri: String, model: String, serial: String, state: DeviceState, hopperLedger: Int, hopperCapacity: Int, printed: Int, spoiled: Int,
+        chip: ChipCounts? = nil
     ) {
+        self.chip = chip
         self.id = id
         self.uri = uri
         self.model = model
@@ -583,4 +587,18 @@ extension DeviceState {
             throw DamagedRecord(column: "device.state", value: json)
         }
     }
+}
+
+extension ChipCounts {
+    /// A printer's chip counts as the hub keeps them (their wire JSON): nil for none, or
+    /// `DamagedRecord`.
+    public init?(stored json: String?) throws(DamagedRecord) {
+        guard let json else { return nil }
+        do { self = try WireCoding.decoder().decode(ChipCounts.self, from: Data(json.utf8)) } catch {
+            throw DamagedRecord(column: "device.chip", value: json)
+        }
+    }
+
+    /// As a store keeps them.
+    public var stored: String { String(decoding: (try? WireCoding.encoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self) }
 }

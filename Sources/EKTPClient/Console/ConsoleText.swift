@@ -93,6 +93,7 @@ public enum ConsoleText {
             let ribbon = supplies.ribbonRemaining.map { r in supplies.ribbonCapacity.map { "\(r)/\($0)" } ?? String(r) } ?? "?"
             var notes = d.state.reasons.map(\.label)
             if let v = d.state.vendorDetail, !v.isEmpty { notes.append(v) }
+            if let chip = d.chip { notes.append("encode chip: " + chip.summary) }
             t.append([
                 d.id.rawValue, d.model, d.state.status.label, hopper, ribbon, String(d.printed), String(d.spoiled),
                 notes.joined(separator: ", "),

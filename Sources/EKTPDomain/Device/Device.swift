@@ -73,6 +73,9 @@ public struct StateReason: RawRepresentable, Hashable, Codable, Sendable, Custom
     public static let offlineReport = StateReason(rawValue: "offline-report")
     public static let cleanerLifeAlmostOver = StateReason(rawValue: "cleaner-life-almost-over")
     public static let other = StateReason(rawValue: "other")
+    /// ektp's own: the printer's chip encoder cannot take a card (no module, no reader,
+    /// pcscd silent, or refusals in a row); the vendor detail says which.
+    public static let chipEncoderNotReady = StateReason(rawValue: "chip-encoder-not-ready")
 
     public var description: String { rawValue }
 
@@ -87,13 +90,14 @@ public struct StateReason: RawRepresentable, Hashable, Codable, Sendable, Custom
         case .coverOpen: "tutup printer terbuka"
         case .offlineReport: "printer tidak menjawab"
         case .cleanerLifeAlmostOver: "perlu dibersihkan"
+        case .chipEncoderNotReady: "encoder chip belum siap"
         default: rawValue
         }
     }
 
     /// Reasons that stop printing (IPP's `-error` severity); the rest are warnings.
     public var isError: Bool {
-        [.mediaEmpty, .mediaJam, .markerSupplyEmpty, .coverOpen, .offlineReport].contains(self)
+        [.mediaEmpty, .mediaJam, .markerSupplyEmpty, .coverOpen, .offlineReport, .chipEncoderNotReady].contains(self)
     }
 }
 

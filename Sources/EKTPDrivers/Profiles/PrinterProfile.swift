@@ -34,6 +34,16 @@ public struct PrinterProfile: Codable, Sendable, Hashable {
         public var ribbon_choice: String?
     }
 
+    /// The chip encoder the model can be fitted with. Evolis: the contactless station,
+    /// reached with `Sic` (Programming Guide A5013, p.43); the chip is written before the
+    /// panels print, as the vendor's manuals say of chip programming.
+    public struct Encoder: Codable, Sendable, Hashable {
+        /// `contactless`: the only station ektp drives.
+        public var station: String
+        /// `before-print`: the only order the vendors document.
+        public var order: String
+    }
+
     /// How the station talks to the model.
     public enum PrinterProtocol: String, Codable, Sendable, Hashable {
         /// Evolis escape commands over USB.
@@ -65,6 +75,7 @@ public struct PrinterProfile: Codable, Sendable, Hashable {
     public var hopper: Hopper
     public var ribbon: Ribbon
     public var cups: CUPS?
+    public var encoder: Encoder?
 
     public var geometry: PanelGeometry { PanelGeometry(width: print.panel_width, height: print.panel_height, dpi: print.dpi) }
     public var documentKind: CardDocumentKind {
@@ -102,6 +113,11 @@ public struct ProfileCatalog: Sendable {
                 guard profile.id + ".toml" == name else { throw Problem(description: "id \(profile.id) tidak sama dengan nama berkas") }
                 guard profile.hopper.capacity > 0, profile.print.panel_width > 0, profile.print.panel_height > 0 else {
                     throw Problem(description: "ukuran hopper atau panel tidak wajar")
+                }
+                if let encoder = profile.encoder {
+                    guard encoder.station == "contactless", encoder.order == "before-print", profile.protocol == .evolis else {
+                        throw Problem(description: "encoder hanya didukung: station = \"contactless\", order = \"before-print\", printer Evolis")
+                    }
                 }
                 profiles.append(profile)
             } catch {

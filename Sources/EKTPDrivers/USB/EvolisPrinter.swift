@@ -9,7 +9,7 @@ import Foundation
 /// `failedBeforePick`; a jam is `spoiled`; any other fault once a card may be fed, any
 /// answer the vendor does not document, and any transfer failure once the job started are
 /// `unknown`.
-public actor EvolisPrinter: CardPrinter {
+public actor EvolisPrinter: ChipEncodingPrinter {
     public nonisolated let info: DeviceInfo
     public nonisolated let documentKind: CardDocumentKind
     let profile: PrinterProfile
@@ -66,6 +66,12 @@ public actor EvolisPrinter: CardPrinter {
     }
 
     public func print(_ document: CardDocument, job: JobID) async -> PrintOutcome {
+        await print(document, encoding: nil)
+    }
+
+    /// One card, with its chip written first when `encode` is given (`Sic`, then the chip,
+    /// then the panels; a chip not verified: `Ser`, the card out unprinted).
+    func print(_ document: CardDocument, encoding encode: (@Sendable () async -> ChipVerdict)?) async -> PrintOutcome {
         guard case .planes(let planes) = document, document.kind == documentKind else {
             return .failedBeforePick(reason: "printer ini menerima \(documentKind), bukan \(document.kind)", counter: nil)
         }
@@ -83,7 +89,7 @@ public actor EvolisPrinter: CardPrinter {
         busy = true
         defer { busy = false }
         var cardMayBeInside = false
-        for step in EvolisProtocol.job(planes, ribbon: profile.ribbon.type) {
+        for step in EvolisProtocol.job(planes, ribbon: profile.ribbon.type, encodeFirst: encode != nil) {
             let reply: String
             do {
                 reply = try await ask(step.bytes, wait: step.wait)
@@ -95,7 +101,15 @@ public actor EvolisPrinter: CardPrinter {
                 return .unknown(reason: "sambungan ke printer putus di tengah job (\(error)); periksa kartu di printer")
             }
             if step.stage != .setup { cardMayBeInside = true }
-            if reply.uppercased() == "OK" { continue }
+            if reply.uppercased() == "OK" {
+                if step.stage == .encoder, let encode {
+                    // The card is in the contactless station's field.
+                    let verdict = await encode()
+                    if case .verified = verdict { continue }
+                    return await reject(after: verdict)
+                }
+                continue
+            }
             let verdict = EvolisProtocol.verdict(reply: reply, stage: step.stage)
             // As the SDK does after a failure: end the sequence (eject whatever card is in)
             // once one was started, then give error handling back to the printer.
@@ -110,6 +124,30 @@ public actor EvolisPrinter: CardPrinter {
         // `Se` answered `OK`: the card is printed and out.
         _ = try? await ask(EvolisProtocol.printerManagesErrors, wait: .command)
         return .printed(counter: await counterNow())
+    }
+
+    /// A chip not verified: the card leaves unprinted into the reject box (`Ser`), and the
+    /// verdict says what it is.
+    private func reject(after verdict: ChipVerdict) async -> PrintOutcome {
+        let ejected = (try? await ask(EvolisProtocol.ejectToReject, wait: .eject))?.uppercased() == "OK"
+        _ = try? await ask(EvolisProtocol.printerManagesErrors, wait: .command)
+        let counter = await counterNow()
+        switch verdict {
+        case .verified:
+            return .unknown(reason: "internal: chip terverifikasi tetapi kartu ditolak")
+        case .refusedBeforeWrite(let reason) where ejected:
+            return .returnedUnused(reason: "encode ditolak sebelum menulis (\(reason)); kartu utuh di kotak tolak", counter: counter)
+        case .refusedBeforeWrite(let reason):
+            return .unknown(reason: "encode ditolak (\(reason)) dan kartu tidak bisa dikeluarkan; periksa kartu di printer")
+        case .failed(let reason):
+            return .spoiled(cause: .gagalEncode, detail: reason, counter: counter)
+        case .interrupted(let reason):
+            return .unknown(reason: "encode terputus: \(reason); periksa chip kartu di kotak tolak")
+        }
+    }
+
+    public func print(_ document: CardDocument, job: JobID, encoding encode: @Sendable () async -> ChipVerdict) async -> PrintOutcome {
+        await withoutActuallyEscaping(encode) { encode in await print(document, encoding: encode) }
     }
 
     public func close() async { await link.drop() }

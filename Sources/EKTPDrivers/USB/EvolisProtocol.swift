@@ -149,6 +149,9 @@ public enum EvolisProtocol {
     public enum Stage: Sendable, Equatable {
         /// `Pem`, `Pr`, `Ss`: settings and the start of a sequence; no card moves.
         case setup
+        /// `Sic`: a card is fed to the contactless station (guide p.43) and stays there
+        /// while its chip is written; the first download then moves it on to print.
+        case encoder
         /// `Db`: the first download feeds a card, and each panel prints while the next one
         /// arrives (guide p.69).
         case panels
@@ -176,15 +179,21 @@ public enum EvolisProtocol {
         public var wait: Wait
     }
 
+    /// `Ser`: ends the sequence and ejects the card to the reject box (guide p.42).
+    public static let ejectToReject = command("Ser")
+
     /// The commands of one card in order (SDK `ColorPrintingNC`): host error mode, ribbon,
     /// start, Y, M, C at 128 levels, K and O at 2, eject. `Pem;0` follows whatever happened.
-    public static func job(_ planes: PrintPlanes, ribbon: String) -> [Step] {
+    /// With `encodeFirst`, `Sic` after `Ss` feeds the card to the contactless station, where
+    /// it waits for its chip before the panels.
+    public static func job(_ planes: PrintPlanes, ribbon: String, encodeFirst: Bool = false) -> [Step] {
         let g = planes.geometry
         var steps = [
             Step(bytes: hostManagesErrors, stage: .setup, wait: .command),
             Step(bytes: command("Pr", ribbon.lowercased()), stage: .setup, wait: .command),
             Step(bytes: command("Ss"), stage: .setup, wait: .command),
         ]
+        if encodeFirst { steps.append(Step(bytes: command("Sic"), stage: .encoder, wait: .download)) }
         for (panel, plane) in [("y", planes.yellow), ("m", planes.magenta), ("c", planes.cyan)] {
             steps.append(Step(bytes: download(panel: panel, levels: colourLevels, data: colourPanel(plane, g)), stage: .panels, wait: .download))
         }
@@ -305,7 +314,8 @@ public enum EvolisProtocol {
 
     /// The outcome rule (docs/usb.md, "What becomes of a card"):
     /// - during `setup` no card moves, so a documented fault means not fed;
-    /// - `FEEDER EMPTY` at a download means the feed found no card;
+    /// - `FEEDER EMPTY` at a download or at `Sic` means the feed found no card, and `OPT NOT
+    ///   AVAILABLE` at `Sic` means no contactless station: nothing moved;
     /// - `CARD JAM` once a card is fed means it is spoiled;
     /// - every other fault once a card may be fed, and any answer the vendor does not
     ///   document at any stage, leaves the card unknown — never printed.
@@ -315,8 +325,10 @@ public enum EvolisProtocol {
         }
         switch (stage, fault) {
         case (.setup, _): return .notFed(fault.label)
-        case (.panels, .feederEmpty): return .notFed(fault.label)
-        case (.panels, .cardJam), (.eject, .cardJam): return .spoiled("\(fault.label) (\(fault.rawValue))")
+        case (.panels, .feederEmpty), (.encoder, .feederEmpty): return .notFed(fault.label)
+        // The option is not fitted: `Sic` is refused before any card moves.
+        case (.encoder, .optionMissing): return .notFed("stasiun encoder nirsentuh tidak terpasang di printer (Sic: \(fault.rawValue))")
+        case (.panels, .cardJam), (.eject, .cardJam), (.encoder, .cardJam): return .spoiled("\(fault.label) (\(fault.rawValue))")
         default: return .unknown("\(fault.label) (\(fault.rawValue)) di tengah kartu; periksa kartu di printer")
         }
     }

@@ -252,6 +252,10 @@ enum HubSchema {
                     );
                     """)
         }
+        // Each printer's chip encodings by result, as its station's heartbeat says (JSON).
+        m.registerMigration("v9-device-chip") { db in
+            try db.execute(sql: "ALTER TABLE device ADD COLUMN chip TEXT")
+        }
         return m
     }
 }

@@ -97,8 +97,11 @@ extension PostgresHubStore {
         return held
     }
 
-    func upsertDevice(_ c: PostgresConnection, station: StationRecord, id: DeviceID, model: String?, state: DeviceState, now: Date) async throws {
+    func upsertDevice(
+        _ c: PostgresConnection, station: StationRecord, id: DeviceID, model: String?, state: DeviceState, chip: ChipCounts? = nil, now: Date
+    ) async throws {
         let json = String(decoding: try WireCoding.encoder().encode(state), as: UTF8.self)
+        let chipJSON = chip?.stored
         var previous: (status: DeviceStatus?, since: Date?)?
         for try await (status, since) in try await c.query(
             "SELECT status, error_since FROM device WHERE station_id = \(station.id) AND id = \(id.rawValue)", logger: logger
@@ -106,10 +109,10 @@ extension PostgresHubStore {
         let errorSince = EventEffects.errorSince(previousStatus: previous?.status, previousSince: previous?.since, status: state.status, now: now)
         try await c.query(
             """
-            INSERT INTO device(station_id, id, model, status, state, error_since, updated_at)
-            VALUES (\(station.id), \(id.rawValue), \(model), \(state.status.rawValue), \(json), \(errorSince?.epoch), \(now.epoch))
+            INSERT INTO device(station_id, id, model, status, state, error_since, updated_at, chip)
+            VALUES (\(station.id), \(id.rawValue), \(model), \(state.status.rawValue), \(json), \(errorSince?.epoch), \(now.epoch), \(chipJSON))
             ON CONFLICT (station_id, id) DO UPDATE SET model = COALESCE(excluded.model, device.model), status = excluded.status,
-                state = excluded.state, error_since = excluded.error_since, updated_at = excluded.updated_at
+                state = excluded.state, error_since = excluded.error_since, updated_at = excluded.updated_at, chip = COALESCE(excluded.chip, device.chip)
             """, logger: logger
         ).drain()
     }
@@ -130,7 +133,7 @@ extension PostgresHubStore {
                 logger: logger
             ).drain()
             for device in heartbeat.devices {
-                try await upsertDevice(c, station: station, id: device.id, model: device.model, state: device.state, now: now)
+                try await upsertDevice(c, station: station, id: device.id, model: device.model, state: device.state, chip: device.chip, now: now)
             }
             if let stock = heartbeat.stock {
                 try await c.query("DELETE FROM stock_reported WHERE station_id = \(station.id)", logger: logger).drain()
@@ -155,17 +158,18 @@ extension PostgresHubStore {
 
     public func devices() async throws -> [DeviceView] {
         var out: [DeviceView] = []
-        for try await (stationId, kec, id, model, stateJSON, errorSince, updated) in try await client.query(
+        for try await (stationId, kec, id, model, stateJSON, errorSince, updated, chip) in try await client.query(
             """
-            SELECT d.station_id, s.kecamatan_code, d.id, d.model, d.state, d.error_since, d.updated_at
+            SELECT d.station_id, s.kecamatan_code, d.id, d.model, d.state, d.error_since, d.updated_at, d.chip
             FROM device d JOIN station s ON s.id = d.station_id ORDER BY s.kecamatan_code, d.station_id, d.id
             """, logger: logger
-        ).decode((String, String, String, String?, String, Double?, Double).self) {
+        ).decode((String, String, String, String?, String, Double?, Double, String?).self) {
             let state = try DeviceState(stored: stateJSON)
             out.append(
                 DeviceView(
                     stationId: stationId, kecamatanCode: kec, id: try DeviceID(id), model: model, status: state.status, reasons: state.reasons,
-                    vendorDetail: state.vendorDetail, supplies: state.supplies, errorSince: errorSince.date, updatedAt: Date(timeIntervalSince1970: updated)))
+                    vendorDetail: state.vendorDetail, supplies: state.supplies, errorSince: errorSince.date, updatedAt: Date(timeIntervalSince1970: updated),
+                    chip: try ChipCounts(stored: chip)))
         }
         return out
     }

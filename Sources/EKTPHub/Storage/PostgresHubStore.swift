@@ -107,6 +107,8 @@ public struct PostgresHubStore: HubStore {
             "v9-document-out-of-line",
             ["ALTER TABLE job ALTER COLUMN document SET STORAGE EXTERNAL", "ALTER TABLE job SET (toast_tuple_target = 128)"]
         ),
+        // Each printer's chip encodings by result, as its station's heartbeat says (JSON).
+        ("v10-device-chip", ["ALTER TABLE device ADD COLUMN chip TEXT"]),
     ]
 
     static let v1: [String] = [

@@ -85,19 +85,22 @@ extension SQLiteHubStore {
         return held
     }
 
-    static func upsertDevice(_ db: Database, station: StationRecord, id: DeviceID, model: String?, state: DeviceState, now: Date) throws {
+    static func upsertDevice(
+        _ db: Database, station: StationRecord, id: DeviceID, model: String?, state: DeviceState, chip: ChipCounts? = nil, now: Date
+    ) throws {
         let json = String(decoding: try WireCoding.encoder().encode(state), as: UTF8.self)
+        let chipJSON = chip?.stored
         let previous = try Row.fetchOne(db, sql: "SELECT status, errorSince FROM device WHERE stationId = ? AND id = ?", arguments: [station.id, id.rawValue])
         let errorSince = EventEffects.errorSince(
             previousStatus: (previous?["status"] as String?).flatMap(DeviceStatus.init(rawValue:)), previousSince: previous?.date("errorSince"),
             status: state.status, now: now)
         try db.execute(
             sql: """
-                INSERT INTO device(stationId, id, model, status, state, errorSince, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO device(stationId, id, model, status, state, errorSince, updatedAt, chip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(stationId, id) DO UPDATE SET model = COALESCE(excluded.model, model), status = excluded.status,
-                    state = excluded.state, errorSince = excluded.errorSince, updatedAt = excluded.updatedAt
+                    state = excluded.state, errorSince = excluded.errorSince, updatedAt = excluded.updatedAt, chip = COALESCE(excluded.chip, chip)
                 """,
-            arguments: [station.id, id.rawValue, model, state.status.rawValue, json, errorSince?.epoch, now.epoch])
+            arguments: [station.id, id.rawValue, model, state.status.rawValue, json, errorSince?.epoch, now.epoch, chipJSON])
     }
 
     public func settle(station: StationRecord, jobs report: [ReportedJobState], now: Date) async throws -> JobStatesResult {
@@ -115,7 +118,7 @@ extension SQLiteHubStore {
                 sql: "UPDATE station SET lastHeartbeatAt = ?, lastSeenAt = ?, outboxBacklog = ?, stopped = ?, version = ? WHERE id = ?",
                 arguments: [now.epoch, now.epoch, heartbeat.outboxBacklog, heartbeat.stoppedText, heartbeat.versionText, station.id])
             for device in heartbeat.devices {
-                try Self.upsertDevice(db, station: station, id: device.id, model: device.model, state: device.state, now: now)
+                try Self.upsertDevice(db, station: station, id: device.id, model: device.model, state: device.state, chip: device.chip, now: now)
             }
             if let stock = heartbeat.stock {
                 try db.execute(sql: "DELETE FROM stockReported WHERE stationId = ?", arguments: [station.id])

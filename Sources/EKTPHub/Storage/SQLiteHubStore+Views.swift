@@ -22,7 +22,7 @@ extension SQLiteHubStore {
                 return DeviceView(
                     stationId: row["stationId"], kecamatanCode: row["kecamatanCode"], id: try DeviceID(row["id"]), model: row["model"],
                     status: state.status, reasons: state.reasons, vendorDetail: state.vendorDetail, supplies: state.supplies,
-                    errorSince: row.date("errorSince"), updatedAt: row.date("updatedAt") ?? .distantPast)
+                    errorSince: row.date("errorSince"), updatedAt: row.date("updatedAt") ?? .distantPast, chip: try ChipCounts(stored: row["chip"]))
             }
         }
     }

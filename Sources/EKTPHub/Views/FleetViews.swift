@@ -52,6 +52,8 @@ public struct DeviceView: Codable, Sendable {
     /// Since when the device has been in `error`, if it is.
     public var errorSince: Date?
     public var updatedAt: Date
+    /// Chip encodings on the printer by result, as its station last said; nil when it never encoded one.
+    public var chip: ChipCounts?
 }
 
 public struct KecamatanStock: Codable, Sendable {

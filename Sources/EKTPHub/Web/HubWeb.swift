@@ -127,11 +127,11 @@ struct HubPages: Sendable {
                 <tr><td><a href="/stasiun/\(d.stationId)">\(d.kecamatanCode)</a></td><td>\(d.id.rawValue)</td><td class="hide-small">\(d.model ?? "")</td>
                 <td>\(Self.badge(d.status))\(HTML.when(stale) { " <span class=\"badge s-stale\">data lama</span>" })</td>
                 <td>\(d.reasons.map(\.label).joined(separator: ", "))</td><td class="num">\(ribbon)</td><td class="num">\(d.supplies.hopperLevel.map(String.init) ?? "—")</td>
-                <td>\(WebFormat.ago(d.updatedAt, now: now))</td></tr>
+                <td class="hide-small">\(d.chip?.summary ?? "—")</td><td>\(WebFormat.ago(d.updatedAt, now: now))</td></tr>
                 """
         }
         return """
-            <table><thead><tr><th>Kecamatan</th><th>Printer</th><th class="hide-small">Model</th><th>Status</th><th>Sebab</th><th class="num">Ribbon</th><th class="num">Hopper</th><th>Diperbarui</th></tr></thead>
+            <table><thead><tr><th>Kecamatan</th><th>Printer</th><th class="hide-small">Model</th><th>Status</th><th>Sebab</th><th class="num">Ribbon</th><th class="num">Hopper</th><th class="hide-small">Encode chip</th><th>Diperbarui</th></tr></thead>
             <tbody>\(rows)</tbody></table>
             """
     }

@@ -1,4 +1,5 @@
 import Configuration
+import EKTPChip
 import EKTPDomain
 import EKTPInstall
 import EKTPWire
@@ -36,6 +37,8 @@ public struct StationConfig: Sendable {
     public var metricsListen: String?
     /// The web pages on the office LAN (`[web]`).
     public var web = StationWebSettings()
+    /// The `[chip]` section: encoding printers, their readers, the personalisation module.
+    public var chip = ChipSettings()
 
     public struct Problem: Error, CustomStringConvertible {
         public let description: String
@@ -108,6 +111,7 @@ public struct StationConfig: Sendable {
             reconcileAfterOfflineSeconds: reader.int(forKey: "hub.reconcile_after_offline_seconds", default: 600))
         config.metricsListen = reader.string(forKey: "metrics.listen").flatMap { $0.isEmpty ? nil : $0 }
         config.web = try StationWebSettings(reader: reader)
+        config.chip = try Self.chipSettings(reader)
         try config.check()
         return config
     }
@@ -203,5 +207,33 @@ enum TOMLFile {
         }
         try walk(table, [])
         return InMemoryProvider(name: path, values: values)
+    }
+}
+
+extension StationConfig {
+    /// `chip.module` (the command, as a list), `chip.encoders` (`PRINTER-ID=PC/SC READER`),
+    /// and the time limits (docs/chip.md).
+    static func chipSettings(_ reader: ConfigReader) throws -> ChipSettings {
+        var readers: [DeviceID: String] = [:]
+        for entry in reader.stringArray(forKey: "chip.encoders") ?? [] {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[1].isEmpty, let device = try? DeviceID(parts[0]) else {
+                throw Problem(description: "chip.encoders: \"\(entry.prefix(60))\" harus berbentuk ID-PRINTER=NAMA PEMBACA PC/SC")
+            }
+            readers[device] = parts[1]
+        }
+        let module = (reader.stringArray(forKey: "chip.module") ?? []).filter { !$0.isEmpty }
+        let settings = ChipSettings(
+            module: module.isEmpty ? nil : module, readers: readers, stepSeconds: reader.int(forKey: "chip.step_seconds", default: 20),
+            sessionSeconds: reader.int(forKey: "chip.session_seconds", default: 120), cardWaitSeconds: reader.int(forKey: "chip.card_wait_seconds", default: 5),
+            apduSeconds: reader.int(forKey: "chip.apdu_seconds", default: 10), restSeconds: reader.int(forKey: "chip.rest_seconds", default: 60))
+        for (name, value, range) in [
+            ("step_seconds", settings.stepSeconds, 1...600), ("session_seconds", settings.sessionSeconds, 5...1800),
+            ("card_wait_seconds", settings.cardWaitSeconds, 1...60), ("apdu_seconds", settings.apduSeconds, 1...120),
+            ("rest_seconds", settings.restSeconds, 0...3600),
+        ] where !range.contains(value) {
+            throw Problem(description: "chip.\(name) harus \(range.lowerBound)…\(range.upperBound), bukan \(value)")
+        }
+        return settings
     }
 }

@@ -121,7 +121,8 @@ extension Station {
             let detail: String = if case .spoiled(_, let why, _) = outcome { "kartu uji rusak: \(why)" } else { "kartu uji tercetak" }
             let entry = try store.spoil(at: .hopper(device), 1, cause: .cetakUji, note: detail, by: person)
             return TestPrintResult(device: device, outcome: outcome.kind, message: "\(detail); 1 blangko dicatat rusak (cetak uji)", ledgerEntry: entry)
-        case .failedBeforePick(let reason, _):
+        case .failedBeforePick(let reason, _), .returnedUnused(let reason, _):
+            // A test card is never encoded, so never returned unused; said plainly if it were.
             return TestPrintResult(
                 device: device, outcome: outcome.kind, message: "kartu uji tidak tercetak: \(reason); tidak ada blangko terpakai", ledgerEntry: nil)
         case .unknown(let reason):
@@ -141,6 +142,7 @@ extension PrintOutcome {
         case .printed: "printed"
         case .failedBeforePick: "failed-before-pick"
         case .spoiled: "spoiled"
+        case .returnedUnused: "returned-unused"
         case .unknown: "unknown"
         }
     }

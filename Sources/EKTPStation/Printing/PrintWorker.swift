@@ -1,3 +1,4 @@
+import EKTPChip
 import EKTPDomain
 import EKTPDrivers
 import EKTPStationStore
@@ -19,6 +20,8 @@ public struct PrintWorker: Service {
     let testPrints: TestPrintDesk
     let clockHolds: ClockHolds
     let rollback: RollbackGuard?
+    /// The chip encoders of the printers that have one (`[chip]`); nil when none does.
+    let chips: ChipEncoder?
     let intake: JobIntake
     let composer: any CardComposer
     let poll: Duration
@@ -27,9 +30,10 @@ public struct PrintWorker: Service {
 
     public init(
         store: StationStore, printers: PrinterSet, intake: JobIntake, composer: any CardComposer, poll: Duration, retentionDays: Int, logger: Logger,
-        testPrints: TestPrintDesk = TestPrintDesk(), clockHolds: ClockHolds = ClockHolds(), rollback: RollbackGuard? = nil
+        testPrints: TestPrintDesk = TestPrintDesk(), clockHolds: ClockHolds = ClockHolds(), rollback: RollbackGuard? = nil, chips: ChipEncoder? = nil
     ) {
         self.rollback = rollback
+        self.chips = chips
         self.clockHolds = clockHolds
         self.store = store
         self.printers = printers
@@ -64,7 +68,7 @@ public struct PrintWorker: Service {
         var logger = logger
         logger[metadataKey: "device"] = "\(printer.info.id)"
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let state = await printer.status()
+            let state = withEncoder(await printer.status(), of: printer)
             if state != last {
                 do {
                     if let rollback { try rollback.recordState(of: printer.info.id, state) } else { try store.updateState(of: printer.info.id, state) }
@@ -105,6 +109,21 @@ public struct PrintWorker: Service {
         }
     }
 
+    /// A printer that encodes chips takes a card only while its encoder is ready: otherwise
+    /// its state is an error naming why, and its jobs wait (never printed unencoded).
+    func withEncoder(_ state: DeviceState, of printer: any CardPrinter) -> DeviceState {
+        guard let chips, chips.encodes(printer.info.id), state.status.acceptsJobs else { return state }
+        let why =
+            printer is any ChipEncodingPrinter
+            ? chips.unreadiness(of: printer.info.id) : "driver printer ini tidak bisa memindahkan kartu ke encoder chip; job menunggu"
+        guard let why else { return state }
+        var held = state
+        held.reasons.append(.chipEncoderNotReady)
+        held.status = .error
+        held.vendorDetail = why
+        return held
+    }
+
     /// Prints queued jobs on `printer` until none can be claimed (nothing queued, no blangko)
     /// or the printer refuses a card. Returns how many jobs it sent. For benchmarks and tests
     /// that drive the pipeline without the polling loop.
@@ -128,10 +147,12 @@ public struct PrintWorker: Service {
         logger[metadataKey: "nik"] = "\(claimed.maskedNIK)"
         // Invariant 5: the signature and the data are checked again right before printing.
         let document: CardDocument
+        let order: ChipOrder
         do {
             let parsed = try JSONValue.parse(claimed.document)
             let (verified, _) = try intake.check(parsed, today: .today()).get()
             document = try composer.compose(verified.job, for: printer.documentKind)
+            order = ChipOrder(job: claimed.id, contentHash: verified.contentHash, card: verified.job.card)
         } catch let error as StationError where error.code == .clock {
             // A genuine job; the clock is what is wrong. Back to the queue, untouched, and
             // left there until the clock agrees.
@@ -145,7 +166,17 @@ public struct PrintWorker: Service {
             await record { try store.recordRejectedBeforePrint(claimed.id, reason: reason) }
             return .next
         }
-        let outcome = await printer.print(document, job: claimed.id)
+        let outcome: PrintOutcome
+        if let chips, chips.encodes(printer.info.id), let encoding = printer as? any ChipEncodingPrinter {
+            let device = printer.info.id
+            outcome = await encoding.print(document, job: claimed.id) {
+                let verdict = await chips.encode(order, on: device)
+                await record { try store.recordChipEncoding(verdict.result, device: device, job: claimed.id, reason: verdict.reason) }
+                return verdict
+            }
+        } else {
+            outcome = await printer.print(document, job: claimed.id)
+        }
         switch outcome {
         case .printed(let counter):
             logger.info("kartu tercetak")
@@ -159,6 +190,10 @@ public struct PrintWorker: Service {
             logger.warning("kartu rusak: \(detail)")
             await record { try store.recordSpoiled(claimed.id, cause: cause, note: detail, counter: counter) }
             return .next
+        case .returnedUnused(let reason, let counter):
+            logger.warning("kartu keluar utuh tanpa dicetak: \(reason)")
+            await record { try store.recordReturnedUnused(claimed.id, reason: reason, counter: counter) }
+            return .waitForPrinter
         case .unknown(let reason):
             logger.error("hasil cetak tidak diketahui: \(reason)")
             await record { try store.recordOutcomeUnknown(claimed.id, reason: reason) }

@@ -400,7 +400,7 @@ public actor HubSync {
     func heartbeat() throws -> Heartbeat {
         let stock = try store.balances().filter { $0.key.isPhysical }
         return Heartbeat(
-            devices: try devices().map { DeviceReport(id: $0.id, model: $0.model, state: $0.state) },
+            devices: try devices().map { DeviceReport(id: $0.id, model: $0.model, state: $0.state, chip: $0.chip) },
             stock: stock,
             outboxBacklog: try store.outboxBacklog(), version: BuildInfo.version, stopped: stopped())
     }

@@ -288,6 +288,7 @@ struct OperatorPages {
                 <meter min="0" max="\(d.hopperCapacity)" low="\(d.hopperCapacity / 10)" optimum="\(d.hopperCapacity)" value="\(d.hopperLedger)"></meter></p>
                 <p>Ribbon: \(ribbon)</p>
                 <p>Tercetak \(d.printed) · rusak \(d.spoiled)\(d.state.supplies.cardCounter.map { " · penghitung printer \($0)" } ?? "")</p>
+                \(HTML.when(d.chip != nil) { "<p class=\"chip\">Encode chip: \(d.chip?.summary ?? "")</p>" })
                 \(load)
                 </section>
                 """

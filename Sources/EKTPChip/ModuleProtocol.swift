@@ -1,0 +1,87 @@
+import EKTPDomain
+import Foundation
+
+/// The boundary to the personalisation module, version `ektp-chip/1` (docs/chip.md): one
+/// JSON object per line on the module's stdin and stdout. The station opens the reader and
+/// the card; the module never touches PC/SC itself, it asks the station to send each APDU.
+public enum ChipModuleProtocol {
+    public static let version = "ektp-chip/1"
+
+    /// Station → module, first line: what the chip needs, nothing else.
+    public struct Start: Codable, Sendable {
+        public var type = "start"
+        public var `protocol` = ChipModuleProtocol.version
+        public var job: String
+        /// SHA-256 of the job's canonical bytes, hex: what identifies this content.
+        public var contentHash: String
+        public var reader: String
+        /// The card's answer to reset, hex.
+        public var atr: String
+        /// The card record: the data printed on the card, which the chip carries too.
+        public var chip: CardRecord
+    }
+
+    /// Station → module: the card's answer to one APDU, with its status word, hex.
+    public struct Response: Codable, Sendable {
+        public var type = "response"
+        public var seq: Int
+        public var data: String
+    }
+
+    /// Module → station. `type` says which fields are there:
+    /// - `apdu`: `seq` (counting from 1), `data` (the command APDU, hex);
+    /// - `writing`: the next APDU is the first that changes the chip;
+    /// - `result`: `outcome` (`written`, `refused`, `failed`), `reason`, and for `written`
+    ///   `verify`, the read-backs the station makes itself;
+    /// - `log`: `message`, for the journal.
+    public struct Message: Codable, Sendable {
+        public var type: String
+        public var seq: Int?
+        public var data: String?
+        public var outcome: String?
+        public var reason: String?
+        public var verify: [ReadBack]?
+        public var message: String?
+    }
+
+    /// One read the station makes after a `written` result, and the answer it must get.
+    public struct ReadBack: Codable, Sendable {
+        public var apdu: String
+        public var expect: String
+    }
+}
+
+enum Hex {
+    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Even-length hex, either case, no separators; nil otherwise.
+    static func decode(_ text: String) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        func value(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x41...0x46: c - 0x41 + 10
+            case 0x61...0x66: c - 0x61 + 10
+            default: nil
+            }
+        }
+        var i = 0
+        while i < chars.count {
+            guard let hi = value(chars[i]), let lo = value(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+}

@@ -13,7 +13,7 @@ cleanup() {
   # Daemons a test started and could not stop (the runner killed, a hang): none outlives
   # the run. They are the ones running our built binaries or living in a test's scratch.
   pkill -TERM -f "$PWD/.build/debug/(ektpd|ektp-hub|ektp-demo)" 2>/dev/null || true
-  pkill -TERM -f "(cupsd|ippeveprinter|chromedriver|chromium).*/tmp/ektp-" 2>/dev/null || true
+  pkill -TERM -f "(cupsd|ippeveprinter|chromedriver|chromium|pcscd|ektp-test-card).*/tmp/ektp-" 2>/dev/null || true
   if [ -f "$pgdir/data/postmaster.pid" ]; then
     kill "$(head -n 1 "$pgdir/data/postmaster.pid")" 2>/dev/null || true
     for _ in $(seq 50); do [ -f "$pgdir/data/postmaster.pid" ] || break; sleep 0.1; done

@@ -55,27 +55,34 @@ struct ChipSession {
         // context waits for its calls, and must not hold a cooperative thread meanwhile.
         defer { queue.async { withExtendedLifetime(context) {} } }
         let wait = settings.cardWaitSeconds
-        let field: PCSCContext.Field
-        switch await blocking(.seconds(wait + 5), { () throws(PCSCError) in try context.waitForCard(in: reader, milliseconds: wait * 1000) }) {
-        case .done(let f): field = f
-        case .failed(let e): return .refusedBeforeWrite(reason: "pembaca chip \"\(reader)\": \(e)")
-        case .timedOut: return .refusedBeforeWrite(reason: "pembaca chip \"\(reader)\" tidak menjawab")
+        // The card in the field, opened. pcscd may still show the previous card a moment
+        // after it left: a card gone before it could be opened is waited for again.
+        let cardDeadline = ContinuousClock.now + .seconds(wait)
+        var opened: (card: PCSCCard, atr: [UInt8])?
+        while opened == nil {
+            let left = Int(max(0, (cardDeadline - ContinuousClock.now).milliseconds))
+            let field: PCSCContext.Field
+            switch await blocking(.seconds(wait + 5), { () throws(PCSCError) in try context.waitForCard(in: reader, milliseconds: left) }) {
+            case .done(let f): field = f
+            case .failed(let e): return .refusedBeforeWrite(reason: "pembaca chip \"\(reader)\": \(e)")
+            case .timedOut: return .refusedBeforeWrite(reason: "pembaca chip \"\(reader)\" tidak menjawab")
+            }
+            let atr: [UInt8]
+            switch field {
+            case .card(let a): atr = a
+            case .mute: return .failed(reason: "chip blangko tidak menjawab (mute): kartu tidak bisa di-encode")
+            case .empty: return .refusedBeforeWrite(reason: "tidak ada kartu di posisi encoder dalam \(wait) detik")
+            case .readerGone: return .refusedBeforeWrite(reason: "pembaca chip \"\(reader)\" tidak ada")
+            }
+            switch await blocking(.seconds(wait + 5), { () throws(PCSCError) in try context.connect(reader) }) {
+            case .done(let c): opened = (c, atr)
+            case .failed(let e) where e.unresponsiveCard: return .failed(reason: "chip blangko tidak menjawab (mute): \(e)")
+            case .failed(let e) where e.cardAbsent && left > 0: continue
+            case .failed(let e): return .refusedBeforeWrite(reason: "kartu di encoder tidak bisa dibuka: \(e)")
+            case .timedOut: return .refusedBeforeWrite(reason: "kartu di encoder tidak bisa dibuka dalam \(wait + 5) detik")
+            }
         }
-        let atr: [UInt8]
-        switch field {
-        case .card(let a): atr = a
-        case .mute: return .failed(reason: "chip blangko tidak menjawab (mute): kartu tidak bisa di-encode")
-        case .empty: return .refusedBeforeWrite(reason: "tidak ada kartu di posisi encoder dalam \(wait) detik")
-        case .readerGone: return .refusedBeforeWrite(reason: "pembaca chip \"\(reader)\" tidak ada")
-        }
-        let card: PCSCCard
-        switch await blocking(.seconds(wait + 5), { () throws(PCSCError) in try context.connect(reader) }) {
-        case .done(let c): card = c
-        case .failed(let e) where e.unresponsiveCard: return .failed(reason: "chip blangko tidak menjawab (mute): \(e)")
-        case .failed(let e): return .refusedBeforeWrite(reason: "kartu di encoder tidak bisa dibuka: \(e)")
-        case .timedOut: return .refusedBeforeWrite(reason: "kartu di encoder tidak bisa dibuka dalam \(wait + 5) detik")
-        }
-        defer { queue.async { card.disconnect() } }
+        guard let (card, atr) = opened else { return .refusedBeforeWrite(reason: "kartu di encoder tidak bisa dibuka") }
 
         // The module.
         let process: ModuleProcess
@@ -83,10 +90,14 @@ struct ChipSession {
         do {
             process = try ModuleProcess(command: module) { moduleLogger.notice("modul chip: \($0)") }
         } catch {
+            _ = await blocking(.seconds(5)) { card.disconnect() }
             return .refusedBeforeWrite(reason: "modul personalisasi \(module.first ?? "") tidak bisa dijalankan: \(error)")
         }
         let verdict = await converse(with: process, card: card, atr: atr, deadline: deadline, apduLimit: apduLimit)
         await process.finish()
+        // The card is powered down before the printer moves it on (a call still blocked on
+        // a mute card holds the queue: then the printer moves it after the limit).
+        _ = await blocking(.seconds(5)) { card.disconnect() }
         return verdict
     }
 

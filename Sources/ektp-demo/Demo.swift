@@ -54,10 +54,15 @@ struct Demo: AsyncParsableCommand {
             scope: String(kecamatan.prefix(5)))
         try await hub.start()
         say("ektp-hub berjalan di \(hub.url) (SQLite: \(root.path)/hub/hub.sqlite).")
+        // The encoding printer's reader: a real pcscd with the vpcd driver and a test chip.
+        let chips = try await SmartCardStack.start(in: root.appendingPathComponent(kecamatan).appendingPathComponent("pcsc"), label: "ektp demo encoder")
+        defer { chips.stop() }
+        say("pcscd berjalan dengan pembaca \"\(chips.readerName)\" untuk encoder chip.")
         var stations: [DemoStation] = []
         do {
             stations = [
-                try DemoStation.threePrinters(root: root, kecamatan: kecamatan, jobs: jobs, printMs: printMs, signer: signer, regions: regions),
+                try DemoStation.threePrinters(
+                    root: root, kecamatan: kecamatan, jobs: jobs, printMs: printMs, signer: signer, regions: regions, chips: chips),
                 try DemoStation.magicardPair(
                     root: root, kecamatan: secondKecamatan, jobs: max(1, jobs / 3), printMs: printMs, signer: signer, regions: regions),
             ]

@@ -32,13 +32,16 @@ final class DemoStation: @unchecked Sendable {
     /// The kecamatan head's PC account: the kepala's decisions go through the real
     /// `ektpctl` under this uid, the operator's through the demo's own account.
     let kepala: OfficeAccount
+    /// The PC/SC stack of the station's encoding printer (a real pcscd, a test chip), if it has one.
+    let chips: SmartCardStack?
 
     init(
         root: URL, kecamatan: String, jobs: Int, printers: (_ printerState: String, _ cards: String) -> [String], signer: ApprovalSigner,
-        regions: RegionDirectory
+        regions: RegionDirectory, chips: SmartCardStack? = nil
     )
         throws
     {
+        self.chips = chips
         self.kecamatan = kecamatan
         self.label = "\(kecamatan) \(regions.kecamatan(kecamatan)?.name ?? "")"
         self.prefix = "DEMO" + kecamatan.replacingOccurrences(of: ".", with: "")
@@ -62,6 +65,14 @@ final class DemoStation: @unchecked Sendable {
         config["hub", "poll_wait_seconds"] = 10
         config["hub", "heartbeat_seconds"] = 2
         config["hub", "retry_max_seconds"] = 5
+        if let chips {
+            // The personalisation module is the project's reference module (the ministry's is
+            // not public); the chip is the test chip in a real pcscd's reader.
+            config["chip", "module"] = .strings(["/usr/bin/python3", SmartCardStack.script("ektp-test-module")])
+            config["chip", "encoders"] = .strings(["\(DeviceID(vendor: "sim", serial: Self.encodingSerial))=\(chips.readerName)"])
+            config["chip", "rest_seconds"] = 5
+            process.environment = ProcessInfo.processInfo.environment.merging(chips.environment) { $1 }
+        }
         let configFile = self.root.appendingPathComponent("ektpd.toml")
         try config.write(to: configFile.path)
         process.executableURL = try BuiltExecutable.locate("ektpd")
@@ -71,21 +82,30 @@ final class DemoStation: @unchecked Sendable {
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
     }
 
+    /// The printer of the demo that encodes chips.
+    static let encodingSerial = "DEMO-EVO-USB"
+
     /// Three printers: one takes print planes like an Evolis, one takes PDF like a Fargo
     /// behind CUPS, and the third runs the real Evolis USB driver, byte for byte, against an
-    /// Evolis emulator written from the vendor's Programming Guide.
-    static func threePrinters(root: URL, kecamatan: String, jobs: Int, printMs: Int, signer: ApprovalSigner, regions: RegionDirectory) throws
+    /// Evolis emulator written from the vendor's Programming Guide; its contactless station
+    /// puts each card's test chip in a real pcscd's reader, and every card it prints is
+    /// encoded first (the second chip refuses its write: spoiled gagal-encode).
+    static func threePrinters(
+        root: URL, kecamatan: String, jobs: Int, printMs: Int, signer: ApprovalSigner, regions: RegionDirectory, chips: SmartCardStack
+    ) throws
         -> DemoStation
     {
-        try DemoStation(
+        try chips.command("mode ok")
+        try chips.command("mode refuse-write")
+        return try DemoStation(
             root: root, kecamatan: kecamatan, jobs: jobs,
             printers: { state, cards in
                 [
                     "sim://evolis-primacy-2?serial=DEMO-EVO-01&ms=\(printMs)&faults=jam@4,cover-open@9,power-loss@13&state=\(state)&output=\(cards)",
                     "sim://hid-fargo-hdp5000?serial=DEMO-HDP-01&ms=\(printMs + 50)&faults=ribbon-out@7,outside-print@11&state=\(state)&output=\(cards)",
-                    "sim+evolis://evolis-primacy-2?serial=DEMO-EVO-USB&ms=\(printMs)&faults=jam@5",
+                    "sim+evolis://evolis-primacy-2?serial=\(encodingSerial)&ms=\(printMs)&faults=jam@5&chipfield=\(chips.controlPath)",
                 ]
-            }, signer: signer, regions: regions)
+            }, signer: signer, regions: regions, chips: chips)
     }
 
     /// Two Magicards: a simulated one, and the real Magicard driver, byte for byte, against
@@ -272,8 +292,10 @@ final class DemoStation: @unchecked Sendable {
             for d in status.devices {
                 say(
                     "Printer \(d.id): \(d.state.status.label), hopper \(d.hopperLedger)/\(d.hopperCapacity), tercetak \(d.printed), rusak \(d.spoiled), penghitung \(d.state.supplies.cardCounter.map(String.init) ?? "-")"
+                        + (d.chip.map { ", encode chip: \($0.summary)" } ?? "")
                 )
             }
+            let chipsAgree = chipCheck(status.devices)
             say(
                 "Laporan bulanan    : awal \(report.opening) + terima \(report.received) − cetak \(report.printed) − rusak \(report.spoiledFromUnused) = akhir \(report.closing) \(report.balances ? "✓" : "✗")"
             )
@@ -282,7 +304,20 @@ final class DemoStation: @unchecked Sendable {
             for a in status.alerts.reversed() { say("Peringatan [\(a.alert.kind.rawValue)]: \(a.alert.message)") }
             say("Audit              : \(audit.message)")
             say("Hub                : \(status.sync.map { "\($0.stationId), \($0.outboxBacklog) kejadian belum terkirim" } ?? "belum terdaftar")")
-            return stock.identities.allSatisfy(\.holds) && audit.valid && report.balances
+            return stock.identities.allSatisfy(\.holds) && audit.valid && report.balances && chipsAgree
         }
+    }
+
+    /// The encoding printer's counts against the test chips themselves (their program's own
+    /// record): every verified encoding is a chip that holds a content hash and a NIK, and
+    /// the refused write is one gagal-encode. True when there is nothing to check.
+    func chipCheck(_ devices: [DeviceView]) -> Bool {
+        guard let chips, let counts = devices.first(where: { $0.id == DeviceID(vendor: "sim", serial: Self.encodingSerial) })?.chip else {
+            return chips == nil
+        }
+        let written = chips.chips().filter { $0.written && $0.data.count == 64 + 32 }.count
+        let agree = counts.verified >= 1 && counts.failed == 1 && written == counts.verified
+        say("Chip (pcscd + vpcd): \(written) chip uji berisi hash job dan NIK, \(counts.verified) encode terverifikasi \(agree ? "✓" : "✗")")
+        return agree
     }
 }

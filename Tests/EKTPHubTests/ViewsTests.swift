@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPHubRules
 import EKTPWire
 import Foundation
 import HummingbirdTesting
@@ -116,6 +117,26 @@ struct ViewsTests {
 
     /// Found by schemathesis: events numbered up to Int64.max made the count of missing
     /// events overflow, and the alerts view trapped the hub.
+    @Test("a printer's chip encodings, as its station's heartbeat says, kept until the next count; negative counts refused", arguments: Backend.all)
+    func chipCounts(_ backend: Backend) async throws {
+        try await TestHub.with(backend) { t in
+            let (station, _) = try await t.enroll()
+            let id = try DeviceID("sim-ENC")
+            let counts = ChipCounts(verified: 7, refused: 1, failed: 1, interrupted: 0)
+            _ = try await t.hub.heartbeat(
+                station: station, Heartbeat(devices: [DeviceReport(id: id, state: DeviceState(status: .ready), chip: counts)]))
+            #expect(try await t.hub.store.devices().first { $0.id == id }?.chip == counts)
+            // A heartbeat that says nothing of chips leaves the last count.
+            _ = try await t.hub.heartbeat(station: station, Heartbeat(devices: [DeviceReport(id: id, state: DeviceState(status: .printing))]))
+            #expect(try await t.hub.store.devices().first { $0.id == id }?.chip == counts)
+            await #expect(throws: HubError.self) {
+                _ = try await t.hub.heartbeat(
+                    station: station, Heartbeat(devices: [DeviceReport(id: id, state: DeviceState(status: .ready), chip: ChipCounts(failed: -1))]))
+            }
+            #expect(try await t.hub.store.devices().first { $0.id == id }?.chip == counts)
+        }
+    }
+
     @Test("alerts: gaps up to Int64.max are counted without overflow", arguments: Backend.all)
     func gapsAtTheEndOfTheRange(_ backend: Backend) async throws {
         try await TestHub.with(backend) { t in

@@ -79,8 +79,8 @@ shlibs() {
   (cd "$work/shlibs" && dpkg-shlibdeps -O "$@" 2>/dev/null) | sed -n 's/^shlibs:Depends=//p'
 }
 # Writes DEBIAN/control and builds the package.
-package() { # name architecture depends description-file
-  local name=$1 architecture=$2 depends=$3 description=$4
+package() { # name architecture depends description-file [recommends]
+  local name=$1 architecture=$2 depends=$3 description=$4 recommends=${5:-}
   local size
   size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
   {
@@ -90,6 +90,7 @@ package() { # name architecture depends description-file
     echo "Maintainer: $maintainer"
     echo "Installed-Size: $size"
     [ -z "$depends" ] || echo "Depends: $depends"
+    [ -z "$recommends" ] || echo "Recommends: $recommends"
     echo "Section: admin"
     echo "Priority: optional"
     echo "Homepage: https://github.com/ektp/ektp"
@@ -136,7 +137,7 @@ for script in postinst prerm postrm; do put 0755 "packaging/station/$script" "DE
 put 0644 packaging/station/lintian-overrides usr/share/lintian/overrides/ektp-station
 package ektp-station "$arch" \
   "$(shlibs -e"$root/usr/sbin/ektpd" -e"$root/usr/bin/ektpctl"), ektp-data (= $version), adduser, fonts-liberation2" \
-  packaging/station/description
+  packaging/station/description pcscd
 
 # 4. ektp-hub
 root=$work/ektp-hub

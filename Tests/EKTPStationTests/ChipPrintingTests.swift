@@ -7,6 +7,10 @@ import EKTPWire
 import Foundation
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -28,6 +32,7 @@ struct ChipPrintingTests {
         let stateDir: String
         let config: String
         let signer = ApprovalSigner.generate(keyId: "chip-test")
+        let metricsPort: Int
         var process: Process?
 
         init(module: Bool = true) async throws {
@@ -43,6 +48,8 @@ struct ChipPrintingTests {
                 approvalKeys: ["\(signer.keyId):\(signer.publicKeyBase64)"])
             file["station", "poll_milliseconds"] = 20
             file["web", "enabled"] = false
+            metricsPort = try LoopbackPort.free()
+            file["metrics", "listen"] = .string("127.0.0.1:\(metricsPort)")
             if module { file["chip", "module"] = .strings(["/usr/bin/python3", SmartCardStack.script("ektp-test-module")]) }
             file["chip", "encoders"] = .strings(["\(ChipPrintingTests.device)=\(stack.readerName)"])
             file["chip", "step_seconds"] = 5
@@ -133,6 +140,11 @@ struct ChipPrintingTests {
         #expect(view.spoiled == 1)
         #expect(view.hopperLedger == 25)
         #expect(view.chip == ChipCounts(verified: 3, refused: 1, failed: 1, interrupted: 0), "\(String(describing: view.chip))")
+        let (metrics, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(office.metricsPort)/metrics")!)
+        let text = String(decoding: metrics, as: UTF8.self)
+        for (result, n) in [("verified", 3), ("refused", 1), ("failed", 1), ("interrupted", 0)] {
+            #expect(text.contains("ektp_station_chip_encodings_total{device=\"\(Self.device)\",result=\"\(result)\"} \(n)"), "\(result)")
+        }
         office.process?.terminate()
         office.process?.waitUntilExit()
 

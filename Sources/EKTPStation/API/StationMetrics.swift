@@ -37,6 +37,14 @@ public final class StationMetrics: Sendable {
                 m.add("ektp_station_printer_cards_counted_total", .counter, "Penghitung kartu printer sendiri", [("device", id)], Double(counter))
             }
             m.add("ektp_station_cards_printed_total", .counter, "Kartu tercetak per printer menurut buku blangko", [("device", id)], Double(device.printed))
+            if let chip = device.chip {
+                for result in ChipResult.allCases {
+                    m.add(
+                        "ektp_station_chip_encodings_total", .counter, "Encode chip per printer menurut hasilnya",
+                        [("device", id), ("result", result.rawValue)],
+                        Double(chip[result]))
+                }
+            }
         }
         for (place, cause, quantity) in try station.store.spoiledByPlaceAndCause() {
             let device: String =

@@ -109,13 +109,13 @@ public struct PrintWorker: Service {
         }
     }
 
+    static let cannotEncode = "driver printer ini tidak bisa memindahkan kartu ke encoder chip; job menunggu"
+
     /// A printer that encodes chips takes a card only while its encoder is ready: otherwise
     /// its state is an error naming why, and its jobs wait (never printed unencoded).
     func withEncoder(_ state: DeviceState, of printer: any CardPrinter) -> DeviceState {
         guard let chips, chips.encodes(printer.info.id), state.status.acceptsJobs else { return state }
-        let why =
-            printer is any ChipEncodingPrinter
-            ? chips.unreadiness(of: printer.info.id) : "driver printer ini tidak bisa memindahkan kartu ke encoder chip; job menunggu"
+        let why = printer is any ChipEncodingPrinter ? chips.unreadiness(of: printer.info.id) : Self.cannotEncode
         guard let why else { return state }
         var held = state
         held.reasons.append(.chipEncoderNotReady)
@@ -167,12 +167,17 @@ public struct PrintWorker: Service {
             return .next
         }
         let outcome: PrintOutcome
-        if let chips, chips.encodes(printer.info.id), let encoding = printer as? any ChipEncodingPrinter {
-            let device = printer.info.id
-            outcome = await encoding.print(document, job: claimed.id) {
-                let verdict = await chips.encode(order, on: device)
-                await record { try store.recordChipEncoding(verdict.result, device: device, job: claimed.id, reason: verdict.reason) }
-                return verdict
+        if let chips, chips.encodes(printer.info.id) {
+            // An encoding printer prints only encoded cards, whatever path reached here.
+            if let encoding = printer as? any ChipEncodingPrinter {
+                let device = printer.info.id
+                outcome = await encoding.print(document, job: claimed.id) {
+                    let verdict = await chips.encode(order, on: device)
+                    await record { try store.recordChipEncoding(verdict.result, device: device, job: claimed.id, reason: verdict.reason) }
+                    return verdict
+                }
+            } else {
+                outcome = .failedBeforePick(reason: Self.cannotEncode, counter: nil)
             }
         } else {
             outcome = await printer.print(document, job: claimed.id)

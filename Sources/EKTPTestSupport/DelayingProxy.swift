@@ -1,0 +1,107 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A TCP relay on loopback in front of a hub that holds back every HTTP request whose
+/// request line starts with one of `held` (`POST /v1/station/ack`) for `delay` before
+/// passing it on: a slow network exactly where a test needs it. Everything else passes at
+/// once, byte for byte, in both directions. One thread per direction per connection.
+public final class DelayingProxy: @unchecked Sendable {
+    public let port: Int
+    let upstream: Int
+    let held: [[UInt8]]
+    let delay: Duration
+    private let listener: Int32
+    private let lock = NSLock()
+    private var sockets: [Int32] = []
+    private var stopped = false
+
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Requests held so far.
+    public var heldCount: Int { lock.withLock { holds } }
+    private var holds = 0
+
+    public init(upstreamPort: Int, holding requestLinePrefixes: [String], for delay: Duration) throws {
+        upstream = upstreamPort
+        held = requestLinePrefixes.map { Array($0.utf8) }
+        self.delay = delay
+        port = try LoopbackPort.free()
+        listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = Self.loopback(port)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(listener, 64) == 0 else { throw HarnessError("relai tidak bisa mendengar di port \(port)") }
+        Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
+    static func loopback(_ port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { return }
+            let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = Self.loopback(upstream)
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0,
+                lock.withLock({ () -> Bool in
+                    guard !stopped else { return false }
+                    sockets += [client, server]
+                    return true
+                })
+            else {
+                close(client)
+                close(server)
+                continue
+            }
+            Thread.detachNewThread { [self] in pump(from: client, to: server, holding: true) }
+            Thread.detachNewThread { [self] in pump(from: server, to: client, holding: false) }
+        }
+    }
+
+    /// Copies `from` → `to`. Client to hub, a chunk that starts a held request waits first.
+    private func pump(from: Int32, to: Int32, holding: Bool) {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = read(from, &buffer, buffer.count)
+            guard n > 0 else { break }
+            if holding, held.contains(where: { n >= $0.count && Array(buffer[0..<$0.count]) == $0 }) {
+                lock.withLock { holds += 1 }
+                Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+            }
+            var sent = 0
+            while sent < n {
+                let m = buffer.withUnsafeBytes { send(to, $0.baseAddress! + sent, n - sent, Int32(MSG_NOSIGNAL)) }
+                guard m > 0 else { break }
+                sent += m
+            }
+            guard sent == n else { break }
+        }
+        shutdown(from, Int32(SHUT_RD))
+        shutdown(to, Int32(SHUT_WR))
+    }
+
+    public func stop() {
+        let all: [Int32] = lock.withLock {
+            stopped = true
+            return sockets
+        }
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+        for fd in all { shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+}

@@ -18,8 +18,11 @@ public struct PCSCError: Error, CustomStringConvertible, Equatable, Sendable {
             ektp_SCARD_E_NO_SMARTCARD, ektp_SCARD_E_NOT_TRANSACTED,
         ].contains(LONG(code))
     }
-    /// No card in the reader, or the one there left.
-    var cardAbsent: Bool { LONG(code) == ektp_SCARD_E_NO_SMARTCARD || LONG(code) == ektp_SCARD_W_REMOVED_CARD }
+    /// No card in the reader, or the one there left (pcscd says "unpowered" when a card
+    /// leaves while it powers it up).
+    var cardAbsent: Bool {
+        [ektp_SCARD_E_NO_SMARTCARD, ektp_SCARD_W_REMOVED_CARD, ektp_SCARD_W_UNPOWERED_CARD].contains(LONG(code))
+    }
     var unresponsiveCard: Bool { LONG(code) == ektp_SCARD_W_UNRESPONSIVE_CARD }
 
     static func check(_ call: String, _ rc: LONG) throws(PCSCError) {

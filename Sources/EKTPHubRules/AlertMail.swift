@@ -32,7 +32,7 @@ public enum AlertMail {
         if let station = alert.stationId { lines.append("Stasiun   : \(station)") }
         lines.append("Kecamatan : \(alert.kecamatanCode)")
         if let device = alert.device { lines.append("Printer   : \(device)") }
-        lines.append("Sejak     : \(CivilDate.officeTime(alert.at))")
+        lines.append("Sejak     : \(OfficeZone(regionCode: alert.kecamatanCode).time(alert.at))")
         lines += ["", alert.message]
         if alert.heldBack > 0 {
             lines += ["", "\(alert.heldBack) peringatan sejenis dari tempat yang sama tidak dikirim tersendiri sejak kiriman sebelumnya."]
@@ -60,11 +60,12 @@ public enum AlertMail {
         return "=?UTF-8?B?\(Data(clean.utf8).base64EncodedString())?="
     }
 
-    /// `Tue, 01 Dec 2026 14:05:00 +0700`, in the office's zone.
-    static func rfc5322(_ date: Date) -> String {
+    /// `Tue, 01 Dec 2026 14:05:00 +0700`: when the hub sent it, in the central office's
+    /// zone (WIB); the alert's own time, in its office's zone, is in the text.
+    static func rfc5322(_ date: Date, zone: OfficeZone = .wib) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = CivilDate.officeZone
+        f.timeZone = zone.timeZone
         f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
         return f.string(from: date)
     }

@@ -110,7 +110,7 @@ public struct Station: Sendable {
         }
         let key = try DataKeyFile.loadOrCreate(path: config.keyPath)
         let store: StationStore
-        do { store = try StationStore(path: config.databasePath, key: key) } catch {
+        do { store = try StationStore(path: config.databasePath, key: key, zone: OfficeZone(regionCode: config.kecamatan)) } catch {
             throw StationConfig.Problem(
                 description: "basis data \(config.databasePath) tidak bisa dibuka: \(error). Pulihkan dari cadangan (docs/id/cadangan.md)")
         }

@@ -233,6 +233,25 @@ enum Schema {
                     CREATE INDEX chipEncoding_device ON chipEncoding(deviceId);
                     """)
         }
+        // Hand-over (docs/id/operator.md): how each card leaves (filled from the sealed
+        // document when the store opens), and old KTP-el collected at a pickup, kept until
+        // destroyed under a record.
+        m.registerMigration("v10-handover") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE job ADD COLUMN delivery TEXT CHECK (delivery IS NULL OR delivery IN ('pickup', 'pos'));
+                    CREATE TABLE oldCard (
+                        jobId TEXT PRIMARY KEY NOT NULL REFERENCES job(id),
+                        maskedNik TEXT NOT NULL,
+                        collectedAt REAL NOT NULL,
+                        collectedBy TEXT NOT NULL,
+                        destroyedAt REAL,
+                        destructionRecord TEXT,
+                        CHECK ((destroyedAt IS NULL) = (destructionRecord IS NULL))
+                    );
+                    CREATE INDEX oldCard_waiting ON oldCard(destroyedAt);
+                    """)
+        }
         return m
     }
 }

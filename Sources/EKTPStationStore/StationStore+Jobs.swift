@@ -53,12 +53,12 @@ extension StationStore {
                 let earlier = try Self.liveJob(tx.db, nikKey: nikKey, excluding: id)
                 try tx.db.execute(
                     sql: """
-                        INSERT INTO job(id, kecamatanCode, priority, state, maskedNik, contentHash, sealed, keyId, receivedAt, updatedAt, nikKey, heldFor)
-                        VALUES (?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO job(id, kecamatanCode, priority, state, maskedNik, contentHash, sealed, keyId, receivedAt, updatedAt, nikKey, heldFor, delivery)
+                        VALUES (?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         id.rawValue, v.job.kecamatanCode, v.job.priority == .urgent ? 1 : 0, masked, v.contentHash, sealed, v.keyId, tx.at, tx.at, nikKey,
-                        earlier?.id.rawValue,
+                        earlier?.id.rawValue, v.job.delivery.method.rawValue,
                     ])
                 try tx.outbox(.jobStored(job: id, priority: v.job.priority, contentHash: v.contentHash))
                 try tx.audit("job diterima", job: id.rawValue, maskedNIK: masked, detail: "kunci \(v.keyId), prioritas \(v.job.priority.rawValue)")
@@ -302,20 +302,121 @@ extension StationStore {
         }
     }
 
-    /// The card left the office: picked up by `recipient`, or handed to PT Pos.
-    public func handOver(_ id: JobID, recipient: String?, posReceipt: String?, by person: String) throws -> JobState {
-        guard (recipient?.isEmpty == false) != (posReceipt?.isEmpty == false) else {
-            throw StationError(.invalid, "sebutkan penerima (diambil) atau nomor resi PT Pos, salah satu saja")
+    /// The card left the office (`HandOver`): picked up by its owner, whose NIK matched, or
+    /// handed to PT Pos. Refused, with nothing changed, when the job is not a printed card,
+    /// or the card is not to be handed over that way, or the NIK given is not the card's.
+    public func handOver(_ id: JobID, _ handOver: HandOver, by person: String) throws -> JobState {
+        try transaction(actor: person) { tx in try Self.handOver(&tx, id, handOver, by: person) }
+    }
+
+    /// Hands every card in `ids` to PT Pos under one manifest, all or none.
+    public func handOverToPos(_ ids: [JobID], manifest: String, by person: String) throws {
+        let manifest = try Self.manifestNumber(manifest)
+        guard !ids.isEmpty else { throw StationError(.invalid, "tidak ada kartu yang dipilih untuk PT Pos") }
+        try transaction(actor: person) { tx in
+            for id in ids { _ = try Self.handOver(&tx, id, .pos(manifest: manifest), by: person) }
         }
-        return try transaction(actor: person) { tx in
+    }
+
+    /// A PT Pos manifest number: one line of 1 to 40 printable characters.
+    static func manifestNumber(_ text: String) throws -> String {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard (1...40).contains(t.count), t.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value != 127 || $0 == " " }) else {
+            throw StationError(.invalid, "nomor manifest/resi PT Pos harus 1–40 karakter cetak dalam satu baris")
+        }
+        return t
+    }
+
+    static func handOver(_ tx: inout Tx, _ id: JobID, _ handOver: HandOver, by person: String) throws -> JobState {
+        let row = try tx.jobRow(id)
+        guard row.state == .printed else {
+            throw StationError(.conflict, "\(id) tidak bisa diserahkan: statusnya \(row.state.label), bukan tercetak")
+        }
+        guard let sealed = try Data.fetchOne(tx.db, sql: "SELECT sealed FROM job WHERE id = ?", arguments: [id.rawValue]),
+            let job = try? decodeJob(try tx.sealer.open(sealed, jobId: id.rawValue))
+        else { throw StationError(.conflict, "data kartu \(id) tidak bisa dibuka: penyerahan tidak bisa diperiksa") }
+        if let problem = handOver.problem(delivery: job.delivery, cardNIK: job.card.nik) {
+            throw StationError(.rejected, "\(id): \(problem)")
+        }
+        switch handOver {
+        case .pickup(let recipient, _, let oldCardCollected):
+            let name = try checkedName(recipient, field: "nama penerima")
             // The audit trail and the event to the hub carry a reference, never the name:
             // the name is sealed with the job's personal data and purged with it.
             let detail =
-                recipient.map { "diambil oleh \(tx.sealer.recipientReference($0, jobId: id.rawValue))" } ?? "diserahkan ke PT Pos, resi \(posReceipt!)"
-            let next = try tx.transition(try tx.jobRow(id), .handOver(by: person), detail: detail)
-            let sealedName = try recipient.map { try tx.sealer.sealRecipient($0, jobId: id.rawValue) }
-            try tx.db.execute(sql: "UPDATE job SET handedOverAt = ?, recipientSealed = ? WHERE id = ?", arguments: [tx.at, sealedName, id.rawValue])
+                "diambil oleh \(tx.sealer.recipientReference(name, jobId: id.rawValue)), NIK cocok, "
+                + (oldCardCollected ? "KTP-el lama ditarik" : "tanpa KTP-el lama")
+            let next = try tx.transition(row, .handOver(by: person), detail: detail)
+            try tx.db.execute(
+                sql: "UPDATE job SET handedOverAt = ?, recipientSealed = ? WHERE id = ?",
+                arguments: [tx.at, try tx.sealer.sealRecipient(name, jobId: id.rawValue), id.rawValue])
+            if oldCardCollected {
+                try tx.db.execute(
+                    sql: "INSERT INTO oldCard(jobId, maskedNik, collectedAt, collectedBy) VALUES (?, ?, ?, ?)",
+                    arguments: [id.rawValue, row.maskedNIK, tx.at, person])
+            }
             return next
+        case .pos(let manifest):
+            let next = try tx.transition(row, .handOver(by: person), detail: "diserahkan ke PT Pos, resi \(try manifestNumber(manifest))")
+            try tx.db.execute(sql: "UPDATE job SET handedOverAt = ? WHERE id = ?", arguments: [tx.at, id.rawValue])
+            return next
+        }
+    }
+
+    static func checkedName(_ text: String, field: String) throws -> String {
+        do { return try PersonName.check(text, field: field) } catch { throw StationError(.invalid, "\(error)") }
+    }
+
+    // MARK: Finding a card
+
+    /// The jobs for the person with `nik`, found by the NIK's key (`NIKIndex`): the NIK is
+    /// never stored in clear, and never searched for by decrypting every record.
+    public func findJobs(nik: NIK) throws -> [JobMatch] {
+        let key = sealer.nikKey(nik.digits)
+        return try read { db in
+            try Row.fetchAll(db, sql: "SELECT \(JobRow.columns), sealed FROM job WHERE nikKey = ? ORDER BY rowid DESC LIMIT 20", arguments: [key])
+                .map { try match($0) }
+        }
+    }
+
+    /// The station's open jobs (not yet handed over, not refused) whose name contains every
+    /// word of `name`, case and spacing aside; at most `limit`. Names are sealed, so each open
+    /// job's record is opened: an office holds hundreds of those, not millions.
+    public func findJobs(name: String, limit: Int = 50) throws -> [JobMatch] {
+        let words = name.uppercased().split(whereSeparator: \.isWhitespace).map(String.init)
+        guard !words.isEmpty, name.count <= 64 else { throw StationError(.invalid, "tulis nama yang dicari (1–64 huruf)") }
+        guard words.allSatisfy({ $0.count >= 2 }) || words.count == 1 && words[0].count >= 3 else {
+            throw StationError(.invalid, "nama yang dicari terlalu pendek: tulis paling sedikit 3 huruf")
+        }
+        return try read { db in
+            var found: [JobMatch] = []
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT \(JobRow.columns), sealed FROM job WHERE sealed IS NOT NULL AND state NOT IN ('handed-over', 'rejected') ORDER BY rowid DESC")
+            while let row = try rows.next(), found.count < limit {
+                let m = try match(row)
+                guard let nama = m.nama?.uppercased() else { continue }
+                if words.allSatisfy({ nama.contains($0) }) { found.append(m) }
+            }
+            return found
+        }
+    }
+
+    private func match(_ row: Row) throws -> JobMatch {
+        let summary = try JobRow(row: row).summary
+        let sealed: Data? = row["sealed"]
+        let nama = sealed.flatMap { try? Self.decodeJob(try sealer.open($0, jobId: summary.id.rawValue)).card.nama }
+        return JobMatch(summary: summary, nama: nama)
+    }
+
+    // MARK: Old KTP-el
+
+    /// Old KTP-el collected at pickups: waiting to be destroyed, and destroyed.
+    public func oldCards() throws -> (waiting: Int, destroyed: Int) {
+        try read { db in
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM oldCard WHERE destroyedAt IS NULL") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM oldCard WHERE destroyedAt IS NOT NULL") ?? 0
+            )
         }
     }
 
@@ -459,6 +560,19 @@ extension StationStore {
 extension StationStore {
     /// Station states in which a job is, or will be, a card in someone's hands.
     static let liveStates = "'received', 'queued', 'printing', 'failed-before-pick', 'outcome-unknown', 'printed', 'handed-over'"
+
+    /// Fills the delivery method of jobs stored before it had a column, from their sealed
+    /// documents (purged jobs, long handed over, keep none).
+    func fillDeliveries() throws {
+        try writer.write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, sealed FROM job WHERE delivery IS NULL AND sealed IS NOT NULL")
+            for row in rows {
+                let id: String = row["id"]
+                guard let job = try? Self.decodeJob(try sealer.open(row["sealed"], jobId: id)) else { continue }
+                try db.execute(sql: "UPDATE job SET delivery = ? WHERE id = ?", arguments: [job.delivery.method.rawValue, id])
+            }
+        }
+    }
 
     /// Keys the NIK of jobs stored before the key existed (reading each sealed document once).
     func keyNIKs() throws {

@@ -228,10 +228,10 @@ extension StationStore {
             try Row.fetchAll(
                 db,
                 sql: "SELECT at, quantity FROM ledger WHERE at >= ? AND kind IN ('printed', 'spoiled') AND (fromPlace = 'store' OR fromPlace LIKE 'hopper:%')",
-                arguments: [StockForecast.windowStart(now).timeIntervalSince1970])
+                arguments: [StockForecast.windowStart(now, zone: zone).timeIntervalSince1970])
         }
         var usedByDay: [Int: Int] = [:]
-        for row in use { usedByDay[StockForecast.day(of: Date(timeIntervalSince1970: row["at"])), default: 0] += row["quantity"] as Int }
+        for row in use { usedByDay[zone.day(of: Date(timeIntervalSince1970: row["at"])), default: 0] += row["quantity"] as Int }
         let pending = try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM stockCount WHERE status = 'pending' ORDER BY id").map {
                 PendingCountView(id: $0["id"], place: $0["place"], expected: $0["expected"], counted: $0["counted"], reason: $0["reason"], by: $0["actor"])
@@ -241,7 +241,7 @@ extension StationStore {
         let backlog = try jobCounts().filter { $0.key.isOpen }.values.reduce(0, +)
         return StockView(
             places: running, identities: try verifyStock(), pendingCounts: pending,
-            forecast: StockForecast(onHand: unused, usedByDay: usedByDay, backlog: backlog, today: StockForecast.day(of: now)))
+            forecast: StockForecast(onHand: unused, usedByDay: usedByDay, backlog: backlog, today: zone.day(of: now)))
     }
 
     /// Unused blangko: the store and every hopper.
@@ -249,15 +249,14 @@ extension StationStore {
         try balances().filter { if case .hopper = $0.key { true } else { $0.key == .store } }.values.reduce(0, +)
     }
 
-    /// The monthly blangko report for `month` (`YYYY-MM`), months in WIB (UTC+7).
+    /// The monthly blangko report for `month` (`YYYY-MM`), the month as the office keeps it
+    /// (`zone`).
     public func monthlyReport(month: String) throws -> MonthlyBlangkoReport {
         let parts = month.split(separator: "-")
         guard parts.count == 2, let y = Int(parts[0]), let m = Int(parts[1]), (2000...9999).contains(y), (1...12).contains(m) else {
             throw StationError(.invalid, "bulan harus berbentuk YYYY-MM, misalnya 2026-11")
         }
-        let calendar = CivilDate.officeCalendar
-        let start = calendar.date(from: DateComponents(year: y, month: m, day: 1))!
-        let end = calendar.date(byAdding: .month, value: 1, to: start)!
+        let (start, end) = zone.bounds(year: y, month: m)
         return try read { db in
             let columns = "SELECT kind, fromPlace, toPlace, quantity, cause FROM ledger"
             let before = try Self.movements(db, sql: "\(columns) WHERE at < ? ORDER BY id", arguments: [start.timeIntervalSince1970]).map(\.movement)

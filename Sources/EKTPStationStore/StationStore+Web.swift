@@ -76,11 +76,11 @@ public struct DestructionRecord: Sendable {
 }
 
 extension StationStore {
-    /// Blangko used (printed or spoiled out of a hopper) per WIB day, the last `days` days
+    /// Blangko used (printed or spoiled out of a hopper) per office day, the last `days` days
     /// up to today, oldest first; days without use are zero.
     public func dailyUsage(days: Int) throws -> [(day: String, used: Int)] {
         let now = clock()
-        let calendar = CivilDate.officeCalendar
+        let calendar = zone.calendar
         let today = calendar.startOfDay(for: now)
         let start = calendar.date(byAdding: .day, value: -(days - 1), to: today)!
         let rows = try read { db in

@@ -14,11 +14,14 @@ public struct StationStore: Sendable {
     let writer: any DatabaseWriter
     let sealer: PersonalDataSealer
     let clock: @Sendable () -> Date
+    /// The office's time zone (from its kecamatan code): "today", month boundaries and the
+    /// days stock use is grouped by.
+    public let zone: OfficeZone
     /// Whether the last write failed for the storage's sake (disk full, read-only, damaged).
     public let health: StorageHealth
 
     /// Opens (creating and migrating if needed) the database at `path`.
-    public init(path: String, key: SymmetricKey, clock: @escaping @Sendable () -> Date = { Date() }) throws {
+    public init(path: String, key: SymmetricKey, zone: OfficeZone = .wib, clock: @escaping @Sendable () -> Date = { Date() }) throws {
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -26,24 +29,31 @@ public struct StationStore: Sendable {
         }
         config.busyMode = .timeout(10)
         let pool = try DatabasePool(path: path, configuration: config)
-        try self.init(writer: pool, key: key, clock: clock, path: path)
+        try self.init(writer: pool, key: key, zone: zone, clock: clock, path: path)
     }
 
     /// An in-memory store, for tests and benchmarks.
-    public static func inMemory(key: SymmetricKey = SymmetricKey(size: .bits256), clock: @escaping @Sendable () -> Date = { Date() }) throws -> StationStore {
+    public static func inMemory(
+        key: SymmetricKey = SymmetricKey(size: .bits256), zone: OfficeZone = .wib, clock: @escaping @Sendable () -> Date = { Date() }
+    ) throws -> StationStore {
         var config = Configuration()
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
-        return try StationStore(writer: DatabaseQueue(configuration: config), key: key, clock: clock)
+        return try StationStore(writer: DatabaseQueue(configuration: config), key: key, zone: zone, clock: clock)
     }
 
-    init(writer: any DatabaseWriter, key: SymmetricKey, clock: @escaping @Sendable () -> Date, path: String = ":memory:") throws {
+    init(writer: any DatabaseWriter, key: SymmetricKey, zone: OfficeZone, clock: @escaping @Sendable () -> Date, path: String = ":memory:") throws {
         self.writer = writer
+        self.zone = zone
         self.health = StorageHealth(path: path)
         self.sealer = PersonalDataSealer(key: key)
         self.clock = clock
         try Schema.migrator.migrate(writer)
         try keyNIKs()
+        try fillDeliveries()
     }
+
+    /// The date at the office now.
+    public func today() -> CivilDate { zone.today(clock()) }
 
     /// Runs `body` in one write transaction with the helpers that keep invariants.
     func transaction<T>(actor: String, _ body: (inout Tx) throws -> T) throws -> T {
@@ -234,8 +244,10 @@ struct JobRow {
     let contentHash: Data
     /// The earlier job of the same NIK this one is held for.
     let heldFor: JobID?
+    /// How the card leaves the office; nil only for a row whose document could not be read.
+    let delivery: DeliveryMethod?
 
-    static let columns = "id, state, priority, maskedNik, deviceId, attempts, receivedAt, updatedAt, contentHash, heldFor"
+    static let columns = "id, state, priority, maskedNik, deviceId, attempts, receivedAt, updatedAt, contentHash, heldFor, delivery"
 
     init(row: Row) throws {
         do { id = try JobID(row["id"] as String) } catch { throw DamagedRecord(column: "job.id", value: row["id"]) }
@@ -252,6 +264,7 @@ struct JobRow {
         heldFor = try (row["heldFor"] as String?).map { text in
             do { return try JobID(text) } catch { throw DamagedRecord(column: "job.heldFor", value: text) }
         }
+        delivery = (row["delivery"] as String?).flatMap(DeliveryMethod.init(rawValue:))
     }
 
     static func fetch(_ db: Database, id: JobID) throws -> JobRow? {
@@ -261,6 +274,6 @@ struct JobRow {
     var summary: JobSummary {
         JobSummary(
             id: id, state: state, priority: priority, maskedNIK: maskedNIK, device: device, attempts: attempts, receivedAt: receivedAt, updatedAt: updatedAt,
-            heldFor: heldFor)
+            heldFor: heldFor, delivery: delivery)
     }
 }

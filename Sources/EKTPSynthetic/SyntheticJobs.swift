@@ -38,9 +38,11 @@ public struct SyntheticJobs: Sendable {
     public struct Problem: Error, CustomStringConvertible { public let description: String }
 
     /// `count` jobs for `kecamatan`, ids `PREFIX-000001`…; every `urgentEvery`th is urgent.
-    public func jobs(count: Int, kecamatan: String, prefix: String = "PRR", seed: UInt64 = 1, urgentEvery: Int = 10, today: CivilDate = .today()) throws
+    public func jobs(count: Int, kecamatan: String, prefix: String = "PRR", seed: UInt64 = 1, urgentEvery: Int = 10, today: CivilDate? = nil) throws
         -> [PrintJob]
     {
+        let zone = OfficeZone(regionCode: kecamatan)
+        let today = today ?? zone.today()
         guard let kec = regions.kecamatan(kecamatan), let (prov, kab) = regions.parents(ofKecamatan: kecamatan) else {
             throw Problem(description: "kecamatan \(kecamatan) tidak ada dalam daftar Kemendagri")
         }
@@ -79,7 +81,7 @@ public struct SyntheticJobs: Sendable {
             return PrintJob(
                 id: try JobID(String(format: "%@-%06d", prefix, i + 1)), kecamatanCode: kecamatan,
                 priority: urgentEvery > 0 && i % urgentEvery == urgentEvery - 1 ? .urgent : .normal,
-                delivery: delivery, approvedAt: "\(today.iso)T08:00:00+07:00", card: card)
+                delivery: delivery, approvedAt: "\(today.iso)T08:00:00+0\(zone.secondsFromGMT / 3600):00", card: card)
         }
     }
 

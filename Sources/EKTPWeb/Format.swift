@@ -2,10 +2,8 @@ import EKTPDomain
 import Foundation
 
 /// Numbers and times as people in Indonesia read them: thousands with dots, decimals with
-/// a comma, times in WIB (UTC+7).
+/// a comma, times in the office's zone (`OfficeZone`).
 public enum WebFormat {
-    public static let wib = CivilDate.officeZone
-
     public static func number(_ n: Int) -> String {
         let digits = String(abs(n))
         var out = ""
@@ -20,8 +18,8 @@ public enum WebFormat {
         String(format: "%.\(digits)f", x).replacingOccurrences(of: ".", with: ",")
     }
 
-    /// `23-11-2026 14:05 WIB`
-    public static func time(_ date: Date) -> String { CivilDate.officeTime(date) }
+    /// `23-11-2026 14:05 WITA`
+    public static func time(_ date: Date, _ zone: OfficeZone) -> String { zone.time(date) }
 
     /// How long ago, in words: `baru saja`, `5 menit lalu`, `3 jam lalu`, `2 hari lalu`.
     public static func ago(_ date: Date, now: Date) -> String {
@@ -41,15 +39,7 @@ public enum WebFormat {
         return "\(months[m - 1]) \(parts[0])"
     }
 
-    /// The current month in WIB, `YYYY-MM`.
-    public static func monthKey(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = wib
-        let c = calendar.dateComponents([.year, .month], from: date)
-        return String(format: "%04d-%02d", c.year!, c.month!)
-    }
-
-    /// `dd-MM` of a WIB day key `YYYY-MM-DD`.
+    /// `dd-MM` of a day key `YYYY-MM-DD`.
     public static func shortDay(_ key: String) -> String {
         let p = key.split(separator: "-")
         return p.count == 3 ? "\(p[2])/\(p[1])" : key

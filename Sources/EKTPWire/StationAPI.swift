@@ -208,12 +208,15 @@ public struct JobSummary: Codable, Sendable {
     /// The earlier job that already gives this NIK a card: this one waits, unprinted,
     /// until a kecamatan head releases it (`ektpctl jobs release`).
     public var heldFor: JobID?
+    /// How the card leaves the office: picked up, or by PT Pos.
+    public var delivery: DeliveryMethod?
 
     public init(
         id: JobID, state: JobState, priority: JobPriority, maskedNIK: String, device: DeviceID?, attempts: Int, receivedAt: Date, updatedAt: Date,
-        heldFor: JobID? = nil
+        heldFor: JobID? = nil, delivery: DeliveryMethod? = nil
     ) {
         self.heldFor = heldFor
+        self.delivery = delivery
         self.id = id
         self.state = state
         self.priority = priority
@@ -306,12 +309,31 @@ public struct ReasonRequest: Codable, Sendable {
 }
 
 /// `POST /v1/jobs/{id}/handover`: picked up (recipient named) or given to PT Pos (receipt).
+/// A card leaves the office (`HandOver`): picked up by `recipient`, who gives the card's
+/// `nik`, or handed to PT Pos under manifest `posReceipt`. One of the two.
 public struct HandoverRequest: Codable, Sendable {
     public var recipient: String?
+    /// The NIK the person collecting gives (typed or scanned); must be the card's.
+    public var nik: String?
+    /// Whether an old KTP-el was collected from them (a replacement card).
+    public var oldCardCollected: Bool?
     public var posReceipt: String?
-    public init(recipient: String?, posReceipt: String?) {
+    public init(recipient: String?, nik: String? = nil, oldCardCollected: Bool? = nil, posReceipt: String?) {
         self.recipient = recipient
+        self.nik = nik
+        self.oldCardCollected = oldCardCollected
         self.posReceipt = posReceipt
+    }
+}
+
+/// Jobs found by NIK or by name (`GET /v1/jobs/find`).
+public struct JobMatch: Codable, Sendable {
+    public var summary: JobSummary
+    /// The name on the card; nil once the personal data is purged.
+    public var nama: String?
+    public init(summary: JobSummary, nama: String?) {
+        self.summary = summary
+        self.nama = nama
     }
 }
 

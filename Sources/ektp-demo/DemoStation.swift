@@ -269,7 +269,7 @@ final class DemoStation: @unchecked Sendable {
         try await client { client in
             let status = try await client.status()
             let stock = try await client.stockView()
-            let month = CivilDate.today()
+            let month = OfficeZone(regionCode: kecamatan).today()
             let report = try await client.monthlyReport(month: try ReportMonth(year: month.year, month: month.month))
             let audit = try await client.verifyAudit()
             say("")

@@ -16,8 +16,8 @@ struct AlertsCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let alerts = try await global.withClient { try await $0.alerts() }
-            global.emit(alerts) { ConsoleText.alerts($0) }
+            let (alerts, zone) = try await global.withClient { (try await $0.alerts(), try await global.officeZone($0)) }
+            global.emit(alerts) { ConsoleText.alerts($0, zone: zone) }
         }
     }
 

@@ -32,8 +32,8 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let state = try state.map { s in try parsed { try OperatorInput.jobState(s) } }
-            let jobs = try await global.withClient { try await $0.jobs(state: state, limit: limit) }
-            global.emit(jobs) { ConsoleText.jobs($0) }
+            let (jobs, zone) = try await global.withClient { (try await $0.jobs(state: state, limit: limit), try await global.officeZone($0)) }
+            global.emit(jobs) { ConsoleText.jobs($0, zone: zone) }
         }
     }
 
@@ -49,8 +49,8 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let jobID = try parsed { try OperatorInput.job(id) }
-            let detail = try await global.withClient { try await $0.job(jobID) }
-            global.emit(detail) { ConsoleText.job($0) }
+            let (detail, zone) = try await global.withClient { (try await $0.job(jobID), try await global.officeZone($0)) }
+            global.emit(detail) { ConsoleText.job($0, zone: zone) }
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EKTPClient
+import EKTPDomain
 import Foundation
 
 /// Options every command takes.
@@ -16,6 +17,12 @@ struct GlobalOptions: ParsableArguments {
     func withClient<T: Sendable>(timeout: Duration = .seconds(30), _ body: (StationClient) async throws -> T) async throws -> T {
         try await StationClient.withClient(
             socketPath: StationClient.resolveSocketPath(option: socket), timeout: timeout, userAgent: "ektpctl", body)
+    }
+
+    /// The station's office zone, from its kecamatan (`OfficeZone`): times and months shown
+    /// as the office keeps them, whatever zone the PC's clock is set to.
+    func officeZone(_ client: StationClient) async throws -> OfficeZone {
+        OfficeZone(regionCode: try await client.status().kecamatanCode)
     }
 
     /// Prints `value` as JSON with `--json`, or as the text `render` makes of it.

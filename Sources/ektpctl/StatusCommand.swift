@@ -1,5 +1,6 @@
 import ArgumentParser
 import EKTPClient
+import EKTPDomain
 
 /// `ektpctl status`
 struct StatusCommand: AsyncParsableCommand {
@@ -11,6 +12,6 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let status = try await global.withClient { try await $0.status() }
-        global.emit(status) { ConsoleText.status($0) }
+        global.emit(status) { ConsoleText.status($0, zone: OfficeZone(regionCode: $0.kecamatanCode)) }
     }
 }

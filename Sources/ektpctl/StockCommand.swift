@@ -258,8 +258,12 @@ struct StockCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let m = try month.map(parseMonth) ?? ReportMonth(containing: Date())
-            let report = try await global.withClient { try await $0.monthlyReport(month: m) }
+            let report = try await global.withClient { client in
+                // "This month" is the office's, whatever zone the PC's clock is set to.
+                let m: ReportMonth
+                if let month { m = try parseMonth(month) } else { m = ReportMonth(containing: Date(), timeZone: try await global.officeZone(client).timeZone) }
+                return try await client.monthlyReport(month: m)
+            }
             global.emit(report) { ConsoleText.report($0) }
         }
     }

@@ -22,8 +22,8 @@ struct EnrollCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = EnrollStationRequest(hubURL: hubURL, token: token, name: name, caFile: caFile, allowPlainHTTP: allowPlainHttp)
-        let status = try await global.withClient(timeout: .seconds(90)) { try await $0.enroll(request) }
-        global.emit(status) { "Terdaftar di hub.\n" + ConsoleText.sync($0) }
+        let (status, zone) = try await global.withClient(timeout: .seconds(90)) { (try await $0.enroll(request), try await global.officeZone($0)) }
+        global.emit(status) { "Terdaftar di hub.\n" + ConsoleText.sync($0, zone: zone) }
     }
 }
 
@@ -38,8 +38,8 @@ struct SyncCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "status", abstract: "Keadaan sinkronisasi dengan hub.")
         @OptionGroup var global: GlobalOptions
         func run() async throws {
-            let status = try await global.withClient { try await $0.syncStatus() }
-            global.emit(status) { ConsoleText.sync($0) }
+            let (status, zone) = try await global.withClient { (try await $0.syncStatus(), try await global.officeZone($0)) }
+            global.emit(status) { ConsoleText.sync($0, zone: zone) }
         }
     }
 
@@ -48,8 +48,8 @@ struct SyncCommand: AsyncParsableCommand {
             commandName: "reconcile", abstract: "Mencocokkan catatan hub tentang stasiun ini dengan basis data stasiun sekarang.")
         @OptionGroup var global: GlobalOptions
         func run() async throws {
-            let report = try await global.withClient(timeout: .seconds(90)) { try await $0.reconcile() }
-            global.emit(report) { ConsoleText.reconcile($0) }
+            let (report, zone) = try await global.withClient(timeout: .seconds(90)) { (try await $0.reconcile(), try await global.officeZone($0)) }
+            global.emit(report) { ConsoleText.reconcile($0, zone: zone) }
         }
     }
 }

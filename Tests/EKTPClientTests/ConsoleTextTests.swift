@@ -7,7 +7,6 @@ import Testing
 
 @Suite("Console text")
 struct ConsoleTextTests {
-    let jakarta = TimeZone(identifier: "Asia/Jakarta")!
     /// 2026-03-05 07:07 UTC, 14:07 in Jakarta.
     let at = Date(timeIntervalSince1970: 1_772_694_420)
 
@@ -31,8 +30,9 @@ struct ConsoleTextTests {
     }
 
     @Test func datesAreLocalTime() {
-        #expect(ConsoleText.date(at, timeZone: jakarta) == "2026-03-05 14:07")
-        #expect(ConsoleText.date(at, timeZone: TimeZone(identifier: "UTC")!) == "2026-03-05 07:07")
+        #expect(ConsoleText.date(at, zone: .wib) == "2026-03-05 14:07")
+        #expect(ConsoleText.date(at, zone: .wita) == "2026-03-05 15:07")
+        #expect(ConsoleText.date(at, zone: .wit) == "2026-03-05 16:07")
     }
 
     @Test func decimalsUseTheIndonesianComma() {
@@ -46,7 +46,7 @@ struct ConsoleTextTests {
         let job = JobSummary(
             id: try JobID("J-0001"), state: .outcomeUnknown, priority: .urgent, maskedNIK: "3216********0001",
             device: try DeviceID("sim-SIM0001"), attempts: 1, receivedAt: at, updatedAt: at)
-        let text = ConsoleText.jobs([job], timeZone: jakarta)
+        let text = ConsoleText.jobs([job], zone: .wib)
         let lines = text.split(separator: "\n")
         #expect(lines.count == 2)
         #expect(lines[0].hasPrefix("JOB     STATUS                 PRIORITAS"))
@@ -54,7 +54,7 @@ struct ConsoleTextTests {
         #expect(lines[1].contains("mendesak"))
         #expect(lines[1].contains("3216********0001"))
         #expect(lines[1].hasSuffix("2026-03-05 14:07  2026-03-05 14:07"))
-        #expect(ConsoleText.jobs([]) == "(tidak ada job)")
+        #expect(ConsoleText.jobs([], zone: .wib) == "(tidak ada job)")
     }
 
     @Test func devicesShowStateReasonsAndSupplies() throws {
@@ -76,7 +76,7 @@ struct ConsoleTextTests {
             kecamatanCode: "32.16.01", kecamatanName: "Tarumajaya", jobs: [.handedOver: 1, .printed: 10, .queued: 3],
             held: "tidak ada blangko di printer yang siap", devices: [], blangkoOnHand: 0, outboxBacklog: 4,
             alerts: [AlertView(id: 1, at: at, alert: Alert(kind: .stockLow, device: nil, message: "stok 2 hari lagi"))])
-        let text = ConsoleText.status(s, timeZone: jakarta)
+        let text = ConsoleText.status(s, zone: .wib)
         #expect(text.contains("Kecamatan         32.16.01 Tarumajaya"))
         #expect(text.contains("Cetak tertahan    tidak ada blangko di printer yang siap"))
         #expect(text.contains("4 kejadian belum terkirim"))
@@ -94,11 +94,11 @@ struct ConsoleTextTests {
                 AlertView(
                     id: 12, at: at, alert: Alert(kind: .duplicateNIK, device: nil, message: "job B ditahan"), acknowledgedBy: "kepala", acknowledgedAt: at),
                 AlertView(id: 9, at: at, alert: Alert(kind: .outcomeUnknown, device: nil, message: "job A tidak diketahui")),
-            ], timeZone: jakarta)
+            ], zone: .wib)
         let lines = text.split(separator: "\n")
         #expect(lines[1].hasPrefix("12  2026-03-05 14:07  NIK ganda") && lines[1].hasSuffix("(ditangani kepala) job B ditahan"), "\(text)")
         #expect(lines[2].hasPrefix(" 9  ") && lines[2].hasSuffix("job A tidak diketahui"))
-        #expect(ConsoleText.alerts([]) == "(tidak ada peringatan terbuka)")
+        #expect(ConsoleText.alerts([], zone: .wib) == "(tidak ada peringatan terbuka)")
     }
 
     /// What a station says when everything goes wrong at once still fits an operator's
@@ -110,7 +110,7 @@ struct ConsoleTextTests {
         let s = StationStatusView(
             kecamatanCode: "32.16.01", kecamatanName: "Tarumajaya", jobs: [.queued: 3], held: full, devices: [], blangkoOnHand: 0, outboxBacklog: 0,
             alerts: [AlertView(id: 1, at: at, alert: Alert(kind: .counterMismatch, device: try! DeviceID("evolis-PRI0123456"), message: long))])
-        let text = ConsoleText.status(s, timeZone: jakarta)
+        let text = ConsoleText.status(s, zone: .wib)
         for line in text.split(separator: "\n") { #expect(line.count <= 100, "\(line.count): \(line)") }
         let words = { (t: String) in t.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ") }
         #expect(words(text).contains(words(full)), "every word of the reason is there")

@@ -50,7 +50,10 @@ struct TestHub {
     }
 
     func jobs(_ count: Int, kecamatan: String = "32.16.01", prefix: String = "PRR", urgentEvery: Int = 0, seed: UInt64 = 1) throws -> [PrintJob] {
-        try synthetic.jobs(count: count, kecamatan: kecamatan, prefix: prefix, seed: seed, urgentEvery: urgentEvery)
+        // Issued on the hub clock's date, which checks them.
+        try synthetic.jobs(
+            count: count, kecamatan: kecamatan, prefix: prefix, seed: seed, urgentEvery: urgentEvery,
+            today: OfficeZone(regionCode: kecamatan).today(clock.clock()))
     }
 
     func file(_ jobs: [PrintJob]) throws -> Data { try synthetic.signedFile(jobs) }

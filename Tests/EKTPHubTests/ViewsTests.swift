@@ -61,6 +61,36 @@ struct ViewsTests {
         }
     }
 
+    @Test(
+        "use is counted on each office's own day: two cards an hour apart across WIT midnight are two printing days in Papua, one in Jawa",
+        arguments: Backend.all)
+    func officeDays(_ backend: Backend) async throws {
+        try await TestHub.with(backend) { t in
+            let (jawa, _) = try await t.enroll("32.16.01")
+            let (papua, _) = try await t.enroll("94.01.01")
+            // Yesterday 14:30 and 15:30 UTC: 21:30 and 22:30 WIB, 23:30 and 00:30 WIT.
+            let midnight = (t.clock.clock().timeIntervalSince1970 / 86_400).rounded(.down) * 86_400
+            let first = Date(timeIntervalSince1970: midnight - 86_400 + 14.5 * 3600)
+            for station in [jawa, papua] {
+                _ = try await t.hub.ingest(
+                    station: station,
+                    batch: EventBatch(events: [
+                        SequencedEvent(seq: 1, event: .ledger(kind: .received, from: .supplier, to: .store, quantity: 100, job: nil, cause: nil, note: nil)),
+                        SequencedEvent(
+                            seq: 2, event: .ledger(kind: .printed, from: .store, to: .issued, quantity: 6, job: nil, cause: nil, note: nil), at: first),
+                        SequencedEvent(
+                            seq: 3, event: .ledger(kind: .printed, from: .store, to: .issued, quantity: 4, job: nil, cause: nil, note: nil),
+                            at: first.addingTimeInterval(3600)),
+                    ]))
+            }
+            let stock = try await t.hub.stockOverview().kecamatan
+            let wib = try #require(stock.first { $0.kecamatanCode == "32.16.01" })
+            let wit = try #require(stock.first { $0.kecamatanCode == "94.01.01" })
+            #expect(wib.printingDays == 1 && wib.consumptionPerDay == 10, "\(wib)")
+            #expect(wit.printingDays == 2 && wit.consumptionPerDay == 5, "\(wit)")
+        }
+    }
+
     @Test("backlog per kecamatan: waiting, urgent, at the station, oldest", arguments: Backend.all)
     func backlog(_ backend: Backend) async throws {
         try await TestHub.with(backend) { t in

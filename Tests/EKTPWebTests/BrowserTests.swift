@@ -112,7 +112,7 @@ struct BrowserTests {
             try await browser.click("header nav a[href='/laporan']")
             try await browser.waitUntil("report") { try await browser.count("#laporan") == 1 }
             let report = try await browser.text("#laporan")
-            let month = try web.store.monthlyReport(month: WebFormat.monthKey(Date()))
+            let month = try web.store.monthlyReport(month: web.store.zone.monthKey(Date()))
             #expect(report.contains("Tercetak \(month.printed)"))
             #expect(report.contains("Rusak sebelum tercetak \(month.spoiledFromUnused)"), "\(report)")
             if let failed = month.spoiledUnused["gagal-cetak"] { #expect(report.contains("rusak: gagal cetak \(failed)"), "\(report)") }

@@ -18,10 +18,9 @@ public enum ConsoleText {
 
     // MARK: Small pieces
 
-    /// `2026-03-05 14:07` in `timeZone`.
-    public static func date(_ date: Date, timeZone: TimeZone = .current) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
+    /// `2026-03-05 14:07` at the office (`zone`).
+    public static func date(_ date: Date, zone: OfficeZone) -> String {
+        let calendar = zone.calendar
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         func two(_ n: Int?) -> String { let n = n ?? 0; return n < 10 ? "0\(n)" : String(n) }
         return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute))"
@@ -43,29 +42,29 @@ public enum ConsoleText {
     // MARK: Status
 
     /// `ektpctl status`
-    public static func status(_ s: StationStatusView, timeZone: TimeZone = .current) -> String {
+    public static func status(_ s: StationStatusView, zone: OfficeZone) -> String {
         var head = KeyValueList()
         head.append("Kecamatan", s.kecamatanName.map { "\(s.kecamatanCode) \($0)" } ?? s.kecamatanCode)
         head.append("Blangko tersedia", "\(s.blangkoOnHand) (gudang dan hopper)")
         head.append("Antrean ke pusat", s.outboxBacklog == 0 ? "terkirim semua" : "\(s.outboxBacklog) kejadian belum terkirim")
         if let held = s.held { head.append("Cetak tertahan", held) }
-        head.append("Hub", s.sync.map { syncLine($0, timeZone: timeZone) } ?? "belum terdaftar (ektpctl enroll HUB_URL TOKEN)")
+        head.append("Hub", s.sync.map { syncLine($0, zone: zone) } ?? "belum terdaftar (ektpctl enroll HUB_URL TOKEN)")
         var out = [head.render(), "", "Job:"]
         out.append(jobCounts(s.jobs))
         out += ["", "Printer:", devices(s.devices)]
         if !s.alerts.isEmpty {
-            out += ["", "Peringatan:", alerts(s.alerts, timeZone: timeZone)]
+            out += ["", "Peringatan:", alerts(s.alerts, zone: zone)]
         }
         return out.joined(separator: "\n")
     }
 
     /// `ektpctl alerts`: the open alerts, with who took each on.
-    public static func alerts(_ list: [AlertView], timeZone: TimeZone = .current) -> String {
+    public static func alerts(_ list: [AlertView], zone: OfficeZone) -> String {
         guard !list.isEmpty else { return "(tidak ada peringatan terbuka)" }
         var t = TextTable(headers: ["NO", "WAKTU", "JENIS", "PRINTER", "PESAN"], rightAligned: [0])
         for a in list {
             let taken = a.acknowledgedBy.map { "(ditangani \($0)) " } ?? ""
-            t.append([String(a.id), date(a.at, timeZone: timeZone), a.alert.kind.label, a.alert.device?.rawValue ?? "-", taken + a.alert.message])
+            t.append([String(a.id), date(a.at, zone: zone), a.alert.kind.label, a.alert.device?.rawValue ?? "-", taken + a.alert.message])
         }
         return t.render()
     }
@@ -118,7 +117,7 @@ public enum ConsoleText {
     // MARK: Jobs
 
     /// `ektpctl jobs list`
-    public static func jobs(_ list: [JobSummary], timeZone: TimeZone = .current) -> String {
+    public static func jobs(_ list: [JobSummary], zone: OfficeZone) -> String {
         guard !list.isEmpty else { return "(tidak ada job)" }
         var t = TextTable(
             headers: ["JOB", "STATUS", "PRIORITAS", "NIK", "PRINTER", "PERCOBAAN", "DITERIMA", "DIPERBARUI"],
@@ -127,15 +126,15 @@ public enum ConsoleText {
             t.append([
                 j.id.rawValue, j.heldFor.map { "\(j.state.label), ditahan: NIK sama dengan \($0)" } ?? j.state.label,
                 j.priority == .urgent ? "mendesak" : "biasa", j.maskedNIK,
-                j.device?.rawValue ?? "-", String(j.attempts), date(j.receivedAt, timeZone: timeZone),
-                date(j.updatedAt, timeZone: timeZone),
+                j.device?.rawValue ?? "-", String(j.attempts), date(j.receivedAt, zone: zone),
+                date(j.updatedAt, zone: zone),
             ])
         }
         return t.render()
     }
 
     /// `ektpctl jobs show ID`
-    public static func job(_ d: JobDetail, timeZone: TimeZone = .current) -> String {
+    public static func job(_ d: JobDetail, zone: OfficeZone) -> String {
         let s = d.summary
         var kv = KeyValueList()
         kv.append("Job", s.id.rawValue)
@@ -147,14 +146,14 @@ public enum ConsoleText {
         if let collector = d.collectedBy { kv.append("Diambil oleh", collector) }
         kv.append("Printer", s.device?.rawValue ?? "-")
         kv.append("Percobaan", String(s.attempts))
-        kv.append("Diterima", date(s.receivedAt, timeZone: timeZone))
-        kv.append("Diperbarui", date(s.updatedAt, timeZone: timeZone))
+        kv.append("Diterima", date(s.receivedAt, zone: zone))
+        kv.append("Diperbarui", date(s.updatedAt, zone: zone))
         var out = [kv.render(), "", "Riwayat:"]
         if d.history.isEmpty {
             out.append("(kosong)")
         } else {
             var t = TextTable(headers: ["NO", "WAKTU", "OLEH", "TINDAKAN", "KETERANGAN"], rightAligned: [0])
-            for e in d.history { t.append([String(e.seq), date(e.at, timeZone: timeZone), e.actor, e.action, e.detail]) }
+            for e in d.history { t.append([String(e.seq), date(e.at, zone: zone), e.actor, e.action, e.detail]) }
             out.append(t.render())
         }
         return out.joined(separator: "\n")
@@ -295,9 +294,9 @@ public enum ConsoleText {
 
     // MARK: Sync
 
-    static func syncLine(_ s: SyncStatusView, timeZone: TimeZone) -> String {
+    static func syncLine(_ s: SyncStatusView, zone: OfficeZone) -> String {
         var line = "\(s.hubURL) sebagai \(s.stationId)"
-        line += s.lastSyncAt.map { ", sinkron terakhir \(date($0, timeZone: timeZone))" } ?? ", belum pernah sinkron"
+        line += s.lastSyncAt.map { ", sinkron terakhir \(date($0, zone: zone))" } ?? ", belum pernah sinkron"
         if let error = s.lastError { line += " — \(error)" }
         if let warning = s.warning { line += " — \(warning)" }
         if let clock = s.clockWarning { line += " — \(clock)" }
@@ -305,29 +304,29 @@ public enum ConsoleText {
     }
 
     /// `ektpctl sync status`
-    public static func sync(_ s: SyncStatusView, timeZone: TimeZone = .current) -> String {
+    public static func sync(_ s: SyncStatusView, zone: OfficeZone) -> String {
         var list = KeyValueList()
         list.append("Hub", s.hubURL)
         list.append("Nomor stasiun", s.stationId)
-        list.append("Terdaftar", date(s.enrolledAt, timeZone: timeZone))
-        list.append("Kontak terakhir", s.lastContactAt.map { date($0, timeZone: timeZone) } ?? "-")
-        list.append("Sinkron terakhir", s.lastSyncAt.map { date($0, timeZone: timeZone) } ?? "-")
+        list.append("Terdaftar", date(s.enrolledAt, zone: zone))
+        list.append("Kontak terakhir", s.lastContactAt.map { date($0, zone: zone) } ?? "-")
+        list.append("Sinkron terakhir", s.lastSyncAt.map { date($0, zone: zone) } ?? "-")
         if let clock = s.clockWarning { list.append("Jam", clock) }
         list.append("Antrean ke pusat", s.outboxBacklog == 0 ? "terkirim semua" : "\(s.outboxBacklog) kejadian belum terkirim")
         if let error = s.lastError { list.append("Galat terakhir", error) }
         if let warning = s.warning { list.append("Peringatan", warning) }
-        if let r = s.lastReconcile { list.append("Rekonsiliasi", reconcileLine(r, timeZone: timeZone)) }
+        if let r = s.lastReconcile { list.append("Rekonsiliasi", reconcileLine(r, zone: zone)) }
         return list.render()
     }
 
     /// `ektpctl sync reconcile`
-    public static func reconcile(_ r: ReconcileReport, timeZone: TimeZone = .current) -> String {
-        var out = [reconcileLine(r, timeZone: timeZone)]
+    public static func reconcile(_ r: ReconcileReport, zone: OfficeZone) -> String {
+        var out = [reconcileLine(r, zone: zone)]
         for line in r.forOperator { out.append("  perlu keputusan: \(line)") }
         return out.joined(separator: "\n")
     }
 
-    static func reconcileLine(_ r: ReconcileReport, timeZone: TimeZone) -> String {
-        "\(date(r.at, timeZone: timeZone)): \(r.hubJobs) job di hub, \(r.acknowledged.count) di-ack ulang, \(r.resent) kejadian dikirim ulang, \(r.settled) job disamakan di hub, \(r.forOperator.count) perlu keputusan operator"
+    static func reconcileLine(_ r: ReconcileReport, zone: OfficeZone) -> String {
+        "\(date(r.at, zone: zone)): \(r.hubJobs) job di hub, \(r.acknowledged.count) di-ack ulang, \(r.resent) kejadian dikirim ulang, \(r.settled) job disamakan di hub, \(r.forOperator.count) perlu keputusan operator"
     }
 }

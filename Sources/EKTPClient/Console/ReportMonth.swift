@@ -31,7 +31,7 @@ public struct ReportMonth: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     /// The month `date` falls in, in `timeZone`.
-    public init(containing date: Date, timeZone: TimeZone = .current) {
+    public init(containing date: Date, timeZone: TimeZone) {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let c = calendar.dateComponents([.year, .month], from: date)

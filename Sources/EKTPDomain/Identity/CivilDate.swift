@@ -46,33 +46,6 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         }
     }
 
-    /// The office clock's zone: Indonesia's western zone (WIB, UTC+7), where most kecamatan
-    /// are. The one place it is written: "today", month boundaries of reports and times on
-    /// pages all follow it (WITA and WIT offices are issue #18's).
-    public static let officeZone = TimeZone(secondsFromGMT: 7 * 3600)!
-
-    /// A Gregorian calendar in the office's zone.
-    public static var officeCalendar: Calendar {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = officeZone
-        return calendar
-    }
-
-    /// `23-11-2026 14:05 WIB`: a moment as people at the office read it, on pages and in
-    /// alert e-mail.
-    public static func officeTime(_ date: Date) -> String {
-        let c = officeCalendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%02d-%02d-%04d %02d:%02d WIB", c.day!, c.month!, c.year!, c.hour!, c.minute!)
-    }
-
-    /// The date in the office's zone (`officeZone`); a day boundary off by an hour or two
-    /// in WITA/WIT does not matter for the uses here.
-    public static func today(_ now: Date = Date()) -> CivilDate {
-        let calendar = officeCalendar
-        let c = calendar.dateComponents([.year, .month, .day], from: now)
-        return CivilDate(uncheckedYear: c.year!, month: c.month!, day: c.day!)
-    }
-
     /// `DD-MM-YYYY`, the form printed on a KTP-el.
     public var printed: String { String(format: "%02d-%02d-%04d", day, month, year) }
     public var iso: String { String(format: "%04d-%02d-%02d", year, month, day) }

@@ -36,8 +36,29 @@ public enum JobPriority: String, Codable, Sendable, CaseIterable, Comparable {
     public static func < (a: JobPriority, b: JobPriority) -> Bool { a.rank < b.rank }
 }
 
+/// How a card leaves the office, without the address: what the queue and the hand-over
+/// rule need to know of `Delivery`.
+public enum DeliveryMethod: String, Codable, Hashable, Sendable {
+    case pickup
+    case pos
+
+    public var label: String {
+        switch self {
+        case .pickup: "diambil di kecamatan"
+        case .pos: "PT Pos (layan antar)"
+        }
+    }
+}
+
 /// How the printed card reaches its holder.
 public enum Delivery: Codable, Hashable, Sendable {
+    public var method: DeliveryMethod {
+        switch self {
+        case .pickup: .pickup
+        case .pos: .pos
+        }
+    }
+
     /// Picked up at the kecamatan office.
     case pickup
     /// Delivered by PT Pos (layan antar) to this address.

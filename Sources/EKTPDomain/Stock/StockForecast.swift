@@ -30,7 +30,7 @@ public struct StockForecast: Codable, Sendable, Equatable {
     /// Blangko the backlog needs beyond those on hand.
     public var needForBacklog: Int
 
-    /// From the use per office day (`day(of:)`), of which only the window ending `today`
+    /// From the use per office day (`OfficeZone.day(of:)`), of which only the window ending `today`
     /// counts.
     public init(onHand: Int, usedByDay: [Int: Int], backlog: Int, today: Int) {
         let window = Self.window(endingOn: today)
@@ -45,22 +45,12 @@ public struct StockForecast: Codable, Sendable, Equatable {
         self.needForBacklog = max(0, backlog - max(onHand, 0))
     }
 
-    /// The office day a moment falls on, as a day number (days since 1970-01-01 in the
-    /// office's zone), the key both ledgers group their use by.
-    public static func day(of date: Date) -> Int {
-        Int(((date.timeIntervalSince1970 + Double(dayOffsetSeconds)) / 86_400).rounded(.down))
-    }
-
-    /// The office zone's offset from UTC: `floor((epoch + offset) / 86400)` is the day
-    /// number, in Swift here and in a database's `GROUP BY`.
-    public static let dayOffsetSeconds = CivilDate.officeZone.secondsFromGMT()
-
     /// The office days of the window that ends on `today`.
     public static func window(endingOn today: Int) -> ClosedRange<Int> { (today - windowDays + 1)...today }
 
-    /// The first moment of the window ending on the day of `now`, for a query's lower bound.
-    public static func windowStart(_ now: Date) -> Date {
-        let first = window(endingOn: day(of: now)).lowerBound
-        return Date(timeIntervalSince1970: Double(first) * 86_400 - Double(dayOffsetSeconds))
+    /// The first moment of the window ending on the office day of `now`, for a query's
+    /// lower bound.
+    public static func windowStart(_ now: Date, zone: OfficeZone) -> Date {
+        zone.start(ofDay: window(endingOn: zone.day(of: now)).lowerBound)
     }
 }

@@ -36,9 +36,10 @@ extension SQLiteHubStore {
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT kecamatanCode, CAST((at + ?) / 86400 AS INTEGER) AS day, SUM(quantity) AS q FROM consumption
+                    SELECT kecamatanCode, CAST((at + \(OfficeZone.dayOffsetSQL(codeColumn: "kecamatanCode"))) / 86400 AS INTEGER) AS day,
+                        SUM(quantity) AS q FROM consumption
                     WHERE at >= ? GROUP BY kecamatanCode, day
-                    """, arguments: [StockForecast.dayOffsetSeconds, consumedSince.epoch])
+                    """, arguments: [consumedSince.epoch])
             {
                 consumed[row["kecamatanCode"] as String, default: [:]][row["day"] as Int] = (row["q"] as Int)
             }

@@ -31,8 +31,8 @@ extension Hub {
     /// blangko or a station is missing.
     public func stockOverview() async throws -> StockOverview {
         let now = clock()
-        let today = StockForecast.day(of: now)
-        let facts = try await store.stockFacts(consumedSince: StockForecast.windowStart(now))
+        // From the earliest of the three zones' windows: each office's window is then in.
+        let facts = try await store.stockFacts(consumedSince: OfficeZone.allCases.map { StockForecast.windowStart(now, zone: $0) }.min()!)
         var backlog: [String: Int] = [:]
         for row in try await store.backlog() { backlog[row.kecamatanCode, default: 0] += row.waiting + row.atStation }
         var stations: [String: Int] = [:]
@@ -44,7 +44,9 @@ extension Hub {
             let places = facts.balances[code] ?? [:]
             let store = places[.store] ?? 0
             let hoppers = places.filter { $0.key.isUnused && $0.key != .store }.reduce(0) { $0 + $1.value }
-            let forecast = StockForecast(onHand: store + hoppers, usedByDay: facts.consumed[code] ?? [:], backlog: backlog[code] ?? 0, today: today)
+            let forecast = StockForecast(
+                onHand: store + hoppers, usedByDay: facts.consumed[code] ?? [:], backlog: backlog[code] ?? 0,
+                today: OfficeZone(regionCode: code).day(of: now))
             return KecamatanStock(
                 kecamatanCode: code, name: regions.kecamatan(code)?.name, onHand: store + hoppers, store: store, hoppers: hoppers,
                 spoiledAwaitingDestruction: places[.spoiled] ?? 0, consumptionPerDay: forecast.usagePerPrintingDay, daysLeft: forecast.daysLeft,

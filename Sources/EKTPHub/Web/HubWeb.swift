@@ -168,7 +168,7 @@ struct HubPages: Sendable {
         let body = rows.sorted { $0.waiting > $1.waiting }.map { b -> HTML in
             """
             <tr><td>\(b.name ?? "") \(b.kecamatanCode)</td><td class="num">\(b.waiting)</td><td class="num">\(b.urgent)</td><td class="num">\(b.atStation)</td>
-            <td>\(b.oldestApprovedAt.map { "\(WebFormat.time($0)) (\(WebFormat.ago($0, now: now)))" } ?? "—")</td></tr>
+            <td>\(b.oldestApprovedAt.map { "\(WebFormat.time($0, OfficeZone(regionCode: b.kecamatanCode))) (\(WebFormat.ago($0, now: now)))" } ?? "—")</td></tr>
             """
         }
         return """
@@ -203,9 +203,9 @@ struct HubPages: Sendable {
             <tr><th>Kecamatan</th><td>\(s.kecamatanName ?? "") \(s.kecamatanCode)</td></tr>
             <tr><th>Status</th><td>\(Self.badge(s.freshness))\(HTML.when(s.revoked) { " <span class=\"badge s-error\">kredensial dicabut</span>" })</td></tr>
             \(s.stopped.map { HTML("<tr><th>Berhenti mencetak</th><td class=\"s-error\">\($0)</td></tr>") })
-            <tr><th>Heartbeat terakhir</th><td>\(s.lastHeartbeatAt.map { "\(WebFormat.time($0)) (\(WebFormat.ago($0, now: now)))" } ?? "belum pernah")</td></tr>
+            <tr><th>Heartbeat terakhir</th><td>\(s.lastHeartbeatAt.map { "\(WebFormat.time($0, OfficeZone(regionCode: s.kecamatanCode))) (\(WebFormat.ago($0, now: now)))" } ?? "belum pernah")</td></tr>
             <tr><th>Versi ektpd</th><td>\(s.version ?? "—")</td></tr>
-            <tr><th>Terdaftar</th><td>\(WebFormat.time(s.enrolledAt))</td></tr>
+            <tr><th>Terdaftar</th><td>\(WebFormat.time(s.enrolledAt, OfficeZone(regionCode: s.kecamatanCode)))</td></tr>
             <tr><th>Nomor urut peristiwa tertinggi</th><td>\(s.highestSeq)</td></tr>
             <tr><th>Job di stasiun</th><td>\(s.heldJobs)</td></tr>
             <tr><th>Peristiwa belum terkirim</th><td>\(s.outboxBacklog.map(String.init) ?? "—")</td></tr>

@@ -35,14 +35,14 @@ public struct JobIntake: Sendable {
         }
         let (problem, warnings) = job.validate(today: today, regions: regions)
         if let problem, problem.dependsOnToday {
-            return .failure(StationError(.clock, Self.clockReason(problem)))
+            return .failure(StationError(.clock, Self.clockReason(problem, today: today)))
         }
         if let problem { return .failure(StationError(.rejected, "data tidak valid: \(problem)")) }
         return .success((verified, warnings.map { "\(job.id): \($0)" }))
     }
 
-    static func clockReason(_ problem: CardRecordProblem) -> String {
-        "\(problem) menurut jam stasiun (\(CivilDate.today())); tanda tangan sah, jadi jam PC mungkin salah: job menunggu sampai jam benar"
+    static func clockReason(_ problem: CardRecordProblem, today: CivilDate) -> String {
+        "\(problem) menurut jam stasiun (\(today)); tanda tangan sah, jadi jam PC mungkin salah: job menunggu sampai jam benar"
     }
 
     /// As `check`, for intake: a genuine job that only today's date finds fault with is
@@ -58,7 +58,9 @@ public struct JobIntake: Sendable {
     }
 
     /// Imports a file holding one signed-job document or an array of them. All or nothing.
-    public func importFile(_ data: Data, actor: String, today: CivilDate = .today()) throws -> ImportResult {
+    /// `today` is the office's date (`StationStore.today()`) unless a test names one.
+    public func importFile(_ data: Data, actor: String, today: CivilDate? = nil) throws -> ImportResult {
+        let today = today ?? store.today()
         guard data.count <= Self.maxFileBytes else {
             throw StationError(.invalid, "berkas job terlalu besar (\(data.count / 1_048_576) MiB, paling besar \(Self.maxFileBytes / 1_048_576) MiB)")
         }

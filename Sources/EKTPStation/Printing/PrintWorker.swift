@@ -150,7 +150,7 @@ public struct PrintWorker: Service {
         let order: ChipOrder
         do {
             let parsed = try JSONValue.parse(claimed.document)
-            let (verified, _) = try intake.check(parsed, today: .today()).get()
+            let (verified, _) = try intake.check(parsed, today: store.today()).get()
             document = try composer.compose(verified.job, for: printer.documentKind)
             order = ChipOrder(job: claimed.id, contentHash: verified.contentHash, card: verified.job.card)
         } catch let error as StationError where error.code == .clock {
@@ -213,7 +213,7 @@ public struct PrintWorker: Service {
         guard inHopper > 0 else { return .failedBeforePick(reason: "hopper \(printer.info.id) kosong menurut buku blangko; muat blangko dulu", counter: nil) }
         let document: CardDocument
         do {
-            document = try composer.compose(try TestCard.job(kecamatan: intake.kecamatan), for: printer.documentKind)
+            document = try composer.compose(try TestCard.job(kecamatan: intake.kecamatan, today: store.today()), for: printer.documentKind)
         } catch {
             return .failedBeforePick(reason: "kartu uji tidak bisa dibuat: \(error)", counter: nil)
         }
@@ -252,7 +252,7 @@ public struct PrintWorker: Service {
                 clockHolds.release(id)  // printed elsewhere, decided, or gone
                 continue
             }
-            if case .failure(let error) = intake.check(parsed, today: .today()), error.code == .clock { continue }
+            if case .failure(let error) = intake.check(parsed, today: store.today()), error.code == .clock { continue }
             logger.info("job \(id) tidak ditahan lagi: jam stasiun sudah cocok")
             clockHolds.release(id)
         }

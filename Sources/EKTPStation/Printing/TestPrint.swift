@@ -45,7 +45,7 @@ public final class ClockHolds: Sendable {
 enum TestCard {
     static let id = try! JobID("KARTU-UJI")
 
-    static func job(kecamatan: String, today: CivilDate = .today()) throws -> PrintJob {
+    static func job(kecamatan: String, today: CivilDate) throws -> PrintJob {
         let digits = kecamatan.replacingOccurrences(of: ".", with: "")
         let card = CardRecord(
             provinsi: "KARTU UJI", kabupatenKota: "KARTU UJI PRINTER", nik: try NIK(digits + "0101000001"), nama: "KARTU UJI PRINTER",

@@ -270,7 +270,7 @@ public actor HubSync {
     /// Checks and stores offered jobs; returns the ids to acknowledge (every job now held
     /// durably, and every refusal recorded durably) and those the station already held.
     func take(_ offers: [OfferedJob]) throws -> (acks: [JobID], duplicates: [JobID]) {
-        let today = CivilDate.today()
+        let today = intake.store.today()
         var accepted: [(OfferedJob, VerifiedJob)] = []
         var acks: [JobID] = []
         for offer in offers {

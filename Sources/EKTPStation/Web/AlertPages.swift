@@ -41,7 +41,7 @@ struct AlertPages {
                     <form class="inline" method="post" action="/peringatan/\(String(a.id))/tangani">\(v.csrfField)<button type="submit">Saya tangani</button></form>
                     """
                 return HTML("""
-                    <tr id="peringatan-\(String(a.id))"><td>\(WebFormat.time(a.at))</td><td>\(a.alert.kind.label)\(a.alert.device.map { HTML(" · \($0.rawValue)") } ?? "")</td>
+                    <tr id="peringatan-\(String(a.id))"><td>\(WebFormat.time(a.at, station.store.zone))</td><td>\(a.alert.kind.label)\(a.alert.device.map { HTML(" · \($0.rawValue)") } ?? "")</td>
                     <td>\(a.alert.message)</td><td>\(taken)</td></tr>
                     """)
             })

@@ -25,7 +25,7 @@ struct KepalaPages {
         }
         site.page(router, "/laporan", roles: head) { v in try await reportPage(v) }
         site.page(router, "/laporan.csv", roles: head) { v in
-            let report = try station.store.monthlyReport(month: v.query("bulan") ?? WebFormat.monthKey(Date()))
+            let report = try station.store.monthlyReport(month: v.query("bulan") ?? station.store.zone.monthKey(Date()))
             return WebSite.download(
                 Self.csv(report, kecamatan: station.config.kecamatan), type: "text/csv; charset=utf-8", filename: "blangko-\(report.month).csv")
         }
@@ -137,7 +137,7 @@ struct KepalaPages {
     }
 
     func reportPage(_ v: WebVisit) async throws -> Response {
-        let month = v.query("bulan") ?? WebFormat.monthKey(Date())
+        let month = v.query("bulan") ?? station.store.zone.monthKey(Date())
         let r = try station.store.monthlyReport(month: month)
         let kecamatan = station.regions?.kecamatan(station.config.kecamatan)?.name ?? station.config.kecamatan
         let rows = Self.lines(r).map { label, value in
@@ -169,7 +169,7 @@ struct KepalaPages {
             ? HTML("<tr><td colspan=\"5\" class=\"muted\">Belum ada pemusnahan.</td></tr>")
             : HTML.join(
                 records.map { r in
-                    "<tr><td>\(WebFormat.time(r.at))</td><td>\(r.record)</td><td class=\"num\">\(r.quantity)</td><td>\(r.witnesses)</td><td>\(r.by)</td></tr>"
+                    "<tr><td>\(WebFormat.time(r.at, station.store.zone))</td><td>\(r.record)</td><td class=\"num\">\(r.quantity)</td><td>\(r.witnesses)</td><td>\(r.by)</td></tr>"
                 })
         return await v.page(
             "Pemusnahan blangko rusak",

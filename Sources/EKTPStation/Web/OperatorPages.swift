@@ -218,7 +218,7 @@ struct OperatorPages {
         default: break
         }
         let history = HTML.join(
-            d.history.map { h in "<tr><td>\(WebFormat.time(h.at))</td><td>\(h.actor)</td><td>\(h.action)</td><td>\(h.detail)</td></tr>" })
+            d.history.map { h in "<tr><td>\(WebFormat.time(h.at, station.store.zone))</td><td>\(h.actor)</td><td>\(h.action)</td><td>\(h.detail)</td></tr>" })
         return await v.page(
             "Job \(id.rawValue)",
             """
@@ -253,7 +253,7 @@ struct OperatorPages {
             """
             <p class="no-print"><button data-print type="button">Cetak manifest</button></p>
             <h1>Manifest penyerahan KTP-el ke PT Pos</h1>
-            <p>Kecamatan \(kecamatan) (\(station.config.kecamatan)) · Resi/manifest: <b>\(receipt)</b> · Dicetak \(WebFormat.time(Date())) · \(ids.count) kartu</p>
+            <p>Kecamatan \(kecamatan) (\(station.config.kecamatan)) · Resi/manifest: <b>\(receipt)</b> · Dicetak \(WebFormat.time(Date(), station.store.zone)) · \(ids.count) kartu</p>
             <table><thead><tr><th class="num">No</th><th>Job</th><th>NIK</th><th>Nama</th><th>Alamat antar</th></tr></thead><tbody>\(rows)</tbody></table>
             <div class="signatures"><div>Petugas kecamatan (\(v.session.fullName))</div><div>Petugas PT Pos</div></div>
             """)

@@ -66,6 +66,14 @@ extension StationClient {
         return try await send(.GET, "/jobs", query: query)
     }
 
+    /// `GET /v1/jobs/find?nik=` or `?nama=`: the jobs for a NIK, or open jobs by name.
+    public func findJobs(nik: String? = nil, name: String? = nil) async throws(StationClientError) -> [JobMatch] {
+        var query: [(String, String)] = []
+        if let nik { query.append(("nik", nik)) }
+        if let name { query.append(("nama", name)) }
+        return try await send(.GET, "/jobs/find", query: query)
+    }
+
     /// `GET /v1/jobs/{id}`
     public func job(_ id: JobID) async throws(StationClientError) -> JobDetail {
         try await send(.GET, "/jobs/\(id.rawValue)")

@@ -225,11 +225,29 @@ public struct Station: Sendable {
             let id = try store.destroy(quantity, record: record, witnesses: witnesses, by: by)
             return StockChanged(entry: id, pendingCount: nil, message: "\(quantity) blangko rusak dimusnahkan")
         case .transfer(let quantity, let toKecamatan, let document):
+            let destination = try transferDestination(toKecamatan)
             let id = try store.transfer(quantity, to: toKecamatan, document: document, by: by)
-            return StockChanged(entry: id, pendingCount: nil, message: "\(quantity) blangko dipindahkan")
+            return StockChanged(entry: id, pendingCount: nil, message: "\(quantity) blangko dipindahkan ke \(destination)")
         case .count(let place, let counted, let reason):
             return try store.count(place, counted: counted, reason: reason, by: by)
         }
+    }
+
+    /// Blangko go only to another real kecamatan (`wilayah.csv`): not this one, not a code
+    /// no office has. Without the region file the destination cannot be checked, so nothing
+    /// is sent. Returns the destination's name and code.
+    func transferDestination(_ code: String) throws -> String {
+        guard code != config.kecamatan else {
+            throw StationError(.invalid, "tujuan \(code) adalah kecamatan stasiun ini sendiri: blangko hanya dipindahkan ke kecamatan lain")
+        }
+        guard let regions else {
+            throw StationError(
+                .unsupported, "berkas wilayah belum diatur (station.regions): tujuan pemindahan tidak bisa diperiksa, tidak ada yang dipindahkan")
+        }
+        guard let kecamatan = regions.kecamatan(code) else {
+            throw StationError(.invalid, "kecamatan \(code.prefix(20)) tidak ada dalam daftar Kemendagri (wilayah.csv): periksa kodenya")
+        }
+        return "Kecamatan \(kecamatan.name) (\(code))"
     }
 
     func injectFault(_ name: String, device: DeviceID) async throws {

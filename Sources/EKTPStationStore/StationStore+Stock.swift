@@ -241,7 +241,8 @@ extension StationStore {
         let backlog = try jobCounts().filter { $0.key.isOpen }.values.reduce(0, +)
         return StockView(
             places: running, identities: try verifyStock(), pendingCounts: pending,
-            forecast: StockForecast(onHand: unused, usedByDay: usedByDay, backlog: backlog, today: zone.day(of: now)))
+            forecast: StockForecast(onHand: unused, usedByDay: usedByDay, backlog: backlog, today: zone.day(of: now)),
+            oldCardsAwaitingDestruction: try oldCards().waiting)
     }
 
     /// Unused blangko: the store and every hopper.

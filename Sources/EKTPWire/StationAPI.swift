@@ -418,8 +418,15 @@ public struct StockView: Codable, Sendable {
     public var pendingCounts: [PendingCountView]
     /// Days of stock left and the backlog's need, by the definition the hub uses too.
     public var forecast: StockForecast
+    /// Old KTP-el collected at pickups, waiting to be destroyed under a record (not blangko:
+    /// outside the blangko ledger).
+    public var oldCardsAwaitingDestruction: Int?
 
-    public init(places: [StockPlace: Int], identities: [IdentityView], pendingCounts: [PendingCountView], forecast: StockForecast) {
+    public init(
+        places: [StockPlace: Int], identities: [IdentityView], pendingCounts: [PendingCountView], forecast: StockForecast,
+        oldCardsAwaitingDestruction: Int? = nil
+    ) {
+        self.oldCardsAwaitingDestruction = oldCardsAwaitingDestruction
         self.places = places
         self.identities = identities
         self.pendingCounts = pendingCounts

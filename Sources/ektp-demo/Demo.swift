@@ -88,6 +88,7 @@ struct Demo: AsyncParsableCommand {
                     secondCard = again
                     station.jobCount += 1
                 }
+                for job in jobs { station.issued[job.id] = job }
                 let file = try factory.signedFile(jobs)
                 let first = try await hub.admin.intake(file)
                 let again = try await hub.admin.intake(file)

@@ -28,6 +28,10 @@ final class DemoStation: @unchecked Sendable {
     private var released = 0
     private var reprinted = 0
     private var handedOver = 0
+    private var pickups = 0
+    private var wrongNIKRefused = false
+    /// The jobs the hub was given for this station: what the citizens' slips say.
+    var issued: [JobID: PrintJob] = [:]
     private var faultSeen: [DeviceID: Date] = [:]
     /// The kecamatan head's PC account: the kepala's decisions go through the real
     /// `ektpctl` under this uid, the operator's through the demo's own account.
@@ -227,11 +231,23 @@ final class DemoStation: @unchecked Sendable {
     func finishDay() async throws {
         try await client { client in
             let printed = try await client.jobs(state: .printed, limit: 6)
-            for (i, job) in printed.enumerated() {
-                _ = try await client.handover(
-                    job.id, HandoverRequest(recipient: i < 3 ? "pemohon sendiri" : nil, posReceipt: i < 3 ? nil : "POS-DEMO-\(i)"))
+            for job in printed {
+                guard let slip = issued[job.id] else { continue }
+                switch slip.delivery {
+                case .pickup:
+                    // The citizen gives their NIK; the first one typed wrong is refused.
+                    if !wrongNIKRefused, let other = issued.values.first(where: { $0.card.nik != slip.card.nik }) {
+                        let wrong = HandoverRequest(recipient: slip.card.nama, nik: other.card.nik.digits, posReceipt: nil)
+                        do { _ = try await client.handover(job.id, wrong) } catch { wrongNIKRefused = true }
+                    }
+                    _ = try await client.handover(
+                        job.id, HandoverRequest(recipient: slip.card.nama, nik: slip.card.nik.digits, oldCardCollected: pickups == 0, posReceipt: nil))
+                    pickups += 1
+                case .pos:
+                    _ = try await client.handover(job.id, HandoverRequest(recipient: nil, posReceipt: "POS-DEMO-\(prefix)"))
+                }
+                handedOver += 1
             }
-            handedOver = printed.count
             let stock = try await client.stockView()
             if let spoiled = stock.places[.spoiled], spoiled > 0 {
                 let _: StockChanged = try asKepala([
@@ -282,7 +298,9 @@ final class DemoStation: @unchecked Sendable {
                 "Rusak              : \(report.spoiledTotal)"
                     + (report.spoiled.isEmpty
                         ? "" : " (" + report.spoiled.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
-            say("Keputusan operator : \(decided) hasil tak diketahui diputuskan, \(reprinted) cetak ulang dengan alasan, \(handedOver) diserahkan")
+            say(
+                "Keputusan operator : \(decided) hasil tak diketahui diputuskan, \(reprinted) cetak ulang dengan alasan, \(handedOver) diserahkan (\(pickups) diambil dengan NIK cocok\(wrongNIKRefused ? ", 1 NIK salah ditolak" : ""))"
+            )
             if released > 0 { say("NIK ganda          : \(released) job ditahan lalu dilepas kepala dengan alasan") }
             say("Dimusnahkan        : \(report.destroyed)")
             say("Stok per tempat    :")

@@ -9,7 +9,7 @@ struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
         abstract: "Job cetak: daftar, rincian, impor, hasil, cetak ulang, penyerahan.",
-        subcommands: [List.self, Show.self, Import.self, Outcome.self, Reprint.self, Release.self, Handover.self],
+        subcommands: [List.self, Show.self, Find.self, Import.self, Outcome.self, Reprint.self, Release.self, Handover.self],
         defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
@@ -51,6 +51,34 @@ struct JobsCommand: AsyncParsableCommand {
             let jobID = try parsed { try OperatorInput.job(id) }
             let (detail, zone) = try await global.withClient { (try await $0.job(jobID), try await global.officeZone($0)) }
             global.emit(detail) { ConsoleText.job($0, zone: zone) }
+        }
+    }
+
+    struct Find: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mencari kartu dengan NIK (ketik atau pindai) atau nama pemohon.",
+            discussion: "NIK dicari lewat indeks berkunci (NIK tidak disimpan terbuka); nama dicari di antara job yang belum diserahkan.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("NIK pemohon (16 angka; spasi dan titik boleh).", valueName: "NIK"))
+        var nik: String?
+
+        @Option(help: ArgumentHelp("Nama pemohon atau sebagian (paling sedikit 3 huruf).", valueName: "NAMA"))
+        var name: String?
+
+        func validate() throws {
+            switch (nik, name) {
+            case (let n?, nil): _ = try parsed { try OperatorInput.nik(n) }
+            case (nil, let n?): try requireText(n, "--name")
+            default: throw ValidationError("tentukan --nik NIK atau --name NAMA, salah satu")
+            }
+        }
+
+        func run() async throws {
+            let digits = try nik.map { n in try parsed { try OperatorInput.nik(n) }.digits }
+            let found = try await global.withClient { try await $0.findJobs(nik: digits, name: name) }
+            global.emit(found) { ConsoleText.matches($0) }
         }
     }
 
@@ -204,7 +232,9 @@ struct JobsCommand: AsyncParsableCommand {
 
     struct Handover: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Mencatat penyerahan kartu: diambil (--recipient) atau diserahkan ke PT Pos (--pos-receipt).")
+            abstract: "Mencatat penyerahan kartu: diambil (--recipient dan --nik) atau diserahkan ke PT Pos (--pos-receipt).",
+            discussion:
+                "Kartu diserahkan sesuai job-nya: kartu ambil sendiri hanya kepada orang yang NIK-nya cocok dengan kartu, kartu layan antar hanya ke PT Pos.")
 
         @OptionGroup var global: GlobalOptions
 
@@ -214,6 +244,12 @@ struct JobsCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Nama penerima yang mengambil kartu.", valueName: "NAMA"))
         var recipient: String?
 
+        @Option(help: ArgumentHelp("NIK yang diberikan pengambil (ketik atau pindai); harus sama dengan NIK kartu.", valueName: "NIK"))
+        var nik: String?
+
+        @Flag(name: .customLong("old-card-collected"), help: "KTP-el lama ditarik dari pengambil (untuk dimusnahkan).")
+        var oldCardCollected = false
+
         @Option(name: .customLong("pos-receipt"), help: ArgumentHelp("Nomor tanda terima PT Pos (layan antar).", valueName: "NO"))
         var posReceipt: String?
 
@@ -222,14 +258,22 @@ struct JobsCommand: AsyncParsableCommand {
             switch (recipient, posReceipt) {
             case (nil, nil): throw ValidationError("tentukan --recipient NAMA atau --pos-receipt NO")
             case (_?, _?): throw ValidationError("--recipient dan --pos-receipt tidak bisa dipakai bersamaan")
-            case (let r?, nil): try requireText(r, "--recipient")
-            case (nil, let p?): try requireText(p, "--pos-receipt")
+            case (let r?, nil):
+                try requireText(r, "--recipient")
+                guard let nik else { throw ValidationError("--nik wajib untuk kartu yang diambil: NIK pengambil dicocokkan dengan kartu") }
+                _ = try parsed { try OperatorInput.nik(nik) }
+            case (nil, let p?):
+                try requireText(p, "--pos-receipt")
+                if nik != nil || oldCardCollected { throw ValidationError("--nik dan --old-card-collected hanya untuk kartu yang diambil") }
             }
         }
 
         func run() async throws {
             let jobID = try parsed { try OperatorInput.job(id) }
-            let request = HandoverRequest(recipient: recipient, posReceipt: posReceipt)
+            let request = HandoverRequest(
+                recipient: recipient, nik: try nik.map { n in try parsed { try OperatorInput.nik(n) }.digits },
+                oldCardCollected: recipient == nil ? nil : oldCardCollected,
+                posReceipt: posReceipt)
             let changed = try await global.withClient { try await $0.handover(jobID, request) }
             global.emit(changed) { ConsoleText.jobChanged($0) }
         }

@@ -268,7 +268,7 @@ struct InvariantTests {
         #expect(bytes.range(of: Data("3216014502900007".utf8)) == nil, "a NIK must not be stored in clear")
         let job = try #require(try store.claimNext(for: printer))
         try store.recordPrinted(job.id)
-        _ = try store.handOver(job.id, recipient: "SEKAR PENGAMBIL", posReceipt: nil, by: "op")
+        _ = try store.handOver(job.id, .pickup(recipient: "SEKAR PENGAMBIL", nik: try NIK("3216014502900007"), oldCardCollected: false), by: "op")
         // Who collected the card is personal data: readable with the key while the job's is
         // kept, never in clear on disk, in the audit trail or in the events to the hub.
         #expect(try store.jobDetail(job.id).collectedBy == "SEKAR PENGAMBIL")

@@ -48,7 +48,11 @@ final class StationUnderTest: @unchecked Sendable {
     let config: String
 
     /// `launcher` runs ektpd under another program (`faketime -f -2d`), given before it.
-    init(scratch: Scratch, name: String, kecamatan: String, trusted: ApprovalSigner, printers: [String], ms: Int = 30, launcher: [String] = []) throws {
+    /// `regions`: the region file (`station.regions`), when the test needs one.
+    init(
+        scratch: Scratch, name: String, kecamatan: String, trusted: ApprovalSigner, printers: [String], ms: Int = 30, launcher: [String] = [],
+        regions: String? = nil
+    ) throws {
         let root = scratch.url.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         socket = root.appendingPathComponent("s.sock").path
@@ -71,6 +75,7 @@ final class StationUnderTest: @unchecked Sendable {
         file["hub", "reconcile_after_offline_seconds"] = 2
         file["metrics", "listen"] = .string("127.0.0.1:\(metricsPort)")
         file["web", "enabled"] = false
+        if let regions { file["station", "regions"] = .string(regions) }
         try file.write(to: config)
         let ektpd = try BuiltExecutable.locate("ektpd")
         child =

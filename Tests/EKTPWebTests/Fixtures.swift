@@ -116,18 +116,22 @@ struct WebStation {
 
     /// Blangko received and loaded, synthetic signed jobs imported; waits until the
     /// worker has taken every job it can.
-    func printSomeJobs(_ count: Int) async throws {
+    /// Prints `count` synthetic jobs through the real worker; returns the jobs.
+    @discardableResult
+    /// `deliveries`, when given, sets each job's delivery in order.
+    func printSomeJobs(_ count: Int, deliveries: [Delivery] = []) async throws -> [PrintJob] {
         _ = try store.receive(300, document: "SJ/3216/2026/11/007", serialFirst: nil, serialLast: nil, by: "admin")
         for d in [evolis, fargo] {
             _ = try await station.stock(.load(device: d, quantity: 30), by: "admin")
         }
         var synthetic = SyntheticJobs(regions: try RegionData.load(), signer: signer)
         synthetic.portraitCount = 3
-        let jobs = try synthetic.jobs(count: count, kecamatan: "32.16.01", seed: 7)
+        var jobs = try synthetic.jobs(count: count, kecamatan: "32.16.01", seed: 7)
+        for (i, delivery) in deliveries.enumerated() where i < jobs.count { jobs[i].delivery = delivery }
         _ = try station.intake.importFile(try synthetic.signedFile(jobs), actor: "admin")
         for _ in 0..<600 {
             let counts = try store.jobCounts()
-            if (counts[.queued] ?? 0) == 0, (counts[.printing] ?? 0) == 0, (counts[.received] ?? 0) == 0 { return }
+            if (counts[.queued] ?? 0) == 0, (counts[.printing] ?? 0) == 0, (counts[.received] ?? 0) == 0 { return jobs }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw WebTestFailure("the worker did not finish: \(try store.jobCounts())")

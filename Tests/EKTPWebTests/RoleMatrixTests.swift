@@ -21,7 +21,7 @@ struct RoleMatrixTests {
         let allowed: Set<Who>
     }
 
-    static func stationRoutes(job: String, device: String, count: Int64) -> [Route] {
+    static func stationRoutes(job: String, collected: String, device: String, count: Int64) -> [Route] {
         let op: Set<Who> = [.operator]
         let head: Set<Who> = [.kepala]
         let both: Set<Who> = [.operator, .kepala]
@@ -30,6 +30,8 @@ struct RoleMatrixTests {
             Route(method: "GET", path: "/antrean/langsung", allowed: op),
             Route(method: "GET", path: "/job/\(job)", allowed: op),
             Route(method: "GET", path: "/serah-terima/manifest?resi=RESI-UJI-1", allowed: op),
+            Route(method: "GET", path: "/cari?q=SITI", allowed: op),
+            Route(method: "GET", path: "/job/\(collected)/tanda-terima", allowed: op),
             Route(method: "GET", path: "/printer", allowed: both),
             Route(method: "GET", path: "/printer/langsung", allowed: both),
             Route(method: "GET", path: "/stok", allowed: head),
@@ -52,10 +54,12 @@ struct RoleMatrixTests {
         let web = try await WebStation.start(faults: "")
         defer { Task { await web.stop() } }
         try await web.addUsers()
-        try await web.printSomeJobs(3)
+        // One card to PT Pos (its manifest page), one picked up (its receipt), one left printed.
+        let jobs = try await web.printSomeJobs(3, deliveries: [.pos(address: "JL. UJI NO. 1"), .pickup, .pickup])
+        #expect(try web.store.jobs(state: .printed).count == 3)
+        _ = try web.store.handOver(jobs[0].id, .pos(manifest: "RESI-UJI-1"), by: "sari")
+        _ = try web.store.handOver(jobs[1].id, .pickup(recipient: "PEMOHON", nik: jobs[1].card.nik, oldCardCollected: false), by: "sari")
         let printed = try web.store.jobs(state: .printed)
-        #expect(printed.count == 3)
-        _ = try web.store.handOver(printed[0].id, recipient: nil, posReceipt: "RESI-UJI-1", by: "sari")
         let pending = try web.store.count(.store, counted: 1, reason: "uji", by: "sari")
         #expect(pending.pendingCount != nil)
         let before = try snapshot(web)
@@ -68,7 +72,7 @@ struct RoleMatrixTests {
             }
             // Count 999 does not exist: a kepala's confirmation is refused by the store, so the
             // pending count stays as it is and only the role check is seen.
-            for route in Self.stationRoutes(job: printed[1].id.rawValue, device: web.evolis.rawValue, count: 999) {
+            for route in Self.stationRoutes(job: printed[0].id.rawValue, collected: jobs[1].id.rawValue, device: web.evolis.rawValue, count: 999) {
                 // Valid session and token, but a form that changes nothing: only the role decides.
                 let reply = route.method == "GET" ? try await agent.get(route.path) : try await agent.post(route.path, [])
                 let allowed = route.allowed.contains(who)

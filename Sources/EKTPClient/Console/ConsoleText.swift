@@ -133,6 +133,16 @@ public enum ConsoleText {
         return t.render()
     }
 
+    /// `ektpctl jobs find`
+    public static func matches(_ list: [JobMatch]) -> String {
+        guard !list.isEmpty else { return "(tidak ada kartu yang cocok)" }
+        var t = TextTable(headers: ["JOB", "NAMA", "NIK", "STATUS", "PENYERAHAN"])
+        for m in list {
+            t.append([m.summary.id.rawValue, m.nama ?? "-", m.summary.maskedNIK, m.summary.state.label, m.summary.delivery?.label ?? "-"])
+        }
+        return t.render()
+    }
+
     /// `ektpctl jobs show ID`
     public static func job(_ d: JobDetail, zone: OfficeZone) -> String {
         let s = d.summary
@@ -221,6 +231,7 @@ public enum ConsoleText {
             "\(decimal(f.usagePerPrintingDay)) kartu per hari cetak (\(f.used) kartu dalam \(f.printingDays) hari cetak, \(f.windowDays) hari terakhir)")
         kv.append("Cukup untuk", f.daysLeft.map { "\(decimal($0)) hari cetak" } ?? "-")
         kv.append("Antrean", "\(f.backlog) job\(f.needForBacklog > 0 ? "; kurang \(f.needForBacklog) blangko" : "")")
+        if let old = v.oldCardsAwaitingDestruction, old > 0 { kv.append("KTP-el lama", "\(old) ditarik, menunggu pemusnahan") }
         out.append(kv.render())
         if !v.pendingCounts.isEmpty {
             out += ["", "Hitung fisik menunggu keputusan kepala kecamatan:"]

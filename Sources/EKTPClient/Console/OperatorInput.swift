@@ -36,6 +36,11 @@ public enum OperatorInput {
         do { return try JobID(text) } catch { throw Invalid(description: error.description) }
     }
 
+    /// A NIK as typed or scanned (`HandOver.nik`: spaces, dots and dashes dropped).
+    public static func nik(_ text: String) throws(Invalid) -> NIK {
+        do { return try HandOver.nik(text) } catch { throw Invalid(description: error.description) }
+    }
+
     /// A job state by its wire name (`queued`, `outcome-unknown`) or its Indonesian label.
     public static func jobState(_ text: String) throws(Invalid) -> JobState {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()

@@ -184,7 +184,7 @@ extension PostgresHubStore {
         var consumed: [String: [Int: Int]] = [:]
         for try await (kec, day, q) in try await client.query(
             """
-            SELECT kecamatan_code, FLOOR((at + \(OfficeZone.dayOffsetSQL(codeColumn: "kecamatan_code"))) / 86400)::BIGINT AS day,
+            SELECT kecamatan_code, FLOOR((at + \(unescaped: OfficeZone.dayOffsetSQL(codeColumn: "kecamatan_code"))) / 86400)::BIGINT AS day,
                 SUM(quantity)::BIGINT FROM consumption
             WHERE at >= \(consumedSince.epoch) GROUP BY kecamatan_code, day
             """, logger: logger

@@ -101,6 +101,19 @@ enum LocalAPI {
             let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1), 10_000)
             return try JSONReply.response(station.store.jobs(state: state, limit: limit))
         }
+        v1.get("jobs/find") { request, _ in
+            let q = request.uri.queryParameters
+            switch (q.get("nik"), q.get("nama")) {
+            case (let text?, nil):
+                let nik: NIK
+                do { nik = try HandOver.nik(text) } catch { throw APIError(.badRequest, code: "invalid", "\(error)") }
+                return try JSONReply.response(station.store.findJobs(nik: nik))
+            case (nil, let name?):
+                return try JSONReply.response(station.store.findJobs(name: name))
+            default:
+                throw APIError(.badRequest, code: "invalid", "cari dengan nik=NIK atau nama=NAMA, salah satu")
+            }
+        }
         v1.get("jobs/:id") { _, context in try JSONReply.response(station.store.jobDetail(try jobID(context))) }
         v1.post("jobs/import") { request, context in
             let actor = try await person(.importJobs, context)
@@ -130,7 +143,7 @@ enum LocalAPI {
             let id = try jobID(context)
             let body: HandoverRequest = try await decode(request)
             let by = try await person(.handOver, context)
-            return JSONReply.response(JobChanged(id: id, state: try station.store.handOver(id, recipient: body.recipient, posReceipt: body.posReceipt, by: by)))
+            return JSONReply.response(JobChanged(id: id, state: try station.store.handOver(id, try HandOver(body), by: by)))
         }
 
         v1.get("stock") { _, _ in try JSONReply.response(station.store.stockView()) }

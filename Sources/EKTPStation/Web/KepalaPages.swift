@@ -67,6 +67,7 @@ struct KepalaPages {
             <li><b id="hari-tersisa">\(days)</b><span>hari cetak lagi (pemakaian \(WebFormat.decimal(f.usagePerPrintingDay))/hari cetak, \(f.printingDays) hari cetak dalam \(f.windowDays) hari terakhir)</span></li>
             <li><b id="kurang-untuk-antrean">\(f.needForBacklog)</b><span>blangko kurang untuk \(f.backlog) job di antrean</span></li>
             <li><b>\(spoiled)</b><span>rusak, menunggu pemusnahan</span></li>
+            <li><b id="ktp-lama">\(view.oldCardsAwaitingDestruction ?? 0)</b><span>KTP-el lama ditarik, menunggu pemusnahan</span></li>
             </ul>
             <section class="card"><h2>Per tempat</h2>
             <table><thead><tr><th>Tempat</th><th class="num">Ada</th><th class="num">Tercetak</th><th class="num">Rusak</th></tr></thead><tbody>

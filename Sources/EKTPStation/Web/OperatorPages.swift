@@ -17,6 +17,7 @@ struct OperatorPages {
                 "Antrean cetak",
                 """
                 <h1>Antrean cetak</h1>
+                \(searchForm(""))
                 \(WebSite.liveRegion(id: "antrean-langsung", path: "/antrean/langsung", try await queueLive(v)))
                 \(try handoverSection(v))
                 """)
@@ -38,20 +39,22 @@ struct OperatorPages {
         }
         site.action(router, "/job/:id/serah", roles: StationAct.handOver.roles, back: "/antrean") { v in
             let id = try jobID(v)
-            let recipient = try v.form.required("penerima", label: "nama penerima")
-            _ = try station.store.handOver(id, recipient: recipient, posReceipt: nil, by: v.session.user)
-            return WebActionResult("\(id) diserahkan kepada \(recipient)", then: "/antrean")
+            let handOver = try HandOver(
+                HandoverRequest(
+                    recipient: try v.form.required("penerima", label: "nama penerima"), nik: try v.form.required("nik", label: "NIK pengambil"),
+                    oldCardCollected: v.form["ktp-lama"] == "ya", posReceipt: nil))
+            _ = try station.store.handOver(id, handOver, by: v.session.user)
+            return WebActionResult(handOver.done(id), then: "/job/\(id.rawValue)/tanda-terima")
         }
+        site.page(router, "/job/:id/tanda-terima", roles: op) { v in try await receiptPage(v) }
+        site.page(router, "/cari", roles: op) { v in try await searchPage(v) }
         site.action(router, "/serah-terima/pos", roles: StationAct.handOver.roles, back: "/antrean") { v in
             let receipt = try v.form.required("resi", label: "nomor resi/manifest PT Pos")
             let ids = try v.form.all("job").map { text in
                 do { return try JobID(text) } catch { throw WebRefusal("id job \(text.prefix(30)) tidak valid") }
             }
             guard !ids.isEmpty else { throw WebRefusal("centang kartu yang diserahkan ke PT Pos") }
-            for id in ids where try station.store.jobDetail(id).summary.state != .printed {
-                throw WebRefusal("\(id) belum tercetak atau sudah diserahkan; tidak ada yang diserahkan")
-            }
-            for id in ids { _ = try station.store.handOver(id, recipient: nil, posReceipt: receipt, by: v.session.user) }
+            try station.store.handOverToPos(ids, manifest: receipt, by: v.session.user)
             return WebActionResult(
                 "\(ids.count) kartu diserahkan ke PT Pos (resi \(receipt))",
                 then: "/serah-terima/manifest?resi=\(receipt.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
@@ -166,10 +169,16 @@ struct OperatorPages {
             ? "<p class=\"muted\">Belum ada kartu tercetak yang menunggu diserahkan.</p>"
             : """
             <table><thead><tr><th>PT Pos</th><th>Job</th><th>NIK</th><th>Serahkan</th></tr></thead><tbody>\(printed.map { j in
-                HTML("""
-                <tr><td><input type="checkbox" name="job" value="\(j.id.rawValue)" form="pos-batch" aria-label="kirim \(j.id.rawValue) lewat PT Pos"></td>
-                <td>\(j.id.rawValue)</td><td>\(j.maskedNIK)</td><td><a href="/job/\(j.id.rawValue)">diambil di kecamatan…</a></td></tr>
-                """)
+                // Each card only the way its job says: PT Pos cards into the manifest,
+                // pickup cards to the person whose NIK matches.
+                j.delivery == .pos
+                    ? HTML("""
+                        <tr><td><input type="checkbox" name="job" value="\(j.id.rawValue)" form="pos-batch" aria-label="kirim \(j.id.rawValue) lewat PT Pos"></td>
+                        <td>\(j.id.rawValue)</td><td>\(j.maskedNIK)</td><td>PT Pos (layan antar)</td></tr>
+                        """)
+                    : HTML("""
+                        <tr><td></td><td>\(j.id.rawValue)</td><td>\(j.maskedNIK)</td><td><a href="/job/\(j.id.rawValue)">diambil di kecamatan…</a></td></tr>
+                        """)
             })</tbody></table>
             <form id="pos-batch" class="inline" method="post" action="/serah-terima/pos">\(v.csrfField)
             <input name="resi" placeholder="nomor resi / manifest PT Pos" required aria-label="nomor resi PT Pos">
@@ -192,10 +201,22 @@ struct OperatorPages {
         switch s.state {
         case .printed:
             forms.append(
+                s.delivery == .pos
+                    ? """
+                    <section class="card"><h2>Dikirim lewat PT Pos</h2><p>Kartu ini untuk layan antar PT Pos: serahkan ke petugas PT Pos lewat
+                    manifest di halaman <a href="/antrean">Antrean</a>, bukan kepada pengambil di kantor.</p></section>
+                    """
+                    : """
+                    <section class="card"><h2>Diambil di kecamatan</h2>
+                    <p class="muted">Cocokkan NIK pengambil (ketik atau pindai dari KTP-el lama atau bukti perekaman) dengan kartu ini.</p>
+                    <form method="post" action="/job/\(id.rawValue)/serah">\(v.csrfField)
+                    <label>Nama pengambil <input name="penerima" required autocomplete="off"></label>
+                    <label>NIK pengambil <input name="nik" required inputmode="numeric" autocomplete="off" maxlength="24"></label>
+                    <label><input type="checkbox" name="ktp-lama" value="ya"> KTP-el lama ditarik (untuk dimusnahkan)</label>
+                    <button type="submit">Catat penyerahan dan cetak tanda terima</button></form></section>
+                    """)
+            forms.append(
                 """
-                <section class="card"><h2>Diambil di kecamatan</h2>
-                <form class="inline" method="post" action="/job/\(id.rawValue)/serah">\(v.csrfField)
-                <input name="penerima" placeholder="nama penerima" required aria-label="nama penerima"><button type="submit">Catat penyerahan</button></form></section>
                 <section class="card"><h2>Kartu ternyata rusak</h2>
                 <form class="inline" method="post" action="/job/\(id.rawValue)/hasil">\(v.csrfField)<input type="hidden" name="keputusan" value="spoiled">
                 <select name="sebab" aria-label="sebab rusak">\(causes)</select><input name="alasan" placeholder="alasan" required aria-label="alasan">
@@ -215,6 +236,8 @@ struct OperatorPages {
                 <select name="sebab" aria-label="sebab rusak">\(causes)</select><input name="alasan" placeholder="alasan" required aria-label="alasan">
                 <button type="submit">Catat</button></form></section>
                 """)
+        case .handedOver where d.collectedBy != nil:
+            forms.append("<section class=\"card\"><p><a href=\"/job/\(id.rawValue)/tanda-terima\">Tanda terima</a></p></section>")
         default: break
         }
         let history = HTML.join(
@@ -233,6 +256,76 @@ struct OperatorPages {
             </tbody></table></section>
             \(forms)
             <section class="card"><h2>Riwayat</h2><table><tbody>\(history)</tbody></table></section>
+            """)
+    }
+
+    // MARK: Finding a card, and the receipt
+
+    func searchForm(_ query: String) -> HTML {
+        """
+        <form class="inline" method="get" action="/cari" role="search"><input name="q" value="\(query)" placeholder="NIK (ketik/pindai) atau nama" required
+        aria-label="cari kartu dengan NIK atau nama" autocomplete="off"><button type="submit">Cari kartu</button></form>
+        """
+    }
+
+    /// A citizen comes with a NIK or a name, not a job id: a NIK (sixteen digits, typed or
+    /// scanned) is found by its key; anything else is a name among the open jobs.
+    func searchPage(_ v: WebVisit) async throws -> Response {
+        let q = (v.query("q") ?? "").trimmingCharacters(in: .whitespaces)
+        let found: [JobMatch]
+        if q.contains(where: \.isNumber) {
+            let nik: NIK
+            do { nik = try HandOver.nik(q) } catch { throw WebRefusal("\(error)") }
+            found = try station.store.findJobs(nik: nik)
+        } else {
+            found = try station.store.findJobs(name: q)
+        }
+        let rows = found.map { m -> HTML in
+            let s = m.summary
+            return """
+                <tr><td><a href="/job/\(s.id.rawValue)">\(s.id.rawValue)</a></td><td>\(m.nama ?? "—")</td><td>\(s.maskedNIK)</td>
+                <td>\(s.state.label)</td><td>\(s.delivery?.label ?? "—")</td></tr>
+                """
+        }
+        return await v.page(
+            "Cari kartu",
+            """
+            <h1>Cari kartu</h1>
+            \(searchForm(q))
+            \(found.isEmpty
+                ? HTML("<p class=\"muted\" id=\"hasil-cari\">Tidak ada kartu yang cocok.</p>")
+                : HTML("""
+                    <table id="hasil-cari"><thead><tr><th>Job</th><th>Nama</th><th>NIK</th><th>Status</th><th>Penyerahan</th></tr></thead>
+                    <tbody>\(rows)</tbody></table>
+                    """))
+            """)
+    }
+
+    /// The tanda terima the person collecting signs, printable.
+    func receiptPage(_ v: WebVisit) async throws -> Response {
+        let id = try jobID(v)
+        let d = try station.store.jobDetail(id)
+        guard d.summary.state == .handedOver, let recipient = d.collectedBy else {
+            throw WebRefusal("\(id) belum diambil di kecamatan: belum ada tanda terima")
+        }
+        let handed = d.history.last { $0.action.hasSuffix("→ handed-over") }
+        let kecamatan = station.regions?.kecamatan(station.config.kecamatan)?.name ?? station.config.kecamatan
+        let old = handed?.detail.contains("KTP-el lama ditarik") == true
+        return await v.page(
+            "Tanda terima \(id.rawValue)",
+            """
+            <p class="no-print"><button data-print type="button">Cetak tanda terima</button></p>
+            <h1>Tanda terima KTP-el</h1>
+            <section id="tanda-terima"><table><tbody>
+            <tr><th>Kecamatan</th><td>\(kecamatan) (\(station.config.kecamatan))</td></tr>
+            <tr><th>Nomor job</th><td>\(id.rawValue)</td></tr>
+            <tr><th>Nama pada kartu</th><td>\(d.nama ?? "—")</td></tr>
+            <tr><th>NIK</th><td>\(d.summary.maskedNIK) (dicocokkan dengan NIK pengambil)</td></tr>
+            <tr><th>Diambil oleh</th><td>\(recipient)</td></tr>
+            <tr><th>Waktu</th><td>\(handed.map { WebFormat.time($0.at, station.store.zone) } ?? "—")</td></tr>
+            <tr><th>KTP-el lama</th><td>\(old ? "ditarik oleh petugas untuk dimusnahkan" : "tidak ada / tidak ditarik")</td></tr>
+            </tbody></table></section>
+            <div class="signatures"><div>Yang menerima (\(recipient))</div><div>Petugas (\(handed?.actor ?? v.session.fullName))</div></div>
             """)
     }
 

@@ -294,7 +294,8 @@ let package = Package(
         .testTarget(name: "EKTPDomainTests", dependencies: ["EKTPDomain"]),
         .testTarget(name: "EKTPWireTests", dependencies: ["EKTPWire"]),
         .testTarget(name: "EKTPHubRulesTests", dependencies: ["EKTPHubRules"]),
-        .testTarget(name: "EKTPRenderingTests", dependencies: ["EKTPRendering", "EKTPSynthetic", "CCairo"], resources: [.copy("Golden")]),
+        .testTarget(
+            name: "EKTPRenderingTests", dependencies: ["EKTPRendering", "EKTPSynthetic", "EKTPTestSupport", "CCairo"], resources: [.copy("Golden")]),
         .testTarget(
             name: "EKTPStationStoreTests",
             dependencies: ["EKTPStationStore", .product(name: "GRDB", package: "GRDB.swift")]

@@ -14,6 +14,7 @@ packages=(
   umockdev              # USB driver tests: fake printers for libusb
   postgresql            # the hub's PostgreSQL backend tests (scripts/test.sh starts a private server)
   chromium chromium-driver   # web page tests: a real headless browser driven over WebDriver
+  poppler-utils         # office document tests: pdftotext and pdfinfo read the PDFs the station writes
   openssl socat         # sync tests: a TLS front for the hub with a private CA
   faketime              # field-fault tests: ektpd with its clock stepped back (libfaketime)
   python3-venv          # the hub's fuzz run (scripts/fuzz-hub.sh): schemathesis from PyPI in a virtualenv

@@ -74,6 +74,16 @@ extension StationClient {
         return try await send(.GET, "/jobs/find", query: query)
     }
 
+    /// `GET /v1/jobs/{id}/receipt.pdf`: the tanda terima of a card picked up.
+    public func receiptPDF(_ id: JobID) async throws(StationClientError) -> Data {
+        try await exchange(.GET, "/jobs/\(id.rawValue)/receipt.pdf").body
+    }
+
+    /// `GET /v1/stock/report.pdf`: the monthly report to sign, with the head's NIP.
+    public func monthlyReportPDF(month: ReportMonth, nip: String?) async throws(StationClientError) -> Data {
+        try await exchange(.GET, "/stock/report.pdf", query: [("month", month.description)] + (nip.map { [("nip", $0)] } ?? [])).body
+    }
+
     /// `GET /v1/jobs/{id}`
     public func job(_ id: JobID) async throws(StationClientError) -> JobDetail {
         try await send(.GET, "/jobs/\(id.rawValue)")

@@ -32,6 +32,9 @@ public enum WebFormat {
 
     public static let months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"]
 
+    /// `2 Desember 2026`: a date as written over a signature.
+    public static func longDate(_ d: CivilDate) -> String { "\(d.day) \(months[d.month - 1]) \(d.year)" }
+
     /// `2026-11` → `November 2026`.
     public static func month(_ key: String) -> String {
         let parts = key.split(separator: "-")

@@ -369,6 +369,13 @@ public struct WebSite: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
+    /// A file to keep (PDF), not cached; `inline` opens it in the browser to print.
+    public static func download(_ data: Data, type: String, filename: String, inline: Bool = false) -> Response {
+        var headers: HTTPFields = [.contentType: type, .contentDisposition: "\(inline ? "inline" : "attachment"); filename=\"\(filename)\""]
+        secure(&headers)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
     static func asset(_ text: String, type: String) -> Response {
         var headers: HTTPFields = [.contentType: type]
         secure(&headers)

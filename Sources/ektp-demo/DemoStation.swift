@@ -30,6 +30,8 @@ final class DemoStation: @unchecked Sendable {
     private var handedOver = 0
     private var pickups = 0
     private var wrongNIKRefused = false
+    /// The office's documents the demo printed (PDF files).
+    private var documents: [String] = []
     /// The jobs the hub was given for this station: what the citizens' slips say.
     var issued: [JobID: PrintJob] = [:]
     private var faultSeen: [DeviceID: Date] = [:]
@@ -242,6 +244,11 @@ final class DemoStation: @unchecked Sendable {
                     }
                     _ = try await client.handover(
                         job.id, HandoverRequest(recipient: slip.card.nama, nik: slip.card.nik.digits, oldCardCollected: pickups == 0, posReceipt: nil))
+                    if pickups == 0 {
+                        let file = root.appendingPathComponent("tanda-terima-\(job.id.rawValue).pdf")
+                        try await client.receiptPDF(job.id).write(to: file)
+                        documents.append(file.path)
+                    }
                     pickups += 1
                 case .pos:
                     _ = try await client.handover(job.id, HandoverRequest(recipient: nil, posReceipt: "POS-DEMO-\(prefix)"))
@@ -286,7 +293,11 @@ final class DemoStation: @unchecked Sendable {
             let status = try await client.status()
             let stock = try await client.stockView()
             let month = OfficeZone(regionCode: kecamatan).today()
-            let report = try await client.monthlyReport(month: try ReportMonth(year: month.year, month: month.month))
+            let reportMonth = try ReportMonth(year: month.year, month: month.month)
+            let report = try await client.monthlyReport(month: reportMonth)
+            let reportFile = root.appendingPathComponent("laporan-blangko-\(reportMonth).pdf")
+            try await client.monthlyReportPDF(month: reportMonth, nip: nil).write(to: reportFile)
+            documents.append(reportFile.path)
             let audit = try await client.verifyAudit()
             say("")
             say("══ Stasiun \(label) ══")
@@ -302,6 +313,7 @@ final class DemoStation: @unchecked Sendable {
                 "Keputusan operator : \(decided) hasil tak diketahui diputuskan, \(reprinted) cetak ulang dengan alasan, \(handedOver) diserahkan (\(pickups) diambil dengan NIK cocok\(wrongNIKRefused ? ", 1 NIK salah ditolak" : ""))"
             )
             if released > 0 { say("NIK ganda          : \(released) job ditahan lalu dilepas kepala dengan alasan") }
+            for file in documents { say("Dokumen (PDF)      : \(file)") }
             say("Dimusnahkan        : \(report.destroyed)")
             say("Stok per tempat    :")
             for (place, q) in stock.places.sorted(by: { $0.key < $1.key }) where ![.supplier, .adjustment].contains(place) {

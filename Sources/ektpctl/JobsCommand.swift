@@ -9,7 +9,7 @@ struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
         abstract: "Job cetak: daftar, rincian, impor, hasil, cetak ulang, penyerahan.",
-        subcommands: [List.self, Show.self, Find.self, Import.self, Outcome.self, Reprint.self, Release.self, Handover.self],
+        subcommands: [List.self, Show.self, Find.self, Import.self, Outcome.self, Reprint.self, Release.self, Handover.self, Receipt.self],
         defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
@@ -79,6 +79,29 @@ struct JobsCommand: AsyncParsableCommand {
             let digits = try nik.map { n in try parsed { try OperatorInput.nik(n) }.digits }
             let found = try await global.withClient { try await $0.findJobs(nik: digits, name: name) }
             global.emit(found) { ConsoleText.matches($0) }
+        }
+    }
+
+    struct Receipt: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Menulis tanda terima kartu yang sudah diambil sebagai PDF, untuk dicetak dan ditandatangani.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("Id job.", valueName: "ID"))
+        var id: String
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("Berkas PDF yang ditulis (bawaan: tanda-terima-ID.pdf).", valueName: "BERKAS"))
+        var output: String?
+
+        func validate() throws { _ = try parsed { try OperatorInput.job(id) } }
+
+        func run() async throws {
+            let jobID = try parsed { try OperatorInput.job(id) }
+            let path = output ?? "tanda-terima-\(jobID.rawValue).pdf"
+            let pdf = try await global.withClient { try await $0.receiptPDF(jobID) }
+            try writeDocument(pdf, to: path)
+            print(global.json ? ConsoleText.json(["file": path]) : "tanda terima \(jobID): \(path)")
         }
     }
 

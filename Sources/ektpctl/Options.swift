@@ -31,6 +31,23 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
+/// Writes a document the daemon made (a PDF) to `path`, replacing nothing silently: an
+/// existing file is refused.
+func writeDocument(_ data: Data, to path: String) throws {
+    guard !FileManager.default.fileExists(atPath: path) else { throw ValidationError("berkas \(path) sudah ada; sebutkan nama lain") }
+    do { try data.write(to: URL(fileURLWithPath: path), options: .withoutOverwriting) } catch {
+        throw ValidationError("berkas \(path) tidak bisa ditulis: \(error.localizedDescription)")
+    }
+}
+
+extension Optional {
+    /// `map` with an async transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}
+
 /// Turns an `OperatorInput` parse into a usage error naming the argument.
 func parsed<T>(_ parse: () throws -> T) throws -> T {
     do { return try parse() } catch let error as OperatorInput.Invalid { throw ValidationError(error.description) }

@@ -249,8 +249,14 @@ struct StockCommand: AsyncParsableCommand {
 
         @Option(help: ArgumentHelp("Bulan laporan (bawaan: bulan ini).", valueName: "TTTT-BB")) var month: String?
 
+        @Option(help: ArgumentHelp("Tulis laporan sebagai PDF untuk ditandatangani ke berkas ini.", valueName: "BERKAS")) var pdf: String?
+
+        @Option(help: ArgumentHelp("NIP kepala kecamatan di bawah tanda tangan (dengan --pdf).", valueName: "NIP")) var nip: String?
+
         func validate() throws {
             if let month { _ = try parseMonth(month) }
+            if nip != nil, pdf == nil { throw ValidationError("--nip hanya dipakai bersama --pdf") }
+            if let pdf { try requireText(pdf, "--pdf") }
         }
 
         func parseMonth(_ text: String) throws -> ReportMonth {
@@ -258,13 +264,14 @@ struct StockCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let report = try await global.withClient { client in
+            let (report, document) = try await global.withClient { client in
                 // "This month" is the office's, whatever zone the PC's clock is set to.
                 let m: ReportMonth
                 if let month { m = try parseMonth(month) } else { m = ReportMonth(containing: Date(), timeZone: try await global.officeZone(client).timeZone) }
-                return try await client.monthlyReport(month: m)
+                return (try await client.monthlyReport(month: m), try await pdf.asyncMap { _ in try await client.monthlyReportPDF(month: m, nip: nip) })
             }
-            global.emit(report) { ConsoleText.report($0) }
+            if let pdf, let document { try writeDocument(document, to: pdf) }
+            global.emit(report) { ConsoleText.report($0) + (pdf.map { "\nPDF untuk ditandatangani: \($0)" } ?? "") }
         }
     }
 }

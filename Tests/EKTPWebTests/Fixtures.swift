@@ -211,6 +211,8 @@ final class Agent: @unchecked Sendable {
         let location: String?
         let body: String
         let headers: HTTPHeaders
+        /// The body as sent (a PDF).
+        var bytes = Data()
     }
 
     @discardableResult
@@ -233,7 +235,8 @@ final class Agent: @unchecked Sendable {
             request.body = .bytes(ByteBuffer(string: body))
         }
         let response = try await http.execute(request, timeout: .seconds(30))
-        let text = String(buffer: try await response.body.collect(upTo: 8 * 1024 * 1024))
+        let buffer = try await response.body.collect(upTo: 8 * 1024 * 1024)
+        let text = String(buffer: buffer)
         for header in response.headers["Set-Cookie"] {
             let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
             let name = String(pair[0])
@@ -244,7 +247,9 @@ final class Agent: @unchecked Sendable {
             let rest = text[range.upperBound...]
             if let end = rest.firstIndex(of: "\"") { csrf = String(rest[..<end]) }
         }
-        return Reply(status: Int(response.status.code), location: response.headers.first(name: "Location"), body: text, headers: response.headers)
+        return Reply(
+            status: Int(response.status.code), location: response.headers.first(name: "Location"), body: text, headers: response.headers,
+            bytes: Data(buffer.readableBytesView))
     }
 
     /// Logs in through the form, as a browser would.

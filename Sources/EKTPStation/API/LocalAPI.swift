@@ -114,6 +114,10 @@ enum LocalAPI {
                 throw APIError(.badRequest, code: "invalid", "cari dengan nik=NIK atau nama=NAMA, salah satu")
             }
         }
+        v1.get("jobs/:id/receipt.pdf") { _, context in
+            let pdf = try OfficeDocuments(station: station).receipt(try jobID(context)).pdf()
+            return JSONReply.bytes(pdf, contentType: "application/pdf")
+        }
         v1.get("jobs/:id") { _, context in try JSONReply.response(station.store.jobDetail(try jobID(context))) }
         v1.post("jobs/import") { request, context in
             let actor = try await person(.importJobs, context)
@@ -147,6 +151,17 @@ enum LocalAPI {
         }
 
         v1.get("stock") { _, _ in try JSONReply.response(station.store.stockView()) }
+        v1.get("stock/report.pdf") { request, context in
+            let q = request.uri.queryParameters
+            guard let month = q.get("month") else { throw APIError(.badRequest, code: "invalid", "parameter month (YYYY-MM) wajib") }
+            // Signed by the kecamatan head: named when a head asks for it, left blank to be
+            // written by hand otherwise.
+            let user = try await caller.caller(context).user
+            let report = OfficeDocuments(station: station).monthly(
+                try station.store.monthlyReport(month: month), kepala: user?.role == .kepala ? user?.fullName ?? "" : "",
+                nip: try OfficeDocuments.nip(q.get("nip")))
+            return JSONReply.bytes(try report.pdf(), contentType: "application/pdf")
+        }
         v1.get("stock/report") { request, _ in
             guard let month = request.uri.queryParameters.get("month") else { throw APIError(.badRequest, code: "invalid", "parameter month (YYYY-MM) wajib") }
             return try JSONReply.response(station.store.monthlyReport(month: month))

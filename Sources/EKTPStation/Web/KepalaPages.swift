@@ -29,6 +29,11 @@ struct KepalaPages {
             return WebSite.download(
                 Self.csv(report, kecamatan: station.config.kecamatan), type: "text/csv; charset=utf-8", filename: "blangko-\(report.month).csv")
         }
+        site.page(router, "/laporan.pdf", roles: head) { v in
+            let report = try station.store.monthlyReport(month: v.query("bulan") ?? station.store.zone.monthKey(Date()))
+            let doc = OfficeDocuments(station: station).monthly(report, kepala: v.session.fullName, nip: try OfficeDocuments.nip(v.query("nip")))
+            return WebSite.download(try doc.pdf(), type: "application/pdf", filename: "blangko-\(report.month).pdf", inline: true)
+        }
         site.page(router, "/pemusnahan", roles: head) { v in try await destructionPage(v) }
         site.action(router, "/pemusnahan", roles: StationAct.destroyStock.roles, back: "/pemusnahan") { v in
             let witnesses = [v.form["saksi1"], v.form["saksi2"], v.form["saksi3"]].compactMap { $0 }
@@ -150,6 +155,9 @@ struct KepalaPages {
             <form class="inline no-print" method="get" action="/laporan"><label for="bulan">Bulan</label>
             <input id="bulan" type="month" name="bulan" value="\(r.month)"><button type="submit">Tampilkan</button>
             <a href="/laporan.csv?bulan=\(r.month)">Unduh CSV</a> <button type="button" class="secondary" data-print>Cetak</button></form>
+            <form class="inline no-print" method="get" action="/laporan.pdf"><input type="hidden" name="bulan" value="\(r.month)">
+            <label for="nip">NIP kepala</label><input id="nip" name="nip" inputmode="numeric" maxlength="24" autocomplete="off">
+            <button type="submit" class="secondary">PDF untuk ditandatangani</button></form>
             <h1>Laporan bulanan blangko KTP-el</h1>
             <p>Kecamatan \(kecamatan) (\(station.config.kecamatan)) · \(WebFormat.month(r.month))</p>
             <section class="card"><table id="laporan"><thead><tr><th>Uraian</th><th class="num">Lembar</th></tr></thead><tbody>\(rows)</tbody></table>

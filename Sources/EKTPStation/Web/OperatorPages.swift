@@ -47,6 +47,11 @@ struct OperatorPages {
             return WebActionResult(handOver.done(id), then: "/job/\(id.rawValue)/tanda-terima")
         }
         site.page(router, "/job/:id/tanda-terima", roles: op) { v in try await receiptPage(v) }
+        site.page(router, "/job/:id/tanda-terima.pdf", roles: op) { v in
+            let id = try jobID(v)
+            return WebSite.download(
+                try OfficeDocuments(station: station).receipt(id).pdf(), type: "application/pdf", filename: "tanda-terima-\(id.rawValue).pdf", inline: true)
+        }
         site.page(router, "/cari", roles: op) { v in try await searchPage(v) }
         site.action(router, "/serah-terima/pos", roles: StationAct.handOver.roles, back: "/antrean") { v in
             let receipt = try v.form.required("resi", label: "nomor resi/manifest PT Pos")
@@ -60,6 +65,11 @@ struct OperatorPages {
                 then: "/serah-terima/manifest?resi=\(receipt.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
         }
         site.page(router, "/serah-terima/manifest", roles: op) { v in try await manifestPage(v) }
+        site.page(router, "/serah-terima/manifest.pdf", roles: op) { v in
+            guard let receipt = v.query("resi"), !receipt.isEmpty else { throw WebRefusal("nomor resi wajib disebut") }
+            let doc = try OfficeDocuments(station: station).manifest(receipt, by: v.session.fullName)
+            return WebSite.download(try doc.pdf(), type: "application/pdf", filename: "manifest-pos.pdf", inline: true)
+        }
 
         site.page(router, "/printer", roles: StationWeb.both) { v in
             await v.page(
@@ -301,55 +311,20 @@ struct OperatorPages {
             """)
     }
 
-    /// The tanda terima the person collecting signs, printable.
+    /// The tanda terima the person collecting signs: a page to print, or its PDF.
     func receiptPage(_ v: WebVisit) async throws -> Response {
         let id = try jobID(v)
-        let d = try station.store.jobDetail(id)
-        guard d.summary.state == .handedOver, let recipient = d.collectedBy else {
-            throw WebRefusal("\(id) belum diambil di kecamatan: belum ada tanda terima")
-        }
-        let handed = d.history.last { $0.action.hasSuffix("→ handed-over") }
-        let kecamatan = station.regions?.kecamatan(station.config.kecamatan)?.name ?? station.config.kecamatan
-        let old = handed?.detail.contains("KTP-el lama ditarik") == true
-        return await v.page(
-            "Tanda terima \(id.rawValue)",
-            """
-            <p class="no-print"><button data-print type="button">Cetak tanda terima</button></p>
-            <h1>Tanda terima KTP-el</h1>
-            <section id="tanda-terima"><table><tbody>
-            <tr><th>Kecamatan</th><td>\(kecamatan) (\(station.config.kecamatan))</td></tr>
-            <tr><th>Nomor job</th><td>\(id.rawValue)</td></tr>
-            <tr><th>Nama pada kartu</th><td>\(d.nama ?? "—")</td></tr>
-            <tr><th>NIK</th><td>\(d.summary.maskedNIK) (dicocokkan dengan NIK pengambil)</td></tr>
-            <tr><th>Diambil oleh</th><td>\(recipient)</td></tr>
-            <tr><th>Waktu</th><td>\(handed.map { WebFormat.time($0.at, station.store.zone) } ?? "—")</td></tr>
-            <tr><th>KTP-el lama</th><td>\(old ? "ditarik oleh petugas untuk dimusnahkan" : "tidak ada / tidak ditarik")</td></tr>
-            </tbody></table></section>
-            <div class="signatures"><div>Yang menerima (\(recipient))</div><div>Petugas (\(handed?.actor ?? v.session.fullName))</div></div>
-            """)
+        let doc = try OfficeDocuments(station: station).receipt(id)
+        return await v.page("Tanda terima \(id.rawValue)", OfficeDocuments.html(doc, pdf: "/job/\(id.rawValue)/tanda-terima.pdf"))
     }
 
     // MARK: PT Pos manifest
 
     func manifestPage(_ v: WebVisit) async throws -> Response {
         guard let receipt = v.query("resi"), !receipt.isEmpty else { throw WebRefusal("nomor resi wajib disebut") }
-        let ids = try station.store.jobsHandedToPos(receipt: receipt)
-        guard !ids.isEmpty else { throw WebRefusal("tidak ada kartu yang diserahkan ke PT Pos dengan resi \(receipt)") }
-        let rows = try ids.enumerated().map { i, id -> HTML in
-            let d = try station.store.jobDetail(id)
-            let address = d.delivery.map { $0.hasPrefix("PT Pos: ") ? String($0.dropFirst(8)) : $0 }
-            return "<tr><td class=\"num\">\(i + 1)</td><td>\(id.rawValue)</td><td>\(d.summary.maskedNIK)</td><td>\(d.nama ?? "")</td><td>\(address)</td></tr>"
-        }
-        let kecamatan = station.regions?.kecamatan(station.config.kecamatan)?.name ?? station.config.kecamatan
-        return await v.page(
-            "Manifest PT Pos \(receipt)",
-            """
-            <p class="no-print"><button data-print type="button">Cetak manifest</button></p>
-            <h1>Manifest penyerahan KTP-el ke PT Pos</h1>
-            <p>Kecamatan \(kecamatan) (\(station.config.kecamatan)) · Resi/manifest: <b>\(receipt)</b> · Dicetak \(WebFormat.time(Date(), station.store.zone)) · \(ids.count) kartu</p>
-            <table><thead><tr><th class="num">No</th><th>Job</th><th>NIK</th><th>Nama</th><th>Alamat antar</th></tr></thead><tbody>\(rows)</tbody></table>
-            <div class="signatures"><div>Petugas kecamatan (\(v.session.fullName))</div><div>Petugas PT Pos</div></div>
-            """)
+        let doc = try OfficeDocuments(station: station).manifest(receipt, by: v.session.fullName)
+        let pdf = "/serah-terima/manifest.pdf?resi=\(receipt.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        return await v.page("Manifest PT Pos \(receipt)", OfficeDocuments.html(doc, pdf: pdf))
     }
 
     // MARK: Printers

@@ -1,0 +1,97 @@
+import EKTPDomain
+import EKTPRendering
+import EKTPStationStore
+import EKTPWeb
+import EKTPWire
+import Foundation
+
+/// The documents an office files or hands out, each built once from the store and shown
+/// either as a page (`html`) or as a PDF (`OfficeDocument.pdf`): the tanda terima, the PT Pos
+/// manifest and the monthly blangko report with place, date, names and NIP. The pages and
+/// the local API (`ektpctl`) serve the same documents.
+struct OfficeDocuments {
+    let station: Station
+
+    var kecamatanName: String { station.regions?.kecamatan(station.config.kecamatan)?.name ?? station.config.kecamatan }
+    var office: String { "Kecamatan \(kecamatanName) (\(station.config.kecamatan))" }
+    var placeAndDate: String { "\(kecamatanName), \(WebFormat.longDate(station.store.today()))" }
+
+    /// The receipt the person collecting a card signs.
+    func receipt(_ id: JobID) throws -> OfficeDocument {
+        let d = try station.store.jobDetail(id)
+        guard d.summary.state == .handedOver, let recipient = d.collectedBy else {
+            throw StationError(.conflict, "\(id) belum diambil di kecamatan: belum ada tanda terima")
+        }
+        let handed = d.history.last { $0.action.hasSuffix("→ handed-over") }
+        let old = handed?.detail.contains("KTP-el lama ditarik") == true
+        return OfficeDocument(
+            title: "Tanda terima KTP-el", heading: [office, "Nomor job \(id.rawValue)"],
+            fields: [
+                ("Nama pada kartu", d.nama ?? "—"), ("NIK", "\(d.summary.maskedNIK) (dicocokkan dengan NIK pengambil)"), ("Diambil oleh", recipient),
+                ("Waktu", handed.map { station.store.zone.time($0.at) } ?? "—"),
+                ("KTP-el lama", old ? "ditarik oleh petugas untuk dimusnahkan" : "tidak ada / tidak ditarik"),
+            ],
+            placeAndDate: placeAndDate,
+            signatures: [.init(role: "Yang menerima", name: recipient), .init(role: "Petugas", name: handed?.actor ?? "")])
+    }
+
+    /// The list of cards handed to PT Pos under one manifest number, for both to sign.
+    func manifest(_ number: String, by officer: String) throws -> OfficeDocument {
+        let ids = try station.store.jobsHandedToPos(receipt: number)
+        guard !ids.isEmpty else { throw StationError(.notFound, "tidak ada kartu yang diserahkan ke PT Pos dengan resi \(number.prefix(40))") }
+        let rows = try ids.enumerated().map { i, id -> [String] in
+            let d = try station.store.jobDetail(id)
+            let address = d.delivery.map { $0.hasPrefix("PT Pos: ") ? String($0.dropFirst(8)) : $0 } ?? ""
+            return [String(i + 1), id.rawValue, d.summary.maskedNIK, d.nama ?? "", address]
+        }
+        return OfficeDocument(
+            title: "Manifest penyerahan KTP-el ke PT Pos", heading: [office, "Resi/manifest \(number) · \(ids.count) kartu"],
+            table: .init(headers: ["No", "Job", "NIK", "Nama", "Alamat antar"], rows: rows, numeric: [0], weights: [0.5, 1.6, 1.5, 2, 3.4]),
+            placeAndDate: placeAndDate, signatures: [.init(role: "Petugas kecamatan", name: officer), .init(role: "Petugas PT Pos", name: "")])
+    }
+
+    /// The monthly blangko report, signed by the operator and the kecamatan head.
+    func monthly(_ report: MonthlyBlangkoReport, kepala: String, nip: String?) -> OfficeDocument {
+        OfficeDocument(
+            title: "Laporan bulanan blangko KTP-el", heading: [office, WebFormat.month(report.month)],
+            table: .init(
+                headers: ["Uraian", "Lembar"], rows: KepalaPages.lines(report).map { [$0.0, WebFormat.number($0.1)] }, numeric: [1], weights: [4, 1]),
+            notes: [report.balances ? "Seimbang: \(MonthlyBlangkoReport.formula)." : "TIDAK SEIMBANG: periksa buku blangko."],
+            placeAndDate: placeAndDate, signatures: [.init(role: "Operator", name: ""), .init(role: "Kepala kecamatan", name: kepala, nip: nip)])
+    }
+
+    /// A NIP as typed: eighteen digits, spaces allowed between them; nil when empty.
+    static func nip(_ text: String?) throws -> String? {
+        guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        let digits = text.filter { $0 != " " }
+        guard digits.count == 18, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else {
+            throw StationError(.invalid, "NIP harus 18 angka")
+        }
+        return digits
+    }
+
+    /// The document as a page: the same fields, table and signatures as its PDF, with a
+    /// link to the PDF.
+    static func html(_ doc: OfficeDocument, pdf: String) -> HTML {
+        let fields = doc.fields.map { HTML("<tr><th>\($0.0)</th><td>\($0.1)</td></tr>") }
+        let table: HTML =
+            doc.table.map { t in
+                """
+                <table><thead><tr>\(t.headers.enumerated().map { i, h in HTML("<th\(HTML.when(t.numeric.contains(i)) { " class=\"num\"" })>\(h)</th>") })</tr></thead>
+                <tbody>\(t.rows.map { row in HTML("<tr>\(row.enumerated().map { i, c in HTML("<td\(HTML.when(t.numeric.contains(i)) { " class=\"num\"" })>\(c)</td>") })</tr>") })</tbody></table>
+                """
+            } ?? ""
+        let signatures = doc.signatures.map { s in
+            HTML("<div>\(s.role)\(HTML.when(!s.name.isEmpty) { " (\(s.name))" })\(s.nip.map { HTML(" NIP \($0)") })</div>")
+        }
+        return """
+            <p class="no-print"><a href="\(pdf)">Unduh PDF</a> <button data-print type="button" class="secondary">Cetak</button></p>
+            <h1>\(doc.title)</h1>
+            \(doc.heading.map { HTML("<p>\($0)</p>") })
+            <section class="card" id="dokumen">\(HTML.when(!doc.fields.isEmpty) { "<table><tbody>\(fields)</tbody></table>" })\(table)
+            \(doc.notes.map { HTML("<p class=\"muted\">\($0)</p>") })</section>
+            \(doc.placeAndDate.map { HTML("<p>\($0)</p>") })
+            <div class="signatures">\(signatures)</div>
+            """
+    }
+}

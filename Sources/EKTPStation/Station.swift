@@ -221,8 +221,8 @@ public struct Station: Sendable {
             let id = try store.spoil(at: place, quantity, cause: cause, note: note, by: by)
             if case .hopper(let d) = place, let sim = printer(d) as? any SimulatedDevice { await sim.unloadCards(quantity) }
             return StockChanged(entry: id, pendingCount: nil, message: "\(quantity) blangko rusak dicatat")
-        case .destroy(let quantity, let record, let witnesses):
-            let id = try store.destroy(quantity, record: record, witnesses: witnesses, by: by)
+        case .destroy(let quantity, let record, let witnesses, let method):
+            let id = try store.destroy(quantity, record: record, witnesses: witnesses, method: method ?? "", by: by)
             return StockChanged(entry: id, pendingCount: nil, message: "\(quantity) blangko rusak dimusnahkan")
         case .transfer(let quantity, let toKecamatan, let document):
             let destination = try transferDestination(toKecamatan)

@@ -252,6 +252,16 @@ enum Schema {
                     CREATE INDEX oldCard_waiting ON oldCard(destroyedAt);
                     """)
         }
+        // How spoiled blangko were destroyed (dipotong, dibakar …), for the berita acara.
+        m.registerMigration("v11-destruction-method") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE destructionMethod (
+                        ledgerId INTEGER PRIMARY KEY NOT NULL REFERENCES ledger(id),
+                        method TEXT NOT NULL CHECK (length(method) BETWEEN 1 AND 200)
+                    );
+                    """)
+        }
         return m
     }
 }

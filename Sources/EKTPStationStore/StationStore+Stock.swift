@@ -61,15 +61,21 @@ extension StationStore {
         }
     }
 
-    /// Spoiled blangko destroyed under a record (berita acara pemusnahan) with witnesses.
-    public func destroy(_ quantity: Int, record: String, witnesses: [String], by person: String) throws -> Int64 {
+    /// Spoiled blangko destroyed under a record (berita acara pemusnahan) with witnesses,
+    /// and how (`method`: dipotong, dibakar …).
+    public func destroy(_ quantity: Int, record: String, witnesses: [String], method: String, by person: String) throws -> Int64 {
         try Self.requireText(record, "nomor berita acara")
+        let method = method.trimmingCharacters(in: .whitespaces)
+        guard (1...200).contains(method.count), !method.contains(where: \.isNewline) else {
+            throw StationError(.invalid, "sebutkan cara pemusnahan (mis. dipotong, dibakar), satu baris")
+        }
         let named = witnesses.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard named.count >= 2 else { throw StationError(.invalid, "pemusnahan perlu paling sedikit dua saksi") }
         return try transaction(actor: person) { tx in
             let id = try tx.ledger(
                 try Self.movement(.destroyed, .spoiled, .destroyed, quantity), note: "saksi: \(named.joined(separator: ", "))", document: record)
-            try tx.audit("blangko dimusnahkan", detail: "\(quantity) lembar, BA \(record), saksi \(named.joined(separator: ", "))")
+            try tx.db.execute(sql: "INSERT INTO destructionMethod(ledgerId, method) VALUES (?, ?)", arguments: [id, method])
+            try tx.audit("blangko dimusnahkan", detail: "\(quantity) lembar, BA \(record), \(method), saksi \(named.joined(separator: ", "))")
             return id
         }
     }

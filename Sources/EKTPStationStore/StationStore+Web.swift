@@ -66,6 +66,8 @@ extension StationStore: WebAccountStore {
 
 /// One destruction of spoiled blangko, as the ledger holds it.
 public struct DestructionRecord: Sendable {
+    /// The ledger entry.
+    public var entry: Int64
     public var at: Date
     public var quantity: Int
     /// The berita acara number.
@@ -73,6 +75,8 @@ public struct DestructionRecord: Sendable {
     /// `saksi: A, B`
     public var witnesses: String
     public var by: String
+    /// How they were destroyed; nil for records made before it was asked.
+    public var method: String?
 }
 
 extension StationStore {
@@ -106,12 +110,46 @@ extension StationStore {
     public func destructionRecords(limit: Int = 100) throws -> [DestructionRecord] {
         try read { db in
             try Row.fetchAll(
-                db, sql: "SELECT at, quantity, document, note, actor FROM ledger WHERE kind = 'destroyed' ORDER BY id DESC LIMIT ?", arguments: [limit]
-            ).map {
-                DestructionRecord(
-                    at: Date(timeIntervalSince1970: $0["at"]), quantity: $0["quantity"], record: $0["document"] ?? "", witnesses: $0["note"] ?? "",
-                    by: $0["actor"])
+                db,
+                sql: """
+                    SELECT l.id, l.at, l.quantity, l.document, l.note, l.actor, m.method FROM ledger l LEFT JOIN destructionMethod m ON m.ledgerId = l.id
+                    WHERE l.kind = 'destroyed' ORDER BY l.id DESC LIMIT ?
+                    """, arguments: [limit]
+            ).map(Self.destructionRecord)
+        }
+    }
+
+    private static func destructionRecord(_ row: Row) -> DestructionRecord {
+        DestructionRecord(
+            entry: row["id"], at: Date(timeIntervalSince1970: row["at"]), quantity: row["quantity"], record: row["document"] ?? "",
+            witnesses: row["note"] ?? "", by: row["actor"], method: row["method"])
+    }
+
+    /// One destruction and the spoiled cards it took (`DestructionList`), for its berita acara.
+    public func destruction(entry: Int64) throws -> (record: DestructionRecord, cards: [DestructionList.Spoiled]) {
+        try read { db in
+            let all = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT l.id, l.at, l.quantity, l.document, l.note, l.actor, m.method FROM ledger l LEFT JOIN destructionMethod m ON m.ledgerId = l.id
+                    WHERE l.kind = 'destroyed' ORDER BY l.id
+                    """
+            ).map(Self.destructionRecord)
+            guard let index = all.firstIndex(where: { $0.entry == entry }) else {
+                throw StationError(.notFound, "pemusnahan nomor \(entry) tidak ada")
             }
+            let spoiled = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT l.id, l.at, l.jobId, l.cause, l.quantity, j.maskedNik FROM ledger l LEFT JOIN job j ON j.id = l.jobId
+                    WHERE l.toPlace = 'spoiled' AND l.id < ? ORDER BY l.id
+                    """, arguments: [entry]
+            ).map {
+                DestructionList.Spoiled(
+                    entry: $0["id"], at: Date(timeIntervalSince1970: $0["at"]), job: $0["jobId"], maskedNIK: $0["maskedNik"], cause: $0["cause"],
+                    quantity: $0["quantity"])
+            }
+            return (all[index], DestructionList.cards(of: index, destructions: all.map(\.quantity), spoiled: spoiled))
         }
     }
 

@@ -359,8 +359,9 @@ public enum StockOperation: Codable, Sendable, Equatable {
     case unload(device: DeviceID, quantity: Int)
     /// Blangko found spoiled in the store or a hopper, waiting for destruction.
     case spoil(place: StockPlace, quantity: Int, cause: SpoilCause, note: String? = nil)
-    /// Spoiled blangko destroyed under a berita acara (`record`) before witnesses.
-    case destroy(quantity: Int, record: String, witnesses: [String])
+    /// Spoiled blangko destroyed under a berita acara (`record`) before witnesses, and how
+    /// (`method`: dipotong, dibakar …; required, optional on the wire only for old clients).
+    case destroy(quantity: Int, record: String, witnesses: [String], method: String? = nil)
     /// From the store to another kecamatan, under a hand-over document.
     case transfer(quantity: Int, toKecamatan: String, document: String)
     /// A physical count of a place; a difference needs a reason and the kecamatan head.

@@ -258,7 +258,8 @@ final class DemoStation: @unchecked Sendable {
             let stock = try await client.stockView()
             if let spoiled = stock.places[.spoiled], spoiled > 0 {
                 let _: StockChanged = try asKepala([
-                    "stock", "destroy", "\(spoiled)", "--record", "BA/\(prefix)/001", "--witness", "Kasi Pelayanan", "--witness", "Operator Cetak",
+                    "stock", "destroy", "\(spoiled)", "--record", "BA/\(prefix)/001", "--witness", "Kasi Pelayanan", "--witness", "Operator Cetak", "--method",
+                    "dipotong",
                 ])
             }
         }

@@ -202,10 +202,12 @@ struct StockCommand: AsyncParsableCommand {
         @Argument(help: ArgumentHelp("Jumlah blangko rusak yang dimusnahkan.", valueName: "JUMLAH")) var quantity: Int
         @Option(help: ArgumentHelp("Nomor berita acara pemusnahan.", valueName: "NO-BA")) var record: String
         @Option(help: ArgumentHelp("Nama saksi; ulangi untuk tiap saksi.", valueName: "NAMA")) var witness: [String] = []
+        @Option(help: ArgumentHelp("Cara pemusnahan (mis. dipotong, dibakar).", valueName: "CARA")) var method: String
 
         func validate() throws {
             try StockCommand.positive(quantity)
             try requireText(record, "--record")
+            try requireText(method, "--method")
             let names = witness.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             guard !names.isEmpty else { throw ValidationError("sebutkan saksi dengan --witness NAMA (ulangi untuk tiap saksi)") }
             guard !names.contains(where: \.isEmpty) else { throw ValidationError("nama saksi tidak boleh kosong") }
@@ -214,7 +216,7 @@ struct StockCommand: AsyncParsableCommand {
 
         func run() async throws {
             let operation = StockOperation.destroy(
-                quantity: quantity, record: record, witnesses: witness.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+                quantity: quantity, record: record, witnesses: witness.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }, method: method)
             try await StockCommand.send(operation, global)
         }
     }

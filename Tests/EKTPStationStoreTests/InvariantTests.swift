@@ -124,11 +124,11 @@ struct InvariantTests {
         try stocked(store, cards: 10)
         #expect(throws: StationError.self) { try store.load(printer, 91, by: "op") }
         #expect(throws: StationError.self) { try store.transfer(91, to: "32.16.02", document: "X", by: "op") }
-        #expect(throws: StationError.self) { try store.destroy(1, record: "BA-1", witnesses: ["A", "B"], by: "op") }
-        #expect(throws: StationError.self) { try store.destroy(0, record: "BA-1", witnesses: ["A", "B"], by: "op") }
+        #expect(throws: StationError.self) { try store.destroy(1, record: "BA-1", witnesses: ["A", "B"], method: "dipotong", by: "op") }
+        #expect(throws: StationError.self) { try store.destroy(0, record: "BA-1", witnesses: ["A", "B"], method: "dipotong", by: "op") }
         _ = try store.spoil(at: .store, 2, cause: .rusak, note: "basah", by: "op")
-        #expect(throws: StationError.self) { try store.destroy(2, record: "BA-1", witnesses: ["A"], by: "op") }
-        _ = try store.destroy(2, record: "BA-1", witnesses: ["A", "B"], by: "op")
+        #expect(throws: StationError.self) { try store.destroy(2, record: "BA-1", witnesses: ["A"], method: "dipotong", by: "op") }
+        _ = try store.destroy(2, record: "BA-1", witnesses: ["A", "B"], method: "dipotong", by: "op")
         #expect(try store.verifyStock().allSatisfy { $0.holds })
         #expect(try store.balances()[.store] == 88)
     }

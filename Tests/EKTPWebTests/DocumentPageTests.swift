@@ -57,4 +57,39 @@ struct DocumentPageTests {
         #expect(reportText.range(of: "Tercetak\\s+\(printed)\\b", options: .regularExpression) != nil, "\(reportText)")
         #expect(try await head.get("/laporan.pdf?bulan=\(month)&nip=123").status == 400)
     }
+
+    @Test func destructionRecordListsTheCardsItTookOldestFirst() async throws {
+        let web = try await WebStation.start(faults: "")
+        defer { Task { await web.stop() } }
+        try await web.addUsers()
+        _ = try web.store.receive(20, document: "SJ-BA", serialFirst: nil, serialLast: nil, by: "sari")
+        _ = try web.store.spoil(at: .store, 2, cause: .rusak, note: "sobek", by: "sari")
+        _ = try web.store.spoil(at: .store, 1, cause: .gagalCetak, note: nil, by: "sari")
+        let head = Agent(web.base)
+        defer { Task { try await head.close() } }
+        try await head.login(People.kepalaName)
+        try await head.get("/pemusnahan")
+        let noMethod = try await head.post("/pemusnahan", [("jumlah", "2"), ("nomor", "BA/1"), ("saksi1", "Saksi Satu"), ("saksi2", "Saksi Dua")])
+        #expect(noMethod.status == 303)
+        #expect(try web.store.destructionRecords().isEmpty, "no method, nothing destroyed")
+        for (n, number) in [(2, "BA/1"), (1, "BA/2")] {
+            try await head.post(
+                "/pemusnahan",
+                [("jumlah", String(n)), ("nomor", number), ("cara", "dipotong dengan gunting"), ("saksi1", "Saksi Satu"), ("saksi2", "Saksi Dua")])
+        }
+        let records = try web.store.destructionRecords()
+        #expect(records.map(\.record) == ["BA/2", "BA/1"])
+        let first = try #require(records.last)
+        let pdf = try await head.get("/pemusnahan/\(first.entry)/berita-acara.pdf")
+        #expect(pdf.status == 200)
+        let (text, _) = try PDFText.read(pdf.bytes)
+        for s in ["Berita acara pemusnahan blangko KTP-el", "BA/1", "dipotong dengan gunting", "Saksi Satu", "Saksi Dua", "rusak"] {
+            #expect(text.contains(s), "\(s) in\n\(text)")
+        }
+        #expect(!text.contains("gagal cetak"), "the second destruction's card is not in the first's record")
+        let second = try await head.get("/pemusnahan/\(try #require(records.first).entry)/berita-acara.pdf")
+        let (secondText, _) = try PDFText.read(second.bytes)
+        #expect(secondText.contains("gagal cetak") && secondText.contains("BA/2"), "\(secondText)")
+        #expect(try await head.get("/pemusnahan/999999/berita-acara").status == 400)
+    }
 }

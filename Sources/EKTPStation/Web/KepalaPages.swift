@@ -35,10 +35,22 @@ struct KepalaPages {
             return WebSite.download(try doc.pdf(), type: "application/pdf", filename: "blangko-\(report.month).pdf", inline: true)
         }
         site.page(router, "/pemusnahan", roles: head) { v in try await destructionPage(v) }
+        site.page(router, "/pemusnahan/:entry/berita-acara", roles: head) { v in
+            let entry = try Self.entry(v)
+            return await v.page(
+                "Berita acara pemusnahan",
+                OfficeDocuments.html(try OfficeDocuments(station: station).destruction(entry: entry), pdf: "/pemusnahan/\(entry)/berita-acara.pdf"))
+        }
+        site.page(router, "/pemusnahan/:entry/berita-acara.pdf", roles: head) { v in
+            let entry = try Self.entry(v)
+            let doc = try OfficeDocuments(station: station).destruction(entry: entry)
+            return WebSite.download(try doc.pdf(), type: "application/pdf", filename: "berita-acara-pemusnahan-\(entry).pdf", inline: true)
+        }
         site.action(router, "/pemusnahan", roles: StationAct.destroyStock.roles, back: "/pemusnahan") { v in
             let witnesses = [v.form["saksi1"], v.form["saksi2"], v.form["saksi3"]].compactMap { $0 }
             let operation = StockOperation.destroy(
-                quantity: try v.form.int("jumlah", label: "jumlah blangko"), record: v.form["nomor"] ?? "", witnesses: witnesses)
+                quantity: try v.form.int("jumlah", label: "jumlah blangko"), record: v.form["nomor"] ?? "", witnesses: witnesses,
+                method: try v.form.required("cara", label: "cara pemusnahan"))
             return WebActionResult(try await station.stock(operation, by: v.session.user).message, then: "/pemusnahan")
         }
     }
@@ -170,15 +182,23 @@ struct KepalaPages {
 
     // MARK: Destruction
 
+    static func entry(_ v: WebVisit) throws -> Int64 {
+        guard let text = v.parameters.get("entry"), let entry = Int64(text), entry > 0 else { throw WebRefusal("nomor pemusnahan tidak valid") }
+        return entry
+    }
+
     func destructionPage(_ v: WebVisit) async throws -> Response {
         let records = try station.store.destructionRecords()
         let spoiled = try station.store.balances()[.spoiled] ?? 0
         let rows =
             records.isEmpty
-            ? HTML("<tr><td colspan=\"5\" class=\"muted\">Belum ada pemusnahan.</td></tr>")
+            ? HTML("<tr><td colspan=\"6\" class=\"muted\">Belum ada pemusnahan.</td></tr>")
             : HTML.join(
                 records.map { r in
-                    "<tr><td>\(WebFormat.time(r.at, station.store.zone))</td><td>\(r.record)</td><td class=\"num\">\(r.quantity)</td><td>\(r.witnesses)</td><td>\(r.by)</td></tr>"
+                    """
+                    <tr><td>\(WebFormat.time(r.at, station.store.zone))</td><td><a href="/pemusnahan/\(r.entry)/berita-acara">\(r.record)</a></td>
+                    <td class="num">\(r.quantity)</td><td>\(r.method ?? "—")</td><td>\(r.witnesses)</td><td>\(r.by)</td></tr>
+                    """
                 })
         return await v.page(
             "Pemusnahan blangko rusak",
@@ -189,12 +209,13 @@ struct KepalaPages {
             <form class="stack" method="post" action="/pemusnahan">\(v.csrfField)
             <label for="jumlah">Jumlah blangko</label><input id="jumlah" type="number" name="jumlah" min="1" max="\(max(spoiled, 1))" required>
             <label for="nomor">Nomor berita acara</label><input id="nomor" name="nomor" required>
+            <label for="cara">Cara pemusnahan</label><input id="cara" name="cara" required placeholder="dipotong / dibakar">
             <label for="saksi1">Saksi 1</label><input id="saksi1" name="saksi1" required>
             <label for="saksi2">Saksi 2</label><input id="saksi2" name="saksi2" required>
             <label for="saksi3">Saksi 3 (bila ada)</label><input id="saksi3" name="saksi3">
             <p><button type="submit">Catat pemusnahan</button></p></form></section>
             <section class="card"><h2>Riwayat pemusnahan</h2>
-            <table><thead><tr><th>Waktu</th><th>Berita acara</th><th class="num">Jumlah</th><th>Saksi</th><th>Dicatat oleh</th></tr></thead><tbody>\(rows)</tbody></table></section>
+            <table><thead><tr><th>Waktu</th><th>Berita acara</th><th class="num">Jumlah</th><th>Cara</th><th>Saksi</th><th>Dicatat oleh</th></tr></thead><tbody>\(rows)</tbody></table></section>
             """)
     }
 }

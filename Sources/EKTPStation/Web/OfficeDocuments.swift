@@ -60,6 +60,31 @@ struct OfficeDocuments {
             placeAndDate: placeAndDate, signatures: [.init(role: "Operator", name: ""), .init(role: "Kepala kecamatan", name: kepala, nip: nip)])
     }
 
+    /// The berita acara pemusnahan of one destruction: how, before whom, and which spoiled
+    /// cards it took (`DestructionList`).
+    func destruction(entry: Int64) throws -> OfficeDocument {
+        let (record, cards) = try station.store.destruction(entry: entry)
+        let witnesses = record.witnesses.hasPrefix("saksi: ") ? String(record.witnesses.dropFirst(7)) : record.witnesses
+        let rows = cards.enumerated().map { i, c in
+            [
+                String(i + 1), station.store.zone.time(c.at), c.job ?? "—", c.maskedNIK ?? "—",
+                c.cause.map { SpoilCause(rawValue: $0)?.label ?? $0 } ?? "rusak setelah tercetak", String(c.quantity),
+            ]
+        }
+        return OfficeDocument(
+            title: "Berita acara pemusnahan blangko KTP-el", heading: [office, "Nomor \(record.record)"],
+            fields: [
+                ("Waktu", station.store.zone.time(record.at)), ("Jumlah", "\(record.quantity) lembar blangko rusak"),
+                ("Cara pemusnahan", record.method ?? "tidak dicatat"), ("Saksi", witnesses), ("Dicatat oleh", record.by),
+            ],
+            table: .init(
+                headers: ["No", "Rusak sejak", "Job", "NIK", "Sebab", "Lembar"], rows: rows, numeric: [0, 5], weights: [0.5, 1.8, 1.7, 1.6, 1.6, 0.8]),
+            notes: ["Kartu rusak dimusnahkan menurut urutan masuknya ke kotak rusak: yang paling lama lebih dulu."],
+            placeAndDate: "\(kecamatanName), \(WebFormat.longDate(station.store.zone.today(record.at)))",
+            signatures: [.init(role: "Kepala kecamatan", name: record.by)]
+                + witnesses.split(separator: ",").map { .init(role: "Saksi", name: $0.trimmingCharacters(in: .whitespaces)) })
+    }
+
     /// A NIP as typed: eighteen digits, spaces allowed between them; nil when empty.
     static func nip(_ text: String?) throws -> String? {
         guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }

@@ -175,6 +175,7 @@ let package = Package(
                 "EKTPInstall",
                 "EKTPWire",
                 "EKTPWeb",
+                "EKTPRendering",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -196,6 +197,7 @@ let package = Package(
             name: "EKTPWeb",
             dependencies: [
                 "EKTPDomain",
+                "EKTPRendering",
                 "EKTPAccounts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -227,7 +229,7 @@ let package = Package(
         .target(
             name: "EKTPTestSupport",
             dependencies: [
-                "EKTPWire", "EKTPClient", "EKTPInstall", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "EKTPDomain", "EKTPWire", "EKTPClient", "EKTPInstall", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]

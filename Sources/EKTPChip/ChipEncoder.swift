@@ -56,6 +56,8 @@ public final class ChipEncoder: Sendable {
     let logger: Logger
     private let cache = ReadinessCache()
     private let streaks = RefusalStreaks()
+    /// Where readiness asks pcscd, apart from any card's session.
+    private let probe = PCSCQueue(label: "ektp.chip.readiness")
 
     public init(settings: ChipSettings, logger: Logger) {
         self.settings = settings
@@ -71,7 +73,7 @@ public final class ChipEncoder: Sendable {
     ///
     /// After a refusal the encoder rests `restSeconds` per refusal in a row (at most ten), so a
     /// refusing module or a misplaced reader does not empty the hopper into the reject box.
-    public func unreadiness(of device: DeviceID) -> String? {
+    public func unreadiness(of device: DeviceID) async -> String? {
         guard let reader = settings.readers[device] else { return nil }
         if let resting = streaks.resting(device) { return resting }
         guard let module = settings.module, let executable = module.first else {
@@ -80,15 +82,20 @@ public final class ChipEncoder: Sendable {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             return "modul personalisasi chip \(executable) tidak ada atau tidak bisa dijalankan"
         }
-        return cache.value(for: reader) {
-            do {
-                let names = try PCSCContext().readers()
-                return names.contains(reader)
-                    ? nil : "pembaca chip \"\(reader)\" tidak ditemukan (ada: \(names.isEmpty ? "tidak ada" : names.joined(separator: ", ")))"
-            } catch {
-                return "layanan kartu pintar (pcscd) tidak menjawab: \(error)"
-            }
+        if let known = cache.value(for: reader) { return known.answer }
+        // On its own queue with a limit: a pcscd that hangs keeps the printer not ready, and
+        // never holds the print loop.
+        let answer: String?
+        switch await probe.run(.seconds(3), { () throws(PCSCError) in try PCSCContext().readers() }) {
+        case .done(let names):
+            answer =
+                names.contains(reader)
+                ? nil : "pembaca chip \"\(reader)\" tidak ditemukan (ada: \(names.isEmpty ? "tidak ada" : names.joined(separator: ", ")))"
+        case .failed(let error): answer = "layanan kartu pintar (pcscd) tidak menjawab: \(error)"
+        case .timedOut: answer = "layanan kartu pintar (pcscd) tidak menjawab dalam 3 detik"
         }
+        cache.store(answer, for: reader)
+        return answer
     }
 
     /// Runs one personalisation on the card the printer holds in `device`'s field.
@@ -118,12 +125,16 @@ private final class ReadinessCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [String: (at: ContinuousClock.Instant, value: String?)] = [:]
 
-    func value(for key: String, compute: () -> String?) -> String? {
-        if let hit = lock.withLock({ entries[key] }), ContinuousClock.now - hit.at < .seconds(2) { return hit.value }
-        let value = compute()
-        lock.withLock { entries[key] = (ContinuousClock.now, value) }
-        return value
+    /// A kept answer: why the reader is not ready, or nil for ready.
+    struct Known { let answer: String? }
+
+    /// The answer kept for `key`, if it is younger than two seconds.
+    func value(for key: String) -> Known? {
+        guard let hit = lock.withLock({ entries[key] }), ContinuousClock.now - hit.at < .seconds(2) else { return nil }
+        return Known(answer: hit.value)
     }
+
+    func store(_ value: String?, for key: String) { lock.withLock { entries[key] = (ContinuousClock.now, value) } }
 
     func forget(_ key: String) { _ = lock.withLock { entries.removeValue(forKey: key) } }
 }

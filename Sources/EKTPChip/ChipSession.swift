@@ -19,25 +19,11 @@ struct ChipSession {
     let settings: ChipSettings
     let logger: Logger
     /// PC/SC calls block: they run here, one after another, never on the cooperative pool.
-    let queue = DispatchQueue(label: "ektp.chip.pcsc")
+    let pcsc = PCSCQueue(label: "ektp.chip.pcsc")
+    var queue: DispatchQueue { pcsc.queue }
 
-    /// A PC/SC step's end: its value, or the limit passed first (the call is left to finish
-    /// on the session's own queue).
-    enum Blocking<T: Sendable>: Sendable {
-        case done(T)
-        case failed(PCSCError)
-        case timedOut
-    }
-
-    func blocking<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () throws(PCSCError) -> T) async -> Blocking<T> {
-        let gate = OnceGate<Blocking<T>>()
-        return await withCheckedContinuation { continuation in
-            gate.arm(continuation)
-            queue.async {
-                do throws(PCSCError) { gate.resolve(.done(try body())) } catch { gate.resolve(.failed(error)) }
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(limit.milliseconds))) { gate.resolve(.timedOut) }
-        }
+    func blocking<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () throws(PCSCError) -> T) async -> PCSCQueue.Step<T> {
+        await pcsc.run(limit, body)
     }
 
     func run() async -> ChipVerdict {
@@ -108,7 +94,8 @@ struct ChipSession {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let start = ChipModuleProtocol.Start(
-            job: order.job.rawValue, contentHash: Hex.encode(order.contentHash), reader: reader, atr: Hex.encode(atr), chip: order.card)
+            job: order.job.rawValue, contentHash: Hex.encode(order.contentHash, uppercase: true), reader: reader, atr: Hex.encode(atr, uppercase: true),
+            chip: order.card)
         var writing = false
         /// A failure, told as the moment makes it: before any write the card is whole.
         func broken(_ what: String) -> ChipVerdict {
@@ -144,7 +131,7 @@ struct ChipSession {
                     // No status word: the chip did not answer.
                     return writing ? broken("chip tidak menjawab APDU") : .failed(reason: "chip blangko tidak menjawab APDU (mute): kartu tidak bisa di-encode")
                 case .done(let answer):
-                    let reply = ChipModuleProtocol.Response(seq: message.seq ?? 0, data: Hex.encode(answer))
+                    let reply = ChipModuleProtocol.Response(seq: message.seq ?? 0, data: Hex.encode(answer, uppercase: true))
                     guard let bytes = try? encoder.encode(reply), process.send(bytes) else { return broken("modul personalisasi berhenti") }
                 case .failed(let e) where e.unresponsiveCard && !writing:
                     return .failed(reason: "chip blangko tidak menjawab: \(e)")
@@ -186,7 +173,7 @@ struct ChipSession {
                     continue
                 case .done(let answer):
                     return .failed(
-                        reason: "baca ulang ke-\(index + 1) berbeda dari yang ditulis modul (status \(Hex.encode(answer.suffix(2))))")
+                        reason: "baca ulang ke-\(index + 1) berbeda dari yang ditulis modul (status \(Hex.encode(answer.suffix(2), uppercase: true)))")
                 case .failed(let e):
                     return .interrupted(reason: "baca ulang chip gagal: \(e); isi chip tidak diketahui")
                 case .timedOut:
@@ -198,6 +185,33 @@ struct ChipSession {
             return writing
                 ? .interrupted(reason: "modul mengirim hasil yang tidak dikenal setelah penulisan dimulai")
                 : .refusedBeforeWrite(reason: "modul mengirim hasil yang tidak dikenal")
+        }
+    }
+}
+
+/// A serial queue for PC/SC calls, which block: each call runs there, and its caller waits
+/// at most a time limit, never holding a cooperative thread.
+struct PCSCQueue: Sendable {
+    let queue: DispatchQueue
+
+    init(label: String) { queue = DispatchQueue(label: label) }
+
+    /// A PC/SC step's end: its value, or the limit passed first (the call is left to finish
+    /// on the queue).
+    enum Step<T: Sendable>: Sendable {
+        case done(T)
+        case failed(PCSCError)
+        case timedOut
+    }
+
+    func run<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () throws(PCSCError) -> T) async -> Step<T> {
+        let gate = OnceGate<Step<T>>()
+        return await withCheckedContinuation { continuation in
+            gate.arm(continuation)
+            queue.async {
+                do throws(PCSCError) { gate.resolve(.done(try body())) } catch { gate.resolve(.failed(error)) }
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(limit.milliseconds))) { gate.resolve(.timedOut) }
         }
     }
 }

@@ -127,7 +127,9 @@ final class ModuleProcess: @unchecked Sendable {
         try? input.fileHandleForWriting.close()
         for _ in 0..<20 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        // Foundation reaps the child; waiting here by polling keeps `waitUntilExit`'s run
+        // loop off the cooperative pool. A killed process is gone within milliseconds.
+        for _ in 0..<100 where process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
         output.fileHandleForReading.readabilityHandler = nil
         errors.fileHandleForReading.readabilityHandler = nil
     }

@@ -24,7 +24,7 @@ enum AuditChain {
     }
 
     /// A record's hash as the hub is told it: lower-case hex.
-    static func hex(_ hash: Data) -> String { hash.map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ hash: Data) -> String { Hex.encode(hash) }
 
     static func hash(_ r: Record, previous: Data) -> Data {
         var bytes = [UInt8](previous)

@@ -1,4 +1,5 @@
 @preconcurrency import Crypto
+import EKTPDomain
 import EKTPWire
 import Foundation
 
@@ -33,6 +34,6 @@ public struct PersonalDataSealer: Sendable {
     /// office can check a name against it later and nobody else can learn the name from it.
     func recipientReference(_ name: String, jobId: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data("penerima:\(jobId):\(name)".utf8), using: key)
-        return "penerima-" + mac.prefix(6).map { String(format: "%02x", $0) }.joined()
+        return "penerima-" + Hex.encode(mac.prefix(6))
     }
 }

@@ -16,6 +16,8 @@ public final class DelayingProxy: @unchecked Sendable {
     private let listener: Int32
     private let lock = NSLock()
     private var sockets: [Int32] = []
+    /// Directions finished per connection (keyed by its client socket).
+    private var halves: [Int32: Int] = [:]
     private var stopped = false
 
     public var url: String { "http://127.0.0.1:\(port)" }
@@ -68,8 +70,29 @@ public final class DelayingProxy: @unchecked Sendable {
                 close(server)
                 continue
             }
-            Thread.detachNewThread { [self] in pump(from: client, to: server, holding: true) }
-            Thread.detachNewThread { [self] in pump(from: server, to: client, holding: false) }
+            Thread.detachNewThread { [self] in
+                pump(from: client, to: server, holding: true)
+                finished(client, server)
+            }
+            Thread.detachNewThread { [self] in
+                pump(from: server, to: client, holding: false)
+                finished(client, server)
+            }
+        }
+    }
+
+    /// One direction of a connection is done; the second to finish closes both sockets.
+    private func finished(_ client: Int32, _ server: Int32) {
+        let last: Bool = lock.withLock {
+            halves[client, default: 0] += 1
+            guard halves[client] == 2 else { return false }
+            halves[client] = nil
+            sockets.removeAll { $0 == client || $0 == server }
+            return true
+        }
+        if last {
+            close(client)
+            close(server)
         }
     }
 
@@ -96,12 +119,13 @@ public final class DelayingProxy: @unchecked Sendable {
     }
 
     public func stop() {
-        let all: [Int32] = lock.withLock {
+        // Under the lock: a connection closes its sockets only after leaving `sockets`, so
+        // no number shut down here has been closed and reused meanwhile.
+        lock.withLock {
             stopped = true
-            return sockets
+            for fd in sockets { shutdown(fd, Int32(SHUT_RDWR)) }
         }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
-        for fd in all { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import EKTPDomain
 import Foundation
 import Hummingbird
 import Logging
@@ -85,7 +86,7 @@ public final class WebhookReceiver: Sendable {
         var message = Data("\(timestamp).".utf8)
         message.append(body)
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
-        return "sha256=" + Data(mac).map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + Hex.encode(Data(mac))
     }
 
     /// Waits until `count` deliveries arrived, or fails after `seconds`.

@@ -1,5 +1,6 @@
 import Crypto
 import EKTPAccounts
+import EKTPDomain
 import Foundation
 import Hummingbird
 import Logging
@@ -168,7 +169,7 @@ public struct WebSite: Sendable {
     static let versionHeader = "X-EKTP-Versi"
 
     static func version(_ html: HTML) -> String {
-        SHA256.hash(data: Data(html.text.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(html.text.utf8)).prefix(12))
     }
 
     /// A region of a page that the script refreshes from `path` (a `fragment`), drawn first

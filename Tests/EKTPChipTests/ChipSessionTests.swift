@@ -50,7 +50,8 @@ final class ChipSessionTests: XCTestCase {
     }
 
     func testTheChipIsWrittenAndTheStationReadsItBack() async throws {
-        XCTAssertNil(encoder().unreadiness(of: device))
+        let ready = await encoder().unreadiness(of: device)
+        XCTAssertNil(ready)
         try await inField {
             let verdict = await encoder().encode(Self.order, on: device)
             guard case .verified = verdict else { return XCTFail("\(verdict)") }
@@ -135,11 +136,14 @@ final class ChipSessionTests: XCTestCase {
 
     func testAPrinterWithoutModuleOrReaderIsNotReady() async throws {
         let noModule = ChipEncoder(settings: ChipSettings(module: nil, readers: [device: stack.readerName]), logger: Logger(label: "t"))
-        XCTAssertNotNil(noModule.unreadiness(of: device))
+        let noModuleAnswer = await noModule.unreadiness(of: device)
+        XCTAssertNotNil(noModuleAnswer)
         let otherReader = ChipEncoder(
             settings: ChipSettings(module: ["/usr/bin/python3"], readers: [device: "no such reader 00 00"]), logger: Logger(label: "t"))
-        XCTAssertTrue(otherReader.unreadiness(of: device)?.contains("tidak ditemukan") == true)
+        let otherAnswer = await otherReader.unreadiness(of: device)
+        XCTAssertTrue(otherAnswer?.contains("tidak ditemukan") == true)
         stack.stopDaemon()
-        XCTAssertNotNil(encoder().unreadiness(of: device))
+        let goneAnswer = await encoder().unreadiness(of: device)
+        XCTAssertNotNil(goneAnswer)
     }
 }

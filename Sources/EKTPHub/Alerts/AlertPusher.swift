@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Crypto
+import EKTPDomain
 import EKTPHubRules
 import EKTPInstall
 import EKTPWire
@@ -123,6 +124,6 @@ public actor AlertPusher {
         var message = Data("\(timestamp).".utf8)
         message.append(body)
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
-        return "sha256=" + Data(mac).map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + Hex.encode(Data(mac))
     }
 }

@@ -68,7 +68,7 @@ public struct PrintWorker: Service {
         var logger = logger
         logger[metadataKey: "device"] = "\(printer.info.id)"
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let state = withEncoder(await printer.status(), of: printer)
+            let state = await withEncoder(await printer.status(), of: printer)
             if state != last {
                 do {
                     if let rollback { try rollback.recordState(of: printer.info.id, state) } else { try store.updateState(of: printer.info.id, state) }
@@ -113,9 +113,9 @@ public struct PrintWorker: Service {
 
     /// A printer that encodes chips takes a card only while its encoder is ready: otherwise
     /// its state is an error naming why, and its jobs wait (never printed unencoded).
-    func withEncoder(_ state: DeviceState, of printer: any CardPrinter) -> DeviceState {
+    func withEncoder(_ state: DeviceState, of printer: any CardPrinter) async -> DeviceState {
         guard let chips, chips.encodes(printer.info.id), state.status.acceptsJobs else { return state }
-        let why = printer is any ChipEncodingPrinter ? chips.unreadiness(of: printer.info.id) : Self.cannotEncode
+        let why = printer is any ChipEncodingPrinter ? await chips.unreadiness(of: printer.info.id) : Self.cannotEncode
         guard let why else { return state }
         var held = state
         held.reasons.append(.chipEncoderNotReady)

@@ -219,6 +219,13 @@ struct Demo: AsyncParsableCommand {
             }
             let places = try await station.client { try await $0.stockView().places }
             let lastSeq = try station.lastSeq()
+            // The kabupaten's roll-up at the hub, from the events, against the station's own
+            // monthly report from its ledger: the same rule, two sets of books.
+            let month = OfficeZone(regionCode: station.kecamatan).monthKey(Date())
+            let rollUp = try await hub.admin.get(
+                KabupatenReportView.self, "/v1/views/kabupaten/\(station.kecamatan.prefix(5))/report?month=\(month)")
+            let own = try await station.client { try await $0.monthlyReport(month: try ReportMonth(parsing: month)) }
+            let atHub = rollUp.kecamatan.first { $0.kecamatanCode == station.kecamatan }?.report
             let hoppers = places.filter { if case .hopper = $0.key { true } else { false } }.values.reduce(0, +)
             let checks: [(String, Bool)] = [
                 ("kejadian: hub memegang sampai nomor \(view.highestSeq), stasiun menulis \(lastSeq)", view.highestSeq == lastSeq),
@@ -227,6 +234,10 @@ struct Demo: AsyncParsableCommand {
                 (
                     "rusak menunggu pemusnahan: hub \(kec.spoiledAwaitingDestruction), buku stasiun \(places[.spoiled] ?? 0)",
                     kec.spoiledAwaitingDestruction == places[.spoiled] ?? 0
+                ),
+                (
+                    "laporan bulan \(month): rekap kabupaten di hub \(atHub.map { "tercetak \($0.printed), stok akhir \($0.closing)" } ?? "tidak ada"), laporan stasiun tercetak \(own.printed), stok akhir \(own.closing)",
+                    atHub == own
                 ),
             ]
             say("Stasiun \(view.id) · \(station.label) · \(view.freshness.label) · \(devices.filter { $0.stationId == view.id }.count) printer")

@@ -84,6 +84,10 @@ struct OpenAPITests {
             }
             _ = try await check(.get, "/v1/views/jobs/PRR-000001", template: "/v1/views/jobs/{id}", headers: admin)
             _ = try await check(.get, "/v1/views/jobs/NOPE", template: "/v1/views/jobs/{id}", headers: admin)
+            let report = "/v1/views/kabupaten/{code}/report"
+            _ = try await check(.get, "/v1/views/kabupaten/32.16/report?month=2026-11", template: report, headers: admin)
+            _ = try await check(.get, "/v1/views/kabupaten/32.16/report?month=nope", template: report, headers: admin)
+            _ = try await check(.get, "/v1/views/kabupaten/99.99/report?month=2026-11", template: report, headers: admin)
             _ = try await check(.post, "/v1/admin/stations/\(credential.stationId)/revoke", template: "/v1/admin/stations/{id}/revoke", headers: admin)
             _ = try await check(.post, "/v1/admin/stations/stn-none/revoke", template: "/v1/admin/stations/{id}/revoke", headers: admin)
             _ = try await check(.get, "/v1/station/jobs", headers: station)

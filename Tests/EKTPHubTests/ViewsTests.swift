@@ -91,6 +91,58 @@ struct ViewsTests {
         }
     }
 
+    @Test(
+        "the kabupaten's monthly roll-up: each kecamatan's report from its stations' ledger events, the month in the kecamatan's own zone",
+        arguments: Backend.all)
+    func kabupatenRollUp(_ backend: Backend) async throws {
+        try await TestHub.with(backend) { t in
+            let (a, _) = try await t.enroll("32.16.01")
+            let (b, _) = try await t.enroll("32.16.02")
+            let (c, _) = try await t.enroll("51.71.01")
+            func at(_ iso: String) -> Date { ISO8601DateFormatter().date(from: iso)! }
+            func ledger(_ seq: Int64, _ kind: LedgerKind, _ from: String, _ to: String, _ q: Int, _ when: String, cause: SpoilCause? = nil) -> SequencedEvent {
+                SequencedEvent(
+                    seq: seq,
+                    event: .ledger(kind: kind, from: StockPlace(key: from)!, to: StockPlace(key: to)!, quantity: q, job: nil, cause: cause, note: nil),
+                    at: at(when))
+            }
+            _ = try await t.hub.ingest(
+                station: a,
+                batch: EventBatch(events: [
+                    ledger(1, .received, "supplier", "store", 100, "2026-10-15T03:00:00Z"),
+                    ledger(2, .loaded, "store", "hopper:sim-A", 50, "2026-11-10T03:00:00Z"),
+                    ledger(3, .printed, "hopper:sim-A", "issued", 30, "2026-11-10T04:00:00Z"),
+                    ledger(4, .spoiled, "hopper:sim-A", "spoiled", 2, "2026-11-10T05:00:00Z", cause: .gagalCetak),
+                    // 23:30 WIB on 30 November: still November in Bekasi.
+                    ledger(5, .printed, "hopper:sim-A", "issued", 1, "2026-11-30T16:30:00Z"),
+                    ledger(6, .printed, "hopper:sim-A", "issued", 4, "2026-12-01T02:00:00Z"),
+                ]))
+            _ = try await t.hub.ingest(
+                station: b,
+                batch: EventBatch(events: [
+                    ledger(1, .received, "supplier", "store", 40, "2026-11-05T03:00:00Z"),
+                    ledger(2, .transferred, "store", "transferred", 5, "2026-11-06T03:00:00Z"),
+                ]))
+            // 00:30 WITA on 1 December in Denpasar: December there.
+            _ = try await t.hub.ingest(station: c, batch: EventBatch(events: [ledger(1, .received, "supplier", "store", 10, "2026-11-30T16:30:00Z")]))
+
+            let november = try await t.hub.kabupatenRollUp("32.16", month: "2026-11")
+            #expect(november.kecamatan.map(\.code) == ["32.16.01", "32.16.02"], "only the kabupaten's kecamatan, with events")
+            let tarumajaya = try #require(november.kecamatan.first?.report)
+            #expect(KabupatenRollUp.figures(tarumajaya) == [100, 0, 31, 2, 0, 0, 67] && tarumajaya.spoiledUnused == ["gagal-cetak": 2])
+            #expect(KabupatenRollUp.figures(try #require(november.kecamatan.last?.report)) == [0, 40, 0, 0, 5, 0, 35])
+            #expect(november.totals == [100, 40, 31, 2, 5, 0, 102] && november.kecamatan.allSatisfy { $0.report.balances })
+            #expect(
+                KabupatenRollUp.figures(try #require(try await t.hub.kabupatenRollUp("32.16", month: "2026-12").kecamatan.first?.report)) == [
+                    67, 0, 4, 0, 0, 0, 63,
+                ])
+            #expect(try await t.hub.kabupatenRollUp("51.71", month: "2026-11").kecamatan.first?.report.received == 0)
+            #expect(try await t.hub.kabupatenRollUp("51.71", month: "2026-12").kecamatan.first?.report.received == 10)
+            await #expect(throws: HubError.self) { try await t.hub.kabupatenRollUp("32.16.01", month: "2026-11") }
+            await #expect(throws: HubError.self) { try await t.hub.kabupatenRollUp("32.16", month: "2026-13") }
+        }
+    }
+
     @Test("backlog per kecamatan: waiting, urgent, at the station, oldest", arguments: Backend.all)
     func backlog(_ backend: Backend) async throws {
         try await TestHub.with(backend) { t in

@@ -185,7 +185,9 @@ struct RoleMatrixTests {
         try await hub.addUser()
         let token = try await hub.hub.issueEnrollmentToken(kecamatan: "32.16.01")
         let enrolled = try await hub.hub.enroll(EnrollRequest(token: token.token, name: "PC cetak Tarumajaya"))
-        let routes = ["/armada", "/armada/langsung", "/stasiun/\(enrolled.stationId)"]
+        let routes = [
+            "/armada", "/armada/langsung", "/stasiun/\(enrolled.stationId)", "/kabupaten/32.16/laporan", "/kabupaten/32.16/laporan.pdf?bulan=2026-11",
+        ]
 
         let anonymous = Agent(hub.base)
         for path in routes {
@@ -202,6 +204,8 @@ struct RoleMatrixTests {
             #expect(reply.status == 200, "pusat \(path)")
         }
         #expect(try await pusat.get("/stasiun/stn-tidak-ada").status == 400)
+        #expect(try await pusat.get("/kabupaten/32.16.01/laporan").status == 400, "a kecamatan is not a kabupaten")
+        #expect(try await pusat.get("/kabupaten/32.16/laporan?bulan=2026-13").status == 400)
         // The hub's JSON views stay behind the admin token: a web session does not open them.
         #expect(try await pusat.get("/v1/views/stations").status != 200)
         try await pusat.close()

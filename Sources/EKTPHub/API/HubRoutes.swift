@@ -101,6 +101,15 @@ struct AdminRoutes {
         group.get("views/devices") { _, _ in JSONReply.response(try await hub.deviceViews()) }
         group.get("views/stock") { _, _ in JSONReply.response(try await hub.stockOverview()) }
         group.get("views/backlog") { _, _ in JSONReply.response(try await hub.backlogView()) }
+        group.get("views/kabupaten/:code/report") { request, context in
+            let code = context.parameters.get("code") ?? ""
+            guard let month = request.uri.queryParameters.get("month") else { throw HubError(.invalid, "parameter month (YYYY-MM) wajib") }
+            let r = try await hub.kabupatenRollUp(code, month: month)
+            return JSONReply.response(
+                KabupatenReportView(
+                    kabupatenCode: code, name: hub.regions.region(code)?.name, month: r.month,
+                    kecamatan: r.kecamatan.map { .init(kecamatanCode: $0.code, name: hub.regions.kecamatan($0.code)?.name, report: $0.report) }))
+        }
         group.get("views/alerts") { _, _ in JSONReply.response(try await hub.alertsView()) }
         group.get("views/jobs/:id") { _, context in
             let id = try Self.jobID(context)

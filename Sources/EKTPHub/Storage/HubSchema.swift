@@ -256,6 +256,11 @@ enum HubSchema {
         m.registerMigration("v9-device-chip") { db in
             try db.execute(sql: "ALTER TABLE device ADD COLUMN chip TEXT")
         }
+        // When the station recorded each event (its clock), for the kabupaten's monthly
+        // roll-up; NULL for events stored before, which count at their arrival.
+        m.registerMigration("v10-event-at") { db in
+            try db.execute(sql: "ALTER TABLE stationEvent ADD COLUMN at REAL")
+        }
         return m
     }
 }

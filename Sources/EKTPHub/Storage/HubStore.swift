@@ -77,6 +77,9 @@ public protocol HubStore: Sendable {
     func devices() async throws -> [DeviceView]
     /// Balances, use per day since `consumedSince` (`StockForecast.windowStart`), reported stock.
     func stockFacts(consumedSince: Date) async throws -> StockFacts
+    /// Every ledger event of the stations of kabupaten `code` (`PP.KK`), with when each
+    /// station recorded it, per station in its order (`KabupatenRollUp`).
+    func ledgerMovements(kabupaten code: String) async throws -> [KabupatenRollUp.Movement]
     func backlog() async throws -> [BacklogEntry]
     func jobCounts() async throws -> [HubJobState: Int]
     /// The stations' open alerts, newest first.

@@ -25,7 +25,10 @@ extension PostgresHubStore {
             let plan = EventEffects.plan(intake.new, held: jobs, stationId: station.id, kecamatan: station.kecamatanCode, now: now)
             for (e, step) in zip(intake.new, plan) {
                 try await c.query(
-                    "INSERT INTO station_event(station_id, seq, received_at, kind, event) VALUES (\(station.id), \(e.seq), \(now.epoch), \(e.event.kind), \(e.json))",
+                    """
+                    INSERT INTO station_event(station_id, seq, received_at, kind, event, at)
+                    VALUES (\(station.id), \(e.seq), \(now.epoch), \(e.event.kind), \(e.json), \((e.at ?? now).epoch))
+                    """,
                     logger: logger
                 ).drain()
                 for effect in step.effects { try await carryOut(effect, seq: e.seq, station: station, now: now, c: c) }
@@ -172,6 +175,20 @@ extension PostgresHubStore {
                     chip: try ChipCounts(stored: chip)))
         }
         return out
+    }
+
+    public func ledgerMovements(kabupaten code: String) async throws -> [KabupatenRollUp.Movement] {
+        var result: [KabupatenRollUp.Movement] = []
+        let pattern = code + ".%"
+        for try await (kecamatan, at, json) in try await client.query(
+            """
+            SELECT s.kecamatan_code, COALESCE(e.at, e.received_at), e.event FROM station_event e JOIN station s ON s.id = e.station_id
+            WHERE e.kind = 'ledger' AND s.kecamatan_code LIKE \(pattern) ORDER BY e.station_id, e.seq
+            """, logger: logger
+        ).decode((String, Double, String).self) {
+            if let m = KabupatenRollUp.movement(kecamatan: kecamatan, at: Date(timeIntervalSince1970: at), json: json) { result.append(m) }
+        }
+        return result
     }
 
     public func stockFacts(consumedSince: Date) async throws -> StockFacts {

@@ -109,6 +109,9 @@ public struct PostgresHubStore: HubStore {
         ),
         // Each printer's chip encodings by result, as its station's heartbeat says (JSON).
         ("v10-device-chip", ["ALTER TABLE device ADD COLUMN chip TEXT"]),
+        // When the station recorded each event (its clock), for the kabupaten's monthly
+        // roll-up; NULL for events stored before, which count at their arrival.
+        ("v11-event-at", ["ALTER TABLE station_event ADD COLUMN at DOUBLE PRECISION"]),
     ]
 
     static let v1: [String] = [

@@ -19,10 +19,10 @@ extension SQLiteHubStore {
             }
             let intake = EventIntake.classify(batch, held: held)
             let jobs = try Self.heldJobs(db, EventEffects.jobs(in: intake.new))
-            let insert = try db.cachedStatement(sql: "INSERT INTO stationEvent(stationId, seq, receivedAt, kind, event) VALUES (?, ?, ?, ?, ?)")
+            let insert = try db.cachedStatement(sql: "INSERT INTO stationEvent(stationId, seq, receivedAt, kind, event, at) VALUES (?, ?, ?, ?, ?, ?)")
             let plan = EventEffects.plan(intake.new, held: jobs, stationId: station.id, kecamatan: station.kecamatanCode, now: now)
             for (e, step) in zip(intake.new, plan) {
-                try insert.execute(arguments: [station.id, e.seq, now.epoch, e.event.kind, e.json])
+                try insert.execute(arguments: [station.id, e.seq, now.epoch, e.event.kind, e.json, (e.at ?? now).epoch])
                 for effect in step.effects { try Self.carryOut(effect, seq: e.seq, station: station, now: now, db: db) }
             }
             let stored = try Int64.fetchOne(db, sql: "SELECT highestSeq FROM station WHERE id = ?", arguments: [station.id]) ?? 0

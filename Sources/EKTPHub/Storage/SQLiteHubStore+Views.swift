@@ -27,6 +27,18 @@ extension SQLiteHubStore {
         }
     }
 
+    public func ledgerMovements(kabupaten code: String) async throws -> [KabupatenRollUp.Movement] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.kecamatanCode, COALESCE(e.at, e.receivedAt) AS at, e.event FROM stationEvent e JOIN station s ON s.id = e.stationId
+                    WHERE e.kind = 'ledger' AND s.kecamatanCode LIKE ? ORDER BY e.stationId, e.seq
+                    """, arguments: [code + ".%"]
+            ).compactMap { KabupatenRollUp.movement(kecamatan: $0["kecamatanCode"], at: Date(timeIntervalSince1970: $0["at"]), json: $0["event"]) }
+        }
+    }
+
     public func stockFacts(consumedSince: Date) async throws -> StockFacts {
         try await writer.read { db in
             let balances = try Row.fetchAll(db, sql: "SELECT kecamatanCode, place, quantity FROM stockBalance").map {

@@ -90,6 +90,20 @@ public struct KabupatenStock: Codable, Sendable {
     public var kecamatan: Int
 }
 
+/// `GET /v1/views/kabupaten/{code}/report?month=`: the kabupaten's monthly roll-up
+/// (`KabupatenRollUp`), one report per kecamatan whose stations sent ledger events.
+public struct KabupatenReportView: Codable, Sendable {
+    public struct Kecamatan: Codable, Sendable {
+        public var kecamatanCode: String
+        public var name: String?
+        public var report: MonthlyBlangkoReport
+    }
+    public var kabupatenCode: String
+    public var name: String?
+    public var month: String
+    public var kecamatan: [Kecamatan]
+}
+
 public struct StockOverview: Codable, Sendable {
     public var windowDays: Int
     public var kecamatan: [KecamatanStock]

@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPHubRules
 import EKTPWire
 import Foundation
 
@@ -24,6 +25,17 @@ extension Hub {
     }
 
     public func deviceViews() async throws -> [DeviceView] { try await store.devices() }
+
+    /// The kabupaten's monthly blangko roll-up (`KabupatenRollUp`): each kecamatan's report
+    /// from its stations' ledger events.
+    public func kabupatenRollUp(_ code: String, month: String) async throws -> KabupatenRollUp {
+        guard let region = regions.region(code), region.level == .kabupatenKota else {
+            throw HubError(.invalid, "kode kabupaten/kota \(code.prefix(20)) tidak ada dalam daftar Kemendagri")
+        }
+        do { return try KabupatenRollUp.build(kabupaten: code, month: month, movements: try await store.ledgerMovements(kabupaten: code)) } catch let e
+            as KabupatenRollUp.Invalid
+        { throw HubError(.invalid, e.description) }
+    }
 
     /// Stock per kecamatan by `StockForecast`, the definition the stations' pages use, and
     /// per kabupaten. Every kecamatan of a kabupaten the hub serves (one with a station, stock

@@ -1,6 +1,7 @@
 import EKTPAccounts
 import EKTPDomain
 import EKTPHubRules
+import EKTPRendering
 import EKTPWeb
 import EKTPWire
 import Foundation
@@ -26,7 +27,7 @@ public enum HubWeb {
     /// Paths the pages answer; everything else goes on to the API.
     static func isPage(_ path: String) -> Bool {
         path == "/" || path == "/masuk" || path == "/keluar" || path.hasPrefix("/static/") || path == "/armada" || path.hasPrefix("/armada/")
-            || path.hasPrefix("/stasiun/")
+            || path.hasPrefix("/stasiun/") || path.hasPrefix("/kabupaten/")
     }
 
     static func addPages(to router: Router<BasicRequestContext>, hub: Hub, accounts: any HubUserStore) {
@@ -47,6 +48,16 @@ public enum HubWeb {
             )
         }
         site.fragment(router, "/armada/langsung", roles: pusat) { _ in try await pages.overview() }
+        site.page(router, "/kabupaten/:code/laporan", roles: pusat) { v in
+            let (doc, code, month) = try await pages.rollUp(v)
+            return await v.page(
+                "Laporan kabupaten \(code) \(month)", "\(pages.rollUpForm(code, month))\(doc.html(pdf: "/kabupaten/\(code)/laporan.pdf?bulan=\(month)"))",
+                current: "/armada")
+        }
+        site.page(router, "/kabupaten/:code/laporan.pdf", roles: pusat) { v in
+            let (doc, code, month) = try await pages.rollUp(v)
+            return WebSite.download(try doc.pdf(), type: "application/pdf", filename: "blangko-\(code)-\(month).pdf", inline: true)
+        }
         site.page(router, "/stasiun/:id", roles: pusat) { v in
             let id = v.parameters.get("id") ?? ""
             let body = try await pages.station(id)
@@ -68,6 +79,41 @@ struct HubWebMiddleware: RouterMiddleware {
 
 /// The HTML of the central office's pages.
 struct HubPages: Sendable {
+    /// The kabupaten's monthly roll-up as an office document: a row per kecamatan with its
+    /// stations' ledger, the column sums, and whether each kecamatan's figures balance.
+    func rollUp(_ v: WebVisit) async throws -> (OfficeDocument, code: String, month: String) {
+        let code = v.parameters.get("code") ?? ""
+        let month = v.query("bulan") ?? OfficeZone(regionCode: code).monthKey(hub.clock())
+        let r = try await hub.kabupatenRollUp(code, month: month)
+        let name = hub.regions.region(code)?.name ?? code
+        let rows: [[String]] = r.kecamatan.map { row in
+            let name: String = "\(hub.regions.kecamatan(row.code)?.name ?? "") \(row.code)"
+            let figures: [String] = KabupatenRollUp.figures(row.report).map { WebFormat.number($0) }
+            return [name] + figures + [row.report.balances ? "ya" : "TIDAK"]
+        }
+        let sums: [String] = r.totals.map { WebFormat.number($0) }
+        let totals: [String] = ["Jumlah"] + sums + [r.kecamatan.allSatisfy { $0.report.balances } ? "ya" : "TIDAK"]
+        let doc = OfficeDocument(
+            title: "Laporan bulanan blangko KTP-el kabupaten/kota", heading: ["\(name) (\(code))", WebFormat.month(r.month)],
+            table: .init(
+                headers: ["Kecamatan"] + KabupatenRollUp.columns + ["Seimbang"], rows: rows + [totals], numeric: Set(1...7),
+                weights: [2.4, 1, 1, 1, 1.1, 1.1, 1, 1, 0.9]),
+            notes: [
+                "Dari peristiwa buku blangko yang dikirim stasiun tiap kecamatan, bulan menurut zona waktu kecamatan itu. Seimbang: \(MonthlyBlangkoReport.formula).",
+                "\(r.kecamatan.count) kecamatan dengan stasiun dari \(hub.regions.kecamatan(under: code).count) kecamatan di \(name).",
+            ],
+            placeAndDate: WebFormat.longDate(OfficeZone(regionCode: code).today(hub.clock())),
+            signatures: [.init(role: "Kepala Dinas Kependudukan dan Pencatatan Sipil", name: "")])
+        return (doc, code, r.month)
+    }
+
+    func rollUpForm(_ code: String, _ month: String) -> HTML {
+        """
+        <form class="inline no-print" method="get" action="/kabupaten/\(code)/laporan"><label for="bulan">Bulan</label>
+        <input id="bulan" type="month" name="bulan" value="\(month)"><button type="submit">Tampilkan</button></form>
+        """
+    }
+
     let hub: Hub
 
     static func badge(_ f: Freshness) -> HTML { "<span class=\"badge s-\(f.rawValue)\">\(f.label)</span>" }
@@ -152,7 +198,7 @@ struct HubPages: Sendable {
         }
         let totals = stock.kabupaten.map { k -> HTML in
             """
-            <tr><th>Kab. \(k.name ?? "") \(k.kabupatenCode) (\(k.kecamatan) kec.)</th><th class="num">\(WebFormat.number(k.onHand))</th><th class="hide-small"></th><th class="hide-small"></th>
+            <tr><th>Kab. \(k.name ?? "") \(k.kabupatenCode) (\(k.kecamatan) kec.) <a href="/kabupaten/\(k.kabupatenCode)/laporan">laporan bulanan</a></th><th class="num">\(WebFormat.number(k.onHand))</th><th class="hide-small"></th><th class="hide-small"></th>
             <th class="num">\(WebFormat.decimal(k.consumptionPerDay))</th><th class="num">\(Self.days(k.daysLeft))</th><th class="hide-small"></th></tr>
             """
         }

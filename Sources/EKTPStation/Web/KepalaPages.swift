@@ -39,7 +39,7 @@ struct KepalaPages {
             let entry = try Self.entry(v)
             return await v.page(
                 "Berita acara pemusnahan",
-                OfficeDocuments.html(try OfficeDocuments(station: station).destruction(entry: entry), pdf: "/pemusnahan/\(entry)/berita-acara.pdf"))
+                try OfficeDocuments(station: station).destruction(entry: entry).html(pdf: "/pemusnahan/\(entry)/berita-acara.pdf"))
         }
         site.page(router, "/pemusnahan/:entry/berita-acara.pdf", roles: head) { v in
             let entry = try Self.entry(v)

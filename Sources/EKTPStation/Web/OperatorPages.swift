@@ -315,7 +315,7 @@ struct OperatorPages {
     func receiptPage(_ v: WebVisit) async throws -> Response {
         let id = try jobID(v)
         let doc = try OfficeDocuments(station: station).receipt(id)
-        return await v.page("Tanda terima \(id.rawValue)", OfficeDocuments.html(doc, pdf: "/job/\(id.rawValue)/tanda-terima.pdf"))
+        return await v.page("Tanda terima \(id.rawValue)", doc.html(pdf: "/job/\(id.rawValue)/tanda-terima.pdf"))
     }
 
     // MARK: PT Pos manifest
@@ -324,7 +324,7 @@ struct OperatorPages {
         guard let receipt = v.query("resi"), !receipt.isEmpty else { throw WebRefusal("nomor resi wajib disebut") }
         let doc = try OfficeDocuments(station: station).manifest(receipt, by: v.session.fullName)
         let pdf = "/serah-terima/manifest.pdf?resi=\(receipt.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
-        return await v.page("Manifest PT Pos \(receipt)", OfficeDocuments.html(doc, pdf: pdf))
+        return await v.page("Manifest PT Pos \(receipt)", doc.html(pdf: pdf))
     }
 
     // MARK: Printers

@@ -173,13 +173,34 @@ public struct PostgresHubStore: HubStore {
 
     /// Runs `body` in one transaction. A refusal (`HubError`) thrown inside rolls back and
     /// comes out as itself, not wrapped in `PostgresTransactionError`.
+    ///
+    /// A transaction PostgreSQL chose as a deadlock's victim (40P01) or could not serialize
+    /// (40001) was rolled back whole, so it is run again, up to `transactionAttempts` times
+    /// after a short random pause: two requests that lock the same rows in another order
+    /// (an event batch and an acknowledgement, say) both succeed instead of one answering 500.
     func tx<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await client.withTransaction(logger: logger) { c in try await body(c) }
-        } catch let error as PostgresTransactionError {
-            if let refusal = error.closureError as? HubError, error.rollbackError == nil { throw refusal }
-            throw error
+        var attempt = 1
+        while true {
+            do {
+                return try await client.withTransaction(logger: logger) { c in try await body(c) }
+            } catch let error as PostgresTransactionError {
+                if let refusal = error.closureError as? HubError, error.rollbackError == nil { throw refusal }
+                guard attempt < Self.transactionAttempts, error.rollbackError == nil, Self.isTransient(error.closureError ?? error.commitError) else {
+                    throw error
+                }
+                logger.info("transaksi PostgreSQL diulang (\(attempt)): deadlock atau konflik serialisasi")
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...40) * attempt))
+            }
         }
+    }
+
+    static let transactionAttempts = 4
+
+    /// Whether PostgreSQL rolled the transaction back for a reason that passes on retry.
+    static func isTransient(_ error: (any Error)?) -> Bool {
+        guard let state = (error as? PSQLError)?.serverInfo?[.sqlState] else { return false }
+        return state == "40P01" || state == "40001"
     }
 }
 

@@ -410,6 +410,11 @@ extension StationStore {
 
     // MARK: Old KTP-el
 
+    /// Whether an old KTP-el was collected when the card of job `id` was picked up.
+    public func oldCardCollected(_ id: JobID) throws -> Bool {
+        try read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM oldCard WHERE jobId = ?", arguments: [id.rawValue]) ?? false }
+    }
+
     /// Old KTP-el collected at pickups: waiting to be destroyed, and destroyed.
     public func oldCards() throws -> (waiting: Int, destroyed: Int) {
         try read { db in

@@ -348,11 +348,11 @@ struct Backlog {
         let documents = self.documents
         return try await HubServer.withHub(config: backend.config(setup.hubConfig), create: true) { hub in
             let intake = hub.intake
-            let now = Date()
+            let dates = OfficeZone.dates(at: Date())
             let clock = ContinuousClock()
             let start = clock.now
             let checked = ParallelMap.mapBlocking(documents) { document in
-                (try? JSONValue.parse(document)).flatMap { try? intake.check($0, now: now).get().0 }
+                (try? JSONValue.parse(document)).flatMap { try? intake.check($0, dates: dates).get().0 }
             }
             let verified = clock.now
             let jobs = checked.compactMap { $0 }

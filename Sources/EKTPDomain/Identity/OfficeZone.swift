@@ -51,6 +51,12 @@ public enum OfficeZone: String, Sendable, CaseIterable, Codable {
         return CivilDate(uncheckedYear: c.year!, month: c.month!, day: c.day!)
     }
 
+    /// The date in each zone at `now`, worked out once for work that dates many offices'
+    /// jobs (the hub's intake).
+    public static func dates(at now: Date) -> [OfficeZone: CivilDate] {
+        Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.today(now)) })
+    }
+
     /// `23-11-2026 14:05 WITA`: a moment as people at the office read it.
     public func time(_ date: Date) -> String {
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)

@@ -30,8 +30,9 @@ public struct HubIntake: Sendable {
     }
 
     /// Verifies one signed document and turns it into a job to store, or says why not.
-    /// Dates are checked against the date at the job's own office (`OfficeZone`) at `now`.
-    public func check(_ document: JSONValue, now: Date) -> Result<(IncomingJob, [String]), HubError> {
+    /// Dates are checked against the date at the job's own office (`OfficeZone`), from
+    /// `dates` (`OfficeZone.dates(at:)`, worked out once per file).
+    public func check(_ document: JSONValue, dates: [OfficeZone: CivilDate]) -> Result<(IncomingJob, [String]), HubError> {
         let verified: VerifiedJob
         do { verified = try verifier.verify(document) } catch {
             return .failure(HubError(.rejected, error.description))
@@ -40,7 +41,7 @@ public struct HubIntake: Sendable {
         if regions.kecamatan(job.kecamatanCode) == nil {
             return .failure(HubError(.rejected, "kode kecamatan \(job.kecamatanCode.prefix(20)) tidak ada dalam daftar Kemendagri"))
         }
-        let (problem, warnings) = job.validate(today: OfficeZone(regionCode: job.kecamatanCode).today(now), regions: regions)
+        let (problem, warnings) = job.validate(today: dates[OfficeZone(regionCode: job.kecamatanCode)]!, regions: regions)
         if let problem { return .failure(HubError(.rejected, "data tidak valid: \(problem)")) }
         guard let approvedAt = PrintJob.timestamp(job.approvedAt) else {
             return .failure(HubError(.rejected, "approvedAt \"\(job.approvedAt.prefix(40))\" bukan waktu ISO 8601"))
@@ -58,10 +59,10 @@ public struct HubIntake: Sendable {
 
     /// Imports a job file. All or nothing: one refused job refuses the whole file.
     public func importFile(_ data: Data) async throws -> IntakeResult {
-        let now = clock()
+        let dates = OfficeZone.dates(at: clock())
         let (accepted, warnings): ([IncomingJob], [String])
         do {
-            (accepted, warnings) = try await SignedJobFile.admitInParallel(data) { check($0, now: now) }
+            (accepted, warnings) = try await SignedJobFile.admitInParallel(data) { check($0, dates: dates) }
         } catch {
             throw HubError(error.kind == .malformed ? .invalid : .rejected, error.message, details: error.details)
         }

@@ -23,7 +23,7 @@ struct OfficeDocuments {
             throw StationError(.conflict, "\(id) belum diambil di kecamatan: belum ada tanda terima")
         }
         let handed = d.history.last { $0.action.hasSuffix("→ handed-over") }
-        let old = handed?.detail.contains("KTP-el lama ditarik") == true
+        let old = try station.store.oldCardCollected(id)
         return OfficeDocument(
             title: "Tanda terima KTP-el", heading: [office, "Nomor job \(id.rawValue)"],
             fields: [

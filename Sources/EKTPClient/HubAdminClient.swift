@@ -56,4 +56,19 @@ public struct HubAdminClient: Sendable {
     public func revoke(stationId: String) async throws -> RevokeResult {
         try hub.decode(RevokeResult.self, try await call(.POST, "/v1/admin/stations/\(stationId)/revoke"))
     }
+
+    /// `POST /v1/admin/allocations/proposal`
+    public func allocationProposal(_ request: AllocationProposalRequest) async throws -> AllocationProposal {
+        try hub.decode(AllocationProposal.self, try await call(.POST, "/v1/admin/allocations/proposal", body: try WireCoding.encoder().encode(request)))
+    }
+
+    /// `POST /v1/admin/allocations`
+    public func allocate(_ request: AllocationRequest) async throws -> AllocationResult {
+        try hub.decode(AllocationResult.self, try await call(.POST, "/v1/admin/allocations", body: try WireCoding.encoder().encode(request)))
+    }
+
+    /// `GET /v1/views/shipments?kabupaten=PP.KK`
+    public func shipments(kabupaten: String) async throws -> [ShipmentView] {
+        try await get([ShipmentView].self, "/v1/views/shipments?kabupaten=\(kabupaten)")
+    }
 }

@@ -132,6 +132,16 @@ extension StationClient {
         try await post("/stock/counts/\(id)/refuse", decision)
     }
 
+    /// `GET /v1/stock/shipments`
+    public func shipments() async throws(StationClientError) -> [IncomingShipment] {
+        try await send(.GET, "/stock/shipments")
+    }
+
+    /// `POST /v1/stock/shipments/{id}/receive` (a difference: kecamatan head).
+    public func receiveShipment(_ id: String, _ receipt: ShipmentReceipt) async throws(StationClientError) -> StockChanged {
+        try await post("/stock/shipments/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["-", "_", "."])) ?? id)/receive", receipt)
+    }
+
     /// `GET /v1/stock`
     public func stockView() async throws(StationClientError) -> StockView {
         try await send(.GET, "/stock")

@@ -348,6 +348,6 @@ public struct Hub: Sendable {
         try await store.heartbeat(station: station, heartbeat, now: now)
         return HeartbeatResult(
             stationId: station.id, receivedAt: now, nextHeartbeatSeconds: max(config.staleAfterSeconds / 4, 5),
-            withdrawals: try await store.withdrawals(station: station))
+            withdrawals: try await store.withdrawals(station: station), shipments: try await store.shipmentsInTransit(to: station.kecamatanCode))
     }
 }

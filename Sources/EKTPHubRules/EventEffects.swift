@@ -19,6 +19,11 @@ public enum HubEffect: Sendable, Equatable {
     case alertAcknowledged(seq: Int64, by: String, at: Date)
     /// The station's alert raised by its event `seq` is over.
     case alertCleared(seq: Int64, at: Date)
+    /// Blangko the station sent to kecamatan `to`: a shipment in transit, numbered by the
+    /// hub, keyed by the reporting event so it is opened once.
+    case shipmentSent(to: String, quantity: Int, document: String, by: String, at: Date)
+    /// The station counted shipment `id`: it is no longer in transit.
+    case shipmentReceived(id: String, received: Int, reason: String?, by: String, at: Date)
 }
 
 /// A job as the hub holds it, the facts a station's report about it is settled against.
@@ -126,6 +131,8 @@ public enum EventEffects {
     public static let alertLength = 500
     /// The longest name of a person the hub keeps from a station's event.
     public static let personLength = 100
+    /// The longest document number the hub keeps from a station's event.
+    public static let documentLength = 100
 
     /// What new events change on the hub, each in order, with the jobs they name as the
     /// store holds them (`held`, updated as the batch goes). An event about a job is
@@ -165,7 +172,7 @@ public enum EventEffects {
                         message: String("stasiun menolak \(job.map { "job \($0)" } ?? "sebuah job"): \(reason)".prefix(alertLength))))
             case .jobStateChanged(let job, _, let to, _, _, let hash):
                 settle(job, to, hash)
-            case .ledger, .deviceState, .alert, .alertAcknowledged, .alertCleared:
+            case .ledger, .deviceState, .alert, .alertAcknowledged, .alertCleared, .transferSent, .shipmentReceived:
                 effects += Self.effects(of: e.event, at: EventIntake.when(e.at, now: now))
             }
             return (e.seq, effects)
@@ -180,7 +187,7 @@ public enum EventEffects {
                     switch e.event {
                     case .jobStored(let job, _, _), .jobStateChanged(let job, _, _, _, _, _): job
                     case .jobRejected(let job, _): job
-                    case .ledger, .deviceState, .alert, .alertAcknowledged, .alertCleared: nil
+                    case .ledger, .deviceState, .alert, .alertAcknowledged, .alertCleared, .transferSent, .shipmentReceived: nil
                     }
                 })
         ).sorted()
@@ -205,6 +212,24 @@ public enum EventEffects {
             return [.alertAcknowledged(seq: seq, by: String(by.prefix(personLength)), at: at)]
         case .alertCleared(let seq):
             return [.alertCleared(seq: seq, at: at)]
+        case .transferSent(let to, let quantity, let document, let by):
+            // What the station's own rules refused cannot arrive; should it come, it is
+            // a person's to look at, not a shipment.
+            guard PrintJob.isKecamatanCode(to), quantity > 0, quantity <= 100_000 else {
+                return [
+                    .alert(kind: Alert.Kind.syncMismatch.rawValue, device: nil, message: "pindahan blangko tidak sah: \(quantity) lembar ke \(to.prefix(20))")
+                ]
+            }
+            return [.shipmentSent(to: to, quantity: quantity, document: String(document.prefix(documentLength)), by: String(by.prefix(personLength)), at: at)]
+        case .shipmentReceived(let shipment, _, let received, let reason, let by):
+            guard received >= 0 else {
+                return [.alert(kind: Alert.Kind.syncMismatch.rawValue, device: nil, message: "hitungan kiriman \(shipment.prefix(40)) negatif")]
+            }
+            return [
+                .shipmentReceived(
+                    id: String(shipment.prefix(documentLength)), received: received, reason: reason.map { String($0.prefix(alertLength)) },
+                    by: String(by.prefix(personLength)), at: at)
+            ]
         }
     }
 
@@ -291,6 +316,8 @@ extension StationEvent {
         case .alert: "alert"
         case .alertAcknowledged: "alertAcknowledged"
         case .alertCleared: "alertCleared"
+        case .transferSent: "transferSent"
+        case .shipmentReceived: "shipmentReceived"
         }
     }
 }

@@ -13,6 +13,8 @@ enum StationAct: Sendable {
     case testPrint
     case addPrinter
     case receiveStock
+    /// Counting a shipment in transit as it arrives, when the count matches.
+    case receiveShipment
     case countStock
     case spoilStock
     /// Taking an alert on: anyone at the station who can act on it.
@@ -23,6 +25,8 @@ enum StationAct: Sendable {
     case decideCount
     case destroyStock
     case transferStock
+    /// Receiving a shipment with a count other than its surat jalan's.
+    case receiveShipmentDifference
     case resumePrinting
     // The station's administration: root, or the account ektpd runs as.
     case manageUsers
@@ -36,8 +40,8 @@ enum StationAct: Sendable {
         switch self {
         case .importJobs, .decideOutcome, .handOver, .loadPrinter, .testPrint, .addPrinter, .receiveStock, .spoilStock: [.operator]
         // Anyone may count; nobody confirms their own count (`TwoPersonRule`).
-        case .countStock, .acknowledgeAlert: [.operator, .kepala]
-        case .approveReprint, .releaseNIKHold, .decideCount, .destroyStock, .transferStock, .resumePrinting: [.kepala]
+        case .countStock, .acknowledgeAlert, .receiveShipment: [.operator, .kepala]
+        case .approveReprint, .releaseNIKHold, .decideCount, .destroyStock, .transferStock, .resumePrinting, .receiveShipmentDifference: [.kepala]
         case .manageUsers, .enroll, .backup, .reconcile, .injectFault: []
         }
     }
@@ -60,6 +64,12 @@ enum StationAct: Sendable {
         case .destroy: self = .destroyStock
         case .transfer: self = .transferStock
         }
+    }
+
+    /// The act of counting `shipment` on arrival as `counted`: a difference is the kepala's.
+    static func receiving(_ shipment: IncomingShipment?, counted: Int) -> StationAct {
+        guard let shipment, counted != shipment.quantity else { return .receiveShipment }
+        return .receiveShipmentDifference
     }
 
     /// Who may do it, in words, for a refusal.

@@ -262,6 +262,27 @@ enum Schema {
                     );
                     """)
         }
+        // Shipments of blangko on their way here, as the hub's heartbeat answer lists
+        // them, and the count each was received with (`ledgerId` the `received` entry; none
+        // when nothing arrived).
+        m.registerMigration("v12-shipments") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE shipment (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        kind TEXT NOT NULL,
+                        fromKecamatan TEXT,
+                        quantity INTEGER NOT NULL CHECK (quantity > 0),
+                        document TEXT NOT NULL,
+                        sentAt REAL NOT NULL,
+                        receivedQuantity INTEGER CHECK (receivedQuantity >= 0),
+                        receivedAt REAL,
+                        receivedBy TEXT,
+                        reason TEXT,
+                        ledgerId INTEGER REFERENCES ledger(id)
+                    );
+                    """)
+        }
         return m
     }
 }

@@ -80,12 +80,15 @@ extension StationStore {
         }
     }
 
-    /// Blangko sent from this store to another kecamatan.
+    /// Blangko sent from this store to another kecamatan: in transit, through the hub,
+    /// until the receiving station counts them (`receiveShipment` there).
     public func transfer(_ quantity: Int, to kecamatan: String, document: String, by person: String) throws -> Int64 {
         guard PrintJob.isKecamatanCode(kecamatan) else { throw StationError(.invalid, "kode kecamatan \(kecamatan) bukan bentuk PP.KK.CC") }
         try Self.requireText(document, "nomor dokumen")
         return try transaction(actor: person) { tx in
             let id = try tx.ledger(try Self.movement(.transferred, .store, .transferred, quantity), note: "ke \(kecamatan)", document: document)
+            // The hub opens a shipment to the receiving kecamatan, in transit until counted there.
+            try tx.outbox(.transferSent(to: kecamatan, quantity: quantity, document: document, by: person))
             try tx.audit("blangko dipindahkan", detail: "\(quantity) lembar ke \(kecamatan), dokumen \(document)")
             return id
         }

@@ -38,7 +38,11 @@ public struct SyntheticJobs: Sendable {
     public struct Problem: Error, CustomStringConvertible { public let description: String }
 
     /// `count` jobs for `kecamatan`, ids `PREFIX-000001`…; every `urgentEvery`th is urgent.
-    public func jobs(count: Int, kecamatan: String, prefix: String = "PRR", seed: UInt64 = 1, urgentEvery: Int = 10, today: CivilDate? = nil) throws
+    /// `pemulaEvery`: every so many jobs (the first included) is a first-time applicant,
+    /// 17 years old today (`PrintJob.isPemula`); 0 for none.
+    public func jobs(
+        count: Int, kecamatan: String, prefix: String = "PRR", seed: UInt64 = 1, urgentEvery: Int = 10, today: CivilDate? = nil, pemulaEvery: Int = 0
+    ) throws
         -> [PrintJob]
     {
         let zone = OfficeZone(regionCode: kecamatan)
@@ -58,9 +62,10 @@ public struct SyntheticJobs: Sendable {
         let kabName = Self.cardName(kab.name)
         return try (0..<count).map { i in
             let female = rng.next() % 2 == 0
-            let year = 1950 + Int(rng.next() % 58)
-            let month = 1 + Int(rng.next() % 12)
-            let day = 1 + Int(rng.next() % 28)
+            var year = 1950 + Int(rng.next() % 58)
+            var month = 1 + Int(rng.next() % 12)
+            var day = 1 + Int(rng.next() % 28)
+            if pemulaEvery > 0, i % pemulaEvery == 0 { (year, month, day) = (today.year - 17, 1, 1) }
             let birth = try CivilDate(year: year, month: month, day: day)
             let nikText = codeDigits + String(format: "%02d%02d%02d%04d", day + (female ? 40 : 0), month, year % 100, 1 + ((serialStart + i) % 9999))
             let name = "\(Self.given[Int(rng.next() % UInt64(Self.given.count))]) \(Self.family[Int(rng.next() % UInt64(Self.family.count))])"

@@ -235,11 +235,17 @@ public struct HeartbeatResult: Codable, Sendable {
     /// Jobs the central office withdrew that this station holds: not to be printed; the
     /// station confirms each by its state change (absent from older hubs).
     public var withdrawals: [JobWithdrawal]?
-    public init(stationId: String, receivedAt: Date, nextHeartbeatSeconds: Int, withdrawals: [JobWithdrawal]? = nil) {
+    /// Shipments of blangko on their way to the station's kecamatan, not yet counted there
+    /// (absent from older hubs).
+    public var shipments: [ShipmentNotice]?
+    public init(
+        stationId: String, receivedAt: Date, nextHeartbeatSeconds: Int, withdrawals: [JobWithdrawal]? = nil, shipments: [ShipmentNotice]? = nil
+    ) {
         self.stationId = stationId
         self.receivedAt = receivedAt
         self.nextHeartbeatSeconds = nextHeartbeatSeconds
         self.withdrawals = withdrawals
+        self.shipments = shipments
     }
 }
 

@@ -632,3 +632,51 @@ extension ChipCounts {
     /// As a store keeps them.
     public var stored: String { String(decoding: (try? WireCoding.encoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self) }
 }
+
+/// A shipment of blangko to this kecamatan (`GET /v1/stock/shipments`): in transit until
+/// counted here, then with the count.
+public struct IncomingShipment: Codable, Sendable, Equatable {
+    /// The hub's surat jalan number.
+    public var id: String
+    public var kind: ShipmentKind
+    public var fromKecamatan: String?
+    public var quantity: Int
+    public var document: String
+    public var sentAt: Date
+    public var receivedQuantity: Int?
+    public var receivedAt: Date?
+    public var receivedBy: String?
+    public var reason: String?
+
+    public init(
+        id: String, kind: ShipmentKind, fromKecamatan: String?, quantity: Int, document: String, sentAt: Date, receivedQuantity: Int? = nil,
+        receivedAt: Date? = nil, receivedBy: String? = nil, reason: String? = nil
+    ) {
+        self.id = id
+        self.kind = kind
+        self.fromKecamatan = fromKecamatan
+        self.quantity = quantity
+        self.document = document
+        self.sentAt = sentAt
+        self.receivedQuantity = receivedQuantity
+        self.receivedAt = receivedAt
+        self.receivedBy = receivedBy
+        self.reason = reason
+    }
+
+    public var inTransit: Bool { receivedAt == nil }
+
+    /// Where it came from, in words.
+    public var origin: String { fromKecamatan.map { "kecamatan \($0)" } ?? "kabupaten (alokasi)" }
+}
+
+/// `POST /v1/stock/shipments/{id}/receive`: the count of a shipment as it arrived. A count
+/// other than sent needs the kepala and a reason.
+public struct ShipmentReceipt: Codable, Sendable {
+    public var counted: Int
+    public var reason: String?
+    public init(counted: Int, reason: String? = nil) {
+        self.counted = counted
+        self.reason = reason
+    }
+}

@@ -107,8 +107,9 @@ struct Demo: AsyncParsableCommand {
             }
             try await operate(stations)
             for station in stations { try await station.finishDay() }
+            let shipped = try await allocateShipment(hub, stations)
             try await waitUntilHubHasEverything(stations)
-            var agreed = true
+            var agreed = shipped
             for station in stations { agreed = try await station.summary() && agreed }
             agreed = try await hubSummary(hub, stations) && agreed
             agreed = webhookSummary(webhook) && agreed
@@ -196,6 +197,56 @@ struct Demo: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw ValidationError("antrean kejadian stasiun tidak habis terkirim ke hub")
+    }
+
+    // MARK: Blangko from the kabupaten
+
+    /// After the day's printing, a ministry shipment at the kabupaten: the hub proposes each
+    /// kecamatan's share (their backlogs are printed, so by each one's use per day), the
+    /// central office sends it as proposed, and each station counts its
+    /// shipment on arrival — the first whole, by its operator; the second one card short,
+    /// recorded by its kepala with the reason. True when the hub records both as counted.
+    func allocateShipment(_ hub: HubDaemon, _ stations: [DemoStation]) async throws -> Bool {
+        let kabupaten = String(kecamatan.prefix(5))
+        let quantity = 60
+        let proposal = try await hub.admin.allocationProposal(AllocationProposalRequest(kabupaten: kabupaten, quantity: quantity))
+        let shares = proposal.kecamatan.filter { $0.proposed > 0 }
+        say("")
+        say("Kiriman kementerian \(quantity) blangko untuk kabupaten \(kabupaten); usulan hub (antrean, pemula, stok → bagian):")
+        for r in shares { say("  \(r.kecamatanCode) \(r.name ?? ""): antrean \(r.backlog), pemula \(r.pemula), stok \(r.onHand) → \(r.proposed)") }
+        let sent = try await hub.admin.allocate(
+            AllocationRequest(
+                kabupaten: kabupaten, quantity: quantity, document: "KEMENDAGRI/DEMO/001",
+                split: Dictionary(uniqueKeysWithValues: shares.map { ($0.kecamatanCode, $0.proposed) }), by: "pusat"))
+        say("  \(sent.allotment): \(sent.shipments.map { "\($0.id) → \($0.toKecamatan) (\($0.quantity))" }.joined(separator: ", "))")
+        for (index, station) in stations.enumerated() {
+            guard let shipment = sent.shipments.first(where: { $0.toKecamatan == station.kecamatan }) else { continue }
+            for _ in 0..<300 where try await !station.client({ try await $0.shipments() }).contains(where: { $0.id == shipment.id }) {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            if index == 0 {
+                _ = try await station.client { try await $0.receiveShipment(shipment.id, ShipmentReceipt(counted: shipment.quantity)) }
+                say("  \(station.label): operator menghitung \(shipment.quantity) lembar, sesuai surat jalan \(shipment.id).")
+            } else {
+                let counted = shipment.quantity - 1
+                let _: StockChanged = try station.asKepala([
+                    "stock", "accept-shipment", shipment.id, "--count", "\(counted)", "--reason", "1 lembar tertekuk dalam pengiriman",
+                ])
+                say("  \(station.label): kepala mencatat \(counted) dari \(shipment.quantity) lembar (selisih 1, dengan alasan).")
+            }
+        }
+        var counted = false
+        for _ in 0..<300 {
+            let record = try await hub.admin.shipments(kabupaten: kabupaten).filter { $0.allotment == sent.allotment }
+            counted = record.allSatisfy { $0.status != .inTransit }
+            if counted {
+                for s in record { say("  ✓ hub: \(s.id) ke \(s.toKecamatan) dikirim \(s.quantity), diterima \(s.receivedQuantity ?? 0) (\(s.status.label))") }
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        if !counted { say("  ✗ hub belum mencatat semua kiriman diterima") }
+        return counted
     }
 
     // MARK: The hub's view

@@ -13,7 +13,7 @@ struct StockCommand: AsyncParsableCommand {
         commandName: "stock",
         abstract: "Stok blangko: terima, muat, bongkar, rusak, hitung, musnahkan, pindahkan, laporan.",
         subcommands: [
-            Show.self, Receive.self, Load.self, Unload.self, Spoil.self, Count.self, ConfirmCount.self,
+            Show.self, Shipments.self, AcceptShipment.self, Receive.self, Load.self, Unload.self, Spoil.self, Count.self, ConfirmCount.self,
             RefuseCount.self, Destroy.self, Transfer.self, Report.self,
         ],
         defaultSubcommand: Show.self)
@@ -37,6 +37,40 @@ struct StockCommand: AsyncParsableCommand {
         func run() async throws {
             let view = try await global.withClient { try await $0.stockView() }
             global.emit(view) { ConsoleText.stock($0) }
+        }
+    }
+
+    struct Shipments: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Kiriman blangko ke kecamatan ini: yang masih dalam perjalanan, lalu yang sudah diterima.")
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let (list, zone) = try await global.withClient { (try await $0.shipments(), try await global.officeZone($0)) }
+            global.emit(list) { ConsoleText.shipments($0, zone: zone) }
+        }
+    }
+
+    struct AcceptShipment: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "accept-shipment",
+            abstract: "Menerima kiriman blangko menurut surat jalannya: jumlah yang dihitung masuk gudang. Selisih hanya oleh kepala, dengan alasan.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("Nomor surat jalan (lihat 'ektpctl stock shipments').", valueName: "SURAT-JALAN")) var id: String
+        @Option(help: ArgumentHelp("Jumlah blangko yang dihitung saat tiba.", valueName: "JUMLAH")) var count: Int
+        @Option(help: ArgumentHelp("Alasan selisih, bila jumlahnya tidak sama dengan surat jalan.", valueName: "ALASAN")) var reason: String?
+
+        func validate() throws {
+            try requireText(id, "SURAT-JALAN")
+            guard count >= 0 else { throw ValidationError("jumlah yang dihitung tidak boleh negatif") }
+        }
+
+        func run() async throws {
+            let changed = try await global.withClient { try await $0.receiveShipment(id, ShipmentReceipt(counted: count, reason: reason)) }
+            global.emit(changed) { ConsoleText.stockChanged($0) }
         }
     }
 

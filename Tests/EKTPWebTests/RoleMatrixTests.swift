@@ -39,6 +39,7 @@ struct RoleMatrixTests {
             Route(method: "GET", path: "/laporan", allowed: head),
             Route(method: "GET", path: "/laporan.csv", allowed: head),
             Route(method: "GET", path: "/pemusnahan", allowed: head),
+            Route(method: "GET", path: "/kiriman", allowed: both),
             Route(method: "POST", path: "/job/\(job)/hasil", allowed: op),
             Route(method: "POST", path: "/job/\(job)/cetak-ulang", allowed: head),
             Route(method: "POST", path: "/job/\(job)/serah", allowed: op),
@@ -47,6 +48,7 @@ struct RoleMatrixTests {
             Route(method: "POST", path: "/stok/hitung/\(count)/konfirmasi", allowed: head),
             Route(method: "POST", path: "/stok/hitung/\(count)/tolak", allowed: head),
             Route(method: "POST", path: "/pemusnahan", allowed: head),
+            Route(method: "POST", path: "/kiriman/SJ-3216-2026-00001/terima", allowed: both),
         ]
     }
 
@@ -187,6 +189,7 @@ struct RoleMatrixTests {
         let enrolled = try await hub.hub.enroll(EnrollRequest(token: token.token, name: "PC cetak Tarumajaya"))
         let routes = [
             "/armada", "/armada/langsung", "/stasiun/\(enrolled.stationId)", "/kabupaten/32.16/laporan", "/kabupaten/32.16/laporan.pdf?bulan=2026-11",
+            "/kabupaten/32.16/alokasi", "/kabupaten/32.16/alokasi?jumlah=10&dokumen=KEMEN-1", "/kabupaten/32.16/kiriman",
         ]
 
         let anonymous = Agent(hub.base)
@@ -206,6 +209,7 @@ struct RoleMatrixTests {
         #expect(try await pusat.get("/stasiun/stn-tidak-ada").status == 400)
         #expect(try await pusat.get("/kabupaten/32.16.01/laporan").status == 400, "a kecamatan is not a kabupaten")
         #expect(try await pusat.get("/kabupaten/32.16/laporan?bulan=2026-13").status == 400)
+        #expect(try await pusat.get("/kabupaten/32.99/alokasi?jumlah=10").status == 400, "no such kabupaten")
         // The hub's JSON views stay behind the admin token: a web session does not open them.
         #expect(try await pusat.get("/v1/views/stations").status != 200)
         try await pusat.close()

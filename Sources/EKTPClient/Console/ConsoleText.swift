@@ -133,6 +133,26 @@ public enum ConsoleText {
         return t.render()
     }
 
+    /// `ektpctl stock shipments`
+    public static func shipments(_ list: [IncomingShipment], zone: OfficeZone) -> String {
+        guard !list.isEmpty else { return "(tidak ada kiriman blangko)" }
+        var t = TextTable(headers: ["SURAT JALAN", "DARI", "DIKIRIM", "TANGGAL KIRIM", "DITERIMA", "STATUS"], rightAligned: [2, 4])
+        for s in list {
+            let status: String
+            if s.inTransit {
+                status = "dalam perjalanan"
+            } else if s.receivedQuantity == s.quantity {
+                status = "diterima \(s.receivedBy ?? "")"
+            } else {
+                status = "selisih \(signed((s.receivedQuantity ?? 0) - s.quantity)): \(s.reason ?? "")"
+            }
+            t.append([
+                s.id, s.origin, String(s.quantity), date(s.sentAt, zone: zone), s.receivedQuantity.map(String.init) ?? "-", status,
+            ])
+        }
+        return t.render()
+    }
+
     /// `ektpctl jobs find`
     public static func matches(_ list: [JobMatch]) -> String {
         guard !list.isEmpty else { return "(tidak ada kartu yang cocok)" }

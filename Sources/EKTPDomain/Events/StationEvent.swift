@@ -20,6 +20,13 @@ public enum StationEvent: Codable, Hashable, Sendable {
     /// The condition the alert raised by event `alert` reported is gone (a decided
     /// outcome, a count difference decided, a printer added …).
     case alertCleared(alert: Int64)
+    /// Blangko left the store for another kecamatan (the `transferred` ledger entry beside
+    /// it): the hub opens a shipment in transit to `to` under the sender's `document`.
+    case transferSent(to: String, quantity: Int, document: String, by: String)
+    /// The station counted a shipment in transit to it (`shipment`, the hub's surat jalan
+    /// number): `received` of the `sent` arrived (the `received` ledger entry beside it); a
+    /// difference carries the kepala's `reason`.
+    case shipmentReceived(shipment: String, sent: Int, received: Int, reason: String?, by: String)
 }
 
 /// Something a person must look at.

@@ -122,6 +122,19 @@ public struct PrintJob: Codable, Hashable, Sendable {
         return card.validate(today: today, regions: regions)
     }
 
+    /// Age below which an applicant counts as a first-time applicant (pemula): the card
+    /// comes at 17 (or earlier, on marriage), so a holder not yet 18 on the day the record
+    /// was approved is on a first card. The allocation serves them first when blangko are
+    /// short (`BlangkoAllocation`).
+    public static let pemulaBelowAge = 18
+
+    /// Whether the holder is a first-time applicant, by `pemulaBelowAge` on the approval
+    /// date in the office's zone; false when `approvedAt` cannot be read.
+    public var isPemula: Bool {
+        guard let approved = Self.timestamp(approvedAt) else { return false }
+        return card.tanggalLahir.years(until: OfficeZone(regionCode: kecamatanCode).today(approved)) < Self.pemulaBelowAge
+    }
+
     /// An ISO 8601 internet date-time (`2026-11-23T08:15:00Z`, fractional seconds allowed;
     /// `InternetTime`): the one reading of `approvedAt` at the hub's intake and the
     /// station's alike.

@@ -91,6 +91,19 @@ struct AdminRoutes {
             let body: CentralActRequest = try await HubAPI.decode(request, hub)
             return JSONReply.response(try await hub.retire(stationId: context.parameters.get("id") ?? "", body))
         }
+        group.post("admin/allocations/proposal") { request, _ in
+            let body: AllocationProposalRequest = try await HubAPI.decode(request, hub)
+            return JSONReply.response(try await hub.allocationProposal(body))
+        }
+        group.post("admin/allocations") { request, _ in
+            let body: AllocationRequest = try await HubAPI.decode(request, hub)
+            return JSONReply.response(try await hub.allocate(body), status: .created)
+        }
+        group.get("views/shipments") { request, _ in
+            let query = request.uri.queryParameters
+            let limit = try HubAPI.intParameter(query.get("limit"), name: "limit", default: 500, range: 1...5000)
+            return JSONReply.response(try await hub.shipments(kabupaten: query.get("kabupaten"), limit: limit))
+        }
         group.get("views/audit") { request, _ in
             let query = request.uri.queryParameters
             let job = try query.get("job").map(Self.jobID)

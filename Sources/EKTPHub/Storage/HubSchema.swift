@@ -261,6 +261,26 @@ enum HubSchema {
         m.registerMigration("v10-event-at") { db in
             try db.execute(sql: "ALTER TABLE stationEvent ADD COLUMN at REAL")
         }
+        // Blangko around the kecamatan: the ministry's shipments split between kecamatan
+        // (allotment), shipments in transit until the receiver counts them (allocations and
+        // transfers alike), their numbers; and which jobs are first-time applicants.
+        m.registerMigration("v11-shipments") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE allotment (
+                        id TEXT PRIMARY KEY, kabupatenCode TEXT NOT NULL, quantity INTEGER NOT NULL, document TEXT NOT NULL,
+                        createdBy TEXT NOT NULL, createdAt REAL NOT NULL);
+                    CREATE TABLE shipment (
+                        id TEXT PRIMARY KEY, kind TEXT NOT NULL, allotmentId TEXT REFERENCES allotment(id),
+                        fromKecamatan TEXT, fromStationId TEXT, fromSeq INTEGER, toKecamatan TEXT NOT NULL,
+                        quantity INTEGER NOT NULL CHECK (quantity > 0), document TEXT NOT NULL, sentBy TEXT NOT NULL, sentAt REAL NOT NULL,
+                        receivedQuantity INTEGER CHECK (receivedQuantity >= 0), receivedBy TEXT, receivedAt REAL, receivedStationId TEXT, reason TEXT,
+                        UNIQUE (fromStationId, fromSeq));
+                    CREATE INDEX shipment_to ON shipment(toKecamatan, receivedAt);
+                    CREATE TABLE documentNumber (series TEXT NOT NULL, year INTEGER NOT NULL, next INTEGER NOT NULL, PRIMARY KEY (series, year));
+                    ALTER TABLE job ADD COLUMN pemula INTEGER NOT NULL DEFAULT 0;
+                    """)
+        }
         return m
     }
 }

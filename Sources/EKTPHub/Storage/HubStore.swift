@@ -107,6 +107,18 @@ public protocol HubStore: Sendable {
     func recordAuditAnchor(station: StationRecord, _ anchor: AuditAnchor, now: Date) async throws -> String?
     /// Every head a station sent, by record number.
     func auditAnchors(station: StationRecord) async throws -> [AuditAnchor]
+
+    // MARK: Shipments
+
+    /// Records a ministry shipment at the kabupaten and one shipment in transit per
+    /// kecamatan with a share, each under the next surat jalan number; all or nothing.
+    func allocate(kabupaten: String, quantity: Int, document: String, split: [String: Int], by person: String, now: Date) async throws
+        -> AllocationResult
+    /// Shipments to or from the kecamatan under `prefix` (a kabupaten `PP.KK`, or "" for all),
+    /// newest first.
+    func shipments(under prefix: String, limit: Int) async throws -> [ShipmentView]
+    /// Shipments not yet counted by the kecamatan, for the heartbeat's answer.
+    func shipmentsInTransit(to kecamatan: String) async throws -> [ShipmentNotice]
 }
 
 /// A verified job ready to be stored.
@@ -123,6 +135,8 @@ public struct IncomingJob: Sendable {
     public var maskedNik: String
     /// The NIK's HMAC under the hub's data key (`DocumentSealer.nikKey`).
     public var nikKey: Data
+    /// A first-time applicant (`PrintJob.isPemula`), served first by the allocation.
+    public var pemula: Bool = false
 }
 
 /// A job leased to a station by one poll.

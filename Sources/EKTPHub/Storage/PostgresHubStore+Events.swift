@@ -81,6 +81,10 @@ extension PostgresHubStore {
                 "UPDATE station_alert SET cleared_at = \(at.epoch) WHERE station_id = \(station.id) AND seq = \(alert) AND cleared_at IS NULL",
                 logger: logger
             ).drain()
+        case .shipmentSent(let to, let quantity, let document, let by, let at):
+            try await openTransfer(c, station: station, seq: seq, to: to, quantity: quantity, document: document, by: by, at: at)
+        case .shipmentReceived(let id, let received, let reason, let by, let at):
+            try await closeShipment(c, station: station, seq: seq, id: id, received: received, reason: reason, by: by, at: at, now: now)
         }
     }
 
@@ -218,21 +222,23 @@ extension PostgresHubStore {
 
     public func backlog() async throws -> [BacklogEntry] {
         var out: [BacklogEntry] = []
-        for try await (kec, waiting, urgent, atStation, oldest) in try await client.query(
+        for try await (kec, waiting, urgent, atStation, oldest, pemula) in try await client.query(
             """
             SELECT kecamatan_code,
                 COUNT(*) FILTER (WHERE state IN ('approved', 'offered')) AS waiting,
                 COUNT(*) FILTER (WHERE state IN ('approved', 'offered') AND priority = 1),
                 COUNT(*) FILTER (WHERE state = 'claimed') AS at_station,
-                MIN(approved_at) FILTER (WHERE state IN ('approved', 'offered'))
+                MIN(approved_at) FILTER (WHERE state IN ('approved', 'offered')),
+                COUNT(*) FILTER (WHERE state IN ('approved', 'offered', 'claimed') AND pemula)
             FROM job GROUP BY kecamatan_code
             HAVING COUNT(*) FILTER (WHERE state IN ('approved', 'offered')) > 0 OR COUNT(*) FILTER (WHERE state = 'claimed') > 0
             ORDER BY 2 DESC, kecamatan_code
             """, logger: logger
-        ).decode((String, Int64, Int64, Int64, Double?).self) {
+        ).decode((String, Int64, Int64, Int64, Double?, Int64).self) {
             out.append(
                 BacklogEntry(
-                    kecamatanCode: kec, name: nil, waiting: Int(waiting), urgent: Int(urgent), atStation: Int(atStation), oldestApprovedAt: oldest.date))
+                    kecamatanCode: kec, name: nil, waiting: Int(waiting), urgent: Int(urgent), atStation: Int(atStation), oldestApprovedAt: oldest.date,
+                    pemula: Int(pemula)))
         }
         return out
     }

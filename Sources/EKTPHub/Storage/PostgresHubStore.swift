@@ -112,6 +112,30 @@ public struct PostgresHubStore: HubStore {
         // When the station recorded each event (its clock), for the kabupaten's monthly
         // roll-up; NULL for events stored before, which count at their arrival.
         ("v11-event-at", ["ALTER TABLE station_event ADD COLUMN at DOUBLE PRECISION"]),
+        // Blangko around the kecamatan: the ministry's shipments split between kecamatan
+        // (allotment), shipments in transit until the receiver counts them (allocations and
+        // transfers alike), their numbers; and which jobs are first-time applicants.
+        (
+            "v12-shipments",
+            [
+                """
+                CREATE TABLE allotment (
+                    id TEXT PRIMARY KEY, kabupaten_code TEXT NOT NULL, quantity BIGINT NOT NULL, document TEXT NOT NULL,
+                    created_by TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL)
+                """,
+                """
+                CREATE TABLE shipment (
+                    id TEXT PRIMARY KEY, kind TEXT NOT NULL, allotment_id TEXT REFERENCES allotment(id),
+                    from_kecamatan TEXT, from_station_id TEXT, from_seq BIGINT, to_kecamatan TEXT NOT NULL,
+                    quantity BIGINT NOT NULL CHECK (quantity > 0), document TEXT NOT NULL, sent_by TEXT NOT NULL, sent_at DOUBLE PRECISION NOT NULL,
+                    received_quantity BIGINT CHECK (received_quantity >= 0), received_by TEXT, received_at DOUBLE PRECISION, received_station_id TEXT,
+                    reason TEXT, UNIQUE (from_station_id, from_seq))
+                """,
+                "CREATE INDEX shipment_to ON shipment(to_kecamatan, received_at)",
+                "CREATE TABLE document_number (series TEXT NOT NULL, year INTEGER NOT NULL, next BIGINT NOT NULL, PRIMARY KEY (series, year))",
+                "ALTER TABLE job ADD COLUMN pemula BOOLEAN NOT NULL DEFAULT FALSE",
+            ]
+        ),
     ]
 
     static let v1: [String] = [
@@ -363,15 +387,16 @@ extension PostgresHubStore {
                 let nikKeys = fresh.map { ByteBuffer(bytes: $0.nikKey) }
                 // No array of optionals on the wire: '' stands for "not held".
                 let heldFor = fresh.map { holds[$0.id]?.rawValue ?? "" }
+                let pemula = fresh.map(\.pemula)
                 try await c.query(
                     """
                     INSERT INTO job(id, kecamatan_code, priority, approved_at, state, content_hash, key_id, document, masked_nik, received_at, updated_at,
-                                    nik_key, held_for)
+                                    nik_key, held_for, pemula)
                     SELECT id, kecamatan_code, priority, approved_at, 'approved', content_hash, key_id, document, masked_nik, \(now.epoch), \(now.epoch),
-                           nik_key, NULLIF(held_for, '')
+                           nik_key, NULLIF(held_for, ''), pemula
                     FROM unnest(\(ids)::text[], \(kecamatan)::text[], \(priorities)::bigint[], \(approvedAt)::float8[], \(hashes)::bytea[],
-                                \(keyIds)::text[], \(documents)::bytea[], \(masked)::text[], \(nikKeys)::bytea[], \(heldFor)::text[])
-                         AS t(id, kecamatan_code, priority, approved_at, content_hash, key_id, document, masked_nik, nik_key, held_for)
+                                \(keyIds)::text[], \(documents)::bytea[], \(masked)::text[], \(nikKeys)::bytea[], \(heldFor)::text[], \(pemula)::bool[])
+                         AS t(id, kecamatan_code, priority, approved_at, content_hash, key_id, document, masked_nik, nik_key, held_for, pemula)
                     """, logger: logger
                 ).drain()
             }

@@ -64,6 +64,10 @@ extension SQLiteHubStore {
         case .alertCleared(let alert, let at):
             try db.execute(
                 sql: "UPDATE stationAlert SET clearedAt = ? WHERE stationId = ? AND seq = ? AND clearedAt IS NULL", arguments: [at.epoch, station.id, alert])
+        case .shipmentSent(let to, let quantity, let document, let by, let at):
+            try openTransfer(db, station: station, seq: seq, to: to, quantity: quantity, document: document, by: by, at: at)
+        case .shipmentReceived(let id, let received, let reason, let by, let at):
+            try closeShipment(db, station: station, seq: seq, id: id, received: received, reason: reason, by: by, at: at, now: now)
         }
     }
 

@@ -75,14 +75,15 @@ extension SQLiteHubStore {
                         SUM(state IN ('approved', 'offered')) AS waiting,
                         SUM(state IN ('approved', 'offered') AND priority = 1) AS urgent,
                         SUM(state = 'claimed') AS atStation,
-                        MIN(CASE WHEN state IN ('approved', 'offered') THEN approvedAt END) AS oldest
+                        MIN(CASE WHEN state IN ('approved', 'offered') THEN approvedAt END) AS oldest,
+                        SUM(state IN ('approved', 'offered', 'claimed') AND pemula = 1) AS pemula
                     FROM job GROUP BY kecamatanCode HAVING waiting > 0 OR atStation > 0
                     ORDER BY waiting DESC, kecamatanCode
                     """
             ).map { row in
                 BacklogEntry(
                     kecamatanCode: row["kecamatanCode"], name: nil, waiting: row["waiting"], urgent: row["urgent"], atStation: row["atStation"],
-                    oldestApprovedAt: row.date("oldest"))
+                    oldestApprovedAt: row.date("oldest"), pemula: row["pemula"])
             }
         }
     }

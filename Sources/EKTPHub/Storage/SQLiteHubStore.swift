@@ -111,18 +111,19 @@ extension SQLiteHubStore {
             // Many rows per statement: one prepared statement per chunk size, not one
             // statement run per job.
             for chunk in fresh.chunked(into: Self.insertRows) {
-                let row = "(?, ?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?, ?, ?)"
+                let row = "(?, ?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 let insert = try db.cachedStatement(
                     sql: """
-                        INSERT INTO job(id, kecamatanCode, priority, approvedAt, state, contentHash, keyId, document, maskedNik, receivedAt, updatedAt, nikKey, heldFor)
+                        INSERT INTO job(id, kecamatanCode, priority, approvedAt, state, contentHash, keyId, document, maskedNik, receivedAt, updatedAt, nikKey, heldFor,
+                                        pemula)
                         VALUES \(Array(repeating: row, count: chunk.count).joined(separator: ", "))
                         """)
                 var values: [(any DatabaseValueConvertible)?] = []
-                values.reserveCapacity(chunk.count * 12)
+                values.reserveCapacity(chunk.count * 13)
                 for job in chunk {
                     values += [
                         job.id.rawValue, job.kecamatanCode, QueueKey.column(job.priority), job.approvedAt.epoch,
-                        job.contentHash, job.keyId, job.document, job.maskedNik, now.epoch, now.epoch, job.nikKey, holds[job.id]?.rawValue,
+                        job.contentHash, job.keyId, job.document, job.maskedNik, now.epoch, now.epoch, job.nikKey, holds[job.id]?.rawValue, job.pemula,
                     ]
                 }
                 try insert.execute(arguments: StatementArguments(values))

@@ -120,6 +120,8 @@ public struct BacklogEntry: Codable, Sendable {
     public var atStation: Int
     /// When the oldest waiting job was approved.
     public var oldestApprovedAt: Date?
+    /// Of the jobs waiting and at the station, first-time applicants (`PrintJob.isPemula`).
+    public var pemula: Int = 0
 }
 
 public struct BacklogView: Codable, Sendable {

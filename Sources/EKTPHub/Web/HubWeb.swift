@@ -58,6 +58,7 @@ public enum HubWeb {
             let (doc, code, month) = try await pages.rollUp(v)
             return WebSite.download(try doc.pdf(), type: "application/pdf", filename: "blangko-\(code)-\(month).pdf", inline: true)
         }
+        addShipmentPages(to: router, site: site, pages: pages)
         site.page(router, "/stasiun/:id", roles: pusat) { v in
             let id = v.parameters.get("id") ?? ""
             let body = try await pages.station(id)
@@ -198,7 +199,7 @@ struct HubPages: Sendable {
         }
         let totals = stock.kabupaten.map { k -> HTML in
             """
-            <tr><th>Kab. \(k.name ?? "") \(k.kabupatenCode) (\(k.kecamatan) kec.) <a href="/kabupaten/\(k.kabupatenCode)/laporan">laporan bulanan</a></th><th class="num">\(WebFormat.number(k.onHand))</th><th class="hide-small"></th><th class="hide-small"></th>
+            <tr><th>Kab. \(k.name ?? "") \(k.kabupatenCode) (\(k.kecamatan) kec.) <a href="/kabupaten/\(k.kabupatenCode)/laporan">laporan bulanan</a> · <a href="/kabupaten/\(k.kabupatenCode)/alokasi">alokasi</a> · <a href="/kabupaten/\(k.kabupatenCode)/kiriman">kiriman</a></th><th class="num">\(WebFormat.number(k.onHand))</th><th class="hide-small"></th><th class="hide-small"></th>
             <th class="num">\(WebFormat.decimal(k.consumptionPerDay))</th><th class="num">\(Self.days(k.daysLeft))</th><th class="hide-small"></th></tr>
             """
         }

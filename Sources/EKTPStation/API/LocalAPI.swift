@@ -166,6 +166,14 @@ enum LocalAPI {
             guard let month = request.uri.queryParameters.get("month") else { throw APIError(.badRequest, code: "invalid", "parameter month (YYYY-MM) wajib") }
             return try JSONReply.response(station.store.monthlyReport(month: month))
         }
+        v1.get("stock/shipments") { _, _ in try JSONReply.response(station.store.shipments()) }
+        v1.post("stock/shipments/:id/receive") { request, context in
+            let body: ShipmentReceipt = try await decode(request)
+            let id = context.parameters.get("id") ?? ""
+            let act = StationAct.receiving(try station.store.shipment(id), counted: body.counted)
+            return JSONReply.response(
+                try station.store.receiveShipment(id, counted: body.counted, reason: body.reason, by: await person(act, context)), status: .created)
+        }
         v1.post("stock/counts/:id/confirm") { request, context in
             let body: CountDecision = try await decode(request)
             return try JSONReply.response(station.store.confirmCount(try countID(context), by: await person(.decideCount, context), note: body.note))

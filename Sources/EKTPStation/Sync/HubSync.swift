@@ -363,6 +363,9 @@ public actor HubSync {
                 let result = try await connection.heartbeat(try heartbeat())
                 guard current(g) else { return }
                 withdraw(result.withdrawals ?? [])
+                if let shipments = result.shipments {
+                    do { try store.noteShipments(shipments) } catch { logger.error("kiriman dari hub: \(error)") }
+                }
                 let before = clockWarning()
                 clockSkew = result.receivedAt.timeIntervalSinceNow
                 if before == nil, let warning = clockWarning() { logger.warning("\(warning)") }

@@ -33,6 +33,7 @@ public enum StationWeb {
                 WebNavItem("Antrean", "/antrean", roles: op),
                 WebNavItem("Printer", "/printer", roles: both),
                 WebNavItem("Peringatan", "/peringatan", roles: both),
+                WebNavItem("Kiriman", "/kiriman", roles: both),
                 WebNavItem("Stok", "/stok", roles: head),
                 WebNavItem("Laporan", "/laporan", roles: head),
                 WebNavItem("Pemusnahan", "/pemusnahan", roles: head),
@@ -52,6 +53,7 @@ public enum StationWeb {
         site.addCommonRoutes(to: router)
         OperatorPages(station: station, site: site).register(router)
         KepalaPages(station: station, site: site).register(router)
+        ShipmentPages(station: station, site: site).register(router)
         AlertPages(station: station, site: site).register(router)
         return router
     }

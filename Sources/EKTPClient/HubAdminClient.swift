@@ -71,4 +71,12 @@ public struct HubAdminClient: Sendable {
     public func shipments(kabupaten: String) async throws -> [ShipmentView] {
         try await get([ShipmentView].self, "/v1/views/shipments?kabupaten=\(kabupaten)")
     }
+
+    /// `POST /v1/admin/pos-results`: PT Pos's result file as it is (`PosResultsCSV`).
+    public func posResults(csv: String, by person: String) async throws -> PosResultsAnswer {
+        let by = person.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        return try hub.decode(
+            PosResultsAnswer.self,
+            try await hub.call(.POST, "/v1/admin/pos-results?by=\(by)", body: Data(csv.utf8), contentType: "text/csv; charset=utf-8", timeout: .seconds(60)))
+    }
 }

@@ -24,13 +24,15 @@ public struct HubHTTP: Sendable {
     }
 
     /// The answer's body on 2xx; `HubCallError` with the hub's reason otherwise.
-    public func call(_ method: HTTPMethod, _ path: String, body: Data? = nil, timeout: Duration) async throws(HubCallError) -> Data {
+    public func call(
+        _ method: HTTPMethod, _ path: String, body: Data? = nil, contentType: String = "application/json", timeout: Duration
+    ) async throws(HubCallError) -> Data {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         request.headers.add(name: "User-Agent", value: userAgent)
         if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         let status: HTTPResponseStatus

@@ -50,6 +50,28 @@ extension Hub {
         return try await store.shipments(under: prefix, limit: limit).map(named)
     }
 
+    /// PT Pos's results (`PosResults`), all or nothing.
+    public func recordPosResults(_ request: PosResultsRequest) async throws -> PosResultsAnswer {
+        let person: String
+        do { person = try PersonName.check(request.by, field: "by") } catch { throw HubError(.invalid, "\(error)") }
+        guard !request.results.isEmpty, request.results.count <= PosResultsCSV.maxRows else {
+            throw HubError(.invalid, "hasil PT Pos: 1 sampai \(PosResultsCSV.maxRows) kartu per kiriman")
+        }
+        if let long = request.results.first(where: { ($0.note?.count ?? 0) > 300 }) {
+            throw HubError(.invalid, "keterangan job \(long.job) lebih dari 300 karakter")
+        }
+        let answer = try await store.recordPosResults(request.results, by: person, now: clock())
+        logger.notice("hasil PT Pos dicatat oleh \(person): \(answer.recorded) kartu, \(answer.backOnShelf.count) kembali ke kecamatan")
+        return answer
+    }
+
+    /// PT Pos's result file (`PosResultsCSV`).
+    public func recordPosResults(csv text: String, by person: String) async throws -> PosResultsAnswer {
+        let rows: [PosResultRow]
+        do { rows = try PosResultsCSV.parse(text) } catch { throw HubError(.invalid, "berkas hasil PT Pos ditolak: \(error)") }
+        return try await recordPosResults(PosResultsRequest(results: rows, by: person))
+    }
+
     private func named(_ s: ShipmentView) -> ShipmentView {
         var s = s
         s.toName = regions.kecamatan(s.toKecamatan)?.name

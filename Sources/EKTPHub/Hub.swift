@@ -348,6 +348,7 @@ public struct Hub: Sendable {
         try await store.heartbeat(station: station, heartbeat, now: now)
         return HeartbeatResult(
             stationId: station.id, receivedAt: now, nextHeartbeatSeconds: max(config.staleAfterSeconds / 4, 5),
-            withdrawals: try await store.withdrawals(station: station), shipments: try await store.shipmentsInTransit(to: station.kecamatanCode))
+            withdrawals: try await store.withdrawals(station: station), shipments: try await store.shipmentsInTransit(to: station.kecamatanCode),
+            posReturns: try await store.posReturns(station: station))
     }
 }

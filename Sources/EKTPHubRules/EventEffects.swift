@@ -24,6 +24,8 @@ public enum HubEffect: Sendable, Equatable {
     case shipmentSent(to: String, quantity: Int, document: String, by: String, at: Date)
     /// The station counted shipment `id`: it is no longer in transit.
     case shipmentReceived(id: String, received: Int, reason: String?, by: String, at: Date)
+    /// The station put a card PT Pos brought back on its shelf: the return is settled.
+    case posReturnSettled(JobID)
 }
 
 /// A job as the hub holds it, the facts a station's report about it is settled against.
@@ -36,9 +38,16 @@ public struct HeldJob: Sendable, Equatable {
     public var contentHash: Data
     /// The central office withdrew it (`CentralActs.withdraw`).
     public var withdrawn: Bool
+    /// PT Pos brought the handed-over card back; its station has not yet said the card is
+    /// on its shelf again (`PosResults`).
+    public var posReturnPending: Bool
 
-    public init(kecamatanCode: String, state: HubJobState, stationId: String?, stationState: JobState? = nil, contentHash: Data, withdrawn: Bool = false) {
+    public init(
+        kecamatanCode: String, state: HubJobState, stationId: String?, stationState: JobState? = nil, contentHash: Data, withdrawn: Bool = false,
+        posReturnPending: Bool = false
+    ) {
         self.withdrawn = withdrawn
+        self.posReturnPending = posReturnPending
         self.kecamatanCode = kecamatanCode
         self.state = state
         self.stationId = stationId
@@ -88,7 +97,11 @@ public enum JobSettlement: Sendable, Equatable {
         }
         switch held.stationId {
         case stationId?:
-            if held.state == .handedOver { return .unchanged }
+            if held.state == .handedOver {
+                // Handed over is the end at the hub, but for a card PT Pos brought back: the
+                // station's word that it is on the shelf again settles the return.
+                return held.posReturnPending && reported == .printed ? .apply(.printed, stationState: reported) : .unchanged
+            }
             return .apply(target, stationState: reported)
         case nil:
             guard contentHash != nil else { return .unchanged }
@@ -116,6 +129,7 @@ extension JobSettlement {
                 // Only a change is a change: a job the hub already records so stays as it is.
                 guard held?.state != state || held?.stationId != stationId || held?.stationState != stationState else { continue }
                 effects.append(.job(job.id, state: state, stationState: stationState))
+                if held?.posReturnPending == true, held?.state == .handedOver { effects.append(.posReturnSettled(job.id)) }
                 result.settled.append(job.id)
             case .unchanged: continue
             case .unknown: result.unknown.append(job.id)
@@ -147,6 +161,10 @@ public enum EventEffects {
                 switch JobSettlement.settle(held[job], job: job, reported: reported, contentHash: hash, stationId: stationId, kecamatan: kecamatan) {
                 case .apply(let state, let stationState):
                     effects.append(.job(job, state: state, stationState: stationState))
+                    if held[job]?.posReturnPending == true, held[job]?.state == .handedOver {
+                        effects.append(.posReturnSettled(job))
+                        held[job]?.posReturnPending = false
+                    }
                     held[job]?.state = state
                     held[job]?.stationId = stationId
                     held[job]?.stationState = stationState

@@ -292,6 +292,22 @@ extension StationStore {
         }
     }
 
+    /// PT Pos brought a card back (the heartbeat's answer): a card handed to PT Pos goes
+    /// back on the shelf, now for pickup at the office; the old hand-over no longer counts
+    /// (its time is cleared, so personal data is kept until the real hand-over). Returns the
+    /// job's state before and after, or nil when the station does not have the job.
+    public func backFromPos(_ id: JobID, result: PosDeliveryResult, note: String?) throws -> (before: JobState, after: JobState)? {
+        try transaction(actor: "PT Pos") { tx in
+            guard let row = try JobRow.fetch(tx.db, id: id) else { return nil }
+            let method = try String.fetchOne(tx.db, sql: "SELECT delivery FROM job WHERE id = ?", arguments: [id.rawValue])
+            guard row.state == .handedOver, method == DeliveryMethod.pos.rawValue, result.backOnShelf else { return (row.state, row.state) }
+            let next = try tx.transition(
+                row, .backFromPos(result), detail: "\(result.label)\(note.map { ": \($0)" } ?? ""); kembali di rak, diambil di kecamatan")
+            try tx.db.execute(sql: "UPDATE job SET delivery = 'pickup', handedOverAt = NULL WHERE id = ?", arguments: [id.rawValue])
+            return (row.state, next)
+        }
+    }
+
     /// Who recorded each spoiled job's spoilage (a person, or `ektpd` when the printer
     /// said so), for the kepala's approval list.
     public func spoilageRecorders(_ ids: [JobID]) throws -> [JobID: String] {
@@ -335,7 +351,11 @@ extension StationStore {
         guard let sealed = try Data.fetchOne(tx.db, sql: "SELECT sealed FROM job WHERE id = ?", arguments: [id.rawValue]),
             let job = try? decodeJob(try tx.sealer.open(sealed, jobId: id.rawValue))
         else { throw StationError(.conflict, "data kartu \(id) tidak bisa dibuka: penyerahan tidak bisa diperiksa") }
-        if let problem = handOver.problem(delivery: job.delivery, cardNIK: job.card.nik) {
+        // The way the card goes now: the job's, or pickup once PT Pos brought it back.
+        let method =
+            (try String.fetchOne(tx.db, sql: "SELECT delivery FROM job WHERE id = ?", arguments: [id.rawValue]))
+            .flatMap(DeliveryMethod.init(rawValue:)) ?? job.delivery.method
+        if let problem = handOver.problem(delivery: method, cardNIK: job.card.nik) {
             throw StationError(.rejected, "\(id): \(problem)")
         }
         switch handOver {

@@ -238,9 +238,14 @@ public struct HeartbeatResult: Codable, Sendable {
     /// Shipments of blangko on their way to the station's kecamatan, not yet counted there
     /// (absent from older hubs).
     public var shipments: [ShipmentNotice]?
+    /// Cards PT Pos brought back that this station holds: on the shelf again, for pickup;
+    /// the station confirms each by its state change (absent from older hubs).
+    public var posReturns: [PosReturn]?
     public init(
-        stationId: String, receivedAt: Date, nextHeartbeatSeconds: Int, withdrawals: [JobWithdrawal]? = nil, shipments: [ShipmentNotice]? = nil
+        stationId: String, receivedAt: Date, nextHeartbeatSeconds: Int, withdrawals: [JobWithdrawal]? = nil, shipments: [ShipmentNotice]? = nil,
+        posReturns: [PosReturn]? = nil
     ) {
+        self.posReturns = posReturns
         self.stationId = stationId
         self.receivedAt = receivedAt
         self.nextHeartbeatSeconds = nextHeartbeatSeconds

@@ -108,8 +108,9 @@ struct Demo: AsyncParsableCommand {
             try await operate(stations)
             for station in stations { try await station.finishDay() }
             let shipped = try await allocateShipment(hub, stations)
+            let posBatch = try await posResults(hub, stations)
             try await waitUntilHubHasEverything(stations)
-            var agreed = shipped
+            var agreed = shipped && posBatch
             for station in stations { agreed = try await station.summary() && agreed }
             agreed = try await hubSummary(hub, stations) && agreed
             agreed = webhookSummary(webhook) && agreed
@@ -247,6 +248,56 @@ struct Demo: AsyncParsableCommand {
         }
         if !counted { say("  ✗ hub belum mencatat semua kiriman diterima") }
         return counted
+    }
+
+    // MARK: PT Pos
+
+    /// PT Pos reports on the cards it took: all delivered but one, returned. The central
+    /// office sends the file to the hub; the returned card is back on its station's shelf on
+    /// the next heartbeat, and its owner collects it at the office with their NIK.
+    func posResults(_ hub: HubDaemon, _ stations: [DemoStation]) async throws -> Bool {
+        let cards = stations.flatMap { s in s.toPos.map { (station: s, job: $0) } }
+        say("")
+        guard let back = cards.first else {
+            say("✗ tidak ada kartu yang diserahkan ke PT Pos")
+            return false
+        }
+        var csv = PosResultsCSV.header.joined(separator: ",") + "\n"
+        let date = OfficeZone(regionCode: kecamatan).today().iso
+        for card in cards {
+            csv +=
+                card.job == back.job
+                ? "\(card.job.rawValue),dikembalikan,\(date),\"alamat tidak ditemukan, rumah kosong\"\n" : "\(card.job.rawValue),terkirim,\(date),\n"
+        }
+        let file = URL(fileURLWithPath: output).standardizedFileURL.appendingPathComponent("hasil-pt-pos.csv")
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        let answer = try await hub.admin.posResults(csv: csv, by: "pusat")
+        say("Hasil PT Pos (\(file.path)): \(answer.recorded) kartu, \(answer.delivered) terkirim, \(answer.backOnShelf.count) dikembalikan.")
+        var shelved = false
+        for _ in 0..<300 {
+            let summary = try await back.station.client { try await $0.job(back.job) }.summary
+            if summary.state == .printed && summary.delivery == .pickup {
+                shelved = true
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        guard shelved, let slip = back.station.issued[back.job] else {
+            say("  ✗ \(back.station.label): kartu \(back.job) belum kembali di rak")
+            return false
+        }
+        say("  ✓ \(back.station.label): kartu \(back.job) kembali di rak, kini diambil di kecamatan.")
+        _ = try await back.station.client {
+            try await $0.handover(back.job, HandoverRequest(recipient: slip.card.nama, nik: slip.card.nik.digits, posReceipt: nil))
+        }
+        var atHub: HubJobState?
+        for _ in 0..<300 {
+            atHub = try await hub.admin.get(JobView.self, "/v1/views/jobs/\(back.job.rawValue)").state
+            if atHub == .handedOver { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        say("  \(atHub == .handedOver ? "✓" : "✗") pemiliknya mengambil kartu dengan NIK cocok; hub mencatatnya \(atHub?.rawValue ?? "-").")
+        return atHub == .handedOver
     }
 
     // MARK: The hub's view

@@ -29,6 +29,8 @@ final class DemoStation: @unchecked Sendable {
     private var reprinted = 0
     private var handedOver = 0
     private var pickups = 0
+    /// Cards given to PT Pos, for its results.
+    var toPos: [JobID] = []
     private var wrongNIKRefused = false
     /// The office's documents the demo printed (PDF files).
     private var documents: [String] = []
@@ -232,8 +234,11 @@ final class DemoStation: @unchecked Sendable {
     /// record with witnesses.
     func finishDay() async throws {
         try await client { client in
-            let printed = try await client.jobs(state: .printed, limit: 6)
-            for job in printed {
+            // A few picked up, a few to PT Pos.
+            let printed = try await client.jobs(state: .printed, limit: 500)
+            let pickupCards = printed.filter { $0.delivery == .pickup }.prefix(4)
+            let posCards = printed.filter { $0.delivery == .pos }.prefix(3)
+            for job in pickupCards + posCards {
                 guard let slip = issued[job.id] else { continue }
                 switch slip.delivery {
                 case .pickup:
@@ -252,6 +257,7 @@ final class DemoStation: @unchecked Sendable {
                     pickups += 1
                 case .pos:
                     _ = try await client.handover(job.id, HandoverRequest(recipient: nil, posReceipt: "POS-DEMO-\(prefix)"))
+                    toPos.append(job.id)
                 }
                 handedOver += 1
             }

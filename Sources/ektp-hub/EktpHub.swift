@@ -13,7 +13,7 @@ struct EktpHub: AsyncParsableCommand {
         version: BuildInfo.version,
         subcommands: [
             ServeCommand.self, InitCommand.self, ImportCommand.self, KeysCommand.self, SignCommand.self, EnrollTokenCommand.self, RevokeCommand.self,
-            RetireCommand.self, WithdrawCommand.self, MoveCommand.self, AuditCommand.self, UserCommand.self,
+            RetireCommand.self, WithdrawCommand.self, MoveCommand.self, AuditCommand.self, UserCommand.self, PosResultsCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
 

@@ -8,7 +8,7 @@ struct JobStateTests {
         .spoil(cause: .gagalCetak, note: nil), .loseOutcome(reason: "x"), .requeue,
         .decide(.printed, by: "op"), .decide(.spoiled(.rusak), by: "op"), .decide(.notFed, by: "op"),
         .reprint(reason: "kartu macet", by: "op"), .reprint(reason: "  ", by: "op"), .handOver(by: "op"),
-        .withdraw(reason: "dibatalkan", by: "pusat"),
+        .withdraw(reason: "dibatalkan", by: "pusat"), .backFromPos(.returned), .backFromPos(.undeliverable), .backFromPos(.delivered),
     ]
 
     /// The whole table: every (state, transition) pair either lands where DESIGN.md says or throws.
@@ -23,6 +23,8 @@ struct JobStateTests {
             "spoiled/reprint": .queued, "printed/handOver": .handedOver,
             // The centre withdraws a job only while no card has been fed for it.
             "received/withdraw": .rejected, "queued/withdraw": .rejected, "failed-before-pick/withdraw": .rejected,
+            // A card PT Pos brought back is on the shelf again; one delivered stays handed over.
+            "handed-over/backFromPos.returned": .printed, "handed-over/backFromPos.undeliverable": .printed,
         ]
         for state in JobState.allCases {
             for t in Self.transitions {
@@ -58,6 +60,7 @@ struct JobStateTests {
         case .reprint(let reason, _): reason.trimmingCharacters(in: .whitespaces).isEmpty ? "reprint-blank" : "reprint"
         case .handOver: "handOver"
         case .withdraw: "withdraw"
+        case .backFromPos(let result): "backFromPos.\(result.rawValue)"
         }
     }
 }

@@ -189,7 +189,7 @@ struct RoleMatrixTests {
         let enrolled = try await hub.hub.enroll(EnrollRequest(token: token.token, name: "PC cetak Tarumajaya"))
         let routes = [
             "/armada", "/armada/langsung", "/stasiun/\(enrolled.stationId)", "/kabupaten/32.16/laporan", "/kabupaten/32.16/laporan.pdf?bulan=2026-11",
-            "/kabupaten/32.16/alokasi", "/kabupaten/32.16/alokasi?jumlah=10&dokumen=KEMEN-1", "/kabupaten/32.16/kiriman",
+            "/kabupaten/32.16/alokasi", "/kabupaten/32.16/alokasi?jumlah=10&dokumen=KEMEN-1", "/kabupaten/32.16/kiriman", "/pos",
         ]
 
         let anonymous = Agent(hub.base)

@@ -75,6 +75,11 @@ public enum OfficeZone: String, Sendable, CaseIterable, Codable {
         Date(timeIntervalSince1970: Double(day) * 86_400 - Double(secondsFromGMT))
     }
 
+    /// The first moment of `date` at the office.
+    public func start(of date: CivilDate) -> Date {
+        calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day))!
+    }
+
     /// The first moment of month `month` of `year` and of the month after, at the office.
     public func bounds(year: Int, month: Int) -> (start: Date, end: Date) {
         let start = calendar.date(from: DateComponents(year: year, month: month, day: 1))!

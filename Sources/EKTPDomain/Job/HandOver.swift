@@ -8,14 +8,15 @@
 ///   the address in the job.
 ///
 /// A card is handed over the way its job says: a pickup card never goes into a PT Pos
-/// manifest, and a PT Pos card is never "picked up".
+/// manifest, and a PT Pos card is never "picked up" — until PT Pos brings it back
+/// (`PosDeliveryResult`): then it waits on the shelf for pickup like any other.
 public enum HandOver: Sendable, Equatable {
     case pickup(recipient: String, nik: NIK, oldCardCollected: Bool)
     case pos(manifest: String)
 
-    /// Why this hand-over may not be recorded for a card with `delivery` and `nik`, in
-    /// Indonesian; nil when it may.
-    public func problem(delivery: Delivery, cardNIK: NIK) -> String? {
+    /// Why this hand-over may not be recorded for a card going out by `delivery` with `nik`,
+    /// in Indonesian; nil when it may.
+    public func problem(delivery: DeliveryMethod, cardNIK: NIK) -> String? {
         switch (self, delivery) {
         case (.pickup(_, let given, _), .pickup):
             // The message names neither NIK: the operator compares the card in hand.
@@ -35,4 +36,39 @@ public enum HandOver: Sendable, Equatable {
     public static func nik(_ text: String) throws(NIK.Invalid) -> NIK {
         try NIK(String(text.filter { !" .-\t".contains($0) }))
     }
+}
+
+/// What PT Pos reports of a card it took for delivery (layan antar). A returned or
+/// undeliverable card comes back to its kecamatan's shelf, to be picked up there.
+public enum PosDeliveryResult: String, Codable, Sendable, CaseIterable {
+    case delivered
+    case returned
+    case undeliverable
+
+    /// The word in PT Pos's result file (`docs/hub.md`, "PT Pos delivery results").
+    public var word: String {
+        switch self {
+        case .delivered: "terkirim"
+        case .returned: "dikembalikan"
+        case .undeliverable: "tidak-terkirim"
+        }
+    }
+
+    public var label: String {
+        switch self {
+        case .delivered: "terkirim ke alamat"
+        case .returned: "dikembalikan PT Pos"
+        case .undeliverable: "tidak bisa dikirim"
+        }
+    }
+
+    /// Reads the file's word, or the API's.
+    public init?(word: String) {
+        let w = word.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let r = Self.allCases.first(where: { $0.word == w || $0.rawValue == w }) else { return nil }
+        self = r
+    }
+
+    /// The card goes back to the office's shelf.
+    public var backOnShelf: Bool { self != .delivered }
 }

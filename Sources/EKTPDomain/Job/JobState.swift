@@ -82,6 +82,9 @@ public enum JobTransition: Sendable, Equatable {
     case handOver(by: String)
     /// The central office withdrew the job before any card was fed: it is not printed here.
     case withdraw(reason: String, by: String)
+    /// PT Pos brought the card back (returned, or it could not be delivered): on the
+    /// office's shelf again, for pickup.
+    case backFromPos(PosDeliveryResult)
 }
 
 /// What an operator records for a card whose outcome the station could not know.
@@ -144,6 +147,8 @@ extension JobState {
         case (.spoiled, .reprint(let reason, _)) where !reason.trimmingCharacters(in: .whitespaces).isEmpty:
             return .queued
         case (.printed, .handOver): return .handedOver
+        // PT Pos brought it back: on the shelf again; delivered is not a change of state.
+        case (.handedOver, .backFromPos(let result)) where result.backOnShelf: return .printed
         // Withdrawn by the central office, only while no card has been fed for it.
         case (.received, .withdraw), (.queued, .withdraw), (.failedBeforePick, .withdraw): return .rejected
         default:
@@ -168,6 +173,7 @@ extension JobTransition {
         case .reprint(let reason, _): reason.trimmingCharacters(in: .whitespaces).isEmpty ? "mencetak ulang tanpa alasan" : "mencetak ulang"
         case .handOver: "menyerahkan"
         case .withdraw: "menarik"
+        case .backFromPos: "mengembalikan dari PT Pos"
         }
     }
 }

@@ -99,6 +99,16 @@ struct AdminRoutes {
             let body: AllocationRequest = try await HubAPI.decode(request, hub)
             return JSONReply.response(try await hub.allocate(body), status: .created)
         }
+        group.post("admin/pos-results") { request, _ in
+            let csv = request.headers[.contentType]?.lowercased().hasPrefix("text/csv") == true
+            if csv {
+                let body = try await APIRequest.collect(request, upTo: 4 << 20)
+                let by = request.uri.queryParameters.get("by") ?? ""
+                return JSONReply.response(try await hub.recordPosResults(csv: String(decoding: Data(buffer: body), as: UTF8.self), by: by))
+            }
+            let body: PosResultsRequest = try await HubAPI.decode(request, hub)
+            return JSONReply.response(try await hub.recordPosResults(body))
+        }
         group.get("views/shipments") { request, _ in
             let query = request.uri.queryParameters
             let limit = try HubAPI.intParameter(query.get("limit"), name: "limit", default: 500, range: 1...5000)

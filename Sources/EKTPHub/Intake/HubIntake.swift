@@ -53,7 +53,7 @@ public struct HubIntake: Sendable {
         let incoming = IncomingJob(
             id: job.id, kecamatanCode: job.kecamatanCode, priority: job.priority, approvedAt: approvedAt,
             contentHash: verified.contentHash, keyId: verified.keyId, document: sealed, maskedNik: job.card.nik.masked,
-            nikKey: sealer.nikKey(job.card.nik.digits), pemula: job.isPemula)
+            nikKey: sealer.nikKey(job.card.nik.digits), pemula: job.isPemula, pos: job.delivery.method == .pos)
         return .success((incoming, warnings.map { "\(job.id): \($0)" }))
     }
 

@@ -263,7 +263,8 @@ enum HubSchema {
         }
         // Blangko around the kecamatan: the ministry's shipments split between kecamatan
         // (allotment), shipments in transit until the receiver counts them (allocations and
-        // transfers alike), their numbers; and which jobs are first-time applicants.
+        // transfers alike), their numbers; which jobs are first-time applicants; which go
+        // by PT Pos, what PT Pos reported, and a returned card's wait for its station.
         m.registerMigration("v11-shipments") { db in
             try db.execute(
                 sql: """
@@ -279,6 +280,12 @@ enum HubSchema {
                     CREATE INDEX shipment_to ON shipment(toKecamatan, receivedAt);
                     CREATE TABLE documentNumber (series TEXT NOT NULL, year INTEGER NOT NULL, next INTEGER NOT NULL, PRIMARY KEY (series, year));
                     ALTER TABLE job ADD COLUMN pemula INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE job ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE job ADD COLUMN posReturnAt REAL;
+                    CREATE TABLE posResult (
+                        id INTEGER PRIMARY KEY, jobId TEXT NOT NULL REFERENCES job(id), result TEXT NOT NULL, at REAL NOT NULL, note TEXT,
+                        recordedBy TEXT NOT NULL, recordedAt REAL NOT NULL);
+                    CREATE INDEX posResult_job ON posResult(jobId);
                     """)
         }
         return m

@@ -119,6 +119,14 @@ public protocol HubStore: Sendable {
     func shipments(under prefix: String, limit: Int) async throws -> [ShipmentView]
     /// Shipments not yet counted by the kecamatan, for the heartbeat's answer.
     func shipmentsInTransit(to kecamatan: String) async throws -> [ShipmentNotice]
+
+    // MARK: PT Pos
+
+    /// Records PT Pos's results (`PosResults`), all or nothing; a card brought back waits
+    /// for its station to put it on the shelf.
+    func recordPosResults(_ rows: [PosResultRow], by person: String, now: Date) async throws -> PosResultsAnswer
+    /// Cards PT Pos brought back that the station holds and has not yet shelved.
+    func posReturns(station: StationRecord) async throws -> [PosReturn]
 }
 
 /// A verified job ready to be stored.
@@ -137,6 +145,8 @@ public struct IncomingJob: Sendable {
     public var nikKey: Data
     /// A first-time applicant (`PrintJob.isPemula`), served first by the allocation.
     public var pemula: Bool = false
+    /// Goes to its holder by PT Pos (`DeliveryMethod.pos`): PT Pos's results name it.
+    public var pos: Bool = false
 }
 
 /// A job leased to a station by one poll.

@@ -81,6 +81,8 @@ extension PostgresHubStore {
                 "UPDATE station_alert SET cleared_at = \(at.epoch) WHERE station_id = \(station.id) AND seq = \(alert) AND cleared_at IS NULL",
                 logger: logger
             ).drain()
+        case .posReturnSettled(let job):
+            try await c.query("UPDATE job SET pos_return_at = NULL WHERE id = \(job.rawValue)", logger: logger).drain()
         case .shipmentSent(let to, let quantity, let document, let by, let at):
             try await openTransfer(c, station: station, seq: seq, to: to, quantity: quantity, document: document, by: by, at: at)
         case .shipmentReceived(let id, let received, let reason, let by, let at):
@@ -93,13 +95,13 @@ extension PostgresHubStore {
     func heldJobs(_ c: PostgresConnection, _ ids: [JobID]) async throws -> [JobID: HeldJob] {
         var held: [JobID: HeldJob] = [:]
         guard !ids.isEmpty else { return held }
-        for try await (id, kecamatan, state, holder, stationState, hash, withdrawn) in try await c.query(
-            "SELECT id, kecamatan_code, state, station_id, station_state, content_hash, withdrawn_at FROM job WHERE id = ANY(\(ids.map(\.rawValue))) ORDER BY id FOR UPDATE",
+        for try await (id, kecamatan, state, holder, stationState, hash, withdrawn, posReturn) in try await c.query(
+            "SELECT id, kecamatan_code, state, station_id, station_state, content_hash, withdrawn_at, pos_return_at FROM job WHERE id = ANY(\(ids.map(\.rawValue))) ORDER BY id FOR UPDATE",
             logger: logger
-        ).decode((String, String, String, String?, String?, Data, Double?).self) {
+        ).decode((String, String, String, String?, String?, Data, Double?, Double?).self) {
             held[try JobID(id)] = HeldJob(
                 kecamatanCode: kecamatan, state: try HubJobState(stored: state), stationId: holder, stationState: try JobState(stored: stationState),
-                contentHash: hash, withdrawn: withdrawn != nil)
+                contentHash: hash, withdrawn: withdrawn != nil, posReturnPending: posReturn != nil)
         }
         return held
     }

@@ -137,3 +137,57 @@ extension PostgresHubStore {
         }
     }
 }
+
+// MARK: - PT Pos results, in PostgreSQL
+
+extension PostgresHubStore {
+    public func recordPosResults(_ rows: [PosResultRow], by person: String, now: Date) async throws -> PosResultsAnswer {
+        try await tx { c in
+            var held: [JobID: PosResults.Held] = [:]
+            var kecamatan: [JobID: String] = [:]
+            for try await (id, code, state, pos, returnAt) in try await c.query(
+                "SELECT id, kecamatan_code, state, pos, pos_return_at FROM job WHERE id = ANY(\(Array(Set(rows.map(\.job.rawValue))))) ORDER BY id FOR UPDATE",
+                logger: logger
+            ).decode((String, String, String, Bool, Double?).self) {
+                kecamatan[try JobID(id)] = code
+                held[try JobID(id)] = PosResults.Held(state: try HubJobState(stored: state), pos: pos, returnPending: returnAt != nil)
+            }
+            let problems = PosResults.problems(rows, held: held)
+            guard problems.isEmpty else { throw HubError(.invalid, PosResultsCSV.Invalid(problems: problems).description) }
+            let at = rows.map { row in row.date.map { OfficeZone(regionCode: kecamatan[row.job] ?? "").start(of: $0) } ?? now }
+            try await c.query(
+                """
+                INSERT INTO pos_result(job_id, result, at, note, recorded_by, recorded_at)
+                SELECT job_id, result, at, NULLIF(note, ''), \(person), \(now.epoch)
+                FROM unnest(\(rows.map(\.job.rawValue))::text[], \(rows.map(\.result.rawValue))::text[], \(at.map(\.epoch))::float8[],
+                            \(rows.map { $0.note ?? "" })::text[]) WITH ORDINALITY AS t(job_id, result, at, note, n)
+                ORDER BY n
+                """, logger: logger
+            ).drain()
+            let back = rows.filter(\.result.backOnShelf).map(\.job.rawValue)
+            if !back.isEmpty {
+                try await c.query("UPDATE job SET pos_return_at = \(now.epoch) WHERE id = ANY(\(back))", logger: logger).drain()
+            }
+            try await c.query(
+                "INSERT INTO hub_audit(at, actor, action, job_id, detail) VALUES (\(now.epoch), \(person), 'hasil PT Pos', NULL, \(PosResults.auditDetail(rows)))",
+                logger: logger
+            ).drain()
+            return PosResults.answer(rows)
+        }
+    }
+
+    public func posReturns(station: StationRecord) async throws -> [PosReturn] {
+        var out: [PosReturn] = []
+        for try await (id, result, note) in try await client.query(
+            """
+            SELECT j.id, r.result, r.note FROM job j
+            JOIN LATERAL (SELECT result, note FROM pos_result WHERE job_id = j.id ORDER BY id DESC LIMIT 1) r ON TRUE
+            WHERE j.station_id = \(station.id) AND j.pos_return_at IS NOT NULL ORDER BY j.pos_return_at, j.id LIMIT \(PosResults.returnsPerHeartbeat)
+            """, logger: logger
+        ).decode((String, String, String?).self) {
+            guard let result = PosDeliveryResult(rawValue: result) else { throw HubError(.invalid, "hasil PT Pos tersimpan rusak") }
+            out.append(PosReturn(job: try JobID(id), result: result, note: note))
+        }
+        return out
+    }
+}

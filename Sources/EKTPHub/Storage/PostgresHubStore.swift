@@ -114,7 +114,8 @@ public struct PostgresHubStore: HubStore {
         ("v11-event-at", ["ALTER TABLE station_event ADD COLUMN at DOUBLE PRECISION"]),
         // Blangko around the kecamatan: the ministry's shipments split between kecamatan
         // (allotment), shipments in transit until the receiver counts them (allocations and
-        // transfers alike), their numbers; and which jobs are first-time applicants.
+        // transfers alike), their numbers; which jobs are first-time applicants; which go
+        // by PT Pos, what PT Pos reported, and a returned card's wait for its station.
         (
             "v12-shipments",
             [
@@ -134,6 +135,14 @@ public struct PostgresHubStore: HubStore {
                 "CREATE INDEX shipment_to ON shipment(to_kecamatan, received_at)",
                 "CREATE TABLE document_number (series TEXT NOT NULL, year INTEGER NOT NULL, next BIGINT NOT NULL, PRIMARY KEY (series, year))",
                 "ALTER TABLE job ADD COLUMN pemula BOOLEAN NOT NULL DEFAULT FALSE",
+                "ALTER TABLE job ADD COLUMN pos BOOLEAN NOT NULL DEFAULT FALSE",
+                "ALTER TABLE job ADD COLUMN pos_return_at DOUBLE PRECISION",
+                """
+                CREATE TABLE pos_result (
+                    id BIGSERIAL PRIMARY KEY, job_id TEXT NOT NULL REFERENCES job(id), result TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, note TEXT,
+                    recorded_by TEXT NOT NULL, recorded_at DOUBLE PRECISION NOT NULL)
+                """,
+                "CREATE INDEX pos_result_job ON pos_result(job_id)",
             ]
         ),
     ]
@@ -388,15 +397,17 @@ extension PostgresHubStore {
                 // No array of optionals on the wire: '' stands for "not held".
                 let heldFor = fresh.map { holds[$0.id]?.rawValue ?? "" }
                 let pemula = fresh.map(\.pemula)
+                let pos = fresh.map(\.pos)
                 try await c.query(
                     """
                     INSERT INTO job(id, kecamatan_code, priority, approved_at, state, content_hash, key_id, document, masked_nik, received_at, updated_at,
-                                    nik_key, held_for, pemula)
+                                    nik_key, held_for, pemula, pos)
                     SELECT id, kecamatan_code, priority, approved_at, 'approved', content_hash, key_id, document, masked_nik, \(now.epoch), \(now.epoch),
-                           nik_key, NULLIF(held_for, ''), pemula
+                           nik_key, NULLIF(held_for, ''), pemula, pos
                     FROM unnest(\(ids)::text[], \(kecamatan)::text[], \(priorities)::bigint[], \(approvedAt)::float8[], \(hashes)::bytea[],
-                                \(keyIds)::text[], \(documents)::bytea[], \(masked)::text[], \(nikKeys)::bytea[], \(heldFor)::text[], \(pemula)::bool[])
-                         AS t(id, kecamatan_code, priority, approved_at, content_hash, key_id, document, masked_nik, nik_key, held_for, pemula)
+                                \(keyIds)::text[], \(documents)::bytea[], \(masked)::text[], \(nikKeys)::bytea[], \(heldFor)::text[], \(pemula)::bool[],
+                                \(pos)::bool[])
+                         AS t(id, kecamatan_code, priority, approved_at, content_hash, key_id, document, masked_nik, nik_key, held_for, pemula, pos)
                     """, logger: logger
                 ).drain()
             }

@@ -64,6 +64,8 @@ extension SQLiteHubStore {
         case .alertCleared(let alert, let at):
             try db.execute(
                 sql: "UPDATE stationAlert SET clearedAt = ? WHERE stationId = ? AND seq = ? AND clearedAt IS NULL", arguments: [at.epoch, station.id, alert])
+        case .posReturnSettled(let job):
+            try db.execute(sql: "UPDATE job SET posReturnAt = NULL WHERE id = ?", arguments: [job.rawValue])
         case .shipmentSent(let to, let quantity, let document, let by, let at):
             try openTransfer(db, station: station, seq: seq, to: to, quantity: quantity, document: document, by: by, at: at)
         case .shipmentReceived(let id, let received, let reason, let by, let at):
@@ -78,12 +80,13 @@ extension SQLiteHubStore {
             let rows = try Row.fetchAll(
                 db,
                 sql:
-                    "SELECT id, kecamatanCode, state, stationId, stationState, contentHash, withdrawnAt FROM job WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))",
+                    "SELECT id, kecamatanCode, state, stationId, stationState, contentHash, withdrawnAt, posReturnAt FROM job WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))",
                 arguments: StatementArguments(chunk.map(\.rawValue)))
             for row in rows {
                 held[try JobID(row["id"])] = HeldJob(
                     kecamatanCode: row["kecamatanCode"], state: try HubJobState(stored: row["state"]), stationId: row["stationId"],
-                    stationState: try JobState(stored: row["stationState"]), contentHash: row["contentHash"], withdrawn: row["withdrawnAt"] as Double? != nil)
+                    stationState: try JobState(stored: row["stationState"]), contentHash: row["contentHash"], withdrawn: row["withdrawnAt"] as Double? != nil,
+                    posReturnPending: row["posReturnAt"] as Double? != nil)
             }
         }
         return held

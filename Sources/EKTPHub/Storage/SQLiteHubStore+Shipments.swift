@@ -117,3 +117,55 @@ extension SQLiteHubStore {
         }
     }
 }
+
+// MARK: - PT Pos results, in SQLite
+
+extension SQLiteHubStore {
+    public func recordPosResults(_ rows: [PosResultRow], by person: String, now: Date) async throws -> PosResultsAnswer {
+        try await writer.write { db in
+            var held: [JobID: PosResults.Held] = [:]
+            var kecamatan: [JobID: String] = [:]
+            for chunk in Set(rows.map(\.job)).map(\.rawValue).chunked(into: 500) {
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT id, kecamatanCode, state, pos, posReturnAt FROM job WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))",
+                    arguments: StatementArguments(chunk))
+                {
+                    kecamatan[try JobID(row["id"])] = row["kecamatanCode"]
+                    held[try JobID(row["id"])] = PosResults.Held(
+                        state: try HubJobState(stored: row["state"]), pos: row["pos"], returnPending: row["posReturnAt"] as Double? != nil)
+                }
+            }
+            let problems = PosResults.problems(rows, held: held)
+            guard problems.isEmpty else { throw HubError(.invalid, PosResultsCSV.Invalid(problems: problems).description) }
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO posResult(jobId, result, at, note, recordedBy, recordedAt) VALUES (?, ?, ?, ?, ?, ?)")
+            for row in rows {
+                let at = row.date.map { OfficeZone(regionCode: kecamatan[row.job] ?? "").start(of: $0) } ?? now
+                try insert.execute(arguments: [row.job.rawValue, row.result.rawValue, at.epoch, row.note, person, now.epoch])
+                if row.result.backOnShelf {
+                    try db.execute(sql: "UPDATE job SET posReturnAt = ? WHERE id = ?", arguments: [now.epoch, row.job.rawValue])
+                }
+            }
+            try db.execute(
+                sql: "INSERT INTO hubAudit(at, actor, action, jobId, detail) VALUES (?, ?, 'hasil PT Pos', NULL, ?)",
+                arguments: [now.epoch, person, PosResults.auditDetail(rows)])
+            return PosResults.answer(rows)
+        }
+    }
+
+    public func posReturns(station: StationRecord) async throws -> [PosReturn] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT j.id, r.result, r.note FROM job j
+                    JOIN posResult r ON r.id = (SELECT MAX(id) FROM posResult WHERE jobId = j.id)
+                    WHERE j.stationId = ? AND j.posReturnAt IS NOT NULL ORDER BY j.posReturnAt, j.id LIMIT \(PosResults.returnsPerHeartbeat)
+                    """, arguments: [station.id]
+            ).map { row in
+                guard let result = PosDeliveryResult(rawValue: row["result"]) else { throw HubError(.invalid, "hasil PT Pos tersimpan rusak") }
+                return PosReturn(job: try JobID(row["id"]), result: result, note: row["note"])
+            }
+        }
+    }
+}

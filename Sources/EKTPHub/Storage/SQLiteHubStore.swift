@@ -111,19 +111,19 @@ extension SQLiteHubStore {
             // Many rows per statement: one prepared statement per chunk size, not one
             // statement run per job.
             for chunk in fresh.chunked(into: Self.insertRows) {
-                let row = "(?, ?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                let row = "(?, ?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 let insert = try db.cachedStatement(
                     sql: """
                         INSERT INTO job(id, kecamatanCode, priority, approvedAt, state, contentHash, keyId, document, maskedNik, receivedAt, updatedAt, nikKey, heldFor,
-                                        pemula)
+                                        pemula, pos)
                         VALUES \(Array(repeating: row, count: chunk.count).joined(separator: ", "))
                         """)
                 var values: [(any DatabaseValueConvertible)?] = []
-                values.reserveCapacity(chunk.count * 13)
+                values.reserveCapacity(chunk.count * 14)
                 for job in chunk {
                     values += [
                         job.id.rawValue, job.kecamatanCode, QueueKey.column(job.priority), job.approvedAt.epoch,
-                        job.contentHash, job.keyId, job.document, job.maskedNik, now.epoch, now.epoch, job.nikKey, holds[job.id]?.rawValue, job.pemula,
+                        job.contentHash, job.keyId, job.document, job.maskedNik, now.epoch, now.epoch, job.nikKey, holds[job.id]?.rawValue, job.pemula, job.pos,
                     ]
                 }
                 try insert.execute(arguments: StatementArguments(values))

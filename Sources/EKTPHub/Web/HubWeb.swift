@@ -27,13 +27,14 @@ public enum HubWeb {
     /// Paths the pages answer; everything else goes on to the API.
     static func isPage(_ path: String) -> Bool {
         path == "/" || path == "/masuk" || path == "/keluar" || path.hasPrefix("/static/") || path == "/armada" || path.hasPrefix("/armada/")
-            || path.hasPrefix("/stasiun/") || path.hasPrefix("/kabupaten/")
+            || path.hasPrefix("/stasiun/") || path.hasPrefix("/kabupaten/") || path == "/pos"
     }
 
     static func addPages(to router: Router<BasicRequestContext>, hub: Hub, accounts: any HubUserStore) {
         let settings = WebSiteSettings(
             title: "Pusat KTP-el", roles: pusat, homes: [.pusat: "/armada"],
-            nav: [WebNavItem("Armada", "/armada", roles: pusat)], secureCookies: ProcessInfo.processInfo.environment["EKTP_HUB_WEB_SECURE_COOKIES"] == "1")
+            nav: [WebNavItem("Armada", "/armada", roles: pusat), WebNavItem("PT Pos", "/pos", roles: pusat)],
+            secureCookies: ProcessInfo.processInfo.environment["EKTP_HUB_WEB_SECURE_COOKIES"] == "1")
         let site = WebSite(accounts: accounts, settings: settings, logger: hub.logger, clock: hub.clock) { error in
             if let e = error as? HubError { return e.description }
             if let e = error as? WebRefusal { return e.message }

@@ -31,6 +31,13 @@ extension HubWeb {
                 "\(result.allotment): \(result.shipments.count) surat jalan dibuat (\(result.shipments.map(\.id).joined(separator: ", ")))",
                 then: "/kabupaten/\(code)/kiriman")
         }
+        site.page(router, "/pos", roles: pusat) { v in await v.page("Hasil PT Pos", pages.posResultsForm(v)) }
+        site.action(router, "/pos", roles: pusat, back: "/pos") { v in
+            let answer = try await pages.hub.recordPosResults(csv: try v.form.required("berkas", label: "isi berkas hasil PT Pos"), by: v.session.user)
+            return WebActionResult(
+                "\(answer.recorded) hasil dicatat: \(answer.delivered) terkirim, \(answer.backOnShelf.count) kembali ke kecamatan"
+                    + (answer.backOnShelf.isEmpty ? "" : " (\(answer.backOnShelf.map(\.rawValue).joined(separator: ", ")))"), then: "/pos")
+        }
         site.page(router, "/kabupaten/:code/kiriman", roles: pusat) { v in
             let code = v.parameters.get("code") ?? ""
             return await v.page("Kiriman blangko \(code)", try await pages.shipments(code), current: "/armada")
@@ -115,6 +122,20 @@ extension HubPages {
             <section class="card"><table><thead><tr><th>Surat jalan</th><th>Jenis</th><th>Dari</th><th>Ke</th><th class="num">Dikirim</th>
             <th class="num">Diterima</th><th>Status</th><th>Alasan selisih</th><th>Dikirim pada</th></tr></thead><tbody>\(rows)</tbody></table></section>
             """
+    }
+
+    func posResultsForm(_ v: WebVisit) -> HTML {
+        """
+        <h1>Hasil layan antar PT Pos</h1>
+        <p>Tempelkan isi berkas hasil dari PT Pos (CSV). Baris pertama <code>job,hasil,tanggal,keterangan</code>, lalu satu kartu per baris;
+        hasil: <code>terkirim</code>, <code>dikembalikan</code>, atau <code>tidak-terkirim</code>; tanggal TTTT-BB-HH.
+        Kartu yang dikembalikan atau tidak terkirim kembali ke rak stasiunnya dan diambil di kecamatan.
+        Satu baris salah membatalkan seluruh berkas; setiap baris yang salah disebut.</p>
+        <form method="post" action="/pos">\(v.csrfField)
+        <label for="berkas">Isi berkas</label>
+        <textarea id="berkas" name="berkas" rows="12" cols="90" required placeholder="job,hasil,tanggal,keterangan"></textarea>
+        <button type="submit">Catat hasil</button></form>
+        """
     }
 
     /// The surat jalan that travels with a shipment, for the sender and the receiver to sign.

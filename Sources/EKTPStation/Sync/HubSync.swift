@@ -363,6 +363,7 @@ public actor HubSync {
                 let result = try await connection.heartbeat(try heartbeat())
                 guard current(g) else { return }
                 withdraw(result.withdrawals ?? [])
+                backFromPos(result.posReturns ?? [])
                 if let shipments = result.shipments {
                     do { try store.noteShipments(shipments) } catch { logger.error("kiriman dari hub: \(error)") }
                 }
@@ -396,6 +397,19 @@ public actor HubSync {
                 }
             } catch {
                 logger.error("penarikan job \(w.job): \(error)")
+            }
+        }
+    }
+
+    /// Puts the cards PT Pos brought back on the shelf; each state change is the station's
+    /// confirmation to the hub.
+    func backFromPos(_ returns: [PosReturn]) {
+        for r in returns {
+            do {
+                guard let (before, after) = try store.backFromPos(r.job, result: r.result, note: r.note), before != after else { continue }
+                logger.notice("kartu \(r.job) \(r.result.label): kembali di rak, diambil di kecamatan")
+            } catch {
+                logger.error("kartu kembali dari PT Pos \(r.job): \(error)")
             }
         }
     }

@@ -340,6 +340,7 @@ public struct Hub: Sendable {
             guard let chip = device.chip else { continue }
             guard ChipResult.allCases.allSatisfy({ chip[$0] >= 0 }) else { throw HubError(.invalid, "hitungan encode chip \(device.id) tidak boleh negatif") }
         }
+        if let r = heartbeat.ribbon, r.storeRolls < 0 || r.printsLeft < 0 { throw HubError(.invalid, "jumlah ribbon tidak boleh negatif") }
         for (place, quantity) in heartbeat.stock ?? [:] {
             guard place.isPhysical else { throw HubError(.invalid, "tempat blangko \"\(place.key)\" bukan tempat fisik") }
             guard quantity >= 0 else { throw HubError(.invalid, "stok di \(place.key) tidak boleh negatif") }

@@ -75,7 +75,8 @@ public struct Station: Sendable {
             stationName: "Kecamatan " + (regions?.kecamatan(config.kecamatan)?.name ?? config.kecamatan), logger: logger,
             devices: { try store.devices().filter { printers.contains($0.id) } },
             hubHighest: { try rollback.checkAgainstHub(hubHighest: $0) },
-            stopped: { Self.stopped(store: store, rollback: rollback) })
+            stopped: { Self.stopped(store: store, rollback: rollback) },
+            ribbons: { [profiles = registry.profiles] in try Self.stockView(store, profiles: profiles).ribbons })
         return Station(
             config: config, store: store, lock: lock, intake: intake, printers: printers, rollback: rollback, registry: registry, regions: regions,
             sync: sync, composer: composer, logger: logger)
@@ -230,6 +231,8 @@ public struct Station: Sendable {
             return StockChanged(entry: id, pendingCount: nil, message: "\(quantity) blangko dipindahkan ke \(destination)")
         case .count(let place, let counted, let reason):
             return try store.count(place, counted: counted, reason: reason, by: by)
+        case .receiveRibbon, .loadRibbon, .finishRibbon:
+            return try await ribbon(operation, by: by)
         }
     }
 

@@ -57,8 +57,8 @@ enum StationAct: Sendable {
     /// The act a stock operation is.
     init(_ operation: StockOperation) {
         switch operation {
-        case .receive: self = .receiveStock
-        case .load, .unload: self = .loadPrinter
+        case .receive, .receiveRibbon: self = .receiveStock
+        case .load, .unload, .loadRibbon, .finishRibbon: self = .loadPrinter
         case .spoil: self = .spoilStock
         case .count: self = .countStock
         case .destroy: self = .destroyStock

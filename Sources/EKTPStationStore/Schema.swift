@@ -283,6 +283,26 @@ enum Schema {
                     );
                     """)
         }
+        // Ribbon rolls (RibbonStock): received into the store, loaded into a printer with
+        // the prints a roll gives, finished. Append-only like the blangko ledger.
+        m.registerMigration("v13-ribbons") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE ribbonLedger (
+                        id INTEGER PRIMARY KEY,
+                        at REAL NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('received', 'loaded', 'finished')),
+                        device TEXT REFERENCES device(id),
+                        rolls INTEGER NOT NULL CHECK (rolls > 0),
+                        capacity INTEGER CHECK (capacity > 0),
+                        document TEXT,
+                        actor TEXT NOT NULL,
+                        CHECK ((kind = 'received') = (device IS NULL)),
+                        CHECK ((kind = 'loaded') = (capacity IS NOT NULL))
+                    );
+                    CREATE INDEX ribbonLedger_device ON ribbonLedger(device, id);
+                    """)
+        }
         return m
     }
 }

@@ -204,12 +204,29 @@ public struct Heartbeat: Codable, Sendable {
     /// Why the station prints nothing at all now (a full disk, a rollback hold), in the words
     /// its operator reads; nil or empty when it can print.
     public var stopped: [String]?
-    public init(devices: [DeviceReport], stock: [StockPlace: Int]? = nil, outboxBacklog: Int? = nil, version: String? = nil, stopped: [String]? = nil) {
+    /// The office's ribbons (`RibbonStock`): rolls in the store, prints left in all.
+    public var ribbon: RibbonReport?
+    public init(
+        devices: [DeviceReport], stock: [StockPlace: Int]? = nil, outboxBacklog: Int? = nil, version: String? = nil, stopped: [String]? = nil,
+        ribbon: RibbonReport? = nil
+    ) {
+        self.ribbon = ribbon
         self.stopped = stopped
         self.devices = devices
         self.stock = stock
         self.outboxBacklog = outboxBacklog
         self.version = version
+    }
+}
+
+/// A station's ribbons as its heartbeat says.
+public struct RibbonReport: Codable, Sendable, Equatable {
+    public var storeRolls: Int
+    /// Prints left in the printers' rolls and the store's together.
+    public var printsLeft: Int
+    public init(storeRolls: Int, printsLeft: Int) {
+        self.storeRolls = storeRolls
+        self.printsLeft = printsLeft
     }
 }
 

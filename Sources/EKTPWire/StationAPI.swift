@@ -366,6 +366,12 @@ public enum StockOperation: Codable, Sendable, Equatable {
     case transfer(quantity: Int, toKecamatan: String, document: String)
     /// A physical count of a place; a difference needs a reason and the kecamatan head.
     case count(place: StockPlace, counted: Int, reason: String? = nil)
+    /// Ribbon rolls into the store, against their delivery document.
+    case receiveRibbon(rolls: Int, document: String)
+    /// One ribbon roll from the store into a printer (the one in it comes out finished).
+    case loadRibbon(device: DeviceID)
+    /// The printer's ribbon roll came out used up.
+    case finishRibbon(device: DeviceID)
 
     /// The operation's name, as the audit trail and the console say it.
     public var name: String {
@@ -377,6 +383,9 @@ public enum StockOperation: Codable, Sendable, Equatable {
         case .destroy: "destroy"
         case .transfer: "transfer"
         case .count: "count"
+        case .receiveRibbon: "receive-ribbon"
+        case .loadRibbon: "load-ribbon"
+        case .finishRibbon: "finish-ribbon"
         }
     }
 }
@@ -422,11 +431,14 @@ public struct StockView: Codable, Sendable {
     /// Old KTP-el collected at pickups, waiting to be destroyed under a record (not blangko:
     /// outside the blangko ledger).
     public var oldCardsAwaitingDestruction: Int?
+    /// Ribbon rolls in the store and in each printer, prints and days left.
+    public var ribbons: RibbonStock?
 
     public init(
         places: [StockPlace: Int], identities: [IdentityView], pendingCounts: [PendingCountView], forecast: StockForecast,
-        oldCardsAwaitingDestruction: Int? = nil
+        oldCardsAwaitingDestruction: Int? = nil, ribbons: RibbonStock? = nil
     ) {
+        self.ribbons = ribbons
         self.oldCardsAwaitingDestruction = oldCardsAwaitingDestruction
         self.places = places
         self.identities = identities

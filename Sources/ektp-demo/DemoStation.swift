@@ -166,6 +166,8 @@ final class DemoStation: @unchecked Sendable {
                 .receive(quantity: received, document: "SJ/\(prefix)/001", serialFirst: "KTP-0000001", serialLast: "KTP-\(received)"))
             for d in devices { _ = try await client.stock(.load(device: d.id, quantity: 25)) }
             say("  \(label): \(received) blangko diterima di gudang, 25 dimuat ke tiap printer (\(devices.map(\.id.rawValue).joined(separator: ", "))).")
+            _ = try await client.stock(.receiveRibbon(rolls: devices.count + 2, document: "RB/\(prefix)/001"))
+            for d in devices { _ = try await client.stock(.loadRibbon(device: d.id)) }
         }
     }
 
@@ -330,6 +332,11 @@ final class DemoStation: @unchecked Sendable {
                 say(
                     "Printer \(d.id): \(d.state.status.label), hopper \(d.hopperLedger)/\(d.hopperCapacity), tercetak \(d.printed), rusak \(d.spoiled), penghitung \(d.state.supplies.cardCounter.map(String.init) ?? "-")"
                         + (d.chip.map { ", encode chip: \($0.summary)" } ?? "")
+                )
+            }
+            if let r = stock.ribbons {
+                say(
+                    "Ribbon             : \(r.storeRolls) gulung di gudang, di printer \(r.printers.map { "\($0.device.rawValue) \($0.remaining)/\($0.capacity)" }.joined(separator: ", ")); \(r.printsLeft) cetakan, cukup \(r.daysLeft.map { ConsoleText.decimal($0) } ?? "-") hari cetak (blangko \(stock.forecast.daysLeft.map { ConsoleText.decimal($0) } ?? "-") hari)"
                 )
             }
             let chipsAgree = chipCheck(status.devices)

@@ -14,7 +14,7 @@ struct StockCommand: AsyncParsableCommand {
         abstract: "Stok blangko: terima, muat, bongkar, rusak, hitung, musnahkan, pindahkan, laporan.",
         subcommands: [
             Show.self, Shipments.self, AcceptShipment.self, Receive.self, Load.self, Unload.self, Spoil.self, Count.self, ConfirmCount.self,
-            RefuseCount.self, Destroy.self, Transfer.self, Report.self,
+            RefuseCount.self, Destroy.self, Transfer.self, Report.self, ReceiveRibbon.self, LoadRibbon.self, FinishRibbon.self,
         ],
         defaultSubcommand: Show.self)
 
@@ -98,6 +98,47 @@ struct StockCommand: AsyncParsableCommand {
             let operation = StockOperation.receive(quantity: quantity, document: document, serialFirst: serialFirst, serialLast: serialLast)
             try await StockCommand.send(operation, global)
         }
+    }
+
+    struct ReceiveRibbon: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "receive-ribbon", abstract: "Mencatat gulungan ribbon yang diterima ke gudang.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("Jumlah gulungan.", valueName: "JUMLAH")) var rolls: Int
+        @Option(help: ArgumentHelp("Nomor surat jalan / dokumen pengiriman.", valueName: "NO")) var document: String
+
+        func validate() throws {
+            try StockCommand.positive(rolls)
+            try requireText(document, "--document")
+        }
+
+        func run() async throws { try await StockCommand.send(.receiveRibbon(rolls: rolls, document: document), global) }
+    }
+
+    struct LoadRibbon: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "load-ribbon", abstract: "Memasang satu gulung ribbon dari gudang ke printer; gulungan lama dicatat habis.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("Id printer.", valueName: "PRINTER")) var device: String
+
+        func validate() throws { _ = try parsed { try OperatorInput.device(device) } }
+
+        func run() async throws { try await StockCommand.send(.loadRibbon(device: try parsed { try OperatorInput.device(device) }), global) }
+    }
+
+    struct FinishRibbon: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "finish-ribbon", abstract: "Mencatat ribbon di printer habis dan dilepas.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("Id printer.", valueName: "PRINTER")) var device: String
+
+        func validate() throws { _ = try parsed { try OperatorInput.device(device) } }
+
+        func run() async throws { try await StockCommand.send(.finishRibbon(device: try parsed { try OperatorInput.device(device) }), global) }
     }
 
     struct Load: AsyncParsableCommand {

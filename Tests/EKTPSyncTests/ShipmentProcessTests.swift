@@ -120,6 +120,7 @@ import Testing
         struct Row: Decodable {
             var kecamatanCode: String
             var store: Int
+            var ribbonPrintsLeft: Int?
         }
         var kecamatan: [Row]
     }

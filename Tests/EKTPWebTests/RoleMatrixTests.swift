@@ -45,6 +45,7 @@ struct RoleMatrixTests {
             Route(method: "POST", path: "/job/\(job)/serah", allowed: op),
             Route(method: "POST", path: "/serah-terima/pos", allowed: op),
             Route(method: "POST", path: "/printer/\(device)/muat", allowed: op),
+            Route(method: "POST", path: "/printer/\(device)/ribbon", allowed: op),
             Route(method: "POST", path: "/stok/hitung/\(count)/konfirmasi", allowed: head),
             Route(method: "POST", path: "/stok/hitung/\(count)/tolak", allowed: head),
             Route(method: "POST", path: "/pemusnahan", allowed: head),

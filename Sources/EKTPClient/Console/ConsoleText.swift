@@ -252,6 +252,13 @@ public enum ConsoleText {
         kv.append("Cukup untuk", f.daysLeft.map { "\(decimal($0)) hari cetak" } ?? "-")
         kv.append("Antrean", "\(f.backlog) job\(f.needForBacklog > 0 ? "; kurang \(f.needForBacklog) blangko" : "")")
         if let old = v.oldCardsAwaitingDestruction, old > 0 { kv.append("KTP-el lama", "\(old) ditarik, menunggu pemusnahan") }
+        if let r = v.ribbons {
+            let printers = r.printers.map { "\($0.device.rawValue) \($0.remaining)/\($0.capacity)" }.joined(separator: ", ")
+            kv.append(
+                "Ribbon",
+                "\(r.storeRolls) gulung di gudang\(printers.isEmpty ? "" : "; di printer: \(printers)"); \(r.printsLeft) cetakan, cukup untuk \(r.daysLeft.map { "\(decimal($0)) hari cetak" } ?? "-")"
+            )
+        }
         out.append(kv.render())
         if !v.pendingCounts.isEmpty {
             out += ["", "Hitung fisik menunggu keputusan kepala kecamatan:"]

@@ -264,7 +264,8 @@ enum HubSchema {
         // Blangko around the kecamatan: the ministry's shipments split between kecamatan
         // (allotment), shipments in transit until the receiver counts them (allocations and
         // transfers alike), their numbers; which jobs are first-time applicants; which go
-        // by PT Pos, what PT Pos reported, and a returned card's wait for its station.
+        // by PT Pos, what PT Pos reported, and a returned card's wait for its station; each
+        // station's ribbons as its heartbeat says.
         m.registerMigration("v11-shipments") { db in
             try db.execute(
                 sql: """
@@ -282,6 +283,8 @@ enum HubSchema {
                     ALTER TABLE job ADD COLUMN pemula INTEGER NOT NULL DEFAULT 0;
                     ALTER TABLE job ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
                     ALTER TABLE job ADD COLUMN posReturnAt REAL;
+                    ALTER TABLE station ADD COLUMN ribbonRolls INTEGER;
+                    ALTER TABLE station ADD COLUMN ribbonPrints INTEGER;
                     CREATE TABLE posResult (
                         id INTEGER PRIMARY KEY, jobId TEXT NOT NULL REFERENCES job(id), result TEXT NOT NULL, at REAL NOT NULL, note TEXT,
                         recordedBy TEXT NOT NULL, recordedAt REAL NOT NULL);

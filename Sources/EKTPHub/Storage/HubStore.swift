@@ -193,14 +193,17 @@ public struct StockFacts: Sendable {
     public var consumed: [String: [Int: Int]]
     /// Unused blangko per kecamatan as the last heartbeats of its live stations said.
     public var reportedOnHand: [String: Int]
+    /// Ribbon prints left per kecamatan as its live stations' heartbeats said.
+    public var ribbonPrints: [String: Int]
 
     /// From stored rows; a place no station keeps means a damaged database.
     init(
         balances: [(kecamatan: String, place: String, quantity: Int)], consumed: [String: [Int: Int]],
-        reported: [(kecamatan: String, place: String, quantity: Int)]
+        reported: [(kecamatan: String, place: String, quantity: Int)], ribbonPrints: [String: Int] = [:]
     )
         throws
     {
+        self.ribbonPrints = ribbonPrints
         self.balances = [:]
         for row in balances { self.balances[row.kecamatan, default: [:]][try StockPlace(stored: row.place)] = row.quantity }
         self.consumed = consumed

@@ -141,6 +141,12 @@ extension PostgresHubStore {
                 "UPDATE station SET last_heartbeat_at = \(now.epoch), last_seen_at = \(now.epoch), outbox_backlog = \(heartbeat.outboxBacklog.map(Int64.init)), stopped = \(heartbeat.stoppedText), version = \(heartbeat.versionText) WHERE id = \(station.id)",
                 logger: logger
             ).drain()
+            if let ribbon = heartbeat.ribbon {
+                try await c.query(
+                    "UPDATE station SET ribbon_rolls = \(Int64(ribbon.storeRolls)), ribbon_prints = \(Int64(ribbon.printsLeft)) WHERE id = \(station.id)",
+                    logger: logger
+                ).drain()
+            }
             for device in heartbeat.devices {
                 try await upsertDevice(c, station: station, id: device.id, model: device.model, state: device.state, chip: device.chip, now: now)
             }
@@ -219,7 +225,14 @@ extension PostgresHubStore {
             WHERE s.revoked_at IS NULL GROUP BY s.kecamatan_code, r.place
             """, logger: logger
         ).decode((String, String, Int64).self) { reported.append((kec, place, Int(q))) }
-        return try StockFacts(balances: balances, consumed: consumed, reported: reported)
+        var ribbons: [String: Int] = [:]
+        for try await (kec, prints) in try await client.query(
+            """
+            SELECT kecamatan_code, SUM(ribbon_prints)::BIGINT FROM station WHERE revoked_at IS NULL AND ribbon_prints IS NOT NULL
+            GROUP BY kecamatan_code
+            """, logger: logger
+        ).decode((String, Int64).self) { ribbons[kec] = Int(prints) }
+        return try StockFacts(balances: balances, consumed: consumed, reported: reported, ribbonPrints: ribbons)
     }
 
     public func backlog() async throws -> [BacklogEntry] {

@@ -115,7 +115,8 @@ public struct PostgresHubStore: HubStore {
         // Blangko around the kecamatan: the ministry's shipments split between kecamatan
         // (allotment), shipments in transit until the receiver counts them (allocations and
         // transfers alike), their numbers; which jobs are first-time applicants; which go
-        // by PT Pos, what PT Pos reported, and a returned card's wait for its station.
+        // by PT Pos, what PT Pos reported, and a returned card's wait for its station; each
+        // station's ribbons as its heartbeat says.
         (
             "v12-shipments",
             [
@@ -137,6 +138,7 @@ public struct PostgresHubStore: HubStore {
                 "ALTER TABLE job ADD COLUMN pemula BOOLEAN NOT NULL DEFAULT FALSE",
                 "ALTER TABLE job ADD COLUMN pos BOOLEAN NOT NULL DEFAULT FALSE",
                 "ALTER TABLE job ADD COLUMN pos_return_at DOUBLE PRECISION",
+                "ALTER TABLE station ADD COLUMN ribbon_rolls BIGINT", "ALTER TABLE station ADD COLUMN ribbon_prints BIGINT",
                 """
                 CREATE TABLE pos_result (
                     id BIGSERIAL PRIMARY KEY, job_id TEXT NOT NULL REFERENCES job(id), result TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, note TEXT,

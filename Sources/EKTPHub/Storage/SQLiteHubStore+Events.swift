@@ -124,6 +124,10 @@ extension SQLiteHubStore {
             try db.execute(
                 sql: "UPDATE station SET lastHeartbeatAt = ?, lastSeenAt = ?, outboxBacklog = ?, stopped = ?, version = ? WHERE id = ?",
                 arguments: [now.epoch, now.epoch, heartbeat.outboxBacklog, heartbeat.stoppedText, heartbeat.versionText, station.id])
+            if let ribbon = heartbeat.ribbon {
+                try db.execute(
+                    sql: "UPDATE station SET ribbonRolls = ?, ribbonPrints = ? WHERE id = ?", arguments: [ribbon.storeRolls, ribbon.printsLeft, station.id])
+            }
             for device in heartbeat.devices {
                 try Self.upsertDevice(db, station: station, id: device.id, model: device.model, state: device.state, chip: device.chip, now: now)
             }

@@ -62,7 +62,14 @@ extension SQLiteHubStore {
                     WHERE s.revokedAt IS NULL GROUP BY s.kecamatanCode, r.place
                     """
             ).map { (kecamatan: $0["kecamatanCode"] as String, place: $0["place"] as String, quantity: $0["q"] as Int) }
-            return try StockFacts(balances: balances, consumed: consumed, reported: reported)
+            var ribbons: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT kecamatanCode, SUM(ribbonPrints) AS p FROM station WHERE revokedAt IS NULL AND ribbonPrints IS NOT NULL GROUP BY kecamatanCode")
+            {
+                ribbons[row["kecamatanCode"]] = row["p"]
+            }
+            return try StockFacts(balances: balances, consumed: consumed, reported: reported, ribbonPrints: ribbons)
         }
     }
 

@@ -79,6 +79,11 @@ public struct KecamatanStock: Codable, Sendable {
     public var needForBacklog: Int
     /// Live stations of the kecamatan; 0 is a kecamatan with no station.
     public var stations: Int
+    /// Ribbon prints left (store and printers) as the stations' heartbeats said; nil when
+    /// none said.
+    public var ribbonPrintsLeft: Int? = nil
+    /// `ribbonPrintsLeft / consumptionPerDay`: a card fed takes a print.
+    public var ribbonDaysLeft: Double? = nil
 }
 
 public struct KabupatenStock: Codable, Sendable {

@@ -63,7 +63,8 @@ extension Hub {
                 kecamatanCode: code, name: regions.kecamatan(code)?.name, onHand: store + hoppers, store: store, hoppers: hoppers,
                 spoiledAwaitingDestruction: places[.spoiled] ?? 0, consumptionPerDay: forecast.usagePerPrintingDay, daysLeft: forecast.daysLeft,
                 reportedOnHand: facts.reportedOnHand[code], printingDays: forecast.printingDays, backlog: forecast.backlog,
-                needForBacklog: forecast.needForBacklog, stations: stations[code] ?? 0)
+                needForBacklog: forecast.needForBacklog, stations: stations[code] ?? 0, ribbonPrintsLeft: facts.ribbonPrints[code],
+                ribbonDaysLeft: facts.ribbonPrints[code].flatMap { forecast.usagePerPrintingDay > 0 ? Double($0) / forecast.usagePerPrintingDay : nil })
         }
         let byKabupaten = Dictionary(grouping: kecamatan) { String($0.kecamatanCode.prefix(5)) }
         let kabupaten = byKabupaten.keys.sorted().map { code -> KabupatenStock in

@@ -195,18 +195,19 @@ struct HubPages: Sendable {
             """
             <tr><td>\(k.name ?? "") \(k.kecamatanCode)</td><td class="num">\(WebFormat.number(k.onHand))</td><td class="num hide-small">\(k.store)</td><td class="num hide-small">\(k.hoppers)</td>
             <td class="num">\(WebFormat.decimal(k.consumptionPerDay))</td><td class="num">\(Self.days(k.daysLeft))\(HTML.when((k.daysLeft ?? .infinity) < low) { " <span class=\"badge s-error\">segera kirim</span>" })</td>
+            <td class="num">\(k.ribbonPrintsLeft == nil ? "—" : Self.days(k.ribbonDaysLeft))</td>
             <td class="num hide-small">\(k.spoiledAwaitingDestruction)</td></tr>
             """
         }
         let totals = stock.kabupaten.map { k -> HTML in
             """
             <tr><th>Kab. \(k.name ?? "") \(k.kabupatenCode) (\(k.kecamatan) kec.) <a href="/kabupaten/\(k.kabupatenCode)/laporan">laporan bulanan</a> · <a href="/kabupaten/\(k.kabupatenCode)/alokasi">alokasi</a> · <a href="/kabupaten/\(k.kabupatenCode)/kiriman">kiriman</a></th><th class="num">\(WebFormat.number(k.onHand))</th><th class="hide-small"></th><th class="hide-small"></th>
-            <th class="num">\(WebFormat.decimal(k.consumptionPerDay))</th><th class="num">\(Self.days(k.daysLeft))</th><th class="hide-small"></th></tr>
+            <th class="num">\(WebFormat.decimal(k.consumptionPerDay))</th><th class="num">\(Self.days(k.daysLeft))</th><th></th><th class="hide-small"></th></tr>
             """
         }
         return """
             <table><thead><tr><th>Kecamatan</th><th class="num">Belum terpakai</th><th class="num hide-small">Gudang</th><th class="num hide-small">Hopper</th>
-            <th class="num">Per hari (\(stock.windowDays) hari)</th><th class="num">Hari tersisa</th><th class="num hide-small">Rusak</th></tr></thead>
+            <th class="num">Per hari (\(stock.windowDays) hari)</th><th class="num">Hari tersisa</th><th class="num">Ribbon (hari)</th><th class="num hide-small">Rusak</th></tr></thead>
             <tbody>\(rows)</tbody><tfoot>\(totals)</tfoot></table>
             """
     }

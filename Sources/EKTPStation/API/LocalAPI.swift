@@ -150,7 +150,7 @@ enum LocalAPI {
             return JSONReply.response(JobChanged(id: id, state: try station.store.handOver(id, try HandOver(body), by: by)))
         }
 
-        v1.get("stock") { _, _ in try JSONReply.response(station.store.stockView()) }
+        v1.get("stock") { _, _ in try JSONReply.response(station.stockView()) }
         v1.get("stock/report.pdf") { request, context in
             let q = request.uri.queryParameters
             guard let month = q.get("month") else { throw APIError(.badRequest, code: "invalid", "parameter month (YYYY-MM) wajib") }

@@ -36,6 +36,8 @@ public actor HubSync {
     let hubHighest: @Sendable (Int64) throws -> Void
     /// What stops all printing now (full disk, rollback hold), for the heartbeat.
     let stopped: @Sendable () -> [String]
+    /// The office's ribbons, for the heartbeat.
+    let ribbons: @Sendable () throws -> RibbonStock?
 
     private(set) var enrollment: HubEnrollment?
     private var connection: HubConnection?
@@ -58,8 +60,9 @@ public actor HubSync {
     init(
         store: StationStore, intake: JobIntake, settings: HubSyncSettings, stateDirectory: String, stationName: String, logger: Logger,
         devices: @escaping @Sendable () throws -> [DeviceView], hubHighest: @escaping @Sendable (Int64) throws -> Void = { _ in },
-        stopped: @escaping @Sendable () -> [String] = { [] }
+        stopped: @escaping @Sendable () -> [String] = { [] }, ribbons: @escaping @Sendable () throws -> RibbonStock? = { nil }
     ) throws {
+        self.ribbons = ribbons
         self.stopped = stopped
         self.hubHighest = hubHighest
         self.store = store
@@ -419,7 +422,8 @@ public actor HubSync {
         return Heartbeat(
             devices: try devices().map { DeviceReport(id: $0.id, model: $0.model, state: $0.state, chip: $0.chip) },
             stock: stock,
-            outboxBacklog: try store.outboxBacklog(), version: BuildInfo.version, stopped: stopped())
+            outboxBacklog: try store.outboxBacklog(), version: BuildInfo.version, stopped: stopped(),
+            ribbon: try ribbons().map { RibbonReport(storeRolls: $0.storeRolls, printsLeft: $0.printsLeft) })
     }
 
     // MARK: Reconcile

@@ -63,7 +63,7 @@ struct KepalaPages {
     // MARK: Stock
 
     func stockLive() throws -> HTML {
-        let view = try station.store.stockView()
+        let view = try station.stockView()
         let devices = try station.store.devices()
         let store = view.places[.store] ?? 0
         let hoppers = view.places.filter { $0.key.isUnused && $0.key != .store }.values.reduce(0, +)
@@ -76,6 +76,14 @@ struct KepalaPages {
         let identities = view.identities.map { i -> HTML in
             "<li>\(i.holds ? "✓" : "✗") \(i.name): \(i.lhs) = \(i.rhs)</li>"
         }
+        let ribbons = view.ribbons
+        let ribbonDays: HTML = ribbons?.daysLeft.map { HTML(unsafe: HTML.escape(WebFormat.decimal($0, digits: 0))) } ?? "—"
+        let ribbonRows = (ribbons?.printers ?? []).map { r -> HTML in
+            """
+            <tr><td>Ribbon \(r.device.rawValue)</td><td class="num">\(r.remaining)</td><td class="num">\(r.capacity)</td>
+            <td>\(r.printerSays != nil ? "menurut printer" : "kapasitas − \(r.used) kartu sejak dipasang")</td></tr>
+            """
+        }
         return """
             <ul class="figures">
             <li><b id="stok-belum-terpakai">\(store + hoppers)</b><span>blangko belum terpakai</span></li>
@@ -85,6 +93,7 @@ struct KepalaPages {
             <li><b id="kurang-untuk-antrean">\(f.needForBacklog)</b><span>blangko kurang untuk \(f.backlog) job di antrean</span></li>
             <li><b>\(spoiled)</b><span>rusak, menunggu pemusnahan</span></li>
             <li><b id="ktp-lama">\(view.oldCardsAwaitingDestruction ?? 0)</b><span>KTP-el lama ditarik, menunggu pemusnahan</span></li>
+            <li><b id="ribbon-hari">\(ribbonDays)</b><span>hari cetak lagi untuk ribbon (\(ribbons?.printsLeft ?? 0) cetakan: \(ribbons?.storeRolls ?? 0) gulung di gudang dan di printer)</span></li>
             </ul>
             <section class="card"><h2>Per tempat</h2>
             <table><thead><tr><th>Tempat</th><th class="num">Ada</th><th class="num">Tercetak</th><th class="num">Rusak</th></tr></thead><tbody>
@@ -92,11 +101,15 @@ struct KepalaPages {
             <tr><td>Rusak menunggu pemusnahan</td><td class="num">\(spoiled)</td><td></td><td></td></tr>
             </tbody></table>
             <details><summary>Pemeriksaan buku blangko</summary><ul>\(identities)</ul></details></section>
+            <section class="card"><h2>Ribbon</h2>
+            <table><thead><tr><th>Tempat</th><th class="num">Sisa cetakan</th><th class="num">Per gulung</th><th>Dasar</th></tr></thead><tbody>
+            <tr><td>Gudang</td><td class="num">\(ribbons?.storeRolls ?? 0) gulung</td><td class="num">\(ribbons?.printsPerStoreRoll ?? 0)</td><td>kapasitas terkecil printer di kantor ini</td></tr>
+            \(ribbonRows)</tbody></table></section>
             """
     }
 
     func stockPage(_ v: WebVisit) async throws -> Response {
-        let view = try station.store.stockView()
+        let view = try station.stockView()
         let usage = try station.store.dailyUsage(days: 30)
         let pending =
             view.pendingCounts.isEmpty

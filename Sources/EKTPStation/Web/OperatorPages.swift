@@ -87,6 +87,11 @@ struct OperatorPages {
             let changed = try await station.stock(.load(device: device, quantity: quantity), by: v.session.user)
             return WebActionResult(changed.message, then: "/printer")
         }
+        site.action(router, "/printer/:id/ribbon", roles: StationAct.loadPrinter.roles, back: "/printer") { v in
+            let device: DeviceID
+            do { device = try DeviceID(v.parameters.get("id") ?? "") } catch { throw WebRefusal("printer tidak dikenal") }
+            return WebActionResult(try await station.stock(.loadRibbon(device: device), by: v.session.user).message, then: "/printer")
+        }
         site.action(router, "/printer/:id/cetak-uji", roles: StationAct.testPrint.roles, back: "/printer") { v in
             let device: DeviceID
             do { device = try DeviceID(v.parameters.get("id") ?? "") } catch { throw WebRefusal("printer tidak dikenal") }
@@ -343,6 +348,8 @@ struct OperatorPages {
                 <form class="inline" method="post" action="/printer/\(d.id.rawValue)/muat">\(v.csrfField)
                 <input type="number" name="jumlah" min="1" max="\(max(d.hopperCapacity - d.hopperLedger, 1))" required aria-label="jumlah blangko dimuat ke \(d.id.rawValue)">
                 <button type="submit">Muat blangko</button></form>
+                <form class="inline" method="post" action="/printer/\(d.id.rawValue)/ribbon">\(v.csrfField)
+                <button type="submit" class="secondary" title="satu gulung dari gudang; gulungan lama dicatat habis">Pasang ribbon baru</button></form>
                 <form class="inline" method="post" action="/printer/\(d.id.rawValue)/cetak-uji">\(v.csrfField)
                 <button type="submit" title="memakai satu blangko, dicatat rusak (cetak uji)">Cetak kartu uji</button></form>
                 """

@@ -89,6 +89,9 @@ public enum JobSettlement: Sendable, Equatable {
             )
         }
         let target = HubJobState(station: reported)
+        // A station giving up a job it does not hold fed no card for it: nothing to record,
+        // and no conflict (it had stored an offer the hub then gave to another station).
+        if reported == .rejected, held.stationId != stationId, !held.withdrawn { return .unchanged }
         // A withdrawn job stays with the central office while no card was fed for it: a
         // station that has it (held, or brought by flashdisk) is bound to it, so the
         // heartbeat's answer asks it to withdraw too. A card fed is a fact and is recorded.
@@ -175,7 +178,11 @@ public enum EventEffects {
                 }
             }
             switch e.event {
-            case .jobStored(let job, _, let hash):
+            case .jobStored(let job, _, let hash, let fromOffer):
+                // An offer stored after the hub gave the job to another station: the
+                // station's acknowledgement is refused and it gives the job up unprinted
+                // (its reconcile), so this is no conflict.
+                if fromOffer == true, let other = held[job]?.stationId, other != stationId { break }
                 // Stored at the station: a job offered to it is now claimed.
                 if held[job]?.state == .offered || hash != nil { settle(job, .queued, hash) }
             case .jobRejected(let job, let reason):
@@ -203,7 +210,7 @@ public enum EventEffects {
             Set(
                 events.compactMap { e -> JobID? in
                     switch e.event {
-                    case .jobStored(let job, _, _), .jobStateChanged(let job, _, _, _, _, _): job
+                    case .jobStored(let job, _, _, _), .jobStateChanged(let job, _, _, _, _, _): job
                     case .jobRejected(let job, _): job
                     case .ledger, .deviceState, .alert, .alertAcknowledged, .alertCleared, .transferSent, .shipmentReceived: nil
                     }

@@ -60,7 +60,7 @@ extension StationStore {
                         id.rawValue, v.job.kecamatanCode, v.job.priority == .urgent ? 1 : 0, masked, v.contentHash, sealed, v.keyId, tx.at, tx.at, nikKey,
                         earlier?.id.rawValue, v.job.delivery.method.rawValue,
                     ])
-                try tx.outbox(.jobStored(job: id, priority: v.job.priority, contentHash: v.contentHash))
+                try tx.outbox(.jobStored(job: id, priority: v.job.priority, contentHash: v.contentHash, fromOffer: untilClaimed ? true : nil))
                 try tx.audit("job diterima", job: id.rawValue, maskedNIK: masked, detail: "kunci \(v.keyId), prioritas \(v.job.priority.rawValue)")
                 if !untilClaimed { try tx.transition(try tx.jobRow(id), .accept) }
                 if let earlier {
@@ -98,6 +98,22 @@ extension StationStore {
                     db, sql: "SELECT id FROM job WHERE state = 'received' AND id IN (\(databaseQuestionMarks(count: part.count)))",
                     arguments: StatementArguments(part.map(\.rawValue)))
             }.map { try JobID($0) }
+        }
+    }
+
+    /// Every job stored from an offer whose acknowledgement the hub has not answered yet.
+    public func awaitingClaim() throws -> [JobID] {
+        try read { db in try String.fetchAll(db, sql: "SELECT id FROM job WHERE state = 'received' ORDER BY rowid").map { try JobID($0) } }
+    }
+
+    /// A job stored from an offer that the hub, at reconcile, holds for another station (or
+    /// no longer for this one): not this station's to print. No card was fed; it is given
+    /// up (`rejected`), and its event tells the hub so. False when it is no longer waiting.
+    public func giveUpOffer(_ id: JobID, reason: String) throws -> Bool {
+        try transaction(actor: "sync") { tx in
+            guard let row = try JobRow.fetch(tx.db, id: id), row.state == .received else { return false }
+            try tx.transition(row, .reject(reason: reason), detail: reason)
+            return true
         }
     }
 

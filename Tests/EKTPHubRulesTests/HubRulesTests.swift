@@ -104,6 +104,20 @@ struct HubRulesTests {
                 [.job(Self.a, state: .claimed, stationState: .queued)], [.job(Self.a, state: .claimed, stationState: .printing)],
                 [.job(Self.a, state: .printed, stationState: .printed)],
             ])
+        // An offer stored after the hub gave the job to another station is no conflict (the
+        // station's ack is refused and it gives the job up); a job stored otherwise is.
+        var elsewhere = offered
+        elsewhere.stationId = "s2"
+        elsewhere.state = .claimed
+        let late = EventEffects.plan(
+            try Self.batch([.jobStored(job: Self.a, priority: .normal, contentHash: Self.h1, fromOffer: true)]), held: [Self.a: elsewhere], stationId: "s1",
+            kecamatan: "32.16.01", now: Date())
+        #expect(late.map(\.effects) == [[]])
+        let imported = EventEffects.plan(
+            try Self.batch([.jobStored(job: Self.a, priority: .normal, contentHash: Self.h1)]), held: [Self.a: elsewhere], stationId: "s1",
+            kecamatan: "32.16.01", now: Date())
+        guard case .alert(_, _, let double)? = imported.first?.effects.first else { Issue.record("a flashdisk job held elsewhere passed: \(imported)"); return }
+        #expect(double.contains("s2"))
         // A card used from a hopper counts as consumption, on the day the station used it;
         // a count correction does not.
         let used = Date(timeIntervalSince1970: 1_790_000_000)
@@ -146,6 +160,17 @@ struct HubRulesTests {
         elsewhere.stationId = "s2"
         guard case .mismatch(let double) = settle(elsewhere, .printed, Self.h1) else { Issue.record("another station's job applied"); return }
         #expect(double.contains("s2"))
+        // A station giving up an offer the hub gave to another station fed no card: no
+        // conflict, nothing changes; nor for a job back in the queue meanwhile (it stays there).
+        #expect(settle(elsewhere, .rejected, Self.h1) == .unchanged)
+        #expect(settle(waiting, .rejected, Self.h1) == .unchanged)
+        // PT Pos brought a handed-over card back: only then does printed follow handed over.
+        var back = waiting
+        back.state = .handedOver
+        back.stationId = "s1"
+        #expect(settle(back, .printed, Self.h1) == .unchanged)
+        back.posReturnPending = true
+        #expect(settle(back, .printed, Self.h1) == .apply(.printed, stationState: .printed))
         // Another kecamatan's job, a job the hub never had, a job already handed over.
         var far = waiting
         far.kecamatanCode = "32.16.02"

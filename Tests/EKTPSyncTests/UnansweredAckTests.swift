@@ -1,5 +1,6 @@
 import EKTPClient
 import EKTPDomain
+import EKTPHub
 import EKTPSynthetic
 import EKTPTestSupport
 import EKTPWire
@@ -10,7 +11,9 @@ import Testing
 /// an offer is not printed until the hub answered its acknowledgement. The station's
 /// acknowledgements and events cross a relay that holds them past the lease; meanwhile the
 /// hub gives the job to another station of the kecamatan, which claims it. The first station must
-/// never print it. (A station that printed what it had stored, as it once did, fails here.)
+/// never print it (a station that printed what it had stored, as it once did, fails here);
+/// its reconcile then gives the job up, no card fed, without a double-print alarm at the hub
+/// (a station that kept it stored forever, as it once did, fails here too).
 @Suite("an acknowledgement without answer", .serialized)
 struct UnansweredAckTests {
     static let kecamatan = "32.16.06"
@@ -70,5 +73,18 @@ struct UnansweredAckTests {
         #expect(devices.allSatisfy { $0.printed == 0 && $0.hopperLedger == 20 }, "\(devices.map { ($0.id, $0.printed) })")
         #expect(relay.heldCount >= 1)
         #expect(try await hub.job(job.id).stationId == b.id)
+
+        // A's refused acknowledgement makes it reconcile: the hub holds the job for B, so A
+        // gives it up, with the reason in its history; its event tells the hub nothing new.
+        try await eventually("A melepaskan job yang diberikan hub ke B", seconds: 60) {
+            try await a.withClient { try await $0.job(job.id) }.summary.state == .rejected
+        }
+        let history = try await a.withClient { try await $0.job(job.id) }.history
+        #expect(history.contains { $0.detail.contains("stasiun lain") }, "\(history)")
+        try await eventually("peristiwa A sampai di hub", seconds: 60) { try await a.withClient { try await $0.status() }.sync?.outboxBacklog == 0 }
+        let atHub = try await hub.job(job.id)
+        #expect(atHub.stationId == b.id && atHub.state == .claimed, "\(atHub)")
+        let alerts = try await hub.admin.get(AlertsView.self, "/v1/views/alerts").alerts
+        #expect(!alerts.contains { $0.message.contains(job.id.rawValue) }, "\(alerts.map(\.message))")
     }
 }

@@ -8,7 +8,10 @@ import Foundation
 /// the hub applies them only to the same version of the job (events written before the
 /// field existed have none).
 public enum StationEvent: Codable, Hashable, Sendable {
-    case jobStored(job: JobID, priority: JobPriority, contentHash: Data? = nil)
+    /// A job entered the store. `fromOffer`: the hub offered it and it waits for the hub's
+    /// answer to the acknowledgement (not printable yet); nil when it came otherwise (a
+    /// flashdisk import) or before the field existed.
+    case jobStored(job: JobID, priority: JobPriority, contentHash: Data? = nil, fromOffer: Bool? = nil)
     case jobRejected(job: JobID?, reason: String)
     case jobStateChanged(job: JobID, from: JobState, to: JobState, device: DeviceID?, detail: String?, contentHash: Data? = nil)
     case ledger(kind: LedgerKind, from: StockPlace, to: StockPlace, quantity: Int, job: JobID?, cause: SpoilCause?, note: String?)

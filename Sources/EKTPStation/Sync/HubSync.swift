@@ -465,6 +465,7 @@ public actor HubSync {
         if !toAck.isEmpty { _ = try await connection.ack(toAck) }
         // The hub holds them for this station: they join the print queue.
         try store.confirmClaimed(toAck + claimedHere)
+        let givenUp = try await settleStranded(connection, listed: Set(view.jobs.map(\.id)))
         // Only jobs the hub does not list as this station's in the station's own state: a
         // settled station sends nothing, however long its history.
         let listed = Dictionary(view.jobs.map { ($0.id, $0.stationState) }, uniquingKeysWith: { a, _ in a })
@@ -473,6 +474,11 @@ public actor HubSync {
         forOperator += mismatches
         // What this reconcile did not find again is settled: its alert clears.
         try store.clearAlerts(.syncMismatch, except: Set(forOperator), actor: "sync")
+        if !givenUp.isEmpty {
+            logger.notice(
+                "rekonsiliasi: \(givenUp.count) job tidak dicetak di sini, hub memberikannya ke stasiun lain: \(givenUp.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
         let report = ReconcileReport(
             at: Date(), hubJobs: view.jobs.count, acknowledged: toAck, resent: resent, forOperator: forOperator, settled: settled)
         lastReconcile = report
@@ -480,6 +486,33 @@ public actor HubSync {
             "rekonsiliasi: \(view.jobs.count) job di hub, \(toAck.count) di-ack ulang, \(resent) peristiwa dikirim ulang, \(settled) job disamakan di hub, \(forOperator.count) untuk operator"
         )
         return report
+    }
+
+    /// Jobs stored from an offer whose acknowledgement was never answered, and that the hub
+    /// does not list as this station's: each acknowledged again, alone. One still waiting in
+    /// the hub's queue is then claimed here and joins the print queue; one the hub refuses
+    /// as held by another station (or moved to one, or held for an earlier card of the same
+    /// NIK) is given up here, no card fed, never printed twice. One the hub does not know,
+    /// or any other answer, stays as it is for the next reconcile. Returns those given up.
+    func settleStranded(_ connection: HubConnection, listed: Set<JobID>) async throws -> [JobID] {
+        var givenUp: [JobID] = []
+        for id in try store.awaitingClaim() where !listed.contains(id) {
+            let answer: Int?
+            do {
+                _ = try await connection.ack([id])
+                answer = nil
+            } catch {
+                guard case .answered(let status, _) = error, status == 409 || status == 404 else { throw error }
+                answer = status
+            }
+            switch answer {
+            case nil: try store.confirmClaimed([id])
+            case 409:
+                if try store.giveUpOffer(id, reason: "hub memberikan job ini ke stasiun lain: tidak dicetak di sini") { givenUp.append(id) }
+            default: continue
+            }
+        }
+        return givenUp
     }
 
     /// Tells the hub the state of these jobs so its record follows the station's

@@ -172,7 +172,12 @@ public struct Hub: Sendable {
         while true {
             let generation = notifier.generation(station.kecamatanCode)
             let now = clock()
-            var jobs = try await store.lease(station: station, max: max, now: now, leaseUntil: now.addingTimeInterval(Double(config.leaseSeconds)))
+            // One read says whether a lease is worth its transaction: most polls of a
+            // fleet find nothing and wait.
+            let glance = try await store.glance(station: station, now: now)
+            var jobs =
+                glance.takeable
+                ? try await store.lease(station: station, max: max, now: now, leaseUntil: now.addingTimeInterval(Double(config.leaseSeconds))) : []
             do {
                 for i in jobs.indices { jobs[i].document = try sealer.open(jobs[i].document, job: jobs[i].id, contentHash: jobs[i].contentHash) }
             } catch {
@@ -187,9 +192,10 @@ public struct Hub: Sendable {
                 return jobs
             }
             // A lease running out puts its job back in the queue: wake then too, so a waiting
-            // station takes it without a poll of its own.
+            // station takes it without a poll of its own (only a lease it could take over,
+            // still running: one that ran out on a job moved elsewhere is no reason to wake).
             var until = deadline
-            if let expiry = try await store.nextLeaseExpiry(kecamatan: station.kecamatanCode) {
+            if let expiry = glance.nextLeaseExpiry {
                 let seconds = Swift.max(0, expiry.timeIntervalSince(clock()))
                 until = Swift.min(deadline, ContinuousClock.now + .milliseconds(Int64(seconds * 1000) + 20))
             }
@@ -346,10 +352,9 @@ public struct Hub: Sendable {
             guard quantity >= 0 else { throw HubError(.invalid, "stok di \(place.key) tidak boleh negatif") }
         }
         let now = clock()
-        try await store.heartbeat(station: station, heartbeat, now: now)
+        let notices = try await store.heartbeat(station: station, heartbeat, now: now)
         return HeartbeatResult(
-            stationId: station.id, receivedAt: now, nextHeartbeatSeconds: max(config.staleAfterSeconds / 4, 5),
-            withdrawals: try await store.withdrawals(station: station), shipments: try await store.shipmentsInTransit(to: station.kecamatanCode),
-            posReturns: try await store.posReturns(station: station))
+            stationId: station.id, receivedAt: now, nextHeartbeatSeconds: max(config.staleAfterSeconds / 4, 5), withdrawals: notices.withdrawals,
+            shipments: notices.shipments, posReturns: notices.posReturns)
     }
 }

@@ -257,13 +257,6 @@ public enum EventEffects {
             ]
         }
     }
-
-    /// Since when a device has been in error: kept while it stays in error, set when it
-    /// enters error, nil otherwise.
-    public static func errorSince(previousStatus: DeviceStatus?, previousSince: Date?, status: DeviceStatus, now: Date) -> Date? {
-        guard status == .error else { return nil }
-        return previousStatus == .error ? (previousSince ?? now) : now
-    }
 }
 
 /// Event intake by (station, seq), invariant 4: a seq already held is never applied again.

@@ -398,7 +398,7 @@ struct Country {
 
         // Stations enrolled before the hub starts (as the CLI does, on the same store).
         let enrollStart = clock.now
-        let credentials: [(code: String, credential: String)] = try await HubServer.withHub(config: backend.config(setup.hubConfig)) { hub in
+        let credentials: [(code: String, credential: String)] = try await HubServer.withHub(config: backend.config(setup.hubConfig), create: true) { hub in
             try await withThrowingTaskGroup(of: [(String, String)].self) { group in
                 let slices = 8
                 for s in 0..<slices {

@@ -210,12 +210,4 @@ struct HubRulesTests {
         #expect(EventIntake.highestSeq(stored: 1, batch: batch) == 5)
         #expect(EventIntake.gaps(firstSeq: 1, lowestHeld: 2, between: [(3, 5)]) == [SeqGap(from: 1, to: 1), SeqGap(from: 4, to: 4)])
     }
-
-    @Test("a device's error time holds while it stays in error")
-    func errorSince() {
-        let t0 = Date(timeIntervalSince1970: 10), t1 = Date(timeIntervalSince1970: 20)
-        #expect(EventEffects.errorSince(previousStatus: nil, previousSince: nil, status: .error, now: t1) == t1)
-        #expect(EventEffects.errorSince(previousStatus: .error, previousSince: t0, status: .error, now: t1) == t0)
-        #expect(EventEffects.errorSince(previousStatus: .error, previousSince: t0, status: .ready, now: t1) == nil)
-    }
 }

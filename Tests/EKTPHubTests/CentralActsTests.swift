@@ -92,6 +92,16 @@ struct CentralActsTests {
             #expect(Set(toA) == Set(jobs[0...2].map(\.id)))
             _ = try await t.hub.ack(station: a, jobs: toA)
             #expect(try await t.hub.poll(station: b, wait: 0, max: 10).map(\.id) == [jobs[3].id])
+            // Only B may take the moved job: A's poll neither finds it takeable nor waits for
+            // B's lease, even once it ran out (a poll that waited for a lease it cannot take
+            // over would wake again at once, forever); B's glance sees its own lease.
+            let leaseEnds = t.clock.current.addingTimeInterval(Double(t.hub.config.leaseSeconds))
+            #expect(try await t.hub.store.glance(station: a, now: t.clock.current) == QueueGlance(takeable: false, nextLeaseExpiry: nil))
+            #expect(try await t.hub.store.glance(station: b, now: t.clock.current) == QueueGlance(takeable: false, nextLeaseExpiry: leaseEnds))
+            t.clock.advance(seconds: Double(t.hub.config.leaseSeconds + 1))
+            #expect(try await t.hub.store.glance(station: a, now: t.clock.current) == QueueGlance(takeable: false, nextLeaseExpiry: nil))
+            #expect(try await t.hub.store.glance(station: b, now: t.clock.current) == QueueGlance(takeable: true, nextLeaseExpiry: nil))
+            _ = try await t.hub.ack(station: b, jobs: [jobs[3].id])
             // A job a station holds is not moved.
             await #expect { try await t.hub.move(jobs[0].id, JobMoveRequest(station: b.id, reason: "r", by: "rina")) } throws: {
                 ($0 as? HubError)?.code == .conflict

@@ -162,7 +162,28 @@ struct EventTests {
             t.clock.advance(seconds: 600)
             #expect(try await t.hub.stationViews().first?.freshness == .offline)
             #expect(try await t.hub.stockOverview().kecamatan.first?.reportedOnHand == 350)
-            _ = station
+
+            // A device that goes into error is in error from then on; a later heartbeat in
+            // error keeps that time; out of error it has none. A report without a place takes
+            // the place away; a report without stock leaves the stock alone.
+            let printer = try DeviceID("evolis-PRI01")
+            func beat(_ status: DeviceStatus, stock: [StockPlace: Int]?) async throws -> EKTPHub.DeviceView? {
+                let state = DeviceState(status: status, reasons: status == .error ? [.coverOpen] : [])
+                _ = try await t.hub.heartbeat(station: station, Heartbeat(devices: [DeviceReport(id: printer, model: nil, state: state)], stock: stock))
+                return try await t.hub.deviceViews().first
+            }
+            let jammedAt = t.clock.current
+            #expect(try await beat(.error, stock: [.store: 280]).flatMap(\.errorSince) == jammedAt)
+            t.clock.advance(seconds: 30)
+            let still = try await beat(.error, stock: nil)
+            #expect(still?.errorSince == jammedAt && still?.model == "Evolis Primacy 2", "\(String(describing: still))")
+            #expect(try await t.hub.stockOverview().kecamatan.first?.reportedOnHand == 280)
+            t.clock.advance(seconds: 30)
+            #expect(try await beat(.ready, stock: [.store: 270, .hopper(printer): 10]).map { $0.errorSince == nil && $0.status == .ready } == true)
+            #expect(try await t.hub.stockOverview().kecamatan.first?.reportedOnHand == 280)
+            t.clock.advance(seconds: 30)
+            #expect(try await beat(.error, stock: [:]).flatMap(\.errorSince) == t.clock.current)
+            #expect(try await t.hub.stockOverview().kecamatan.first?.reportedOnHand ?? 0 == 0)
         }
     }
 

@@ -16,6 +16,7 @@ final class ManualClock: Sendable {
     private let now = Mutex(Date(timeIntervalSince1970: 1_795_000_000))
     var clock: HubClock { { [self] in now.withLock { $0 } } }
     func advance(seconds: Double) { now.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    var current: Date { now.withLock { $0 } }
 }
 
 enum Fixtures {

@@ -13,6 +13,9 @@ public struct RegionDirectory: Sendable {
 
     private var byCode: [String: Region] = [:]
     public private(set) var kecamatanCodes: [String] = []
+    /// Kecamatan codes by their kabupaten/kota's code, in order: the hub's views ask for
+    /// each of 514 kabupaten in turn.
+    private var kecamatanByKabupaten: [String: [String]] = [:]
 
     public struct Malformed: Error, CustomStringConvertible {
         public let line: Int
@@ -37,7 +40,10 @@ public struct RegionDirectory: Sendable {
             let region = Region(code: fields[0], name: fields[1], level: level)
             if let problem = problem(with: region) { throw Malformed(line: lineNumber, text: "\(raw) (\(problem))") }
             byCode[region.code] = region
-            if level == .kecamatan { kecamatanCodes.append(region.code) }
+            if level == .kecamatan {
+                kecamatanCodes.append(region.code)
+                kecamatanByKabupaten[String(region.code.prefix(5)), default: []].append(region.code)
+            }
         }
     }
 
@@ -101,6 +107,6 @@ public struct RegionDirectory: Sendable {
     }
     /// Kecamatan codes under a kabupaten/kota code `PP.KK`, in order.
     public func kecamatan(under kabupatenCode: String) -> [Region] {
-        kecamatanCodes.filter { $0.hasPrefix(kabupatenCode + ".") }.compactMap { byCode[$0] }
+        (kecamatanByKabupaten[kabupatenCode] ?? []).compactMap { byCode[$0] }
     }
 }

@@ -283,6 +283,7 @@ enum HubSchema {
                     ALTER TABLE job ADD COLUMN pemula INTEGER NOT NULL DEFAULT 0;
                     ALTER TABLE job ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
                     ALTER TABLE job ADD COLUMN posReturnAt REAL;
+                    CREATE INDEX job_posReturn ON job(stationId) WHERE posReturnAt IS NOT NULL;
                     ALTER TABLE station ADD COLUMN ribbonRolls INTEGER;
                     ALTER TABLE station ADD COLUMN ribbonPrints INTEGER;
                     CREATE TABLE posResult (

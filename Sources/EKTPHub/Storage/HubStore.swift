@@ -29,8 +29,6 @@ public protocol HubStore: Sendable {
     func move(_ id: JobID, to stationId: String, reason: String, by person: String, now: Date) async throws -> JobActResult
     /// A station gone for good: revoked; its jobs not yet fed go back to the queue.
     func retire(stationId: String, reason: String, by person: String, now: Date) async throws -> RetireResult
-    /// Withdrawn jobs the station holds and has not confirmed.
-    func withdrawals(station: StationRecord) async throws -> [JobWithdrawal]
     /// The hub's audit trail, newest first; of one job with `job`.
     func audit(job: JobID?, limit: Int) async throws -> [HubAuditEntry]
 
@@ -57,8 +55,9 @@ public protocol HubStore: Sendable {
     /// waking the kecamatan's polls on every hub process; the answer that carried them never
     /// reached the station. Returns how many were still offered to it.
     func release(station: StationRecord, jobs: [JobID], now: Date) async throws -> Int
-    /// When the earliest lease of the kecamatan's offered jobs runs out, if any is offered.
-    func nextLeaseExpiry(kecamatan: String) async throws -> Date?
+    /// What a poll of this station would find, in one read: whether a job waits for it (a
+    /// lease is worth taking) and when the next lease it could take over runs out.
+    func glance(station: StationRecord, now: Date) async throws -> QueueGlance
     /// The station stored these durably: `offered` → `claimed`. All or nothing.
     func ack(station: StationRecord, jobs: [JobID], now: Date) async throws -> AckResult
     func reconcile(station: StationRecord) async throws -> ReconcileResult
@@ -70,7 +69,9 @@ public protocol HubStore: Sendable {
     /// Ingests a batch by (station, seq): a seq already held is ignored. Job states, stock,
     /// devices and alerts change in the same transaction as the events are stored.
     func ingest(station: StationRecord, events: [SequencedEvent], now: Date) async throws -> EventIngestResult
-    func heartbeat(station: StationRecord, _ heartbeat: Heartbeat, now: Date) async throws
+    /// Records a heartbeat (the station's row, its devices, the stock it counts) and returns
+    /// what its answer tells the station.
+    func heartbeat(station: StationRecord, _ heartbeat: Heartbeat, now: Date) async throws -> HeartbeatNotices
 
     // MARK: Views (raw facts; `FleetReport` turns them into what people see)
     func stations() async throws -> [StationRecord]
@@ -117,16 +118,12 @@ public protocol HubStore: Sendable {
     /// Shipments to or from the kecamatan under `prefix` (a kabupaten `PP.KK`, or "" for all),
     /// newest first.
     func shipments(under prefix: String, limit: Int) async throws -> [ShipmentView]
-    /// Shipments not yet counted by the kecamatan, for the heartbeat's answer.
-    func shipmentsInTransit(to kecamatan: String) async throws -> [ShipmentNotice]
 
     // MARK: PT Pos
 
     /// Records PT Pos's results (`PosResults`), all or nothing; a card brought back waits
     /// for its station to put it on the shelf.
     func recordPosResults(_ rows: [PosResultRow], by person: String, now: Date) async throws -> PosResultsAnswer
-    /// Cards PT Pos brought back that the station holds and has not yet shelved.
-    func posReturns(station: StationRecord) async throws -> [PosReturn]
 }
 
 /// A verified job ready to be stored.
@@ -150,6 +147,29 @@ public struct IncomingJob: Sendable {
 }
 
 /// A job leased to a station by one poll.
+/// What a heartbeat's answer tells the station beside the time (`HeartbeatResult`).
+public struct HeartbeatNotices: Sendable {
+    /// Withdrawn jobs the station holds and has not confirmed.
+    public var withdrawals: [JobWithdrawal]
+    /// Shipments not yet counted by the station's kecamatan.
+    public var shipments: [ShipmentNotice]
+    /// Cards PT Pos brought back that the station holds and has not yet shelved.
+    public var posReturns: [PosReturn]
+}
+
+/// The queue as one station's poll sees it (`HubStore.glance`).
+public struct QueueGlance: Sendable, Equatable {
+    /// A job the station may lease now: waiting, or offered to a station whose lease ran out;
+    /// neither held for an earlier card of the same NIK nor moved to another station.
+    public var takeable: Bool
+    /// When the earliest lease still running that this station could take over runs out.
+    public var nextLeaseExpiry: Date?
+    public init(takeable: Bool, nextLeaseExpiry: Date?) {
+        self.takeable = takeable
+        self.nextLeaseExpiry = nextLeaseExpiry
+    }
+}
+
 public struct LeasedJob: Sendable {
     public var id: JobID
     public var priority: JobPriority

@@ -79,13 +79,17 @@ extension PostgresHubStore {
         }
     }
 
-    public func withdrawals(station: StationRecord) async throws -> [JobWithdrawal] {
+    /// A job row withdrawn that its station has not confirmed yet.
+    static let withdrawalPending =
+        "withdrawn_at IS NOT NULL AND state = 'returned' AND (station_state IS NULL OR station_state IN ('received', 'queued', 'failed-before-pick'))"
+
+    /// Withdrawn jobs the station holds and has not confirmed (the heartbeat's answer).
+    func withdrawals(station: StationRecord) async throws -> [JobWithdrawal] {
         var result: [JobWithdrawal] = []
         for try await (id, reason, by, at) in try await client.query(
             """
             SELECT id, withdraw_reason, withdraw_by, withdrawn_at FROM job
-            WHERE station_id = \(station.id) AND withdrawn_at IS NOT NULL AND state = 'returned'
-                AND (station_state IS NULL OR station_state IN ('received', 'queued', 'failed-before-pick'))
+            WHERE station_id = \(station.id) AND \(unescaped: Self.withdrawalPending)
             ORDER BY withdrawn_at LIMIT \(CentralActsText.withdrawalsPerHeartbeat)
             """, logger: logger
         ).decode((String, String?, String?, Double).self) {

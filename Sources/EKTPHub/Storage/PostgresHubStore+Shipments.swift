@@ -55,10 +55,14 @@ extension PostgresHubStore {
             """)
     }
 
-    public func shipmentsInTransit(to kecamatan: String) async throws -> [ShipmentNotice] {
+    /// A shipment row not yet counted.
+    static let shipmentInTransit = "received_at IS NULL"
+
+    /// Shipments not yet counted by the kecamatan (the heartbeat's answer).
+    func shipmentsInTransit(to kecamatan: String) async throws -> [ShipmentNotice] {
         try await shipments(
             """
-            SELECT \(unescaped: Self.shipmentColumns) FROM shipment WHERE to_kecamatan = \(kecamatan) AND received_at IS NULL
+            SELECT \(unescaped: Self.shipmentColumns) FROM shipment WHERE to_kecamatan = \(kecamatan) AND \(unescaped: Self.shipmentInTransit)
             ORDER BY sent_at, id LIMIT \(ShipmentText.noticesPerHeartbeat)
             """
         ).map(\.notice)
@@ -176,13 +180,18 @@ extension PostgresHubStore {
         }
     }
 
-    public func posReturns(station: StationRecord) async throws -> [PosReturn] {
+    /// A job row PT Pos brought back that its station has not shelved yet.
+    static let posReturnPending = "pos_return_at IS NOT NULL"
+
+    /// Cards PT Pos brought back that the station holds and has not yet shelved (the
+    /// heartbeat's answer).
+    func posReturns(station: StationRecord) async throws -> [PosReturn] {
         var out: [PosReturn] = []
         for try await (id, result, note) in try await client.query(
             """
             SELECT j.id, r.result, r.note FROM job j
             JOIN LATERAL (SELECT result, note FROM pos_result WHERE job_id = j.id ORDER BY id DESC LIMIT 1) r ON TRUE
-            WHERE j.station_id = \(station.id) AND j.pos_return_at IS NOT NULL ORDER BY j.pos_return_at, j.id LIMIT \(PosResults.returnsPerHeartbeat)
+            WHERE j.station_id = \(station.id) AND j.\(unescaped: Self.posReturnPending) ORDER BY j.pos_return_at, j.id LIMIT \(PosResults.returnsPerHeartbeat)
             """, logger: logger
         ).decode((String, String, String?).self) {
             guard let result = PosDeliveryResult(rawValue: result) else { throw HubError(.invalid, "hasil PT Pos tersimpan rusak") }

@@ -138,6 +138,7 @@ public struct PostgresHubStore: HubStore {
                 "ALTER TABLE job ADD COLUMN pemula BOOLEAN NOT NULL DEFAULT FALSE",
                 "ALTER TABLE job ADD COLUMN pos BOOLEAN NOT NULL DEFAULT FALSE",
                 "ALTER TABLE job ADD COLUMN pos_return_at DOUBLE PRECISION",
+                "CREATE INDEX job_pos_return ON job(station_id) WHERE pos_return_at IS NOT NULL",
                 "ALTER TABLE station ADD COLUMN ribbon_rolls BIGINT", "ALTER TABLE station ADD COLUMN ribbon_prints BIGINT",
                 """
                 CREATE TABLE pos_result (
@@ -493,12 +494,20 @@ extension PostgresHubStore {
         }
     }
 
-    public func nextLeaseExpiry(kecamatan: String) async throws -> Date? {
-        var next: Double?
-        for try await value in try await client.query(
-            "SELECT MIN(lease_expires_at) FROM job WHERE kecamatan_code = \(kecamatan) AND state = 'offered'", logger: logger
-        ).decode(Double?.self) { next = value }
-        return next.map { Date(timeIntervalSince1970: $0) }
+    public func glance(station: StationRecord, now: Date) async throws -> QueueGlance {
+        var glance = QueueGlance(takeable: false, nextLeaseExpiry: nil)
+        let (k, s) = (station.kecamatanCode, station.id)
+        for try await (takeable, next) in try await client.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM job WHERE kecamatan_code = \(k) AND (assigned_station_id IS NULL OR assigned_station_id = \(s))
+                    AND state = 'approved' AND held_for IS NULL)
+                OR EXISTS (SELECT 1 FROM job WHERE kecamatan_code = \(k) AND (assigned_station_id IS NULL OR assigned_station_id = \(s))
+                    AND state = 'offered' AND lease_expires_at <= \(now.epoch)),
+                (SELECT MIN(lease_expires_at) FROM job WHERE kecamatan_code = \(k) AND (assigned_station_id IS NULL OR assigned_station_id = \(s))
+                    AND state = 'offered' AND lease_expires_at > \(now.epoch))
+            """, logger: logger
+        ).decode((Bool, Double?).self) { glance = QueueGlance(takeable: takeable, nextLeaseExpiry: next.map(Date.init(timeIntervalSince1970:))) }
+        return glance
     }
 
     public func ack(station: StationRecord, jobs: [JobID], now: Date) async throws -> AckResult {

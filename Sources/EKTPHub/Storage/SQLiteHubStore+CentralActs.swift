@@ -68,7 +68,7 @@ extension SQLiteHubStore {
         }
     }
 
-    public func withdrawals(station: StationRecord) async throws -> [JobWithdrawal] {
+    func withdrawals(station: StationRecord) async throws -> [JobWithdrawal] {
         try await writer.read { db in
             try Row.fetchAll(
                 db,

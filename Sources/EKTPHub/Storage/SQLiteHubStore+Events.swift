@@ -96,18 +96,14 @@ extension SQLiteHubStore {
         _ db: Database, station: StationRecord, id: DeviceID, model: String?, state: DeviceState, chip: ChipCounts? = nil, now: Date
     ) throws {
         let json = String(decoding: try WireCoding.encoder().encode(state), as: UTF8.self)
-        let chipJSON = chip?.stored
-        let previous = try Row.fetchOne(db, sql: "SELECT status, errorSince FROM device WHERE stationId = ? AND id = ?", arguments: [station.id, id.rawValue])
-        let errorSince = EventEffects.errorSince(
-            previousStatus: (previous?["status"] as String?).flatMap(DeviceStatus.init(rawValue:)), previousSince: previous?.date("errorSince"),
-            status: state.status, now: now)
         try db.execute(
             sql: """
                 INSERT INTO device(stationId, id, model, status, state, errorSince, updatedAt, chip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(stationId, id) DO UPDATE SET model = COALESCE(excluded.model, model), status = excluded.status,
-                    state = excluded.state, errorSince = excluded.errorSince, updatedAt = excluded.updatedAt, chip = COALESCE(excluded.chip, chip)
+                    state = excluded.state, \(DeviceRow.keepErrorSince(table: "device", column: "errorSince")), updatedAt = excluded.updatedAt,
+                    chip = COALESCE(excluded.chip, chip)
                 """,
-            arguments: [station.id, id.rawValue, model, state.status.rawValue, json, errorSince?.epoch, now.epoch, chipJSON])
+            arguments: [station.id, id.rawValue, model, state.status.rawValue, json, DeviceRow.errorSince(state, now: now), now.epoch, chip?.stored])
     }
 
     public func settle(station: StationRecord, jobs report: [ReportedJobState], now: Date) async throws -> JobStatesResult {
@@ -119,7 +115,7 @@ extension SQLiteHubStore {
         }
     }
 
-    public func heartbeat(station: StationRecord, _ heartbeat: Heartbeat, now: Date) async throws {
+    public func heartbeat(station: StationRecord, _ heartbeat: Heartbeat, now: Date) async throws -> HeartbeatNotices {
         try await writer.write { db in
             try db.execute(
                 sql: "UPDATE station SET lastHeartbeatAt = ?, lastSeenAt = ?, outboxBacklog = ?, stopped = ?, version = ? WHERE id = ?",
@@ -140,5 +136,8 @@ extension SQLiteHubStore {
                 }
             }
         }
+        return HeartbeatNotices(
+            withdrawals: try await withdrawals(station: station), shipments: try await shipmentsInTransit(to: station.kecamatanCode),
+            posReturns: try await posReturns(station: station))
     }
 }

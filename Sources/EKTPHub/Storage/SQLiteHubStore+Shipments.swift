@@ -52,7 +52,7 @@ extension SQLiteHubStore {
         }
     }
 
-    public func shipmentsInTransit(to kecamatan: String) async throws -> [ShipmentNotice] {
+    func shipmentsInTransit(to kecamatan: String) async throws -> [ShipmentNotice] {
         try await writer.read { db in
             try Row.fetchAll(
                 db,
@@ -153,7 +153,7 @@ extension SQLiteHubStore {
         }
     }
 
-    public func posReturns(station: StationRecord) async throws -> [PosReturn] {
+    func posReturns(station: StationRecord) async throws -> [PosReturn] {
         try await writer.read { db in
             try Row.fetchAll(
                 db,

@@ -267,10 +267,18 @@ extension SQLiteHubStore {
         }
     }
 
-    public func nextLeaseExpiry(kecamatan: String) async throws -> Date? {
+    public func glance(station: StationRecord, now: Date) async throws -> QueueGlance {
         try await writer.read { db in
-            try Double.fetchOne(db, sql: "SELECT MIN(leaseExpiresAt) FROM job WHERE kecamatanCode = ? AND state = 'offered'", arguments: [kecamatan])
-                .map { Date(timeIntervalSince1970: $0) }
+            let mine = "kecamatanCode = ? AND (assignedStationId IS NULL OR assignedStationId = ?)"
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM job WHERE \(mine) AND state = 'approved' AND heldFor IS NULL)
+                        OR EXISTS (SELECT 1 FROM job WHERE \(mine) AND state = 'offered' AND leaseExpiresAt <= ?),
+                        (SELECT MIN(leaseExpiresAt) FROM job WHERE \(mine) AND state = 'offered' AND leaseExpiresAt > ?)
+                    """,
+                arguments: [station.kecamatanCode, station.id, station.kecamatanCode, station.id, now.epoch, station.kecamatanCode, station.id, now.epoch])
+            return QueueGlance(takeable: row?[0] ?? false, nextLeaseExpiry: (row?[1] as Double?).map(Date.init(timeIntervalSince1970:)))
         }
     }
 

@@ -167,9 +167,10 @@ struct EventTests {
             // error keeps that time; out of error it has none. A report without a place takes
             // the place away; a report without stock leaves the stock alone.
             let printer = try DeviceID("evolis-PRI01")
-            func beat(_ status: DeviceStatus, stock: [StockPlace: Int]?) async throws -> EKTPHub.DeviceView? {
+            func beat(_ status: DeviceStatus, stock: [StockPlace: Int]?, ribbon: RibbonReport? = nil) async throws -> EKTPHub.DeviceView? {
                 let state = DeviceState(status: status, reasons: status == .error ? [.coverOpen] : [])
-                _ = try await t.hub.heartbeat(station: station, Heartbeat(devices: [DeviceReport(id: printer, model: nil, state: state)], stock: stock))
+                _ = try await t.hub.heartbeat(
+                    station: station, Heartbeat(devices: [DeviceReport(id: printer, model: nil, state: state)], stock: stock, ribbon: ribbon))
                 return try await t.hub.deviceViews().first
             }
             let jammedAt = t.clock.current
@@ -182,8 +183,12 @@ struct EventTests {
             #expect(try await beat(.ready, stock: [.store: 270, .hopper(printer): 10]).map { $0.errorSince == nil && $0.status == .ready } == true)
             #expect(try await t.hub.stockOverview().kecamatan.first?.reportedOnHand == 280)
             t.clock.advance(seconds: 30)
-            #expect(try await beat(.error, stock: [:]).flatMap(\.errorSince) == t.clock.current)
+            #expect(try await beat(.error, stock: [:], ribbon: RibbonReport(storeRolls: 2, printsLeft: 640)).flatMap(\.errorSince) == t.clock.current)
             #expect(try await t.hub.stockOverview().kecamatan.first?.reportedOnHand ?? 0 == 0)
+            // The ribbon the station reports stays until it reports another.
+            #expect(try await t.hub.stockOverview().kecamatan.first?.ribbonPrintsLeft == 640)
+            _ = try await beat(.ready, stock: nil)
+            #expect(try await t.hub.stockOverview().kecamatan.first?.ribbonPrintsLeft == 640)
         }
     }
 

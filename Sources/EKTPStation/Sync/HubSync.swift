@@ -497,20 +497,16 @@ public actor HubSync {
     func settleStranded(_ connection: HubConnection, listed: Set<JobID>) async throws -> [JobID] {
         var givenUp: [JobID] = []
         for id in try store.awaitingClaim() where !listed.contains(id) {
-            let answer: Int?
             do {
                 _ = try await connection.ack([id])
-                answer = nil
             } catch {
                 guard case .answered(let status, _) = error, status == 409 || status == 404 else { throw error }
-                answer = status
+                if status == 409, try store.giveUpOffer(id, reason: "hub memberikan job ini ke stasiun lain: tidak dicetak di sini") {
+                    givenUp.append(id)
+                }
+                continue
             }
-            switch answer {
-            case nil: try store.confirmClaimed([id])
-            case 409:
-                if try store.giveUpOffer(id, reason: "hub memberikan job ini ke stasiun lain: tidak dicetak di sini") { givenUp.append(id) }
-            default: continue
-            }
+            try store.confirmClaimed([id])
         }
         return givenUp
     }

@@ -167,8 +167,13 @@ public struct Hub: Sendable {
     }
 
     public func poll(station: StationRecord, wait: Int, max: Int) async throws -> [LeasedJob] {
-        let deadline = ContinuousClock.now + .seconds(wait)
         try await markSeen(station)
+        return try await poll(station: station, until: ContinuousClock.now + .seconds(wait), max: max)
+    }
+
+    /// `poll(station:wait:max:)` to a deadline, without marking the station seen (the
+    /// answer's body of a long-poll, whose request did).
+    func poll(station: StationRecord, until deadline: ContinuousClock.Instant, max: Int) async throws -> [LeasedJob] {
         while true {
             let generation = notifier.generation(station.kecamatanCode)
             let now = clock()
@@ -199,9 +204,7 @@ public struct Hub: Sendable {
                 let seconds = Swift.max(0, expiry.timeIntervalSince(clock()))
                 until = Swift.min(deadline, ContinuousClock.now + .milliseconds(Int64(seconds * 1000) + 20))
             }
-            let notifier = self.notifier
-            let wakeAt = until
-            await cancelWhenGracefulShutdown { await notifier.wait(station.kecamatanCode, after: generation, until: wakeAt) }
+            await notifier.wait(station.kecamatanCode, after: generation, until: until)
         }
     }
 

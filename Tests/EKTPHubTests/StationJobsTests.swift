@@ -179,4 +179,47 @@ struct StationJobsTests {
         #expect(n.generation("32.16.02") == g2)
         #expect(n.waiting == 0)
     }
+
+    @Test("a wait ends at its deadline, never before, each of many with its own", .timeLimit(.minutes(1)))
+    func notifierDeadlines() async {
+        let n = JobNotifier()
+        let start = ContinuousClock.now
+        // Deadlines spread over half a second, out of order: one sweeping task ends them all.
+        let ended = await withTaskGroup(of: (Duration, Duration).self) { group in
+            for i in 0..<100 {
+                let after = Duration.milliseconds((i * 37) % 500)
+                group.addTask {
+                    await n.wait("32.16.\(i % 7)", after: n.generation("32.16.\(i % 7)"), until: start + after)
+                    return (after, ContinuousClock.now - start)
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(ended.count == 100)
+        #expect(ended.allSatisfy { deadline, at in at >= deadline }, "a wait ended before its deadline")
+        #expect(n.waiting == 0)
+    }
+
+    @Test("a wait ends when notified for its kecamatan or cancelled, and only then", .timeLimit(.minutes(1)))
+    func notifierWakesAndCancels() async {
+        let n = JobNotifier()
+        let far = ContinuousClock.now + .seconds(600)
+        let a = Task { await n.wait("32.16.01", after: n.generation("32.16.01"), until: far) }
+        let b = Task { await n.wait("32.16.02", after: n.generation("32.16.02"), until: far) }
+        while n.waiting < 2 { await Task.yield() }
+        n.notify(["32.16.01"])
+        await a.value
+        try? await Task.sleep(for: .milliseconds(200))
+        #expect(n.waiting == 1, "notifying 32.16.01 woke 32.16.02's wait")
+        b.cancel()
+        await b.value
+        #expect(n.waiting == 0)
+        // Cancelled before it waits: it does not wait.
+        let c = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            await n.wait("32.16.03", after: n.generation("32.16.03"), until: far)
+        }
+        await c.value
+        #expect(n.waiting == 0)
+    }
 }

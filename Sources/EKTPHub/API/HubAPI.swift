@@ -51,27 +51,53 @@ public enum HubAPI {
 
     /// A poll's answer. Its jobs go back to the queue at once if the answer cannot be
     /// written (the connection is gone), rather than waiting out their lease.
-    ///
+    static func pollReply(_ jobs: [LeasedJob], hub: Hub, station: StationRecord, closing: Bool = false) throws -> Response {
+        let bytes = jobsDocument(jobs)
+        guard !jobs.isEmpty else { return Response(status: .ok, headers: pollHeaders(closing: closing), body: .init(byteBuffer: ByteBuffer(bytes: bytes))) }
+        return Response(
+            status: .ok, headers: pollHeaders(closing: closing),
+            body: ResponseBody(contentLength: bytes.count) { writer in try await write(jobs, bytes, to: &writer, hub: hub, station: station) })
+    }
+
+    /// A long-poll's answer when nothing was waiting as it came: the wait happens in the
+    /// body, after the router's and the middleware's frames are gone, so a waiting poll
+    /// holds only the connection's own frames (thousands wait at once, one per station).
+    /// The wait ends when its client goes (a restarted station, a proxy's time-out), so no
+    /// job is leased to a connection nobody reads; the answer closes the connection, whose
+    /// request stream the wait has consumed. A failure while waiting ends the connection
+    /// without an answer, which the station takes as any failed poll.
+    static func longPollReply(_ request: Request, hub: Hub, station: StationRecord, until deadline: ContinuousClock.Instant, max: Int) -> Response {
+        Response(
+            status: .ok, headers: pollHeaders(closing: true),
+            body: ResponseBody { writer in
+                let jobs = try await request.body.consumeWithCancellationOnInboundClose { _ in
+                    try await hub.poll(station: station, until: deadline, max: max)
+                }
+                try await write(jobs, jobsDocument(jobs), to: &writer, hub: hub, station: station)
+            })
+    }
+
+    private static func pollHeaders(closing: Bool) -> HTTPFields {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if closing { headers[.connection] = "close" }
+        return headers
+    }
+
     /// Once every byte is written the answer counts as sent, even when ending it fails: a
     /// proxy or load balancer closes the connection as soon as the answer is complete
     /// (`Connection: close`), which cancels the request while it finishes. The jobs stay
     /// leased; a lost answer still ends with its lease, and a station acknowledging a job
     /// that did go back is answered by `AckRule`.
-    static func pollReply(_ jobs: [LeasedJob], hub: Hub, station: StationRecord, closing: Bool = false) throws -> Response {
-        let bytes = jobsDocument(jobs)
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-        if closing { headers[.connection] = "close" }
-        guard !jobs.isEmpty else { return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes))) }
-        let body = ResponseBody(contentLength: bytes.count) { writer in
-            do {
-                try await writer.write(ByteBuffer(bytes: bytes))
-            } catch {
-                await hub.returnUndelivered(jobs.map(\.id), station: station)
-                throw error
-            }
-            do { try await writer.finish(nil) } catch is CancellationError {}
+    private static func write(
+        _ jobs: [LeasedJob], _ bytes: [UInt8], to writer: inout any ResponseBodyWriter, hub: Hub, station: StationRecord
+    ) async throws {
+        do {
+            try await writer.write(ByteBuffer(bytes: bytes))
+        } catch {
+            if !jobs.isEmpty { await hub.returnUndelivered(jobs.map(\.id), station: station) }
+            throw error
         }
-        return Response(status: .ok, headers: headers, body: body)
+        do { try await writer.finish(nil) } catch is CancellationError {}
     }
 
     /// The jobs a poll hands out, with each signed document embedded as it was signed

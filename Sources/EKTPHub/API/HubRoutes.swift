@@ -166,15 +166,10 @@ struct StationRoutes {
             let asked = try HubAPI.intParameter(query.get("wait"), name: "wait", default: 0, range: 0...Int.max)
             let max = try HubAPI.intParameter(query.get("max"), name: "max", default: 20, range: 1...hub.config.maxJobsPerPoll)
             let wait = min(asked, hub.config.maxWaitSeconds)
-            guard wait > 0 else {
-                return try HubAPI.pollReply(try await hub.poll(station: station, wait: 0, max: max), hub: hub, station: station)
-            }
-            // A long-poll ends when its client goes (a restarted station, a proxy's time-out),
-            // so no job is leased to a connection nobody reads; the answer closes the
-            // connection, which the long-poll has consumed.
-            return try await request.body.consumeWithCancellationOnInboundClose { _ in
-                try HubAPI.pollReply(try await hub.poll(station: station, wait: wait, max: max), hub: hub, station: station, closing: true)
-            }
+            let deadline = ContinuousClock.now + .seconds(wait)
+            let jobs = try await hub.poll(station: station, wait: 0, max: max)
+            guard wait > 0, jobs.isEmpty else { return try HubAPI.pollReply(jobs, hub: hub, station: station, closing: wait > 0) }
+            return HubAPI.longPollReply(request, hub: hub, station: station, until: deadline, max: max)
         }
         group.post("ack") { request, context in
             let body: AckRequest = try await HubAPI.decode(request, hub)

@@ -1,3 +1,4 @@
+import ServiceLifecycle
 import Synchronization
 
 /// Wakes long-polling stations in this process when intake stores jobs for their
@@ -7,13 +8,38 @@ import Synchronization
 ///
 /// With several hub processes (PostgreSQL), `PostgresHubStore.listen` calls `notify` for
 /// jobs stored by the other processes (`LISTEN/NOTIFY`).
+///
+/// A wait is one suspended continuation and nothing else: no child tasks, no timer of its
+/// own. A country's stations each hold a long-poll open at every moment, so what one wait
+/// costs is multiplied by thousands. Deadlines are kept in ticks of `tick`; one sweeping
+/// task, running only while someone waits, resumes the waits whose tick has come. A wait
+/// ends at most one tick after its deadline.
 public final class JobNotifier: Sendable {
+    /// The resolution of deadlines.
+    static let tick: Duration = .milliseconds(50)
+
+    private struct Waiter {
+        let kecamatan: String
+        let tick: Int64
+        /// Nil until the waiter has suspended.
+        var continuation: CheckedContinuation<Void, Never>?
+        /// Cancelled or shut down before it suspended: it must not suspend.
+        var ended = false
+    }
+
     private struct State {
         var generation: [String: UInt64] = [:]
-        var waiters: [String: [UInt64: CheckedContinuation<Void, Never>]] = [:]
+        var waiters: [UInt64: Waiter] = [:]
+        var byKecamatan: [String: Set<UInt64>] = [:]
+        var byTick: [Int64: [UInt64]] = [:]
+        /// Every tick up to this one has been swept.
+        var swept: Int64 = 0
+        var sweeping = false
         var nextID: UInt64 = 0
     }
+
     private let state = Mutex(State())
+    private let origin = ContinuousClock.now
 
     public init() {}
 
@@ -27,44 +53,108 @@ public final class JobNotifier: Sendable {
             var woken: [CheckedContinuation<Void, Never>] = []
             for k in Set(kecamatan) {
                 s.generation[k, default: 0] &+= 1
-                woken += s.waiters.removeValue(forKey: k)?.values.map { $0 } ?? []
+                for id in s.byKecamatan.removeValue(forKey: k) ?? [] {
+                    if let c = s.waiters.removeValue(forKey: id)?.continuation { woken.append(c) }
+                }
             }
             return woken
         }
         for c in woken { c.resume() }
     }
 
-    /// Waits until `kecamatan` moves past `generation`, the deadline passes, or the task
-    /// is cancelled, whichever comes first.
+    /// Waits until `kecamatan` moves past `generation`, the deadline passes, the task is
+    /// cancelled, or the server begins a graceful shutdown, whichever comes first.
     public func wait(_ kecamatan: String, after generation: UInt64, until deadline: ContinuousClock.Instant) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.signal(kecamatan, after: generation) }
-            group.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
-            await group.next()
-            group.cancelAll()
+        let tick = ticks(deadline, roundingUp: true)
+        let id = state.withLock { s -> UInt64 in
+            s.nextID &+= 1
+            s.waiters[s.nextID] = Waiter(kecamatan: kecamatan, tick: tick)
+            return s.nextID
+        }
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                    let startSweeper = state.withLock { s -> Bool? in
+                        guard let w = s.waiters[id], !w.ended, !Task.isCancelled, s.generation[kecamatan, default: 0] == generation,
+                            deadline > .now
+                        else {
+                            s.waiters[id] = nil
+                            return nil
+                        }
+                        s.waiters[id]?.continuation = c
+                        s.byKecamatan[kecamatan, default: []].insert(id)
+                        s.byTick[tick, default: []].append(id)
+                        guard !s.sweeping else { return false }
+                        // Every tick up to now is past: the new tick is later (deadline > now).
+                        s.swept = ticks(.now, roundingUp: false)
+                        s.sweeping = true
+                        return true
+                    }
+                    switch startSweeper {
+                    case nil: c.resume()
+                    case true?: Task.detached { await self.sweep() }
+                    case false?: break
+                    }
+                }
+            } onCancel: {
+                self.end(id)
+            }
+        } onGracefulShutdown: {
+            self.end(id)
         }
     }
 
     /// Number of pollers waiting (for tests and metrics).
-    public var waiting: Int { state.withLock { $0.waiters.values.reduce(0) { $0 + $1.count } } }
+    public var waiting: Int { state.withLock { s in s.waiters.values.count { $0.continuation != nil } } }
 
-    private func signal(_ kecamatan: String, after generation: UInt64) async {
-        let id = state.withLock { s -> UInt64 in
-            s.nextID &+= 1
-            return s.nextID
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                let now = state.withLock { s -> Bool in
-                    if Task.isCancelled || s.generation[kecamatan, default: 0] != generation { return true }
-                    s.waiters[kecamatan, default: [:]][id] = c
-                    return false
-                }
-                if now { c.resume() }
+    /// Ends one wait: resumed if suspended, told not to suspend if not yet.
+    private func end(_ id: UInt64) {
+        let c = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            guard var w = s.waiters[id] else { return nil }
+            guard let c = w.continuation else {
+                w.ended = true
+                s.waiters[id] = w
+                return nil
             }
-        } onCancel: {
-            let c = state.withLock { $0.waiters[kecamatan]?.removeValue(forKey: id) }
-            c?.resume()
+            s.waiters[id] = nil
+            s.byKecamatan[w.kecamatan]?.remove(id)
+            if s.byKecamatan[w.kecamatan]?.isEmpty == true { s.byKecamatan[w.kecamatan] = nil }
+            return c
         }
+        c?.resume()
+    }
+
+    /// Resumes the waits whose deadline has come, a tick at a time, while any wait is
+    /// suspended. Ids already woken (notified, cancelled) are skipped where found.
+    private func sweep() async {
+        while true {
+            try? await Task.sleep(for: Self.tick)
+            let now = ticks(.now, roundingUp: false)
+            let (due, more) = state.withLock { s -> ([CheckedContinuation<Void, Never>], Bool) in
+                var due: [CheckedContinuation<Void, Never>] = []
+                while s.swept < now {
+                    s.swept += 1
+                    for id in s.byTick.removeValue(forKey: s.swept) ?? [] {
+                        guard let w = s.waiters.removeValue(forKey: id) else { continue }
+                        s.byKecamatan[w.kecamatan]?.remove(id)
+                        if s.byKecamatan[w.kecamatan]?.isEmpty == true { s.byKecamatan[w.kecamatan] = nil }
+                        if let c = w.continuation { due.append(c) }
+                    }
+                }
+                if s.byTick.isEmpty { s.sweeping = false }
+                return (due, s.sweeping)
+            }
+            for c in due { c.resume() }
+            guard more else { return }
+        }
+    }
+
+    /// The ticks since `origin` to a moment: a deadline's rounded up and the present's
+    /// down, so a wait never ends before its deadline.
+    private func ticks(_ instant: ContinuousClock.Instant, roundingUp: Bool) -> Int64 {
+        let d = (instant - origin).components
+        let unit = Self.tick.components.attoseconds
+        let whole = d.seconds * (1_000_000_000_000_000_000 / unit) + d.attoseconds / unit
+        return roundingUp && d.attoseconds % unit > 0 ? whole + 1 : whole
     }
 }

@@ -172,8 +172,10 @@ public struct Hub: Sendable {
     }
 
     /// `poll(station:wait:max:)` to a deadline, without marking the station seen (the
-    /// answer's body of a long-poll, whose request did).
-    func poll(station: StationRecord, until deadline: ContinuousClock.Instant, max: Int) async throws -> [LeasedJob] {
+    /// answer's body of a long-poll, whose request did). `hangup` closed counts as the
+    /// task cancelled.
+    func poll(station: StationRecord, until deadline: ContinuousClock.Instant, max: Int, hangup: Hangup? = nil) async throws -> [LeasedJob] {
+        let gone = { Task.isCancelled || hangup?.isClosed == true }
         while true {
             let generation = notifier.generation(station.kecamatanCode)
             let now = clock()
@@ -189,11 +191,11 @@ public struct Hub: Sendable {
                 await returnUndelivered(jobs.map(\.id), station: station)
                 throw HubConfig.Problem("dokumen job tidak bisa dibuka dengan kunci data hub (\(config.dataKeyPath ?? "-")): periksa berkas kunci")
             }
-            if !jobs.isEmpty && Task.isCancelled {
+            if !jobs.isEmpty && gone() {
                 await returnUndelivered(jobs.map(\.id), station: station)
                 throw CancellationError()
             }
-            if !jobs.isEmpty || ContinuousClock.now >= deadline || Task.isCancelled || Task.isShuttingDownGracefully {
+            if !jobs.isEmpty || ContinuousClock.now >= deadline || gone() || Task.isShuttingDownGracefully {
                 return jobs
             }
             // A lease running out puts its job back in the queue: wake then too, so a waiting
@@ -204,7 +206,7 @@ public struct Hub: Sendable {
                 let seconds = Swift.max(0, expiry.timeIntervalSince(clock()))
                 until = Swift.min(deadline, ContinuousClock.now + .milliseconds(Int64(seconds * 1000) + 20))
             }
-            await notifier.wait(station.kecamatanCode, after: generation, until: until)
+            await notifier.wait(station.kecamatanCode, after: generation, until: until, hangup: hangup)
         }
     }
 

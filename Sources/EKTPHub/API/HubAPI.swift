@@ -70,8 +70,13 @@ public enum HubAPI {
         Response(
             status: .ok, headers: pollHeaders(closing: true),
             body: ResponseBody { writer in
-                let jobs = try await request.body.consumeWithCancellationOnInboundClose { _ in
-                    try await hub.poll(station: station, until: deadline, max: max)
+                // The wait runs in this task: a client gone closes the hang-up, which ends it
+                // (a task group with a child for the wait would cost each poll more).
+                let hangup = Hangup()
+                let jobs = try await request.body.consumeWithInboundCloseHandler { _ in
+                    try await hub.poll(station: station, until: deadline, max: max, hangup: hangup)
+                } onInboundClosed: {
+                    hangup.close()
                 }
                 try await write(jobs, jobsDocument(jobs), to: &writer, hub: hub, station: station)
             })

@@ -63,14 +63,17 @@ public final class JobNotifier: Sendable {
     }
 
     /// Waits until `kecamatan` moves past `generation`, the deadline passes, the task is
-    /// cancelled, or the server begins a graceful shutdown, whichever comes first.
-    public func wait(_ kecamatan: String, after generation: UInt64, until deadline: ContinuousClock.Instant) async {
+    /// cancelled, `hangup` closes, or the server begins a graceful shutdown, whichever
+    /// comes first.
+    public func wait(_ kecamatan: String, after generation: UInt64, until deadline: ContinuousClock.Instant, hangup: Hangup? = nil) async {
         let tick = ticks(deadline, roundingUp: true)
         let id = state.withLock { s -> UInt64 in
             s.nextID &+= 1
             s.waiters[s.nextID] = Waiter(kecamatan: kecamatan, tick: tick)
             return s.nextID
         }
+        hangup?.onClose { self.end(id) }
+        defer { hangup?.onClose(nil) }
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
@@ -156,5 +159,34 @@ public final class JobNotifier: Sendable {
         let unit = Self.tick.components.attoseconds
         let whole = d.seconds * (1_000_000_000_000_000_000 / unit) + d.attoseconds / unit
         return roundingUp && d.attoseconds % unit > 0 ? whole + 1 : whole
+    }
+}
+
+/// A long-poll's client gone: closed from the connection's inbound-close handler, it ends
+/// the poll's wait as cancellation would, without a task of its own to cancel.
+public final class Hangup: Sendable {
+    private let state = Mutex<(closed: Bool, action: (@Sendable () -> Void)?)>((false, nil))
+
+    public init() {}
+
+    public var isClosed: Bool { state.withLock { $0.closed } }
+
+    public func close() {
+        let action = state.withLock { s -> (@Sendable () -> Void)? in
+            s.closed = true
+            defer { s.action = nil }
+            return s.action
+        }
+        action?()
+    }
+
+    /// What closing does (at once when already closed); nil forgets it.
+    func onClose(_ action: (@Sendable () -> Void)?) {
+        let now = state.withLock { s -> Bool in
+            guard !s.closed else { return true }
+            s.action = action
+            return false
+        }
+        if now { action?() }
     }
 }

@@ -167,46 +167,66 @@ public struct Hub: Sendable {
     }
 
     public func poll(station: StationRecord, wait: Int, max: Int) async throws -> [LeasedJob] {
+        let deadline = ContinuousClock.now + .seconds(wait)
         try await markSeen(station)
-        return try await poll(station: station, until: ContinuousClock.now + .seconds(wait), max: max)
+        let first = try await look(station: station, max: max)
+        guard first.jobs.isEmpty, wait > 0 else { return first.jobs }
+        return try await poll(station: station, after: first, until: deadline, max: max)
     }
 
-    /// `poll(station:wait:max:)` to a deadline, without marking the station seen (the
-    /// answer's body of a long-poll, whose request did). `hangup` closed counts as the
-    /// task cancelled.
-    func poll(station: StationRecord, until deadline: ContinuousClock.Instant, max: Int, hangup: Hangup? = nil) async throws -> [LeasedJob] {
+    /// What one look at the queue found: the jobs it leased, or, when none, what to wait
+    /// for (the kecamatan's generation as it looked, the next lease it could take over).
+    struct PollLook: Sendable {
+        var jobs: [LeasedJob]
+        let generation: UInt64
+        let nextLeaseExpiry: Date?
+    }
+
+    /// One look: a glance at the queue, and a lease only when a job is takeable by this
+    /// station (one read says whether a lease is worth its transaction: most polls of a
+    /// fleet find nothing and wait).
+    func look(station: StationRecord, max: Int) async throws -> PollLook {
+        let generation = notifier.generation(station.kecamatanCode)
+        let now = clock()
+        let glance = try await store.glance(station: station, now: now)
+        var jobs =
+            glance.takeable
+            ? try await store.lease(station: station, max: max, now: now, leaseUntil: now.addingTimeInterval(Double(config.leaseSeconds))) : []
+        do {
+            for i in jobs.indices { jobs[i].document = try sealer.open(jobs[i].document, job: jobs[i].id, contentHash: jobs[i].contentHash) }
+        } catch {
+            await returnUndelivered(jobs.map(\.id), station: station)
+            throw HubConfig.Problem("dokumen job tidak bisa dibuka dengan kunci data hub (\(config.dataKeyPath ?? "-")): periksa berkas kunci")
+        }
+        return PollLook(jobs: jobs, generation: generation, nextLeaseExpiry: glance.nextLeaseExpiry)
+    }
+
+    /// The wait of a long-poll whose look found nothing, to a deadline, looking again each
+    /// time it is woken; the answer's body of a long-poll runs it. `hangup` closed counts
+    /// as the task cancelled.
+    func poll(station: StationRecord, after first: PollLook, until deadline: ContinuousClock.Instant, max: Int, hangup: Hangup? = nil) async throws
+        -> [LeasedJob]
+    {
         let gone = { Task.isCancelled || hangup?.isClosed == true }
+        var last = first
         while true {
-            let generation = notifier.generation(station.kecamatanCode)
-            let now = clock()
-            // One read says whether a lease is worth its transaction: most polls of a
-            // fleet find nothing and wait.
-            let glance = try await store.glance(station: station, now: now)
-            var jobs =
-                glance.takeable
-                ? try await store.lease(station: station, max: max, now: now, leaseUntil: now.addingTimeInterval(Double(config.leaseSeconds))) : []
-            do {
-                for i in jobs.indices { jobs[i].document = try sealer.open(jobs[i].document, job: jobs[i].id, contentHash: jobs[i].contentHash) }
-            } catch {
-                await returnUndelivered(jobs.map(\.id), station: station)
-                throw HubConfig.Problem("dokumen job tidak bisa dibuka dengan kunci data hub (\(config.dataKeyPath ?? "-")): periksa berkas kunci")
-            }
-            if !jobs.isEmpty && gone() {
-                await returnUndelivered(jobs.map(\.id), station: station)
+            if !last.jobs.isEmpty && gone() {
+                await returnUndelivered(last.jobs.map(\.id), station: station)
                 throw CancellationError()
             }
-            if !jobs.isEmpty || ContinuousClock.now >= deadline || gone() || Task.isShuttingDownGracefully {
-                return jobs
+            if !last.jobs.isEmpty || ContinuousClock.now >= deadline || gone() || Task.isShuttingDownGracefully {
+                return last.jobs
             }
             // A lease running out puts its job back in the queue: wake then too, so a waiting
             // station takes it without a poll of its own (only a lease it could take over,
             // still running: one that ran out on a job moved elsewhere is no reason to wake).
             var until = deadline
-            if let expiry = glance.nextLeaseExpiry {
+            if let expiry = last.nextLeaseExpiry {
                 let seconds = Swift.max(0, expiry.timeIntervalSince(clock()))
                 until = Swift.min(deadline, ContinuousClock.now + .milliseconds(Int64(seconds * 1000) + 20))
             }
-            await notifier.wait(station.kecamatanCode, after: generation, until: until, hangup: hangup)
+            await notifier.wait(station.kecamatanCode, after: last.generation, until: until, hangup: hangup)
+            last = try await look(station: station, max: max)
         }
     }
 

@@ -59,14 +59,16 @@ public enum HubAPI {
             body: ResponseBody(contentLength: bytes.count) { writer in try await write(jobs, bytes, to: &writer, hub: hub, station: station) })
     }
 
-    /// A long-poll's answer when nothing was waiting as it came: the wait happens in the
+    /// A long-poll's answer when its first look found nothing: the wait happens in the
     /// body, after the router's and the middleware's frames are gone, so a waiting poll
     /// holds only the connection's own frames (thousands wait at once, one per station).
     /// The wait ends when its client goes (a restarted station, a proxy's time-out), so no
     /// job is leased to a connection nobody reads; the answer closes the connection, whose
     /// request stream the wait has consumed. A failure while waiting ends the connection
     /// without an answer, which the station takes as any failed poll.
-    static func longPollReply(_ request: Request, hub: Hub, station: StationRecord, until deadline: ContinuousClock.Instant, max: Int) -> Response {
+    static func longPollReply(
+        _ request: Request, hub: Hub, station: StationRecord, after first: Hub.PollLook, until deadline: ContinuousClock.Instant, max: Int
+    ) -> Response {
         Response(
             status: .ok, headers: pollHeaders(closing: true),
             body: ResponseBody { writer in
@@ -74,7 +76,7 @@ public enum HubAPI {
                 // (a task group with a child for the wait would cost each poll more).
                 let hangup = Hangup()
                 let jobs = try await request.body.consumeWithInboundCloseHandler { _ in
-                    try await hub.poll(station: station, until: deadline, max: max, hangup: hangup)
+                    try await hub.poll(station: station, after: first, until: deadline, max: max, hangup: hangup)
                 } onInboundClosed: {
                     hangup.close()
                 }

@@ -167,9 +167,10 @@ struct StationRoutes {
             let max = try HubAPI.intParameter(query.get("max"), name: "max", default: 20, range: 1...hub.config.maxJobsPerPoll)
             let wait = min(asked, hub.config.maxWaitSeconds)
             let deadline = ContinuousClock.now + .seconds(wait)
-            let jobs = try await hub.poll(station: station, wait: 0, max: max)
-            guard wait > 0, jobs.isEmpty else { return try HubAPI.pollReply(jobs, hub: hub, station: station, closing: wait > 0) }
-            return HubAPI.longPollReply(request, hub: hub, station: station, until: deadline, max: max)
+            try await hub.markSeen(station)
+            let first = try await hub.look(station: station, max: max)
+            guard wait > 0, first.jobs.isEmpty else { return try HubAPI.pollReply(first.jobs, hub: hub, station: station, closing: wait > 0) }
+            return HubAPI.longPollReply(request, hub: hub, station: station, after: first, until: deadline, max: max)
         }
         group.post("ack") { request, context in
             let body: AckRequest = try await HubAPI.decode(request, hub)

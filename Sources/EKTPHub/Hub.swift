@@ -168,16 +168,20 @@ public struct Hub: Sendable {
 
     public func poll(station: StationRecord, wait: Int, max: Int) async throws -> [LeasedJob] {
         let deadline = ContinuousClock.now + .seconds(wait)
+        return try await poll(station: station, after: try await firstLook(station: station, max: max), until: deadline, max: max)
+    }
+
+    /// A poll's first look, the station marked seen: what the request does before it
+    /// answers or, finding nothing, waits (`poll(station:after:until:max:hangup:)`).
+    func firstLook(station: StationRecord, max: Int) async throws -> PollLook {
         try await markSeen(station)
-        let first = try await look(station: station, max: max)
-        guard first.jobs.isEmpty, wait > 0 else { return first.jobs }
-        return try await poll(station: station, after: first, until: deadline, max: max)
+        return try await look(station: station, max: max)
     }
 
     /// What one look at the queue found: the jobs it leased, or, when none, what to wait
     /// for (the kecamatan's generation as it looked, the next lease it could take over).
     struct PollLook: Sendable {
-        var jobs: [LeasedJob]
+        let jobs: [LeasedJob]
         let generation: UInt64
         let nextLeaseExpiry: Date?
     }

@@ -167,8 +167,7 @@ struct StationRoutes {
             let max = try HubAPI.intParameter(query.get("max"), name: "max", default: 20, range: 1...hub.config.maxJobsPerPoll)
             let wait = min(asked, hub.config.maxWaitSeconds)
             let deadline = ContinuousClock.now + .seconds(wait)
-            try await hub.markSeen(station)
-            let first = try await hub.look(station: station, max: max)
+            let first = try await hub.firstLook(station: station, max: max)
             guard wait > 0, first.jobs.isEmpty else { return try HubAPI.pollReply(first.jobs, hub: hub, station: station, closing: wait > 0) }
             return HubAPI.longPollReply(request, hub: hub, station: station, after: first, until: deadline, max: max)
         }

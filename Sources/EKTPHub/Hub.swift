@@ -146,17 +146,11 @@ public struct Hub: Sendable {
 
     // MARK: Jobs for stations
 
-    /// Leases the station's next jobs; when there are none, waits up to `wait` seconds
-    /// for intake to store some (woken in-process, and from other hub processes through
-    /// PostgreSQL `LISTEN`) or for a lease of the kecamatan to run out, then answers,
-    /// possibly empty. A poll cancelled because its client went away hands back what it
-    /// leased at that moment. When the server shuts down gracefully (SIGTERM), a waiting
-    /// poll answers at once, empty, so the shutdown does not wait for it and the station
-    /// simply polls again.
-    /// How stale `lastSeenAt` may be before a request writes it again: a station polling
-    /// and acknowledging many times a second writes it once, not at every call, and a
-    /// silent station is judged in minutes (`silentMinutes`).
-    static let seenGranularity: TimeInterval = 10
+    /// How stale `lastSeenAt` may be before a request writes it again: a station is
+    /// judged silent in minutes (`silentMinutes`), so a station polling, acknowledging and
+    /// sending heartbeats writes it once a minute, not at every call (heartbeats and
+    /// event batches write it anyway, in their own statement).
+    static let seenGranularity: TimeInterval = 60
 
     /// Marks the station seen now, unless the record its request came with says it was,
     /// within `seenGranularity`.
@@ -166,6 +160,13 @@ public struct Hub: Sendable {
         try await store.touch(stationId: station.id, now: now)
     }
 
+    /// Leases the station's next jobs; when there are none, waits up to `wait` seconds
+    /// for intake to store some (woken in-process, and from other hub processes through
+    /// PostgreSQL `LISTEN`) or for a lease of the kecamatan to run out, then answers,
+    /// possibly empty. A poll cancelled because its client went away hands back what it
+    /// leased at that moment. When the server shuts down gracefully (SIGTERM), a waiting
+    /// poll answers at once, empty, so the shutdown does not wait for it and the station
+    /// simply polls again.
     public func poll(station: StationRecord, wait: Int, max: Int) async throws -> [LeasedJob] {
         let deadline = ContinuousClock.now + .seconds(wait)
         return try await poll(station: station, after: try await firstLook(station: station, max: max), until: deadline, max: max)

@@ -2,6 +2,8 @@ import EKTPInstall
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
@@ -15,6 +17,7 @@ public enum HubServer {
     public static func run(config: HubConfig) async throws {
         var config = config
         let logger = Logger(label: "ektp-hub")
+        shareThreads(logger: logger)
         if config.approvalKeys.isEmpty { logger.warning("belum ada kunci persetujuan yang dipercaya: setiap intake akan ditolak") }
         if config.adminToken == nil { logger.warning("EKTP_HUB_ADMIN_TOKEN belum diatur: intake dan tampilan pusat tidak bisa dipakai lewat HTTP") }
         let regions = try config.loadRegions()
@@ -45,6 +48,29 @@ public enum HubServer {
                 logger: logger)
             try await group.run()
         }
+    }
+
+    /// One set of threads for the whole server: NIO's event loops, as many as the CPUs the
+    /// process may run on (its affinity: a hub pinned with `taskset` or systemd's
+    /// `CPUAffinity=` gets that many), also run the Swift tasks. Without this, every request
+    /// hops between an event loop and Swift's own pool and back for each read and write,
+    /// and on a busy machine each hop is a context switch (a fifth of the pinned hub's time
+    /// in the country run). Nothing in the hub blocks a task's thread: SQLite works on
+    /// GRDB's queues, signatures on `ParallelMap`'s. Call once, before the server starts.
+    static func shareThreads(logger: Logger) {
+        NIOSingletons.groupLoopCountSuggestion = allowedCPUs()
+        if !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
+            logger.debug("tugas Swift tetap di pool bawaan")
+        }
+    }
+
+    /// How many CPUs this process may run on (its affinity mask, `Cpus_allowed` in
+    /// /proc/self/status), at most the machine's; the machine's when it cannot be read.
+    static func allowedCPUs(status: String? = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) -> Int {
+        guard let line = status?.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) else { return System.coreCount }
+        let mask = line.dropFirst("Cpus_allowed:".count).filter { $0.isHexDigit }
+        let count = mask.reduce(0) { $0 + ($1.hexDigitValue ?? 0).nonzeroBitCount }
+        return max(1, min(count, System.coreCount))
     }
 
     /// Runs `body` with a hub on the configured store (the CLI's one-shot commands): for

@@ -29,6 +29,9 @@ public final class HubDaemon: @unchecked Sendable {
     /// The central office's calls, with the admin token.
     public let admin: HubAdminClient
     public var url: String { "http://127.0.0.1:\(port)" }
+    /// What the process runs with, for the `ektp-hub` commands run beside it (`command`).
+    let environment: [String: String]
+    let storeArguments: [String]
 
     public init(
         directory: String, trusted: [ApprovalSigner], regions: String, leaseSeconds: Int, postgres: Postgres? = nil, adminToken: String? = nil,
@@ -46,6 +49,8 @@ public final class HubDaemon: @unchecked Sendable {
             environment.merge(postgres.environment) { $1 }
             environment["EKTP_HUB_DATA_KEY"] = path("hub-data-\(postgres.name).key")
         }
+        self.environment = environment
+        storeArguments = postgres == nil ? ["--database", database] : []
         child = Child(try BuiltExecutable.locate("ektp-hub"), arguments, environment: environment, log: log ?? path("ektp-hub-\(port).log"))
         admin = HubAdminClient(base: "http://127.0.0.1:\(port)", adminToken: self.adminToken, httpClient: http)
     }
@@ -63,6 +68,27 @@ public final class HubDaemon: @unchecked Sendable {
 
     /// SIGTERM, as systemd stops it.
     public func stop() { child.stop() }
+
+    /// Runs an `ektp-hub` command (`revoke ID`, …) on this hub's store, as an operator on
+    /// the hub's machine would; its standard output, or why it failed.
+    public func command(_ arguments: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = child.executable
+        p.arguments = arguments + storeArguments
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe()
+        let errors = Pipe()
+        p.standardOutput = output
+        p.standardError = errors
+        try p.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw HarnessError("ektp-hub \(arguments.joined(separator: " ")) gagal (status \(p.terminationStatus)): \(String(decoding: err, as: UTF8.self))")
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 
     /// A central-office user for the hub's pages, through `ektp-hub user add` (SQLite).
     public func addWebUser(name: String, fullName: String, password: String) throws {

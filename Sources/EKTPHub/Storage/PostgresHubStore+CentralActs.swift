@@ -43,11 +43,15 @@ extension PostgresHubStore {
     }
 
     public func retire(stationId: String, reason: String, by person: String, now: Date) async throws -> RetireResult {
-        try await tx { c in
+        defer { credentials.forget(stationId: stationId) }
+        return try await tx { c in
             guard let station = try await Self.station(c, id: stationId, logger: logger) else {
                 throw HubError(.notFound, "stasiun \(stationId.prefix(64)) tidak dikenal")
             }
-            if station.revokedAt == nil { try await c.query("UPDATE station SET revoked_at = \(now.epoch) WHERE id = \(stationId)", logger: logger).drain() }
+            if station.revokedAt == nil {
+                try await c.query("UPDATE station SET revoked_at = \(now.epoch) WHERE id = \(stationId)", logger: logger).drain()
+                try await Self.notifyStation(c, stationId, logger: logger)
+            }
             var requeued: [JobID] = []
             var unknown: [JobID] = []
             for try await (id, state, stationState) in try await c.query(

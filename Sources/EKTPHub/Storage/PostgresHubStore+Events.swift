@@ -35,6 +35,7 @@ extension PostgresHubStore {
             }
             let highest = EventIntake.highestSeq(stored: Swift.max(stored, station.highestSeq), batch: batch)
             try await c.query("UPDATE station SET highest_seq = \(highest), last_seen_at = \(now.epoch) WHERE id = \(station.id)", logger: logger).drain()
+            credentials.seen(stationId: station.id, at: now)
             return EventIngestResult(
                 accepted: intake.new.count, duplicates: intake.duplicates, conflicting: intake.conflicting, highestSeq: highest,
                 gaps: try await Self.gaps(c, stationId: station.id, firstSeq: station.firstSeq, logger: logger))
@@ -186,6 +187,7 @@ extension PostgresHubStore {
             if shipments { notices.shipments = try await shipmentsInTransit(to: station.kecamatanCode) }
             if returns { notices.posReturns = try await posReturns(station: station) }
         }
+        credentials.seen(stationId: station.id, at: now)
         return notices
     }
 

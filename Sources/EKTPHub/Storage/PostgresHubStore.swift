@@ -15,10 +15,14 @@ import PostgresNIO
 ///
 /// Wake-ups across processes: storing or re-queueing jobs sends `NOTIFY ektp_hub_jobs`
 /// with the kecamatan code in the same transaction (delivered on commit); each hub process
-/// runs `listen(notifier:)`, which wakes its own long-polls for that kecamatan.
+/// runs `listen(notifier:)`, which wakes its own long-polls for that kecamatan. Revoking
+/// or retiring a station sends its id on `ektp_hub_stations` the same way, which the same
+/// listener hears to forget the station's cached credential (`CredentialCache`).
 public struct PostgresHubStore: HubStore {
     let client: PostgresClient
     let logger: Logger
+    /// Stations by credential, kept while `listen(notifier:)` runs.
+    let credentials = CredentialCache()
 
     public init(client: PostgresClient, logger: Logger = Logger(label: "ektp-hub.postgres")) {
         self.client = client
@@ -244,6 +248,7 @@ public struct PostgresHubStore: HubStore {
 
 extension PostgresHubStore {
     static let jobsChannel = "ektp_hub_jobs"
+    static let stationsChannel = "ektp_hub_stations"
 
     static func notifyJobs(_ c: PostgresConnection, kecamatan: String, logger: Logger) async throws {
         try await notifyJobs(c, kecamatan: [kecamatan], logger: logger)
@@ -255,13 +260,31 @@ extension PostgresHubStore {
         try await c.query("SELECT pg_notify(\(jobsChannel), k) FROM unnest(\(kecamatan)::text[]) AS k", logger: logger).drain()
     }
 
+    /// The station's credential no longer holds (revoked, retired): every listening hub
+    /// process forgets it when the transaction commits.
+    static func notifyStation(_ c: PostgresConnection, _ stationId: String, logger: Logger) async throws {
+        try await c.query("SELECT pg_notify(\(stationsChannel), \(stationId))", logger: logger).drain()
+    }
+
     /// Wakes this process's long-polls when any hub process stores jobs for their
-    /// kecamatan. Runs until cancelled; `onListening` is called once the channel is heard.
+    /// kecamatan, and keeps its credential cache while it hears every change to a
+    /// station's credential. Runs until cancelled; `onListening` is called once both
+    /// channels are heard.
     public func listen(notifier: JobNotifier, onListening: @Sendable () -> Void = {}) async throws {
+        defer { credentials.listening(false) }
         try await client.withConnection { connection in
-            try await connection.listen(on: Self.jobsChannel) { notifications in
-                onListening()
-                for try await n in notifications { notifier.notify([n.payload]) }
+            try await connection.listen(on: Self.jobsChannel) { jobs in
+                try await connection.listen(on: Self.stationsChannel) { stations in
+                    credentials.listening(true)
+                    onListening()
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { for try await n in stations { credentials.forget(stationId: n.payload) } }
+                        group.addTask { for try await n in jobs { notifier.notify([n.payload]) } }
+                        // Either ending means the connection is gone.
+                        try await group.next()
+                        group.cancelAll()
+                    }
+                }
             }
         }
     }
@@ -339,12 +362,15 @@ extension PostgresHubStore {
     }
 
     public func revoke(stationId: String, now: Date) async throws -> RevokeResult {
-        try await tx { c in
+        // After the commit; other hub processes hear `notifyStation`.
+        defer { credentials.forget(stationId: stationId) }
+        return try await tx { c in
             guard let station = try await Self.station(c, id: stationId, logger: logger) else {
                 throw HubError(.notFound, "stasiun \(stationId.prefix(64)) tidak dikenal")
             }
             if let revokedAt = station.revokedAt { return RevokeResult(stationId: stationId, revokedAt: revokedAt, requeued: 0) }
             try await c.query("UPDATE station SET revoked_at = \(now.epoch) WHERE id = \(stationId)", logger: logger).drain()
+            try await Self.notifyStation(c, stationId, logger: logger)
             let requeued = try await c.query(
                 "UPDATE job SET state = 'approved', station_id = NULL, lease_expires_at = NULL, updated_at = \(now.epoch) WHERE station_id = \(stationId) AND state = 'offered' RETURNING id",
                 logger: logger
@@ -355,13 +381,18 @@ extension PostgresHubStore {
     }
 
     public func station(credentialHash: Data) async throws -> StationRecord? {
-        try await Self.stations(
+        let cached = credentials.lookUp(credentialHash)
+        if let station = cached.station { return station }
+        let station = try await Self.stations(
             try await client.query("SELECT \(unescaped: Self.stationColumns) FROM station s WHERE s.credential_hash = \(credentialHash)", logger: logger)
         ).first
+        if let station, let epoch = cached.epoch { credentials.fill(credentialHash, station, epoch: epoch) }
+        return station
     }
 
     public func touch(stationId: String, now: Date) async throws {
         try await client.query("UPDATE station SET last_seen_at = \(now.epoch) WHERE id = \(stationId)", logger: logger).drain()
+        credentials.seen(stationId: stationId, at: now)
     }
 }
 

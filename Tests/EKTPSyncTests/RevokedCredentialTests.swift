@@ -1,0 +1,76 @@
+import AsyncHTTPClient
+import EKTPClient
+import EKTPDomain
+import EKTPTestSupport
+import EKTPWire
+import Foundation
+import NIOCore
+import Testing
+
+/// A credential taken away through one hub is refused by every hub at once (docs/hub.md,
+/// "Several hub processes"): real `ektp-hub serve` processes on one PostgreSQL database
+/// keep the stations they found by credential, so each must hear a revocation made by
+/// another process: another hub's admin API, or the `ektp-hub revoke` command run on the
+/// hub's machine. Stations are plain HTTP clients with enrolled credentials.
+@Suite(.serialized) struct RevokedCredentialTests {
+    static let kecamatan = "32.16.06"
+
+    @Test(.timeLimit(.minutes(3)), .enabled(if: TestPostgres.server != nil))
+    func aCredentialTakenAwayOnOneHubIsRefusedByTheOthers() async throws {
+        let scratch = try Scratch("revoked-credential")
+        let approval = ApprovalSigner.generate(keyId: "approval")
+        let database = try TestPostgres.createDatabase()
+        let a = try HubUnderTest(scratch: scratch, trusted: [approval], leaseSeconds: 30, postgres: database)
+        let b = try HubUnderTest(scratch: scratch, trusted: [approval], leaseSeconds: 30, postgres: database, adminToken: a.adminToken)
+        defer {
+            a.child.stop()
+            b.child.stop()
+        }
+        try await a.start()
+        try await b.start()
+        let revoked = try await PlainStation.enroll(on: a, kecamatan: Self.kecamatan, name: "PC dicabut lewat API")
+        let retired = try await PlainStation.enroll(on: a, kecamatan: Self.kecamatan, name: "PC dipensiunkan")
+        let byCommand = try await PlainStation.enroll(on: a, kecamatan: Self.kecamatan, name: "PC dicabut lewat perintah")
+        let stays = try await PlainStation.enroll(on: a, kecamatan: Self.kecamatan, name: "PC tetap")
+
+        // Each station is known to both hubs, twice, so each hub has found it by its
+        // credential before.
+        for station in [revoked, retired, byCommand, stays] {
+            for hub in [a, b, a, b] { #expect(try await station.refusal(on: hub) == nil) }
+        }
+
+        _ = try await a.admin.revoke(stationId: revoked.id)
+        _ = try await a.admin.retire(stationId: retired.id, CentralActRequest(reason: "PC rusak, diganti", by: "Budi (pusat)"))
+        _ = try b.command(["revoke", byCommand.id])
+
+        // The hub that acted refuses at once; the other within moments, not after
+        // anything it kept has aged.
+        #expect(try await revoked.refusal(on: a) == "credential-revoked")
+        #expect(try await retired.refusal(on: a) == "credential-revoked")
+        for station in [revoked, retired, byCommand] {
+            for hub in [a, b] {
+                try await eventually("hub \(hub.port) menolak kredensial \(station.id)", seconds: 5) {
+                    try await station.refusal(on: hub) == "credential-revoked"
+                }
+            }
+        }
+        // The others are untouched.
+        for hub in [a, b] { #expect(try await stays.refusal(on: hub) == nil) }
+    }
+}
+
+extension PlainStation {
+    /// `GET /v1/station/jobs?wait=0`: nil when the hub takes the credential, else the
+    /// refusal's code.
+    func refusal(on hub: HubUnderTest) async throws -> String? {
+        var request = HTTPClientRequest(url: hub.url + "/v1/station/jobs?wait=0")
+        request.headers.add(name: "Authorization", value: "Bearer \(credential)")
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let body = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
+        if response.status.code == 200 { return nil }
+        guard response.status.code == 401, let refusal = try? WireCoding.decoder().decode(APIErrorBody.self, from: body) else {
+            throw HarnessError("jawaban \(response.status.code): \(String(decoding: body.prefix(300), as: UTF8.self))")
+        }
+        return refusal.code
+    }
+}

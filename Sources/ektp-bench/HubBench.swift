@@ -385,6 +385,7 @@ struct Country {
         var heartbeatLatencies: [Double] = []
         var errors: [String: Int] = [:]
         var rss: [Double] = []
+        var machine: MachineCPU.Share?
     }
 
     func run(_ server: PostgresServer?) async throws {
@@ -527,6 +528,12 @@ struct Country {
                 }
             }
             group.addTask {
+                try await Task.sleep(until: windowStart, clock: clock)
+                let before = MachineCPU.sample()
+                try await Task.sleep(until: end, clock: clock)
+                tally.withLock { $0.machine = MachineCPU.share(from: before, to: MachineCPU.sample()) }
+            }
+            group.addTask {
                 while clock.now < end {
                     try await Task.sleep(for: .seconds(1))
                     let rss = hub.rssMiB
@@ -557,6 +564,14 @@ struct Country {
                 format: "  heartbeat        : %d dalam %d s (%.0f/s; diharapkan %.0f/s), p50 %.1f ms, p99 %.1f ms", t.heartbeatsInWindow,
                 Int(Self.window.components.seconds), Double(t.heartbeatsInWindow) / seconds(Self.window), Double(credentials.count) / seconds(Self.period),
                 beats.p50, beats.p99))
+        if let m = t.machine {
+            // On a virtual machine the host may run others on "our" cores: the figures above
+            // are only comparable between runs with similar steal.
+            HubBench.say(
+                String(
+                    format: "  mesin            : CPU sibuk %.0f %%, dicuri hypervisor (steal) %.0f %%, menganggur %.0f %% selama jendela", m.busy, m.steal,
+                    m.idle))
+        }
         if !t.errors.isEmpty {
             HubBench.say("  galat            : \(t.errors.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))")
         }

@@ -274,3 +274,32 @@ struct ProcessMemory {
         (self.rss, self.anon) = (rss, anon)
     }
 }
+
+/// The whole machine's CPU time from `/proc/stat`, to say how busy a run's window was and
+/// how much of it the hypervisor gave to other guests (steal).
+enum MachineCPU {
+    struct Share: Sendable {
+        var busy: Double
+        var steal: Double
+        var idle: Double
+    }
+
+    /// The `cpu` line's counters: user, nice, system, idle, iowait, irq, softirq, steal.
+    static func sample() -> [UInt64]? {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
+        else { return nil }
+        let fields = line.split(separator: " ").dropFirst().prefix(8).compactMap { UInt64($0) }
+        return fields.count == 8 ? fields : nil
+    }
+
+    /// Percentages of the time between two samples.
+    static func share(from a: [UInt64]?, to b: [UInt64]?) -> Share? {
+        guard let a, let b else { return nil }
+        let d = zip(a, b).map { Double($1 &- $0) }
+        let total = d.reduce(0, +)
+        guard total > 0 else { return nil }
+        let idle = d[3] + d[4]
+        return Share(busy: 100 * (total - idle - d[7]) / total, steal: 100 * d[7] / total, idle: 100 * idle / total)
+    }
+}

@@ -187,8 +187,19 @@ struct EventTests {
             #expect(try await t.hub.stockOverview().kecamatan.first?.reportedOnHand ?? 0 == 0)
             // The ribbon the station reports stays until it reports another.
             #expect(try await t.hub.stockOverview().kecamatan.first?.ribbonPrintsLeft == 640)
+            let readyAt = t.clock.current
             _ = try await beat(.ready, stock: nil)
             #expect(try await t.hub.stockOverview().kecamatan.first?.ribbonPrintsLeft == 640)
+
+            // A report that changes nothing leaves the row alone until it is a minute old
+            // (`DeviceRow.refreshSeconds`); a change is written at once.
+            t.clock.advance(seconds: 30)
+            #expect(try await beat(.ready, stock: nil)?.updatedAt == readyAt)
+            t.clock.advance(seconds: 31)
+            #expect(try await beat(.ready, stock: nil)?.updatedAt == t.clock.current)
+            t.clock.advance(seconds: 5)
+            let warned = try await beat(.warning, stock: nil)
+            #expect(warned?.updatedAt == t.clock.current && warned?.status == .warning)
         }
     }
 

@@ -165,6 +165,9 @@ extension PostgresHubStore {
                 INSERT INTO device(station_id, id, model, status, state, error_since, updated_at, chip)
                 SELECT \(station.id), u.id, u.model, u.status, u.state, u."errorSince", \(now.epoch), u.chip
                 FROM jsonb_to_recordset(\(devicesJSON)::JSONB) AS u(id TEXT, model TEXT, status TEXT, state TEXT, "errorSince" DOUBLE PRECISION, chip TEXT)
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM device x WHERE x.station_id = \(station.id) AND x.id = u.id AND x.updated_at > \(now.epoch - DeviceRow.refreshSeconds)
+                    AND \(unescaped: DeviceRow.sameReport(old: "x", new: "u", isNot: "IS DISTINCT FROM")))
                 ON CONFLICT (station_id, id) DO UPDATE SET \(unescaped: Self.deviceUpdate)
                 RETURNING 1),
             gone AS (
@@ -173,6 +176,7 @@ extension PostgresHubStore {
             reported AS (
                 INSERT INTO stock_reported(station_id, place, quantity, reported_at)
                 SELECT \(station.id), r.key, r.value::BIGINT, \(now.epoch) FROM jsonb_each_text(\(stockJSON)::JSONB) AS r
+                WHERE NOT EXISTS (SELECT 1 FROM stock_reported x WHERE x.station_id = \(station.id) AND x.place = r.key AND x.quantity = r.value::BIGINT)
                 ON CONFLICT (station_id, place) DO UPDATE SET quantity = excluded.quantity, reported_at = excluded.reported_at
                 RETURNING 1)
             SELECT (SELECT count(*) FROM s) + (SELECT count(*) FROM d) + (SELECT count(*) FROM gone) + (SELECT count(*) FROM reported),

@@ -92,18 +92,23 @@ extension SQLiteHubStore {
         return held
     }
 
+    /// A device's row from an event (always written) or a heartbeat (`heartbeat`:
+    /// written when it says something new or the row is `DeviceRow.refreshSeconds` old).
     static func upsertDevice(
-        _ db: Database, station: StationRecord, id: DeviceID, model: String?, state: DeviceState, chip: ChipCounts? = nil, now: Date
+        _ db: Database, station: StationRecord, id: DeviceID, model: String?, state: DeviceState, chip: ChipCounts? = nil, now: Date,
+        heartbeat: Bool = false
     ) throws {
         let json = String(decoding: try WireCoding.encoder().encode(state), as: UTF8.self)
+        let fresh = heartbeat ? now.epoch - DeviceRow.refreshSeconds : .infinity
         try db.execute(
             sql: """
                 INSERT INTO device(stationId, id, model, status, state, errorSince, updatedAt, chip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(stationId, id) DO UPDATE SET model = COALESCE(excluded.model, model), status = excluded.status,
                     state = excluded.state, \(DeviceRow.keepErrorSince(table: "device", column: "errorSince")), updatedAt = excluded.updatedAt,
                     chip = COALESCE(excluded.chip, chip)
+                WHERE device.updatedAt <= ? OR NOT \(DeviceRow.sameReport(old: "device", new: "excluded", isNot: "IS NOT"))
                 """,
-            arguments: [station.id, id.rawValue, model, state.status.rawValue, json, DeviceRow.errorSince(state, now: now), now.epoch, chip?.stored])
+            arguments: [station.id, id.rawValue, model, state.status.rawValue, json, DeviceRow.errorSince(state, now: now), now.epoch, chip?.stored, fresh])
     }
 
     public func settle(station: StationRecord, jobs report: [ReportedJobState], now: Date) async throws -> JobStatesResult {
@@ -125,13 +130,22 @@ extension SQLiteHubStore {
                     sql: "UPDATE station SET ribbonRolls = ?, ribbonPrints = ? WHERE id = ?", arguments: [ribbon.storeRolls, ribbon.printsLeft, station.id])
             }
             for device in heartbeat.devices {
-                try Self.upsertDevice(db, station: station, id: device.id, model: device.model, state: device.state, chip: device.chip, now: now)
+                try Self.upsertDevice(
+                    db, station: station, id: device.id, model: device.model, state: device.state, chip: device.chip, now: now, heartbeat: true)
             }
             if let stock = heartbeat.stock {
-                try db.execute(sql: "DELETE FROM stockReported WHERE stationId = ?", arguments: [station.id])
+                // Places no longer reported go; a quantity that holds is not rewritten.
+                let places = stock.keys.map(\.key)
+                try db.execute(
+                    sql: "DELETE FROM stockReported WHERE stationId = ? AND place NOT IN (\(databaseQuestionMarks(count: places.count)))",
+                    arguments: StatementArguments([station.id] + places))
                 for (place, quantity) in stock {
                     try db.execute(
-                        sql: "INSERT INTO stockReported(stationId, place, quantity, reportedAt) VALUES (?, ?, ?, ?)",
+                        sql: """
+                            INSERT INTO stockReported(stationId, place, quantity, reportedAt) VALUES (?, ?, ?, ?)
+                            ON CONFLICT(stationId, place) DO UPDATE SET quantity = excluded.quantity, reportedAt = excluded.reportedAt
+                            WHERE stockReported.quantity IS NOT excluded.quantity
+                            """,
                         arguments: [station.id, place.key, quantity, now.epoch])
                 }
             }

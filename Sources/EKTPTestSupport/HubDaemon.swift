@@ -72,22 +72,7 @@ public final class HubDaemon: @unchecked Sendable {
     /// Runs an `ektp-hub` command (`revoke ID`, …) on this hub's store, as an operator on
     /// the hub's machine would; its standard output, or why it failed.
     public func command(_ arguments: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = child.executable
-        p.arguments = arguments + storeArguments
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        let errors = Pipe()
-        p.standardOutput = output
-        p.standardError = errors
-        try p.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw HarnessError("ektp-hub \(arguments.joined(separator: " ")) gagal (status \(p.terminationStatus)): \(String(decoding: err, as: UTF8.self))")
-        }
-        return String(decoding: out, as: UTF8.self)
+        try OneShot.output(child.executable, arguments + storeArguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
     }
 
     /// A central-office user for the hub's pages, through `ektp-hub user add` (SQLite).

@@ -19,20 +19,6 @@ public enum PDFText {
 
     private static func run(_ tool: String, _ arguments: [String]) throws -> String {
         guard FileManager.default.isExecutableFile(atPath: tool) else { throw HarnessError("\(tool) tidak ada (poppler-utils; scripts/install-deps.sh)") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HarnessError("\(tool) keluar \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
-        }
-        return String(decoding: data, as: UTF8.self)
+        return try OneShot.output(URL(fileURLWithPath: tool), arguments)
     }
 }

@@ -235,29 +235,13 @@ struct TempDir {
     func remove() { try? FileManager.default.removeItem(at: root) }
 }
 
+/// Runs the `ektp-hub` built beside the test bundle (`swift build` / `swift test` build it).
 enum HubBinary {
-    /// The `ektp-hub` built beside the test bundle (`swift build` / `swift test` build it).
-
-    struct Outcome {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
     /// Runs a one-shot command to its end, with only `env` (and PATH) in its environment.
-    static func run(_ binary: URL, _ args: [String], env: [String: String] = [:]) throws -> Outcome {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        p.environment = env.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "EKTP_LOG_LEVEL": "error"]) { a, _ in a }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Outcome(status: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    static func run(_ binary: URL, _ args: [String], env: [String: String] = [:]) throws -> OneShot.Outcome {
+        try OneShot.run(
+            binary, args,
+            environment: env.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "EKTP_LOG_LEVEL": "error"]) { a, _ in a })
     }
 
     /// Starts a long-running command with its standard error in `log`.

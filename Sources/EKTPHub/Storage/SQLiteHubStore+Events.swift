@@ -99,6 +99,8 @@ extension SQLiteHubStore {
         heartbeat: Bool = false
     ) throws {
         let json = String(decoding: try WireCoding.encoder().encode(state), as: UTF8.self)
+        // A row updated after this is left alone when the report changes nothing; an
+        // event's report (no bound: every row is older than infinity) is always written.
         let fresh = heartbeat ? now.epoch - DeviceRow.refreshSeconds : .infinity
         try db.execute(
             sql: """

@@ -113,9 +113,7 @@ public struct Hub: Sendable {
             throw HubError(.notFound, "stasiun \(stationId.filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(64)) tidak dikenal")
         }
         let result = try await store.revoke(stationId: stationId, now: clock())
-        if result.requeued > 0, let station = try await store.stations().first(where: { $0.id == stationId }) {
-            notifier.notify([station.kecamatanCode])
-        }
+        if result.requeued > 0, let station = try await store.station(id: stationId) { notifier.notify([station.kecamatanCode]) }
         logger.notice("kredensial stasiun \(stationId) dicabut; \(result.requeued) job kembali ke antrean")
         return result
     }
@@ -168,8 +166,19 @@ public struct Hub: Sendable {
     /// poll answers at once, empty, so the shutdown does not wait for it and the station
     /// simply polls again.
     public func poll(station: StationRecord, wait: Int, max: Int) async throws -> [LeasedJob] {
-        let deadline = ContinuousClock.now + .seconds(wait)
+        let deadline = Self.longPollDeadline(wait: wait)
         return try await poll(station: station, after: try await firstLook(station: station, max: max), until: deadline, max: max)
+    }
+
+    /// When a long-poll that finds nothing answers, empty: at a random moment in the last
+    /// quarter of its `wait`. A station polls again as soon as it is answered, so polls that
+    /// began together (every station of the country reconnecting after a hub restart) would
+    /// otherwise end together every period, for ever, each time a burst of thousands of
+    /// requests; the jitter spreads such a herd over the whole period within a few rounds,
+    /// for an eighth more empty polls on average.
+    static func longPollDeadline(wait: Int, now: ContinuousClock.Instant = .now) -> ContinuousClock.Instant {
+        let full = Duration.seconds(wait)
+        return now + full - full * Double.random(in: 0..<0.25)
     }
 
     /// A poll's first look, the station marked seen: what the request does before it
@@ -290,7 +299,7 @@ public struct Hub: Sendable {
     public func retire(stationId: String, _ request: CentralActRequest) async throws -> RetireResult {
         let (reason, person) = try CentralActs.checked(request)
         let result = try await store.retire(stationId: stationId, reason: reason, by: person, now: clock())
-        if let kecamatan = try await store.stations().first(where: { $0.id == stationId })?.kecamatanCode { notifier.notify([kecamatan]) }
+        if let kecamatan = try await store.station(id: stationId)?.kecamatanCode { notifier.notify([kecamatan]) }
         logger.notice(
             "stasiun \(stationId) dipensiunkan oleh \(person): \(result.requeued.count) job kembali ke antrean, \(result.outcomeUnknown.count) hasil tidak diketahui"
         )

@@ -99,7 +99,7 @@ public struct HubConfig: Sendable {
         "SILENT_MINUTES", "STOCK_LOW_DAYS", "RETENTION_DAYS", "ALERT_SUBSCRIBERS", "ALERT_WINDOW_SECONDS", "ESCALATE_SECONDS", "ALERT_CHECK_SECONDS",
         "SMTP", "MAIL_FROM", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER",
         "POSTGRES_PASSWORD",
-        "POSTGRES_DATABASE", "POSTGRES_TLS",
+        "POSTGRES_DATABASE", "POSTGRES_TLS", "POSTGRES_CONNECTIONS",
     ]
 
     /// The file's settings under their environment names (`EKTP_HUB_PORT`).
@@ -154,6 +154,10 @@ public struct HubConfig: Sendable {
                 host: host, port: try int("POSTGRES_PORT") ?? 5432, username: env["EKTP_HUB_POSTGRES_USER"] ?? "ektp",
                 password: env["EKTP_HUB_POSTGRES_PASSWORD"], database: env["EKTP_HUB_POSTGRES_DATABASE"] ?? "ektp_hub",
                 tls: env["EKTP_HUB_POSTGRES_TLS"].map { $0 == "1" || $0 == "true" } ?? false)
+            if let v = try int("POSTGRES_CONNECTIONS") {
+                guard v >= 1 else { throw Problem("EKTP_HUB_POSTGRES_CONNECTIONS harus paling sedikit 1") }
+                c.postgres?.connections = v
+            }
         }
         if let v = env["EKTP_HUB_HOST"] { c.host = v }
         if let v = try int("PORT") { c.port = v }
@@ -303,6 +307,9 @@ public struct PostgresSettings: Sendable {
     public var database: String
     /// Require TLS (with the system's trust roots).
     public var tls: Bool
+    /// Connections `ektp-hub serve` opens at start and keeps (the pool's minimum and
+    /// maximum both; a one-shot command opens them as it needs them).
+    public var connections = 20
 
     public init(host: String, port: Int = 5432, username: String, password: String?, database: String, tls: Bool = false) {
         self.host = host

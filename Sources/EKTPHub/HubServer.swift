@@ -24,7 +24,7 @@ public enum HubServer {
         if let pg = config.postgres {
             // With PostgreSQL the key is checked against the documents once migrated.
             try await config.resolveDataKey()
-            let client = try postgresClient(pg, logger: logger)
+            let client = try postgresClient(pg, serving: true, logger: logger)
             let store = PostgresHubStore(client: client, logger: logger)
             let hub = Hub(config: config, store: store, regions: regions, logger: logger)
             logger.info("ektp-hub \(BuildInfo.version): hub mendengarkan di \(config.host):\(config.port), PostgreSQL \(pg.host):\(pg.port)/\(pg.database)")
@@ -102,11 +102,18 @@ public enum HubServer {
         }
     }
 
-    static func postgresClient(_ pg: PostgresSettings, logger: Logger) throws -> PostgresClient {
+    /// The PostgreSQL client. `serving` (`ektp-hub serve`): the pool opens all of
+    /// `pg.connections` at start and keeps them. A connection above the pool's minimum
+    /// arms an idle timer each time it goes back to the pool (a Swift task sleeping on a
+    /// Dispatch timer, so a wake-up of Dispatch's timer thread per query under load); kept
+    /// connections arm none. One-shot commands open connections as they need them.
+    static func postgresClient(_ pg: PostgresSettings, serving: Bool = false, logger: Logger) throws -> PostgresClient {
         let tls: PostgresClient.Configuration.TLS = pg.tls ? .require(.makeClientConfiguration()) : .disable
-        return PostgresClient(
-            configuration: .init(host: pg.host, port: pg.port, username: pg.username, password: pg.password, database: pg.database, tls: tls),
-            backgroundLogger: logger)
+        var configuration = PostgresClient.Configuration(
+            host: pg.host, port: pg.port, username: pg.username, password: pg.password, database: pg.database, tls: tls)
+        configuration.options.maximumConnections = pg.connections
+        if serving { configuration.options.minimumConnections = pg.connections }
+        return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 }
 

@@ -23,18 +23,20 @@ import Testing
             [postgres]
             host = "db.example"
             database = "ektp_prov"
+            connections = 8
             """)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let c = try HubConfig.load(file: path, environment: ["EKTP_HUB_PORT": "9100"])
         #expect(c.port == 9100, "the environment goes over the file")
         #expect(c.databasePath == "/srv/hub.sqlite" && c.leaseSeconds == 45 && c.retentionDays == 10)
-        #expect(c.postgres?.host == "db.example" && c.postgres?.database == "ektp_prov")
+        #expect(c.postgres?.host == "db.example" && c.postgres?.database == "ektp_prov" && c.postgres?.connections == 8)
+        #expect(try HubConfig.fromEnvironment(["EKTP_HUB_POSTGRES_HOST": "db"]).postgres?.connections == 20)
     }
 
     @Test func unknownKeysAndBadValuesAreRefusedByName() throws {
         for (text, says) in [
             ("[hub]\nprot = 9000\n", "hub.prot"), ("[gudang]\nx = 1\n", "[gudang]"), ("[hub]\nport = \"delapan\"\n", "EKTP_HUB_PORT"),
-            ("[hub\nport = 1", "bukan TOML"),
+            ("[hub\nport = 1", "bukan TOML"), ("[postgres]\nhost = \"db\"\nconnections = 0\n", "EKTP_HUB_POSTGRES_CONNECTIONS"),
         ] {
             let path = try file(text)
             defer { try? FileManager.default.removeItem(atPath: path) }

@@ -125,6 +125,15 @@ struct StationJobsTests {
         }
     }
 
+    @Test("a long-poll that finds nothing ends in the last quarter of its wait, not with every other begun with it")
+    func longPollEndsSpread() {
+        let now = ContinuousClock.now
+        let ends = (0..<400).map { _ in Hub.longPollDeadline(wait: 60, now: now) - now }
+        #expect(ends.allSatisfy { $0 > .seconds(45) && $0 <= .seconds(60) }, "\(ends.min()!) … \(ends.max()!)")
+        // 400 polls begun together end spread over most of those 15 s.
+        #expect(ends.max()! - ends.min()! > .seconds(10), "\(ends.min()!) … \(ends.max()!)")
+    }
+
     @Test("two hub processes on one store never lease the same job twice", arguments: Backend.all)
     func concurrentLeases(_ backend: Backend) async throws {
         try await TestHub.with(backend) { t in

@@ -156,8 +156,25 @@ enum TestPostgres {
         let port: String
         let user: String
         let name: String
+        /// Connections each hub process keeps (`EKTP_HUB_POSTGRES_CONNECTIONS`): fewer than
+        /// in production, since the suites' hub processes share one test server.
+        static let hubConnections = 6
+
         var hubEnvironment: [String: String] {
-            ["EKTP_HUB_POSTGRES_HOST": host, "EKTP_HUB_POSTGRES_PORT": port, "EKTP_HUB_POSTGRES_USER": user, "EKTP_HUB_POSTGRES_DATABASE": name]
+            [
+                "EKTP_HUB_POSTGRES_HOST": host, "EKTP_HUB_POSTGRES_PORT": port, "EKTP_HUB_POSTGRES_USER": user, "EKTP_HUB_POSTGRES_DATABASE": name,
+                "EKTP_HUB_POSTGRES_CONNECTIONS": String(Self.hubConnections),
+            ]
+        }
+
+        /// How many server processes (connections) the database has now, by PostgreSQL's
+        /// own count (`pg_stat_activity`), asked over a connection to another database.
+        func connections() throws -> Int {
+            let out = try OneShot.output(
+                URL(fileURLWithPath: "/usr/bin/env"),
+                ["psql", "-qtA", "-h", host, "-p", port, "-U", user, "-d", "postgres", "-c", "SELECT count(*) FROM pg_stat_activity WHERE datname = '\(name)'"])
+            guard let count = Int(out.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw HarnessError("psql menjawab \(out.prefix(200))") }
+            return count
         }
     }
 

@@ -166,7 +166,7 @@ struct StationRoutes {
             let asked = try HubAPI.intParameter(query.get("wait"), name: "wait", default: 0, range: 0...Int.max)
             let max = try HubAPI.intParameter(query.get("max"), name: "max", default: 20, range: 1...hub.config.maxJobsPerPoll)
             let wait = min(asked, hub.config.maxWaitSeconds)
-            let deadline = ContinuousClock.now + .seconds(wait)
+            let deadline = Hub.longPollDeadline(wait: wait)
             let first = try await hub.firstLook(station: station, max: max)
             guard wait > 0, first.jobs.isEmpty else { return try HubAPI.pollReply(first.jobs, hub: hub, station: station, closing: wait > 0) }
             return HubAPI.longPollReply(request, hub: hub, station: station, after: first, until: deadline, max: max)

@@ -45,6 +45,7 @@ public protocol HubStore: Sendable {
     /// in the queue.
     func revoke(stationId: String, now: Date) async throws -> RevokeResult
     func station(credentialHash: Data) async throws -> StationRecord?
+    func station(id: String) async throws -> StationRecord?
     func touch(stationId: String, now: Date) async throws
 
     // MARK: Jobs for stations

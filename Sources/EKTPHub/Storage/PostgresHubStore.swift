@@ -390,6 +390,10 @@ extension PostgresHubStore {
         return station
     }
 
+    public func station(id: String) async throws -> StationRecord? {
+        try await Self.stations(try await client.query("SELECT \(unescaped: Self.stationColumns) FROM station s WHERE s.id = \(id)", logger: logger)).first
+    }
+
     public func touch(stationId: String, now: Date) async throws {
         try await client.query("UPDATE station SET last_seen_at = \(now.epoch) WHERE id = \(stationId)", logger: logger).drain()
         credentials.seen(stationId: stationId, at: now)

@@ -190,6 +190,12 @@ extension SQLiteHubStore {
         }
     }
 
+    public func station(id: String) async throws -> StationRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(StationRecord.columns) FROM station s WHERE s.id = ?", arguments: [id]).map(StationRecord.init(row:))
+        }
+    }
+
     /// Every station's stored credential hash (audits and tests: no secret is stored).
     func credentialHashes() async throws -> [Data] {
         try await writer.read { db in try Data.fetchAll(db, sql: "SELECT credentialHash FROM station ORDER BY id") }

@@ -99,7 +99,7 @@ public struct HubConfig: Sendable {
         "SILENT_MINUTES", "STOCK_LOW_DAYS", "RETENTION_DAYS", "ALERT_SUBSCRIBERS", "ALERT_WINDOW_SECONDS", "ESCALATE_SECONDS", "ALERT_CHECK_SECONDS",
         "SMTP", "MAIL_FROM", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER",
         "POSTGRES_PASSWORD",
-        "POSTGRES_DATABASE", "POSTGRES_TLS", "POSTGRES_CONNECTIONS",
+        "POSTGRES_DATABASE", "POSTGRES_TLS", "POSTGRES_CONNECTIONS", "POSTGRES_KEEPALIVE_SECONDS",
     ]
 
     /// The file's settings under their environment names (`EKTP_HUB_PORT`).
@@ -158,6 +158,7 @@ public struct HubConfig: Sendable {
                 guard v >= 1 else { throw Problem("EKTP_HUB_POSTGRES_CONNECTIONS harus paling sedikit 1") }
                 c.postgres?.connections = v
             }
+            if let v = try int("POSTGRES_KEEPALIVE_SECONDS") { c.postgres?.keepAliveSeconds = v }
         }
         if let v = env["EKTP_HUB_HOST"] { c.host = v }
         if let v = try int("PORT") { c.port = v }
@@ -310,6 +311,10 @@ public struct PostgresSettings: Sendable {
     /// Connections `ektp-hub serve` opens at start and keeps (the pool's minimum and
     /// maximum both; a one-shot command opens them as it needs them).
     public var connections = 20
+    /// A connection idle this long runs `SELECT 1`, so one a firewall dropped silently is
+    /// found before a request needs it; 0: never. On under load, it arms a timer each time
+    /// a connection goes back to the pool.
+    public var keepAliveSeconds = 30
 
     public init(host: String, port: Int = 5432, username: String, password: String?, database: String, tls: Bool = false) {
         self.host = host

@@ -106,13 +106,15 @@ public enum HubServer {
     /// `pg.connections` at start and keeps them. A connection above the pool's minimum
     /// arms an idle timer each time it goes back to the pool (a Swift task sleeping on a
     /// Dispatch timer, so a wake-up of Dispatch's timer thread per query under load); kept
-    /// connections arm none. One-shot commands open connections as they need them.
+    /// connections arm none. The keep-alive arms one the same way, unless it is off
+    /// (`pg.keepAliveSeconds` 0). One-shot commands open connections as they need them.
     static func postgresClient(_ pg: PostgresSettings, serving: Bool = false, logger: Logger) throws -> PostgresClient {
         let tls: PostgresClient.Configuration.TLS = pg.tls ? .require(.makeClientConfiguration()) : .disable
         var configuration = PostgresClient.Configuration(
             host: pg.host, port: pg.port, username: pg.username, password: pg.password, database: pg.database, tls: tls)
         configuration.options.maximumConnections = pg.connections
         if serving { configuration.options.minimumConnections = pg.connections }
+        configuration.options.keepAliveBehavior = pg.keepAliveSeconds > 0 ? .init(frequency: .seconds(pg.keepAliveSeconds)) : nil
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 }

@@ -24,13 +24,16 @@ import Testing
             host = "db.example"
             database = "ektp_prov"
             connections = 8
+            keepalive_seconds = 0
             """)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let c = try HubConfig.load(file: path, environment: ["EKTP_HUB_PORT": "9100"])
         #expect(c.port == 9100, "the environment goes over the file")
         #expect(c.databasePath == "/srv/hub.sqlite" && c.leaseSeconds == 45 && c.retentionDays == 10)
         #expect(c.postgres?.host == "db.example" && c.postgres?.database == "ektp_prov" && c.postgres?.connections == 8)
-        #expect(try HubConfig.fromEnvironment(["EKTP_HUB_POSTGRES_HOST": "db"]).postgres?.connections == 20)
+        #expect(c.postgres?.keepAliveSeconds == 0)
+        let defaults = try HubConfig.fromEnvironment(["EKTP_HUB_POSTGRES_HOST": "db"]).postgres
+        #expect(defaults?.connections == 20 && defaults?.keepAliveSeconds == 30)
     }
 
     @Test func unknownKeysAndBadValuesAreRefusedByName() throws {

@@ -63,13 +63,10 @@ extension PlainStation {
     /// `GET /v1/station/jobs?wait=0`: nil when the hub takes the credential, else the
     /// refusal's code.
     func refusal(on hub: HubUnderTest) async throws -> String? {
-        var request = HTTPClientRequest(url: hub.url + "/v1/station/jobs?wait=0")
-        request.headers.add(name: "Authorization", value: "Bearer \(credential)")
-        let response = try await http.execute(request, timeout: .seconds(30))
-        let body = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
-        if response.status.code == 200 { return nil }
-        guard response.status.code == 401, let refusal = try? WireCoding.decoder().decode(APIErrorBody.self, from: body) else {
-            throw HarnessError("jawaban \(response.status.code): \(String(decoding: body.prefix(300), as: UTF8.self))")
+        let (status, body, _) = try await jobsAnswer(on: hub, wait: 0)
+        if status == 200 { return nil }
+        guard status == 401, let refusal = try? WireCoding.decoder().decode(APIErrorBody.self, from: body) else {
+            throw HarnessError("jawaban \(status): \(String(decoding: body.prefix(300), as: UTF8.self))")
         }
         return refusal.code
     }

@@ -111,15 +111,20 @@ struct PlainStation: Sendable {
         return PlainStation(id: enrolled.stationId, credential: enrolled.credential, http: hub.http)
     }
 
-    /// `GET /v1/station/jobs`: the ids handed out and how long the answer took.
-    func poll(on hub: HubUnderTest, wait: Int) async throws -> ([JobID], Duration) {
+    /// `GET /v1/station/jobs?wait=`: the answer's status and body, and how long it took.
+    func jobsAnswer(on hub: HubUnderTest, wait: Int) async throws -> (status: UInt, body: Data, took: Duration) {
         var request = HTTPClientRequest(url: hub.url + "/v1/station/jobs?wait=\(wait)")
         request.headers.add(name: "Authorization", value: "Bearer \(credential)")
         let start = ContinuousClock.now
         let response = try await http.execute(request, timeout: .seconds(Int64(wait + 30)))
         let body = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
-        let took = ContinuousClock.now - start
-        guard response.status.code == 200 else { throw HarnessError("poll \(response.status.code): \(String(decoding: body.prefix(300), as: UTF8.self))") }
+        return (response.status.code, body, ContinuousClock.now - start)
+    }
+
+    /// `GET /v1/station/jobs`: the ids handed out and how long the answer took.
+    func poll(on hub: HubUnderTest, wait: Int) async throws -> ([JobID], Duration) {
+        let (status, body, took) = try await jobsAnswer(on: hub, wait: wait)
+        guard status == 200 else { throw HarnessError("poll \(status): \(String(decoding: body.prefix(300), as: UTF8.self))") }
         struct Answer: Decodable {
             struct Job: Decodable { let id: String }
             let jobs: [Job]

@@ -7,6 +7,8 @@
 #   EKTP_BENCH_BIN      where ektp-bench and ektp-hub are (default .build/release)
 #   EKTP_BENCH_PG_PORT  the private PostgreSQL's port (default 55442)
 #   EKTP_BENCH_WRAP     a command to run ektp-bench under (`perf record -g -o F --`)
+#   EKTP_HUB_*          hub settings the bench does not set itself, passed on to the hub
+#                       (EKTP_HUB_POSTGRES_KEEPALIVE_SECONDS=0: a hub without the keep-alive)
 #   arguments           passed on: `backlog`, `country` (default both), `--jobs N`,
 #                       `--backend sqlite|postgres`, `--json`
 set -euo pipefail

@@ -121,11 +121,23 @@ struct HubProcess {
             p.executableURL = binary
         }
         p.arguments = args
-        p.environment = environment.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]) { a, _ in a }
+        p.environment = environment.merging(passedOn()) { bench, _ in bench }
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         return HubProcess(process: p, port: port)
     }
+
+    /// What the hub takes from the bench's own environment: `PATH`, and the hub settings
+    /// the bench does not set itself (`EKTP_HUB_POSTGRES_KEEPALIVE_SECONDS=0 make
+    /// bench-hub` measures a hub without the keep-alive), never those that choose its store.
+    static func passedOn(_ env: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        env.filter { $0.key.hasPrefix("EKTP_HUB_") && !storeSettings.contains($0.key) }.merging(["PATH": env["PATH"] ?? "/usr/bin:/bin"]) { $1 }
+    }
+
+    static let storeSettings: Set = [
+        "EKTP_HUB_CONFIG", "EKTP_HUB_DATABASE", "EKTP_HUB_DATA_KEY", "EKTP_HUB_POSTGRES_HOST", "EKTP_HUB_POSTGRES_PORT", "EKTP_HUB_POSTGRES_USER",
+        "EKTP_HUB_POSTGRES_PASSWORD", "EKTP_HUB_POSTGRES_DATABASE",
+    ]
 
     /// Resident memory of the hub process, MiB.
     var rssMiB: Double { ProcessMemory(pid: process.processIdentifier)?.rss ?? 0 }

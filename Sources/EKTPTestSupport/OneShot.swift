@@ -38,6 +38,15 @@ public enum OneShot {
         return outcome.stdout
     }
 
+    /// `output`, run on a thread of its own while the calling task waits: the command
+    /// blocks its thread until it exits, and a test's concurrent suites share only a few
+    /// threads for their tasks.
+    public static func outputOnThread(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try output(executable, arguments, environment: environment) }) }.start()
+        }
+    }
+
     /// A pipe read to its end on a thread of its own.
     private final class Drain: @unchecked Sendable {
         private var data = Data()

@@ -15,12 +15,12 @@ import Testing
         defer { hub.child.stop() }
         try await hub.start()
         let kept = TestPostgres.Database.hubConnections
-        try await eventually("hub membuka \(kept) koneksi", seconds: 10) { try database.connections() == kept }
+        try await eventually("hub membuka \(kept) koneksi", seconds: 10) { try await database.connections() == kept }
 
         // Requests of one station after another, and a quiet moment: the same connections.
         let station = try await PlainStation.enroll(on: hub, kecamatan: "32.16.07", name: "PC kasir")
         for _ in 0..<20 { #expect(try await station.refusal(on: hub) == nil) }
         try await Task.sleep(for: .seconds(1))
-        #expect(try database.connections() == kept)
+        #expect(try await database.connections() == kept)
     }
 }

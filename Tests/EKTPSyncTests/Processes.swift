@@ -169,8 +169,8 @@ enum TestPostgres {
 
         /// How many server processes (connections) the database has now, by PostgreSQL's
         /// own count (`pg_stat_activity`), asked over a connection to another database.
-        func connections() throws -> Int {
-            let out = try OneShot.output(
+        func connections() async throws -> Int {
+            let out = try await OneShot.outputOnThread(
                 URL(fileURLWithPath: "/usr/bin/env"),
                 ["psql", "-qtA", "-h", host, "-p", port, "-U", user, "-d", "postgres", "-c", "SELECT count(*) FROM pg_stat_activity WHERE datname = '\(name)'"])
             guard let count = Int(out.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw HarnessError("psql menjawab \(out.prefix(200))") }

@@ -1,10 +1,8 @@
-import AsyncHTTPClient
 import EKTPClient
 import EKTPDomain
 import EKTPTestSupport
 import EKTPWire
 import Foundation
-import NIOCore
 import Testing
 
 /// A credential taken away through one hub is refused by every hub at once (docs/hub.md,

@@ -1,6 +1,7 @@
 import CCups
 import EKTPDomain
 import Foundation
+import Synchronization
 
 /// A card printer behind a CUPS queue, driven through libcups.
 ///
@@ -40,9 +41,10 @@ public final class CUPSPrinter: CardPrinter, Sendable {
     package let media: String?
     /// Vendor PPD options sent with every job (the profile's ribbon option).
     let jobOptions: [(name: String, value: String)]
-    /// Why the queue cannot take this model's jobs as they must be sent (the PPD lacks the
-    /// ribbon option or choice): printing is refused and status says so.
-    let setupProblem: String?
+    /// The check of the queue's PPD for the profile's ribbon option, when the profile has one.
+    let ribbonCheck: RibbonCheck?
+    /// The last verdict of `ribbonCheck`.
+    let lastRibbonVerdict = Mutex<RibbonVerdict?>(nil)
     package let pollInterval: Duration
 
     public struct Problem: Error, CustomStringConvertible {
@@ -140,12 +142,11 @@ public final class CUPSPrinter: CardPrinter, Sendable {
         let serialText = serial ?? queue
         let model = attrs.string("printer-make-and-model").map { "\(profile.name) (\($0))" } ?? profile.name
         var jobOptions: [(name: String, value: String)] = []
-        var setupProblem: String?
+        var ribbonCheck: RibbonCheck?
         if let cups = profile.cups {
             let choice = cups.ribbon_choice ?? profile.ribbon.type
             jobOptions.append((cups.ribbon_option, choice))
-            let ppd = await Task.detached { Self.fetchPPD(host: host, port: port, queue: queue) }.value
-            setupProblem = Self.checkOption(ppd: ppd, option: cups.ribbon_option, choice: choice, queue: queue)
+            ribbonCheck = RibbonCheck(host: host, port: port, queue: queue, option: cups.ribbon_option, choice: choice)
         }
         let info = DeviceInfo(
             id: DeviceID(vendor: "cups", serial: serialText), uri: url.string ?? "cups://\(queue)",
@@ -153,21 +154,84 @@ public final class CUPSPrinter: CardPrinter, Sendable {
         return CUPSPrinter(
             info: info, queue: queue, profile: profile, server: server, device: device, deviceResource: resource,
             deviceURI: deviceURI, jobTimeout: .seconds(timeoutSeconds), media: query["media"].flatMap { $0.isEmpty ? nil : $0 },
-            jobOptions: jobOptions, setupProblem: setupProblem, pollInterval: .milliseconds(pollMs))
+            jobOptions: jobOptions, ribbonCheck: ribbonCheck, pollInterval: .milliseconds(pollMs))
+    }
+
+    /// What asking cupsd for a queue's PPD found.
+    enum PPDFetch: Equatable {
+        /// The PPD's text.
+        case ppd(String)
+        /// cupsd answered that the queue has no PPD (an IPP Everywhere or raw queue).
+        case none
+        /// cupsd did not answer, or not in time: nothing is known about the PPD yet.
+        case unanswered(String)
     }
 
     /// The queue's PPD as cupsd serves it (`/printers/QUEUE.ppd`), on a connection of its
-    /// own; nil when the queue has none or cupsd does not answer.
-    static func fetchPPD(host: String, port: Int, queue: String) -> String? {
-        guard let http = httpConnect2(host, Int32(port), nil, AF_UNSPEC, HTTP_ENCRYPTION_IF_REQUESTED, 1, 3000, nil) else { return nil }
+    /// own.
+    static func fetchPPD(host: String, port: Int, queue: String) -> PPDFetch {
+        guard let http = httpConnect2(host, Int32(port), nil, AF_UNSPEC, HTTP_ENCRYPTION_IF_REQUESTED, 1, 3000, nil) else {
+            return .unanswered("tidak tersambung ke \(host):\(port)")
+        }
         defer { httpClose(http) }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ektp-\(queue)-\(UUID().uuidString.prefix(8)).ppd").path
         // cupsGetFile writes into a file that exists (it opens without O_CREAT).
-        guard FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600]) else { return nil }
+        guard FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            return .unanswered("berkas sementara \(file) tidak bisa dibuat")
+        }
         defer { try? FileManager.default.removeItem(atPath: file) }
         let status = cupsGetFile(http, "/printers/\(queue).ppd", file)
-        guard status == HTTP_STATUS_OK else { return nil }
-        return try? String(contentsOfFile: file, encoding: .utf8)
+        if status == HTTP_STATUS_NOT_FOUND { return .none }
+        guard status == HTTP_STATUS_OK, let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            return .unanswered("HTTP \(status.rawValue)")
+        }
+        return .ppd(text)
+    }
+
+    /// Whether the queue's PPD offers the profile's ribbon option and choice. It is asked
+    /// again and again, not once at open: a cupsd that is slow to answer (a PC just booted,
+    /// a busy machine) must not leave the printer refused until ektpd restarts, and a PPD
+    /// changed while ektpd runs (the vendor's driver installed, or replaced) counts from
+    /// the next check.
+    struct RibbonCheck: Sendable {
+        let host: String
+        let port: Int
+        let queue: String
+        let option: String
+        let choice: String
+
+        /// Why the queue cannot take this model's jobs now, or nil when it can.
+        func verdict() async -> RibbonVerdict {
+            let fetch = await Task.detached { CUPSPrinter.fetchPPD(host: host, port: port, queue: queue) }.value
+            let answered: Bool
+            if case .unanswered = fetch { answered = false } else { answered = true }
+            return RibbonVerdict(
+                at: .now, answered: answered, problem: CUPSPrinter.checkOption(fetch, option: option, choice: choice, queue: queue))
+        }
+    }
+
+    struct RibbonVerdict: Sendable {
+        let at: ContinuousClock.Instant
+        /// cupsd answered: the verdict is about the PPD, not about reaching cupsd.
+        let answered: Bool
+        let problem: String?
+    }
+
+    /// How long `status()` trusts a verdict cupsd answered; printing always asks afresh.
+    static let ribbonVerdictAge: Duration = .seconds(30)
+
+    /// Whether the queue can take this model's jobs as they must be sent; nil when the
+    /// profile needs no PPD option. A problem (the PPD lacks the ribbon option or choice,
+    /// or cannot be read now) refuses printing, and status says so. `fresh` asks cupsd
+    /// now; otherwise a recent verdict that cupsd answered stands.
+    func ribbonVerdict(fresh: Bool) async -> RibbonVerdict? {
+        guard let ribbonCheck else { return nil }
+        if !fresh, let last = lastRibbonVerdict.withLock({ $0 }), last.answered, ContinuousClock.now < last.at + Self.ribbonVerdictAge {
+            return last
+        }
+        let verdict = await ribbonCheck.verdict()
+        lastRibbonVerdict.withLock { $0 = verdict }
+        return verdict
     }
 
     /// The choices a PPD offers for `option` (`*OpenUI *Ribbon/…` … `*Ribbon YMCKO/…: "…"`).
@@ -191,8 +255,14 @@ public final class CUPSPrinter: CardPrinter, Sendable {
     }
 
     /// Why a queue's PPD cannot take `option=choice`, or nil when it can.
-    static func checkOption(ppd: String?, option: String, choice: String, queue: String) -> String? {
-        guard let ppd else { return "antrean CUPS \(queue) tidak punya PPD: pasang driver vendor (docs/cups.md) agar pilihan \(option)=\(choice) berlaku" }
+    static func checkOption(_ fetch: PPDFetch, option: String, choice: String, queue: String) -> String? {
+        let ppd: String
+        switch fetch {
+        case .ppd(let text): ppd = text
+        case .unanswered(let why):
+            return "PPD antrean \(queue) belum terbaca (\(why)): pilihan \(option)=\(choice) belum bisa diperiksa; dicoba lagi"
+        case .none: return "antrean CUPS \(queue) tidak punya PPD: pasang driver vendor (docs/cups.md) agar pilihan \(option)=\(choice) berlaku"
+        }
         guard let choices = choices(ppd: ppd, option: option) else {
             return "PPD antrean \(queue) tidak punya pilihan \(option): bukan driver vendor untuk model ini (docs/cups.md)"
         }
@@ -206,11 +276,11 @@ public final class CUPSPrinter: CardPrinter, Sendable {
 
     init(
         info: DeviceInfo, queue: String, profile: PrinterProfile, server: CUPSConnection, device: CUPSConnection?, deviceResource: String,
-        deviceURI: String, jobTimeout: Duration, media: String?, jobOptions: [(name: String, value: String)] = [], setupProblem: String? = nil,
+        deviceURI: String, jobTimeout: Duration, media: String?, jobOptions: [(name: String, value: String)] = [], ribbonCheck: RibbonCheck? = nil,
         pollInterval: Duration = .milliseconds(100)
     ) {
         self.jobOptions = jobOptions
-        self.setupProblem = setupProblem
+        self.ribbonCheck = ribbonCheck
         self.info = info
         self.queue = queue
         self.profile = profile
@@ -278,9 +348,11 @@ public final class CUPSPrinter: CardPrinter, Sendable {
             }
         }
         var state = merged.deviceState(ribbonCapacity: profile.ribbon.capacity, extraDetail: extra)
-        if let setupProblem {
-            state.status = .error
-            state.reasons.append(.other)
+        if let verdict = await ribbonVerdict(fresh: false), let setupProblem = verdict.problem {
+            // A PPD that cannot take the job is the setup's error; a PPD not read yet is
+            // cupsd not answering, as for the queue's own state.
+            state.status = verdict.answered ? .error : .offline
+            state.reasons.append(verdict.answered ? .other : .offlineReport)
             state.vendorDetail = [setupProblem, state.vendorDetail].compactMap { $0 }.joined(separator: "; ")
         }
         // No CUPS attribute carries a card printer's card counter; say so where it would be.
@@ -339,7 +411,7 @@ public final class CUPSPrinter: CardPrinter, Sendable {
         guard case .pdf(let pdf) = document else {
             return .failedBeforePick(reason: "printer ini menerima PDF, bukan \(document.kind)", counter: nil)
         }
-        if let setupProblem { return .failedBeforePick(reason: setupProblem, counter: nil) }
+        if let setupProblem = await ribbonVerdict(fresh: true)?.problem { return .failedBeforePick(reason: setupProblem, counter: nil) }
         // Never feed a job into a printer that cannot take it: a stopped queue would keep
         // it, and print it later, unasked.
         // A busy printer (`printing`) may take the job: CUPS queues it behind the other.

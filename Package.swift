@@ -234,6 +234,9 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
+        // The `.daemons` test trait: tests that start daemons run a few at a time (test
+        // targets only; it imports Testing).
+        .target(name: "EKTPTestSlots"),
 
         // MARK: Executables
         .executableTarget(
@@ -306,19 +309,22 @@ let package = Package(
         .testTarget(
             name: "EKTPHubTests",
             dependencies: [
+                "EKTPTestSlots",
                 "EKTPTestSupport",
                 "EKTPHub", "EKTPHubRules", "EKTPSynthetic",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
-        .testTarget(name: "EKTPCUPSTests", dependencies: ["EKTPTestSupport", "EKTPDrivers"]),
+        .testTarget(name: "EKTPCUPSTests", dependencies: ["EKTPTestSlots", "EKTPTestSupport", "EKTPDrivers"]),
         .testTarget(
-            name: "EKTPUSBTests", dependencies: ["EKTPDrivers", "EKTPEmulators", "EKTPSimulator", "EKTPRendering", "EKTPSynthetic"],
+            name: "EKTPUSBTests", dependencies: ["EKTPTestSlots", "EKTPDrivers", "EKTPEmulators", "EKTPSimulator", "EKTPRendering", "EKTPSynthetic"],
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "EKTPStationTests",
-            dependencies: ["EKTPStation", "EKTPSynthetic", "EKTPClient", "EKTPDrivers", "EKTPSimulator", "EKTPStationStore", "EKTPTestSupport"]
+            dependencies: [
+                "EKTPTestSlots", "EKTPStation", "EKTPSynthetic", "EKTPClient", "EKTPDrivers", "EKTPSimulator", "EKTPStationStore", "EKTPTestSupport",
+            ]
         ),
         .testTarget(name: "EKTPClientTests", dependencies: ["EKTPClient"]),
         .testTarget(
@@ -327,6 +333,7 @@ let package = Package(
         .testTarget(
             name: "EKTPSyncTests",
             dependencies: [
+                "EKTPTestSlots",
                 "EKTPSimulator",
                 "EKTPTestSupport",
                 "EKTPHub", "EKTPClient", "EKTPSynthetic", "EKTPDrivers", "EKTPWire",
@@ -337,6 +344,7 @@ let package = Package(
         .testTarget(
             name: "EKTPWebTests",
             dependencies: [
+                "EKTPTestSlots",
                 "EKTPSimulator",
                 "EKTPTestSupport",
                 "EKTPAccounts",

@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPTestSlots
 import EKTPTestSupport
 import Foundation
 import Testing
@@ -6,7 +7,7 @@ import Testing
 @testable import EKTPDrivers
 
 /// The CUPS driver against a real cupsd and ippeveprinter (see `CUPSEnvironment`).
-@Suite(.serialized)
+@Suite(.serialized, .daemons)
 struct CUPSPrinterTests {
     static let profiles: ProfileCatalog = {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -430,7 +431,7 @@ struct CUPSOutcomeTests {
 /// A queue set up as HID's Linux driver sets one up (a vendor PPD with its `Ribbon` option
 /// and `IDS_ERROR_…` keywords, a filter reporting the printer's state), driven with the
 /// repository's HDP5000 profile (docs/cups.md, "HID Fargo").
-@Suite(.serialized)
+@Suite(.serialized, .daemons)
 struct HIDQueueTests {
     func open(_ env: CUPSEnvironment, _ queue: String) async throws -> any CardPrinter {
         try await DriverRegistry(profiles: CUPSPrinterTests.profiles).open("cups://\(queue)?server=\(env.server)&profile=hid-fargo-hdp5000&direct=0")

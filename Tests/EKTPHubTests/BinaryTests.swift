@@ -1,5 +1,6 @@
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -18,7 +19,7 @@ import Testing
 /// SQLite file, then `serve` on a free loopback port, driven over real HTTP from key
 /// generation to a clean SIGTERM shutdown; and a bad configuration refused with a clear
 /// message and a non-zero exit.
-@Suite("The ektp-hub binary", .serialized)
+@Suite("The ektp-hub binary", .serialized, .daemons)
 struct BinaryTests {
     @Test("keys, sign, import, enroll-token, serve: enroll, long-poll, ack, events, views, metrics, SIGTERM", .timeLimit(.minutes(3)))
     func wholeLife() async throws {

@@ -2,6 +2,7 @@ import EKTPClient
 import EKTPDomain
 import EKTPStationStore
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -20,7 +21,7 @@ import Testing
 /// pcscd's vpcd reader while a card waits there, the reference personalisation module, and
 /// the operator's commands over the local API. What each chip holds at the end comes from
 /// the chip program's own record, not from ektpd.
-@Suite("ektpd encodes chips", .serialized)
+@Suite("ektpd encodes chips", .serialized, .daemons)
 struct ChipPrintingTests {
     static let device = DeviceID(vendor: "sim", serial: "ENC-A")
 

@@ -4,6 +4,7 @@ import EKTPDrivers
 import EKTPSimulator
 import EKTPStationStore
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -18,7 +19,7 @@ import Testing
 /// Between kills an operator decides the cards whose outcome is unknown by looking in the
 /// printer. At the end: every job printed exactly once, the ledger equal to the printers'
 /// own hoppers and counters, the identities and the audit chain intact.
-@Suite("ektpd under SIGKILL", .serialized)
+@Suite("ektpd under SIGKILL", .serialized, .daemons)
 struct KillTests {
     static let jobs = 500
     static let kills = 50

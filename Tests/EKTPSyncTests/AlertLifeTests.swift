@@ -3,6 +3,7 @@ import EKTPDomain
 import EKTPHub
 import EKTPHubRules
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -14,7 +15,7 @@ import Testing
 /// webhook when new, and by e-mail through a real SMTP server (Debian's aiosmtpd) when
 /// nobody took it on in time, or when the hub finds a printer in error itself (pushed again
 /// only after the printer was back to ready).
-@Suite(.serialized) struct AlertLifeTests {
+@Suite(.serialized, .daemons) struct AlertLifeTests {
     typealias Engine = VanishedStationTests.Engine
 
     @Test(.timeLimit(.minutes(4)), arguments: Engine.available)

@@ -3,6 +3,7 @@ import EKTPDomain
 import EKTPHub
 import EKTPHubRules
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -13,7 +14,7 @@ import Testing
 /// webhook receiver on loopback: signed with the shared secret, retried when the receiver
 /// fails, one of a kind per window with the rest counted, and only to the receivers whose
 /// regions it is in.
-@Suite(.serialized) struct AlertWebhookTests {
+@Suite(.serialized, .daemons) struct AlertWebhookTests {
     @Test(.timeLimit(.minutes(3)))
     func aStationAlertReachesTheWebhookSignedOnceAndCounted() async throws {
         let kecamatan = "32.16.06"

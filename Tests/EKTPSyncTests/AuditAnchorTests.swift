@@ -2,6 +2,7 @@ import Crypto
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -12,7 +13,7 @@ import Testing
 /// record and recomputes every hash after it. The chain alone then still hangs together;
 /// against the heads the station sent the hub with its events, it does not, and
 /// `ektpctl audit verify` names the records.
-@Suite struct AuditAnchorTests {
+@Suite(.daemons) struct AuditAnchorTests {
     @Test(.timeLimit(.minutes(3)))
     func aChainRewrittenAtTheStationNoLongerMatchesTheHub() async throws {
         let scratch = try Scratch("audit-anchor")

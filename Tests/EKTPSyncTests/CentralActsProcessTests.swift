@@ -2,6 +2,7 @@ import EKTPClient
 import EKTPDomain
 import EKTPHub
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -12,7 +13,7 @@ import Testing
 /// waits at a station is not printed there and the station confirms; a station gone for
 /// good gives its unprinted jobs back to the queue, and another station of the kecamatan
 /// prints them; both acts are in the hub's audit trail with the person and the reason.
-@Suite(.serialized) struct CentralActsProcessTests {
+@Suite(.serialized, .daemons) struct CentralActsProcessTests {
     typealias Engine = VanishedStationTests.Engine
 
     @Test(.timeLimit(.minutes(4)), arguments: Engine.available)

@@ -1,6 +1,7 @@
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -9,7 +10,7 @@ import Testing
 /// One live card per NIK at the station (docs/ektpctl.md, `jobs release`): the real `ektpd`, two
 /// jobs with different ids for one person (the field's double print). The second waits,
 /// unprinted, showing the first, until a kecamatan head releases it with a reason.
-@Suite struct DuplicateNIKTests {
+@Suite(.daemons) struct DuplicateNIKTests {
     @Test(.timeLimit(.minutes(3)))
     func aSecondJobForTheSameNIKWaitsForTheKecamatanHead() async throws {
         let scratch = try Scratch("nik-ganda")

@@ -1,6 +1,7 @@
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -9,7 +10,7 @@ import Testing
 /// Faults a kecamatan office really has, made with the real `ektpd` (issue: a second
 /// daemon, a lost or replaced key): the second start is refused and says why, and nothing
 /// the first holds is touched.
-@Suite struct FieldFaultTests {
+@Suite(.daemons) struct FieldFaultTests {
     /// Runs `ektpd` once more on a station's configuration and returns its exit status and
     /// what it said, waiting at most a minute.
     static func runAgain(_ station: StationUnderTest) throws -> (status: Int32, log: String) {
@@ -110,7 +111,7 @@ import Testing
 
 /// The wall clock stepped back (a dead CMOS battery, a hand "fix"): ektpd run under
 /// libfaketime two days behind. Genuine jobs dated today must wait, never be refused.
-@Suite struct ClockStepTests {
+@Suite(.daemons) struct ClockStepTests {
     @Test(.timeLimit(.minutes(3)), .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/faketime")))
     func jobsWaitForTheClockAndTheOperatorIsTold() async throws {
         let scratch = try Scratch("clock")
@@ -162,7 +163,7 @@ import Testing
 /// A database that went back in time (a copy taken before cards printed, put back): the
 /// station notices from its own generation record and holds printing, so no card prints a
 /// second time until a person has looked.
-@Suite struct RollbackTests {
+@Suite(.daemons) struct RollbackTests {
     @Test(.timeLimit(.minutes(3)))
     func aRestoredDatabaseHoldsPrintingUntilAPersonDecides() async throws {
         let scratch = try Scratch("rollback")
@@ -229,7 +230,7 @@ import Testing
 /// The whole state folder put back from a copy (database, key and the generation record
 /// alike), so the station's own record cannot tell: the printer's card counter can. It is
 /// ahead of the restored ledger, and printing holds until a person has looked.
-@Suite struct CounterRollbackTests {
+@Suite(.daemons) struct CounterRollbackTests {
     @Test(.timeLimit(.minutes(3)))
     func aWholeFolderRestoredIsCaughtByThePrinterCounter() async throws {
         let scratch = try Scratch("rollback-counter")
@@ -275,7 +276,7 @@ import Testing
 }
 
 /// `ektpctl backup FILE` while ektpd runs: a consistent copy and its key, both 0600.
-@Suite struct BackupTests {
+@Suite(.daemons) struct BackupTests {
     @Test(.timeLimit(.minutes(2)))
     func aBackupWhileRunningIsWholeAndProtected() async throws {
         let scratch = try Scratch("backup")
@@ -305,7 +306,7 @@ import Testing
 }
 
 /// A request too large for the local API gets words, not an empty 413, and changes nothing.
-@Suite struct OversizedRequestTests {
+@Suite(.daemons) struct OversizedRequestTests {
     @Test(.timeLimit(.minutes(2)), .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")))
     func anOversizedRequestIsRefusedWithTheLimit() async throws {
         let scratch = try Scratch("oversized")

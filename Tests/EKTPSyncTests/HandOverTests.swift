@@ -1,6 +1,7 @@
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -9,7 +10,7 @@ import Testing
 /// The card to the citizen's hands, as an office does it: the real `ektpd` prints, the
 /// operator finds the card with the real `ektpctl` by NIK or name, and hands it over only
 /// to the person whose NIK matches, only the way the job says.
-@Suite(.serialized) struct HandOverTests {
+@Suite(.serialized, .daemons) struct HandOverTests {
     static let decoder = WireCoding.decoder()
 
     @Test(.timeLimit(.minutes(3)), .enabled(if: OfficeAccount.available))

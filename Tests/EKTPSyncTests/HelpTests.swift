@@ -1,9 +1,10 @@
+import EKTPTestSlots
 import EKTPTestSupport
 import Foundation
 import Testing
 
 /// Every executable answers `--help` with its usage and exits 0, without starting work.
-@Suite struct HelpTests {
+@Suite(.daemons) struct HelpTests {
     @Test(.timeLimit(.minutes(1)), arguments: ["ektpd", "ektpctl", "ektp-hub", "ektp-demo", "ektp-bench"])
     func everyExecutableAnswersHelp(name: String) throws {
         let scratch = try Scratch("help-\(name)")

@@ -1,3 +1,4 @@
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Testing
@@ -6,7 +7,7 @@ import Testing
 /// (docs/hub.md, "Several hub processes"): a connection above the pool's minimum would arm
 /// an idle timer each time it went back to the pool, a timer thread's wake-up per query.
 /// Counted by PostgreSQL itself, not by the client.
-@Suite struct HubPoolTests {
+@Suite(.daemons) struct HubPoolTests {
     @Test(.timeLimit(.minutes(2)), .enabled(if: TestPostgres.server != nil))
     func serveOpensItsConnectionsAtStartAndKeepsThem() async throws {
         let scratch = try Scratch("hub-pool")

@@ -1,3 +1,4 @@
+import EKTPTestSlots
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 /// each alert fires on the series that should raise it, after its `for`, and not on the
 /// healthy ones) pass `promtool test rules`. The e2e sync test checks that every series
 /// they read is one the hub exposes.
-@Suite struct MonitoringTests {
+@Suite(.daemons) struct MonitoringTests {
     @Test(.enabled(if: Promtool.available))
     func rulesAndConfigPassPromtool() throws {
         for arguments in [["check", "config", "prometheus.yml"], ["check", "rules", "ektp-alerts.yml"], ["test", "rules", "ektp-alerts.test.yml"]] {

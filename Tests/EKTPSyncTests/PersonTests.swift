@@ -1,6 +1,7 @@
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -10,7 +11,7 @@ import Testing
 /// the station knows who runs ektpctl from the socket's peer credentials (`SO_PEERCRED`)
 /// mapped to a station user; the pages' role rules hold on the command line; nobody
 /// decides what they recorded themselves.
-@Suite(.serialized) struct PersonTests {
+@Suite(.serialized, .daemons) struct PersonTests {
     static let decoder = WireCoding.decoder()
 
     @Test(.timeLimit(.minutes(3)), .enabled(if: OfficeAccount.available))

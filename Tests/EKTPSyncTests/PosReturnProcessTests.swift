@@ -1,6 +1,7 @@
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -11,7 +12,7 @@ import Testing
 /// `ektpctl`; the central office sends PT Pos's result file (one delivered, one returned);
 /// the returned card is back on the station's shelf on the next heartbeat, now for pickup,
 /// and its owner collects it with their NIK; the hub follows each step.
-@Suite(.serialized) struct PosReturnProcessTests {
+@Suite(.serialized, .daemons) struct PosReturnProcessTests {
     typealias Engine = VanishedStationTests.Engine
     static let decoder = WireCoding.decoder()
 

@@ -1,5 +1,6 @@
 import EKTPClient
 import EKTPDomain
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -8,7 +9,7 @@ import Testing
 
 /// A new or repaired printer at a real `ektpd`: the test card (`ektpctl devices test-print`)
 /// and a printer plugged in while the daemon runs (docs/usb.md, "Hot-plug").
-@Suite struct PrinterSetupTests {
+@Suite(.daemons) struct PrinterSetupTests {
     /// The test card uses one blangko from the hopper, recorded as spoiled under
     /// `cetak-uji`; a printer that takes no card uses none; a card jammed is spoiled too.
     @Test(.timeLimit(.minutes(2)))

@@ -2,6 +2,7 @@ import EKTPClient
 import EKTPDomain
 import EKTPHub
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -9,7 +10,7 @@ import Testing
 
 /// What sync does when something went wrong before it: a revoked credential, a station
 /// whose database was lost, a token for the wrong kecamatan.
-@Suite("sync recovery", .serialized)
+@Suite("sync recovery", .serialized, .daemons)
 struct RecoveryTests {
     static let kecamatan = "32.16.09"
 

@@ -1,5 +1,6 @@
 import EKTPClient
 import EKTPDomain
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -10,7 +11,7 @@ import Testing
 /// keep the stations they found by credential, so each must hear a revocation made by
 /// another process: another hub's admin API, or the `ektp-hub revoke` command run on the
 /// hub's machine. Stations are plain HTTP clients with enrolled credentials.
-@Suite(.serialized) struct RevokedCredentialTests {
+@Suite(.serialized, .daemons) struct RevokedCredentialTests {
     static let kecamatan = "32.16.06"
 
     @Test(.timeLimit(.minutes(3)), .enabled(if: TestPostgres.server != nil))

@@ -1,6 +1,7 @@
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -9,7 +10,7 @@ import Testing
 /// Ribbons through the real `ektpd`, `ektpctl` and `ektp-hub`: rolls received and loaded by
 /// the operator, a print per card, the printer's own count where it tells; days of ribbon
 /// beside days of blangko at the station, and the same prints at the hub.
-@Suite(.serialized) struct RibbonProcessTests {
+@Suite(.serialized, .daemons) struct RibbonProcessTests {
     static let decoder = WireCoding.decoder()
 
     @Test(.timeLimit(.minutes(3)), .enabled(if: OfficeAccount.available))

@@ -2,6 +2,7 @@ import EKTPClient
 import EKTPDomain
 import EKTPHub
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -14,7 +15,7 @@ import Testing
 /// killed (SIGKILL) halfway: every job ends held by exactly one station, the one the hub
 /// names, of the job's kecamatan; none is lost, none is held twice, and the stations the
 /// dead hub served carry on through the others.
-@Suite(.serialized) struct ScaleOutTests {
+@Suite(.serialized, .daemons) struct ScaleOutTests {
     static let kecamatan = ["32.16.04", "32.16.05"]
     static let jobsPerKecamatan = 150
     static let perFile = 20

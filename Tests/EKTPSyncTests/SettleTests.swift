@@ -2,6 +2,7 @@ import EKTPClient
 import EKTPDomain
 import EKTPHub
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -11,7 +12,7 @@ import Testing
 /// (docs/sync.md, "Reconcile"): the real `ektp-hub` (SQLite, and PostgreSQL when the
 /// tests have a server) and the real `ektpd`, with the link down while the office works
 /// from a flashdisk.
-@Suite(.serialized) struct SettleTests {
+@Suite(.serialized, .daemons) struct SettleTests {
     typealias Engine = VanishedStationTests.Engine
 
     static func hub(_ engine: Engine, _ scratch: Scratch, _ approval: ApprovalSigner) throws -> HubUnderTest {

@@ -1,6 +1,7 @@
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -13,7 +14,7 @@ import Testing
 /// `ektpctl` (a difference only by the kepala, with a reason); a transfer is in transit until
 /// the receiver counts it; the hub's record of every shipment and both kecamatan's stock
 /// agree with the stations' ledgers.
-@Suite(.serialized) struct ShipmentProcessTests {
+@Suite(.serialized, .daemons) struct ShipmentProcessTests {
     typealias Engine = VanishedStationTests.Engine
     static let decoder = WireCoding.decoder()
 

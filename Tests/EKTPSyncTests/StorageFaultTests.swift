@@ -1,6 +1,7 @@
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -10,7 +11,7 @@ import Testing
 /// test), filled up and made read-only under a running `ektpd`: the operator reads what
 /// happened and what to do, nothing already stored is lost, and printing goes on by itself
 /// once the disk is right again. Needs root (mount), as CI has.
-@Suite(.serialized) struct StorageFaultTests {
+@Suite(.serialized, .daemons) struct StorageFaultTests {
     static let canMount = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/mount")
 
     final class SmallDisk: Sendable {

@@ -4,6 +4,7 @@ import EKTPDrivers
 import EKTPHub
 import EKTPSimulator
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -16,7 +17,7 @@ import Testing
 
 /// Station and hub as real processes over real HTTP on loopback (issue: station ↔ hub
 /// sync). The printers are simulated; everything else is the shipped code.
-@Suite("station ↔ hub sync", .serialized)
+@Suite("station ↔ hub sync", .serialized, .daemons)
 struct SyncTests {
     static let kecamatan = "32.16.07"
 

@@ -1,6 +1,7 @@
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -9,7 +10,7 @@ import Testing
 /// The hub behind TLS (as in production, a terminating proxy in front of `ektp-hub`) with
 /// a certificate from a private CA: the station refuses it until told to trust that CA
 /// (`--ca-file`), then enrolls and pulls jobs over it.
-@Suite("sync over TLS", .serialized)
+@Suite("sync over TLS", .serialized, .daemons)
 struct TLSTests {
     @Test(.timeLimit(.minutes(3)))
     func privateCATrustedOnlyWhenGiven() async throws {

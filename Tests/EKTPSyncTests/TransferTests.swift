@@ -1,6 +1,7 @@
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -8,7 +9,7 @@ import Testing
 
 /// Blangko leave the office only for another real kecamatan, through the real `ektpd` and
 /// the kepala's own `ektpctl`.
-@Suite(.serialized) struct TransferTests {
+@Suite(.serialized, .daemons) struct TransferTests {
     static let decoder = WireCoding.decoder()
 
     @Test(.timeLimit(.minutes(2)), .enabled(if: OfficeAccount.available))

@@ -2,6 +2,7 @@ import EKTPClient
 import EKTPDomain
 import EKTPHub
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -14,7 +15,7 @@ import Testing
 /// never print it (a station that printed what it had stored, as it once did, fails here);
 /// its reconcile then gives the job up, no card fed, without a double-print alarm at the hub
 /// (a station that kept it stored forever, as it once did, fails here too).
-@Suite("an acknowledgement without answer", .serialized)
+@Suite("an acknowledgement without answer", .serialized, .daemons)
 struct UnansweredAckTests {
     static let kecamatan = "32.16.06"
     static let lease = 3

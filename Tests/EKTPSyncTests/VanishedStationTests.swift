@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import EKTPClient
 import EKTPDomain
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPTestSupport
 import EKTPWire
 import Foundation
@@ -16,7 +17,7 @@ import Testing
 /// vanishes"). Real `ektp-hub serve` processes: one on SQLite, three on one PostgreSQL
 /// database; stations are played by plain HTTP clients with enrolled credentials, so a
 /// poll can be dropped the way a restarted station or a proxy drops it.
-@Suite(.serialized) struct VanishedStationTests {
+@Suite(.serialized, .daemons) struct VanishedStationTests {
     static let kecamatan = "32.16.03"
     static let lease = 8
 

@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPTestSlots
 import Foundation
 import Testing
 
@@ -14,7 +15,7 @@ import Testing
 /// the parent test re-runs this very test binary under umockdev-run with
 /// `EKTP_USB_CHILD=SCENARIO`, which turns `UMockdevChild.scenario` on; the child writes
 /// what it saw to `EKTP_USB_RESULT` and the parent checks it.
-@Suite struct UMockdevTests {
+@Suite(.daemons) struct UMockdevTests {
     static let umockdevRun = "/usr/bin/umockdev-run"
 
     static func fixture(_ name: String) throws -> String {
@@ -114,7 +115,7 @@ import Testing
 }
 
 /// The child half: does nothing unless started by `UMockdevTests` under umockdev-run.
-@Suite struct UMockdevChild {
+@Suite(.daemons) struct UMockdevChild {
     @Test func scenario() async throws {
         let env = ProcessInfo.processInfo.environment
         guard let scenario = env["EKTP_USB_CHILD"], let resultPath = env["EKTP_USB_RESULT"] else { return }

@@ -3,6 +3,7 @@ import EKTPHub
 import EKTPStation
 import EKTPStationStore
 import EKTPSynthetic
+import EKTPTestSlots
 import EKTPWeb
 import EKTPWire
 import Foundation
@@ -13,7 +14,7 @@ import Testing
 /// watch stock change without reloading, open the monthly report, look at the fleet.
 /// Screenshots go to `.build/web-screenshots/`; with `EKTP_UPDATE_SCREENSHOTS=1` the main
 /// pages' are copied to `docs/images/` for the README.
-@Suite("In a real browser", .serialized)
+@Suite("In a real browser", .serialized, .daemons)
 struct BrowserTests {
     static func shot(_ browser: Browser, _ name: String, readme: Bool = false) async throws {
         let file = Paths.screenshots.appendingPathComponent("\(name).png")

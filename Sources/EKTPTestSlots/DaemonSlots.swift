@@ -2,19 +2,25 @@ import Foundation
 import Synchronization
 import Testing
 
-/// `@Suite(.daemons)`: each test of the suite holds one of a few slots while it runs.
+/// `@Suite(.daemons)`: the suite holds one of a few slots while its tests run.
 ///
 /// Swift Testing starts every test of the process at once (a task each) and the Swift
 /// runtime runs those tasks on as many threads as the machine has cores. Tests that start
 /// daemons (ektpd, ektp-hub, cupsd, ippeveprinter, pcscd, a browser) all started together
 /// then put sixty suites' processes on two cores, and a test's "within 20 s" measured the
 /// whole run's load, not the code under test: CI's failures were such windows. With the
-/// slots, at most `DaemonSlots.count` of those tests run at a time, each on a machine it
+/// slots, at most `DaemonSlots.count` such suites run at a time, each on a machine it
 /// shares with a bounded number of others; tests without the trait (pure logic) still run
-/// beside them. A test already holding a slot (a suite inside a suite that both carry the
-/// trait) does not take a second one.
+/// beside them. The slot is the suite's, taken before any of its tests starts, so a test's
+/// `.timeLimit` counts its own run and not the wait for a slot. A suite already holding a
+/// slot (one inside another that both carry the trait) does not take a second one.
 public struct DaemonsTrait: TestTrait, SuiteTrait, TestScoping {
-    public var isRecursive: Bool { true }
+    public var isRecursive: Bool { false }
+
+    /// A suite's scope once around all its tests; on a test function, each case's.
+    public func scopeProvider(for test: Test, testCase: Test.Case?) -> DaemonsTrait? {
+        test.isSuite || testCase != nil ? self : nil
+    }
 
     public func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void

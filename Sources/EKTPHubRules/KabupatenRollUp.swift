@@ -43,14 +43,13 @@ public struct KabupatenRollUp: Sendable {
 
     /// The roll-up of `month` (`YYYY-MM`) over `movements` (every ledger event of the
     /// kabupaten's stations, in the order they were recorded per station).
-    public static func build(kabupaten: String, month: String, movements: [Movement]) throws(Invalid) -> KabupatenRollUp {
-        let parts = month.split(separator: "-")
-        guard month.count == 7, parts.count == 2, let y = Int(parts[0]), let m = Int(parts[1]), (2000...9999).contains(y), (1...12).contains(m) else {
-            throw Invalid(description: "bulan harus berbentuk YYYY-MM, misalnya 2026-11")
-        }
+    public static func build(kabupaten: String, month text: String, movements: [Movement]) throws(Invalid) -> KabupatenRollUp {
+        let reportMonth: ReportMonth
+        do { reportMonth = try ReportMonth(parsing: text) } catch { throw Invalid(description: error.description) }
+        let month = reportMonth.description
         let byKecamatan = Dictionary(grouping: movements, by: \.kecamatan)
         let rows = byKecamatan.keys.sorted().map { code -> (code: String, report: MonthlyBlangkoReport) in
-            let (start, end) = OfficeZone(regionCode: code).bounds(year: y, month: m)
+            let (start, end) = OfficeZone(regionCode: code).bounds(reportMonth)
             let list = byKecamatan[code] ?? []
             return (
                 code,

@@ -92,13 +92,8 @@ extension StationStore {
     /// Of these jobs, the ones stored from an offer whose acknowledgement the hub has not
     /// answered yet (still `received`).
     public func awaitingClaim(_ ids: [JobID]) throws -> [JobID] {
-        try read { db in
-            try ids.chunked(into: 500).flatMap { part in
-                try String.fetchAll(
-                    db, sql: "SELECT id FROM job WHERE state = 'received' AND id IN (\(databaseQuestionMarks(count: part.count)))",
-                    arguments: StatementArguments(part.map(\.rawValue)))
-            }.map { try JobID($0) }
-        }
+        let waiting = Set(try awaitingClaim())
+        return ids.filter(waiting.contains)
     }
 
     /// Every job stored from an offer whose acknowledgement the hub has not answered yet.

@@ -261,18 +261,16 @@ extension StationStore {
 
     /// The monthly blangko report for `month` (`YYYY-MM`), the month as the office keeps it
     /// (`zone`).
-    public func monthlyReport(month: String) throws -> MonthlyBlangkoReport {
-        let parts = month.split(separator: "-")
-        guard parts.count == 2, let y = Int(parts[0]), let m = Int(parts[1]), (2000...9999).contains(y), (1...12).contains(m) else {
-            throw StationError(.invalid, "bulan harus berbentuk YYYY-MM, misalnya 2026-11")
-        }
-        let (start, end) = zone.bounds(year: y, month: m)
+    public func monthlyReport(month text: String) throws -> MonthlyBlangkoReport {
+        let month: ReportMonth
+        do { month = try ReportMonth(parsing: text) } catch { throw StationError(.invalid, error.description) }
+        let (start, end) = zone.bounds(month)
         return try read { db in
             let columns = "SELECT kind, fromPlace, toPlace, quantity, cause FROM ledger"
             let before = try Self.movements(db, sql: "\(columns) WHERE at < ? ORDER BY id", arguments: [start.timeIntervalSince1970]).map(\.movement)
             let during = try Self.movements(
                 db, sql: "\(columns) WHERE at >= ? AND at < ? ORDER BY id", arguments: [start.timeIntervalSince1970, end.timeIntervalSince1970])
-            return MonthlyBlangkoReport.build(month: String(format: "%04d-%02d", y, m), before: before, during: during)
+            return MonthlyBlangkoReport.build(month: month.description, before: before, during: during)
         }
     }
 }

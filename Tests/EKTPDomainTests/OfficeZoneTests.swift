@@ -50,7 +50,7 @@ import Testing
         #expect(zone.time(start).hasPrefix(date.split(separator: "-").reversed().joined(separator: "-") + " 00:00"))
         #expect(zone.day(of: start) == day && zone.day(of: start.addingTimeInterval(-1)) == day - 1)
         // December at the office begins at its midnight: the moment is in it or not.
-        let (decStart, decEnd) = zone.bounds(year: 2026, month: 12)
+        let (decStart, decEnd) = zone.bounds(try ReportMonth(year: 2026, month: 12))
         #expect((decStart <= at && at < decEnd) == (month == "2026-12"))
         #expect(decEnd.timeIntervalSince(decStart) == 31 * 86_400)
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import EKTPClient
+@testable import EKTPDomain
 
 @Suite("Report month")
 struct ReportMonthTests {

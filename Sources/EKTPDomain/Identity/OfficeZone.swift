@@ -80,17 +80,14 @@ public enum OfficeZone: String, Sendable, CaseIterable, Codable {
         calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day))!
     }
 
-    /// The first moment of month `month` of `year` and of the month after, at the office.
-    public func bounds(year: Int, month: Int) -> (start: Date, end: Date) {
-        let start = calendar.date(from: DateComponents(year: year, month: month, day: 1))!
+    /// The first moment of `month` and of the month after, at the office.
+    public func bounds(_ month: ReportMonth) -> (start: Date, end: Date) {
+        let start = calendar.date(from: DateComponents(year: month.year, month: month.month, day: 1))!
         return (start, calendar.date(byAdding: .month, value: 1, to: start)!)
     }
 
     /// `YYYY-MM` of the month `date` falls in, at the office.
-    public func monthKey(_ date: Date) -> String {
-        let c = calendar.dateComponents([.year, .month], from: date)
-        return String(format: "%04d-%02d", c.year!, c.month!)
-    }
+    public func monthKey(_ date: Date) -> String { ReportMonth(containing: date, timeZone: timeZone).description }
 
     /// An SQL expression for the UTC offset, in seconds, of the office whose region code is
     /// in `column`, for grouping by office day where rows of several zones meet (the hub).

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A calendar month as the monthly blangko report names it: `YYYY-MM`.
+/// A calendar month as the monthly blangko report names it: `YYYY-MM`. The one parser
+/// of a report's month, for ektpctl, the station's API and pages, and the hub's roll-up.
 public struct ReportMonth: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let year: Int
     /// 1 to 12.

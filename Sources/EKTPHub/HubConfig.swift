@@ -26,6 +26,12 @@ public struct HubConfig: Sendable {
     public var leaseSeconds = 60
     /// Longest long-poll a station may ask for.
     public var maxWaitSeconds = 60
+    /// A connection with no request for this long is closed (0: never): one a client
+    /// forgot, or one opened and never used. A request under way, a long-poll waiting
+    /// included, is never cut. Long, since the first request on a connection may be slow
+    /// to arrive over a station's network; the stations close their own unused connections
+    /// sooner (`HubConnection.idleSeconds`).
+    public var idleTimeoutSeconds = 60
     /// Most jobs handed out by one poll.
     public var maxJobsPerPoll = 100
     /// Largest intake body (a job file with photos).
@@ -94,7 +100,8 @@ public struct HubConfig: Sendable {
     /// Every setting, by its name in the environment; in the file `[hub] NAME` in lower case,
     /// and `[postgres] NAME` for the `POSTGRES_*` ones.
     static let settingNames: Set<String> = [
-        "DATABASE", "DATA_KEY", "HOST", "PORT", "ADMIN_TOKEN", "APPROVAL_KEYS", "REGIONS", "LEASE_SECONDS", "MAX_WAIT_SECONDS", "MAX_INTAKE_BYTES",
+        "DATABASE", "DATA_KEY", "HOST", "PORT", "ADMIN_TOKEN", "APPROVAL_KEYS", "REGIONS", "LEASE_SECONDS", "MAX_WAIT_SECONDS", "IDLE_TIMEOUT_SECONDS",
+        "MAX_INTAKE_BYTES",
         "MAX_JSON_BYTES", "ENROLLMENT_TOKEN_HOURS", "CREDENTIAL_DAYS", "STALE_AFTER_SECONDS", "OFFLINE_AFTER_SECONDS", "DEVICE_ERROR_MINUTES",
         "SILENT_MINUTES", "STOCK_LOW_DAYS", "RETENTION_DAYS", "ALERT_SUBSCRIBERS", "ALERT_WINDOW_SECONDS", "ESCALATE_SECONDS", "ALERT_CHECK_SECONDS",
         "SMTP", "MAIL_FROM", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER",
@@ -169,6 +176,7 @@ public struct HubConfig: Sendable {
         if let v = env["EKTP_HUB_REGIONS"] ?? env["EKTP_REGIONS"] { c.regionsFile = v }
         if let v = try int("LEASE_SECONDS") { c.leaseSeconds = v }
         if let v = try int("MAX_WAIT_SECONDS") { c.maxWaitSeconds = v }
+        if let v = try int("IDLE_TIMEOUT_SECONDS") { c.idleTimeoutSeconds = v }
         if let v = try int("MAX_INTAKE_BYTES") { c.maxIntakeBytes = v }
         if let v = try int("MAX_JSON_BYTES") { c.maxJSONBytes = v }
         if let v = try int("ENROLLMENT_TOKEN_HOURS") { c.enrollmentTokenHours = v }

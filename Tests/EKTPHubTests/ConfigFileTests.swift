@@ -20,6 +20,7 @@ import Testing
             database = "/srv/hub.sqlite"
             lease_seconds = 45
             retention_days = 10
+            idle_timeout_seconds = 0
             [postgres]
             host = "db.example"
             database = "ektp_prov"
@@ -32,6 +33,7 @@ import Testing
         #expect(c.databasePath == "/srv/hub.sqlite" && c.leaseSeconds == 45 && c.retentionDays == 10)
         #expect(c.postgres?.host == "db.example" && c.postgres?.database == "ektp_prov" && c.postgres?.connections == 8)
         #expect(c.postgres?.keepAliveSeconds == 0)
+        #expect(c.idleTimeoutSeconds == 0 && HubConfig().idleTimeoutSeconds == 60)
         let defaults = try HubConfig.fromEnvironment(["EKTP_HUB_POSTGRES_HOST": "db"]).postgres
         #expect(defaults?.connections == 20 && defaults?.keepAliveSeconds == 30)
     }

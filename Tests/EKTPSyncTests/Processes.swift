@@ -49,9 +49,11 @@ final class StationUnderTest: @unchecked Sendable {
 
     /// `launcher` runs ektpd under another program (`faketime -f -2d`), given before it.
     /// `regions`: the region file (`station.regions`), when the test needs one.
+    /// `heartbeatSeconds`, `pollWaitSeconds`: `hub.heartbeat_seconds` and
+    /// `hub.poll_wait_seconds` (1 and 2: the tests see the hub learn fast).
     init(
         scratch: Scratch, name: String, kecamatan: String, trusted: ApprovalSigner, printers: [String], ms: Int = 30, launcher: [String] = [],
-        regions: String? = nil
+        regions: String? = nil, heartbeatSeconds: Int = 1, pollWaitSeconds: Int = 2
     ) throws {
         let root = scratch.url.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -68,8 +70,8 @@ final class StationUnderTest: @unchecked Sendable {
             kecamatan: kecamatan, stateDirectory: stateDirectory, socket: socket, printers: uris,
             approvalKeys: ["\(trusted.keyId):\(trusted.publicKeyBase64)"])
         file["station", "poll_milliseconds"] = 20
-        file["hub", "poll_wait_seconds"] = 2
-        file["hub", "heartbeat_seconds"] = 1
+        file["hub", "poll_wait_seconds"] = .int(pollWaitSeconds)
+        file["hub", "heartbeat_seconds"] = .int(heartbeatSeconds)
         file["hub", "retry_max_seconds"] = 1
         file["hub", "backlog_warning"] = 50
         file["hub", "reconcile_after_offline_seconds"] = 2

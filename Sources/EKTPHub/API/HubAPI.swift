@@ -42,6 +42,7 @@ public enum HubAPI {
     public static func buildApplication(hub: Hub) -> some ApplicationProtocol {
         Application(
             router: router(hub),
+            server: .http1(configuration: .init(idleTimeout: hub.config.idleTimeoutSeconds > 0 ? .seconds(Int64(hub.config.idleTimeoutSeconds)) : nil)),
             configuration: .init(address: .hostname(hub.config.host, port: hub.config.port), serverName: "ektp-hub"),
             onServerRunning: { channel in SystemdNotify.ready(status: "melayani di \(channel.localAddress.map { "\($0)" } ?? "-")") },
             logger: hub.logger)

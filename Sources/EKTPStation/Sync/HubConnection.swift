@@ -20,6 +20,10 @@ struct HubConnection: Sendable {
         self.http = http
     }
 
+    /// How long the station keeps an unused connection to the hub: less than a heartbeat
+    /// period, and less than the hub's own idle time-out (`EKTP_HUB_IDLE_TIMEOUT_SECONDS`).
+    static let idleSeconds: Int64 = 10
+
     /// An HTTP client trusting the system's CAs, or only those in `caFile`.
     static func makeClient(caFile: String?) throws -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -39,6 +43,11 @@ struct HubConnection: Sendable {
         // A hub that is down should fail the call at once: the sync loops back off and
         // retry themselves, and status shows the hub away instead of a call hanging.
         configuration.connectionPool.retryConnectionEstablishment = false
+        // Between two heartbeats (30 s) no connection is kept beside the long-poll: a
+        // second connection per station, idle, would hold memory at the hub (or balancer)
+        // for every station of the country at once. Closed by the station, well before the
+        // hub's own idle time-out, so no request is sent on a connection the hub is closing.
+        configuration.connectionPool.idleTimeout = .seconds(HubConnection.idleSeconds)
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 

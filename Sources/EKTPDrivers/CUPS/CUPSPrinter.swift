@@ -200,7 +200,7 @@ public final class CUPSPrinter: CardPrinter, Sendable {
         let option: String
         let choice: String
 
-        /// Why the queue cannot take this model's jobs now, or nil when it can.
+        /// Asks cupsd for the queue's PPD now and judges it.
         func verdict() async -> RibbonVerdict {
             let fetch = await Task.detached { CUPSPrinter.fetchPPD(host: host, port: port, queue: queue) }.value
             let answered: Bool
@@ -210,6 +210,8 @@ public final class CUPSPrinter: CardPrinter, Sendable {
         }
     }
 
+    /// One check's result: when, whether cupsd answered, and why the queue cannot take this
+    /// model's jobs (nil: it can).
     struct RibbonVerdict: Sendable {
         let at: ContinuousClock.Instant
         /// cupsd answered: the verdict is about the PPD, not about reaching cupsd.

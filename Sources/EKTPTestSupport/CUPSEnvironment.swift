@@ -70,9 +70,30 @@ public final class CUPSEnvironment: @unchecked Sendable {
         try text.write(toFile: path(name), atomically: true, encoding: .utf8)
     }
 
+    /// A script another program will execute (ippeveprinter's command, cupsd's filter),
+    /// written by `install(1)`, never by this process: a descriptor open for writing on it
+    /// here would be inherited by whatever process another test spawns at that moment, and
+    /// while any process holds one, executing the script fails with ETXTBSY ("Text file
+    /// busy": cupsd's log showed the filter not run, the job ended, on a busy test run).
+    func writeExecutable(_ name: String, _ text: String) throws {
+        let source = name.replacingOccurrences(of: "/", with: "-") + ".source"
+        try write(source, text)
+        let install = try OneShot.run(URL(fileURLWithPath: "/usr/bin/install"), ["-m", "0755", path(source), path(name)])
+        guard install.status == 0 else { throw Failure(description: "install \(name): \(install.stderr)") }
+    }
+
     public func read(_ name: String) -> String { (try? String(contentsOfFile: path(name), encoding: .utf8)) ?? "" }
 
     public func lines(_ name: String) -> [String] { read(name).split(separator: "\n").map(String.init) }
+
+    /// The ends of cupsd's error_log and of the printer's log, for a failed expectation's
+    /// message: what cupsd and the printer did with a job that ended other than expected.
+    public func cupsLogTail(_ bytes: Int = 4000) -> String {
+        ["log/error_log", "printer.log"].map { name in
+            let data = FileManager.default.contents(atPath: path(name)) ?? Data()
+            return "\(name):\n" + String(decoding: data.suffix(bytes), as: UTF8.self)
+        }.joined(separator: "\n")
+    }
 
     // MARK: D-Bus and avahi
 
@@ -128,7 +149,7 @@ public final class CUPSEnvironment: @unchecked Sendable {
 
     public func startPrinter() throws {
         if !FileManager.default.fileExists(atPath: path("printer-command.sh")) {
-            try write(
+            try writeExecutable(
                 "printer-command.sh",
                 """
                 #!/bin/sh
@@ -140,7 +161,6 @@ public final class CUPSEnvironment: @unchecked Sendable {
                 exit "$(cat "$D/cmd-exit" 2>/dev/null || echo 0)"
 
                 """)
-            chmod(path("printer-command.sh"), 0o755)
             try FileManager.default.createDirectory(atPath: path("spool"), withIntermediateDirectories: true)
         }
         try launch(
@@ -241,7 +261,7 @@ public final class CUPSEnvironment: @unchecked Sendable {
         for entry in try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/cups/filter") {
             try FileManager.default.createSymbolicLink(atPath: bin + "/filter/" + entry, withDestinationPath: "/usr/lib/cups/filter/" + entry)
         }
-        try write(
+        try writeExecutable(
             "bin/filter/ektp-hid-like",
             """
             #!/bin/sh
@@ -252,7 +272,6 @@ public final class CUPSEnvironment: @unchecked Sendable {
             exit "$(cat "$D/hid-exit" 2>/dev/null || echo 0)"
 
             """)
-        chmod(path("bin/filter/ektp-hid-like"), 0o755)
         // Filters run as lp: the log is there for it to append to.
         try write("hid-options.log", "")
         chmod(path("hid-options.log"), 0o666)

@@ -50,7 +50,7 @@ struct CUPSPrinterTests {
             #expect(await printer.status().status == .ready)
 
             let outcome = await printer.print(.pdf(Self.pdf), job: try JobID("J-1"))
-            #expect(outcome == .printed(counter: nil))
+            #expect(outcome == .printed(counter: nil), "\(outcome)\n\(env.cupsLogTail())")
             #expect(env.lines("finished.log").count == 1)
             // The printer's own record of the job, which the driver reads for a job cupsd
             // reports completed: completed too.
@@ -444,7 +444,7 @@ struct HIDQueueTests {
             let printer = try await open(env, "hdp")
             for n in 1...2 {
                 let outcome = await printer.print(.pdf(CUPSPrinterTests.pdf), job: try JobID("HID-\(n)"))
-                #expect(outcome == .printed(counter: nil), "HID-\(n): \(outcome)")
+                #expect(outcome == .printed(counter: nil), "HID-\(n): \(outcome)\n\(env.cupsLogTail())")
             }
             let options = env.lines("hid-options.log")
             #expect(options.count == 2, "\(options)")

@@ -42,8 +42,14 @@ public enum OneShot {
     /// blocks its thread until it exits, and a test's concurrent suites share only a few
     /// threads for their tasks.
     public static func outputOnThread(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) async throws -> String {
+        try await onThread { try output(executable, arguments, environment: environment) }
+    }
+
+    /// Runs blocking `work` on a thread of its own while the calling task waits, so it
+    /// holds none of the few threads the tests' tasks share.
+    public static func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try output(executable, arguments, environment: environment) }) }.start()
+            Thread { continuation.resume(with: Result { try work() }) }.start()
         }
     }
 

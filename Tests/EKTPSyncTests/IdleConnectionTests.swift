@@ -117,23 +117,12 @@ struct RawExchange: Sendable {
     var closedAfter: Duration?
 
     static func run(port: Int, request: String, listen: Duration) async throws -> RawExchange {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try blocking(port: port, request: request, listen: listen) }) }.start()
-        }
+        try await OneShot.onThread { try blocking(port: port, request: request, listen: listen) }
     }
 
     private static func blocking(port: Int, request: String, listen: Duration) throws -> RawExchange {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError("socket gagal") }
+        guard let fd = LoopbackPort.connect(port) else { throw HarnessError("tidak bisa menyambung ke port \(port)") }
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw HarnessError("tidak bisa menyambung ke port \(port)") }
         var slice = timeval(tv_sec: 0, tv_usec: 200_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &slice, socklen_t(MemoryLayout<timeval>.size))
         let bytes = Array(request.utf8)

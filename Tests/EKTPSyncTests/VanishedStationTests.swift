@@ -147,18 +147,9 @@ struct PlainStation: Sendable {
     /// (its `polls_waiting` gauge), then closes the connection without reading an answer: a
     /// station restarted mid-poll.
     func dropLongPoll(on hub: HubUnderTest) async throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError("socket gagal") }
+        guard let fd = LoopbackPort.connect(hub.port) else { throw HarnessError("tidak bisa menyambung ke hub \(hub.port)") }
         var open = true
         defer { if open { close(fd) } }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(hub.port).bigEndian)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw HarnessError("tidak bisa menyambung ke hub \(hub.port)") }
         let request = Array("GET /v1/station/jobs?wait=30 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(credential)\r\n\r\n".utf8)
         guard write(fd, request, request.count) == request.count else { throw HarnessError("permintaan tidak terkirim") }
         try await eventually("hub menunggu dalam long-poll", seconds: 20) { try await Self.waitingPolls(hub) >= 1 }

@@ -1,5 +1,8 @@
 # The two commands of the README: `make demo` and `make test`.
 SWIFT ?= swift
+# The benchmarks measure the binaries as the packages ship them (scripts/make-deb.sh): release,
+# the Swift runtime linked in.
+RELEASE = $(SWIFT) build -c release --static-swift-stdlib
 
 .PHONY: deps build demo test test-cups bench bench-hub bench-sync bench-cups deb install-test clean
 
@@ -25,26 +28,26 @@ test-cups: deps
 # Benchmarks with their in-run baselines (release build); then ektpd through a compressed
 # office day beside an idle ektpd (`ektp-bench soak`, EKTP_BENCH_SOAK_MINUTES, default 6).
 bench: deps
-	$(SWIFT) build -c release
+	$(RELEASE)
 	taskset -c 0 .build/release/ektp-bench
 	.build/release/ektp-bench soak
 
 # The hub benchmarks (release): Kabupaten Bekasi's backlog and the country's 7,285
 # stations, on SQLite and a private PostgreSQL (scripts/bench-hub.sh).
 bench-hub: deps
-	$(SWIFT) build -c release
+	$(RELEASE)
 	@bash scripts/bench-hub.sh
 
 # The station–hub link (release): intake → stored at the station, and the outbox drained
 # after the hub was away; ektp-hub, ektpd and the bench share one core.
 bench-sync: deps
-	$(SWIFT) build -c release
+	$(RELEASE)
 	taskset -c 0 .build/release/ektp-bench sync
 
 # The CUPS driver path against plain `lp` on the same queue and PDF (release; a private
 # cupsd, ippeveprinter, D-Bus and avahi; root).
 bench-cups: deps
-	$(SWIFT) build -c release
+	$(RELEASE)
 	.build/release/ektp-bench cups
 
 # The Debian packages (docs/install.md): ektp-data, ektp-station, ektp-hub in dist/,

@@ -5,6 +5,15 @@ import PackageDescription
 // (wire protocol, rendering, printer drivers, station store, station services), and thin
 // executables on top. C libraries come in through system-library targets that hold only
 // a module map and a shim header.
+// How the executables are linked (docs/install.md, "Memory"): by lld, with the relative
+// relocations packed (`-z pack-relative-relocs`: DT_RELR, which Debian 12's glibc 2.36
+// reads) and without every symbol exported (swiftc links executables `-export-dynamic`;
+// nothing here looks a symbol up at run time). A station PC keeps fewer pages of ektpd:
+// measured on the packaged (static) ektpd at idle, 57 MiB resident before, 46 after.
+let leanExecutable: [LinkerSetting] = [
+    .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"])
+]
+
 let package = Package(
     name: "ektp",
     platforms: [.macOS(.v15)],
@@ -252,7 +261,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            linkerSettings: leanExecutable
         ),
         .executableTarget(
             name: "ektp-bench",
@@ -262,7 +272,8 @@ let package = Package(
                 "EKTPStation", "EKTPHub", "EKTPSynthetic", "EKTPClient",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ]
+            ],
+            linkerSettings: leanExecutable
         ),
         .executableTarget(
             name: "ektp-hub",
@@ -274,7 +285,8 @@ let package = Package(
                 "EKTPInstall",
                 "EKTPWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            linkerSettings: leanExecutable
         ),
         .executableTarget(
             name: "ektpd",
@@ -282,7 +294,8 @@ let package = Package(
                 "EKTPStation",
                 "EKTPInstall",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            linkerSettings: leanExecutable
         ),
         .executableTarget(
             name: "ektpctl",
@@ -292,7 +305,8 @@ let package = Package(
                 "EKTPWire",
                 "EKTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            linkerSettings: leanExecutable
         ),
 
         // MARK: Tests

@@ -109,12 +109,22 @@ public struct HubConfig: Sendable {
         "POSTGRES_DATABASE", "POSTGRES_TLS", "POSTGRES_CONNECTIONS", "POSTGRES_KEEPALIVE_SECONDS",
     ]
 
+    /// The settings that choose the store and hold its secrets (a subset of `settingNames`):
+    /// which database, where, as whom, and the personal-data key. A tool starting a hub of
+    /// its own sets these itself and must not inherit them.
+    public static let storeSettingNames: Set<String> = [
+        "DATABASE", "DATA_KEY", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DATABASE", "POSTGRES_TLS",
+    ]
+
     /// The file's settings under their environment names (`EKTP_HUB_PORT`).
     static func fileSettings(_ path: String) throws -> [String: String] {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+        // Read to its end through a handle: Foundation's `String(contentsOfFile:)` refuses a
+        // file that reports no size (`/dev/null`, which a tool names for "no file").
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() ?? Data() else {
             throw Problem("berkas konfigurasi hub \(path) tidak bisa dibaca")
         }
+        try? handle.close()
+        guard let text = String(data: data, encoding: .utf8) else { throw Problem("berkas konfigurasi hub \(path) bukan teks UTF-8") }
         let table: TOMLTable
         do { table = try TOMLTable(string: text) } catch {
             throw Problem("berkas konfigurasi hub \(path) bukan TOML yang valid: \(error)")

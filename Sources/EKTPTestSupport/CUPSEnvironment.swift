@@ -427,12 +427,10 @@ public final class CUPSEnvironment: @unchecked Sendable {
     }
 
     /// Stops every process this environment started, newest first, and removes the
-    /// directory unless `EKTP_KEEP_CUPS_ENV` is set.
+    /// directory unless `EKTP_KEEP_SCRATCH` is set (`Scratch.keep`).
     public func stop() {
         for name in order.reversed() { stopProcess(name, signal: SIGTERM) }
-        if ProcessInfo.processInfo.environment["EKTP_KEEP_CUPS_ENV"] == nil {
-            try? FileManager.default.removeItem(at: dir)
-        }
+        Scratch.remove(dir)
     }
 
     /// Runs a short command to its end (posix_spawn and waitpid, output through a file).

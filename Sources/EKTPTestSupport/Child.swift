@@ -13,7 +13,14 @@ public final class Scratch: Sendable {
     }
     public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
     /// Removed unless `EKTP_KEEP_SCRATCH` is set (to read the daemons' logs after a failure).
-    deinit { if ProcessInfo.processInfo.environment["EKTP_KEEP_SCRATCH"] == nil { try? FileManager.default.removeItem(at: url) } }
+    deinit { Self.remove(url) }
+
+    /// Whether the tests' folders are kept (`EKTP_KEEP_SCRATCH` set): every folder the
+    /// harness makes, the private CUPS world's included.
+    public static var keep: Bool { ProcessInfo.processInfo.environment["EKTP_KEEP_SCRATCH"] != nil }
+
+    /// Removes a folder the harness made, unless they are kept.
+    public static func remove(_ url: URL) { if !keep { try? FileManager.default.removeItem(at: url) } }
 }
 
 /// A child process, its log kept in a file for failures.

@@ -32,23 +32,11 @@ public struct OfficeAccount: Sendable {
     /// Runs `ektpctl ARGUMENTS --socket SOCKET` as this account.
     public func ektpctl(_ arguments: [String], stdin: String? = nil) throws -> Run {
         guard Self.available else { throw HarnessError("bertindak sebagai akun PC lain perlu root dan setpriv") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments =
-            ["--reuid=\(uid)", "--regid=\(uid)", "--groups=0", "--", try BuiltExecutable.locate("ektpctl").path] + arguments + ["--socket", socket]
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        let outcome = try OneShot.run(
+            URL(fileURLWithPath: "/usr/bin/setpriv"),
+            ["--reuid=\(uid)", "--regid=\(uid)", "--groups=0", "--", try BuiltExecutable.locate("ektpctl").path] + arguments + ["--socket", socket],
+            stdin: stdin.map { Data($0.utf8) })
+        return Run(status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr)
     }
 
     /// Runs `ektpctl … --json` and decodes its answer; a non-zero exit is a `HarnessError`

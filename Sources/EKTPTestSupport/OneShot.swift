@@ -9,19 +9,24 @@ public enum OneShot {
         public let stderr: String
     }
 
-    /// Runs `executable` with `arguments`, in `environment` (nil: the test process's own).
-    /// Standard error is read on its own thread, so a chatty command cannot fill its pipe
-    /// while standard output is being read.
-    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> Outcome {
+    /// Runs `executable` with `arguments`, in `environment` (nil: the test process's own),
+    /// with `stdin` as its standard input (nil: none; an empty input). Standard error is
+    /// read on its own thread, so a chatty command cannot fill its pipe while standard
+    /// output is being read.
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil, stdin: Data? = nil) throws -> Outcome {
         let p = Process()
         p.executableURL = executable
         p.arguments = arguments
         if let environment { p.environment = environment }
         let out = Pipe()
         let err = Pipe()
+        let input = Pipe()
         p.standardOutput = out
         p.standardError = err
+        p.standardInput = input
         try p.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
         let errors = Drain(err.fileHandleForReading)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()

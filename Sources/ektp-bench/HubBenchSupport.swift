@@ -121,7 +121,7 @@ struct HubProcess {
             p.executableURL = binary
         }
         p.arguments = args
-        p.environment = environment.merging(passedOn()) { bench, _ in bench }
+        p.environment = environment.merging(passedOn()) { bench, _ in bench }.merging(ownSettings) { $1 }
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         return HubProcess(process: p, port: port)
@@ -134,10 +134,13 @@ struct HubProcess {
         env.filter { $0.key.hasPrefix("EKTP_HUB_") && !storeSettings.contains($0.key) }.merging(["PATH": env["PATH"] ?? "/usr/bin:/bin"]) { $1 }
     }
 
-    static let storeSettings: Set = [
-        "EKTP_HUB_CONFIG", "EKTP_HUB_DATABASE", "EKTP_HUB_DATA_KEY", "EKTP_HUB_POSTGRES_HOST", "EKTP_HUB_POSTGRES_PORT", "EKTP_HUB_POSTGRES_USER",
-        "EKTP_HUB_POSTGRES_PASSWORD", "EKTP_HUB_POSTGRES_DATABASE",
-    ]
+    /// A bench hub's settings are the bench's alone: never the machine's /etc/ektp/hub.toml
+    /// (`HubConfig.load` reads it when no file is named).
+    static let ownSettings = ["EKTP_HUB_CONFIG": "/dev/null"]
+
+    /// The variables a bench hub never inherits: its own settings file, and those that
+    /// choose its store (`HubConfig.storeSettingNames`).
+    static let storeSettings = Set(HubConfig.storeSettingNames.map { "EKTP_HUB_" + $0 }).union(["EKTP_HUB_CONFIG"])
 
     /// Resident memory of the hub process, MiB.
     var rssMiB: Double { ProcessMemory(pid: process.processIdentifier)?.rss ?? 0 }

@@ -36,7 +36,7 @@ enum SyncBench {
             "EKTP_HUB_DATABASE": root.appendingPathComponent("hub.sqlite").path, "EKTP_HUB_ADMIN_TOKEN": admin,
             "EKTP_HUB_APPROVAL_KEYS": "\(signer.keyId):\(signer.publicKeyBase64)", "EKTP_HUB_REGIONS": RegionData.path(),
             "EKTP_HUB_PORT": String(port), "EKTP_HUB_HOST": "127.0.0.1", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-        ]
+        ].merging(HubProcess.ownSettings) { $1 }
         func startHub() throws -> Process {
             let p = Process()
             p.executableURL = here.appendingPathComponent("ektp-hub")

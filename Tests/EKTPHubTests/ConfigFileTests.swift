@@ -50,4 +50,16 @@ import Testing
         }
         #expect(throws: HubConfig.Problem.self) { try HubConfig.load(file: "/tidak/ada.toml", environment: [:]) }
     }
+
+    /// An empty file (the bench's hubs run with `EKTP_HUB_CONFIG=/dev/null`) is the defaults.
+    @Test func anEmptyFileIsTheDefaults() throws {
+        let c = try HubConfig.load(file: "/dev/null", environment: ["EKTP_HUB_PORT": "9100"])
+        #expect(c.port == 9100 && c.leaseSeconds == HubConfig().leaseSeconds && c.postgres == nil)
+    }
+
+    /// The store's settings are settings the file and the environment know.
+    @Test func theStoreSettingsAreSettings() {
+        #expect(HubConfig.storeSettingNames.isSubset(of: HubConfig.settingNames))
+        #expect(HubConfig.storeSettingNames.contains("POSTGRES_HOST") && HubConfig.storeSettingNames.contains("DATA_KEY"))
+    }
 }

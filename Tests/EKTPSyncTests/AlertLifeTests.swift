@@ -36,7 +36,7 @@ import Testing
         [\(try receiver.subscriber(scope: "32.16", secretIn: scratch.url.path)),
          {"email": ["kabid.pi@bekasikab.example"], "scope": ["32.16.07"], "escalatedOnly": true}]
         """.write(toFile: subscribers, atomically: true, encoding: .utf8)
-        let postgres = engine == .postgres ? try TestPostgres.createDatabase() : nil
+        let postgres = engine == .postgres ? try await TestPostgres.createDatabase() : nil
         let hub = try HubDaemon(
             directory: scratch.url.path, trusted: [approval], regions: RegionData.path(), leaseSeconds: 5,
             postgres: postgres.map { HubDaemon.Postgres(name: $0.name, environment: $0.hubEnvironment) },

@@ -11,7 +11,7 @@ import Testing
     @Test(.timeLimit(.minutes(2)), .enabled(if: TestPostgres.server != nil))
     func serveOpensItsConnectionsAtStartAndKeepsThem() async throws {
         let scratch = try Scratch("hub-pool")
-        let database = try TestPostgres.createDatabase()
+        let database = try await TestPostgres.createDatabase()
         let hub = try HubUnderTest(scratch: scratch, trusted: [ApprovalSigner.generate(keyId: "approval")], postgres: database)
         defer { hub.child.stop() }
         try await hub.start()

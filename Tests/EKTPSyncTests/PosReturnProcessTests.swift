@@ -21,7 +21,7 @@ import Testing
         let kecamatan = "32.16.03"
         let scratch = try Scratch("pos-\(engine.rawValue)")
         let approval = ApprovalSigner.generate(keyId: "approval")
-        let hub = try SettleTests.hub(engine, scratch, approval)
+        let hub = try await SettleTests.hub(engine, scratch, approval)
         try await hub.start()
         defer { hub.stop() }
         let station = try StationUnderTest(

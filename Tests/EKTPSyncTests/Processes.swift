@@ -183,22 +183,20 @@ enum TestPostgres {
     /// A new empty database on the test server. The suites run side by side, each with hub
     /// processes and their pools: a connection refused for a moment (too many clients) is
     /// tried again, and what psql said is kept for the failure.
-    static func createDatabase() throws -> Database {
+    static func createDatabase() async throws -> Database {
         guard let server else { throw HarnessError("EKTP_HUB_TEST_POSTGRES tidak diatur") }
         let name = "ektp_sync_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         var said = ""
         for attempt in 1...5 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["psql", "-q", "-h", server.host, "-p", server.port, "-U", server.user, "-d", "postgres", "-c", "CREATE DATABASE \(name)"]
-            let err = Pipe()
-            p.standardError = err
-            try p.run()
-            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            if p.terminationStatus == 0 { return Database(host: server.host, port: server.port, user: server.user, name: String(name)) }
-            said = "percobaan \(attempt), status \(p.terminationStatus): \(text.trimmingCharacters(in: .whitespacesAndNewlines))"
-            Thread.sleep(forTimeInterval: 0.5 * Double(attempt))
+            // psql blocks its thread until it exits: on a thread of its own (`OneShot.onThread`).
+            let outcome = try await OneShot.onThread {
+                try OneShot.run(
+                    URL(fileURLWithPath: "/usr/bin/env"),
+                    ["psql", "-q", "-h", server.host, "-p", server.port, "-U", server.user, "-d", "postgres", "-c", "CREATE DATABASE \(name)"])
+            }
+            if outcome.status == 0 { return Database(host: server.host, port: server.port, user: server.user, name: String(name)) }
+            said = "percobaan \(attempt), status \(outcome.status): \(outcome.stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
+            try await Task.sleep(for: .milliseconds(500 * attempt))
         }
         throw HarnessError("psql CREATE DATABASE \(name) gagal (\(said))")
     }

@@ -18,7 +18,7 @@ import Testing
     func aCredentialTakenAwayOnOneHubIsRefusedByTheOthers() async throws {
         let scratch = try Scratch("revoked-credential")
         let approval = ApprovalSigner.generate(keyId: "approval")
-        let database = try TestPostgres.createDatabase()
+        let database = try await TestPostgres.createDatabase()
         let a = try HubUnderTest(scratch: scratch, trusted: [approval], leaseSeconds: 30, postgres: database)
         let b = try HubUnderTest(scratch: scratch, trusted: [approval], leaseSeconds: 30, postgres: database, adminToken: a.adminToken)
         defer {

@@ -18,7 +18,7 @@ import Testing
         let kecamatan = "32.16.04"
         let scratch = try Scratch("ribbon")
         let approval = ApprovalSigner.generate(keyId: "approval")
-        let hub = try SettleTests.hub(.sqlite, scratch, approval)
+        let hub = try await SettleTests.hub(.sqlite, scratch, approval)
         try await hub.start()
         defer { hub.stop() }
         // The simulated Primacy 2 tells its ribbon count (300 a roll), starting at 40 left.

@@ -24,7 +24,7 @@ import Testing
     func threeHubsBehindABalancerLoseNothingWhenOneDies() async throws {
         let scratch = try Scratch("scale-out")
         let approval = ApprovalSigner.generate(keyId: "approval")
-        let database = try TestPostgres.createDatabase()
+        let database = try await TestPostgres.createDatabase()
         let first = try HubUnderTest(scratch: scratch, trusted: [approval], leaseSeconds: 5, postgres: database)
         var hubs = [first]
         for _ in 0..<2 {

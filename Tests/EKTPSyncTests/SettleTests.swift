@@ -15,10 +15,10 @@ import Testing
 @Suite(.serialized, .daemons) struct SettleTests {
     typealias Engine = VanishedStationTests.Engine
 
-    static func hub(_ engine: Engine, _ scratch: Scratch, _ approval: ApprovalSigner) throws -> HubUnderTest {
+    static func hub(_ engine: Engine, _ scratch: Scratch, _ approval: ApprovalSigner) async throws -> HubUnderTest {
         switch engine {
         case .sqlite: try HubUnderTest(scratch: scratch, trusted: [approval])
-        case .postgres: try HubUnderTest(scratch: scratch, trusted: [approval], postgres: try TestPostgres.createDatabase())
+        case .postgres: try HubUnderTest(scratch: scratch, trusted: [approval], postgres: try await TestPostgres.createDatabase())
         }
     }
 
@@ -58,7 +58,7 @@ import Testing
         let kecamatan = "32.16.04"
         let scratch = try Scratch("settle-\(engine.rawValue)")
         let approval = ApprovalSigner.generate(keyId: "approval")
-        let hub = try Self.hub(engine, scratch, approval)
+        let hub = try await Self.hub(engine, scratch, approval)
         try await hub.start()
         defer { hub.stop() }
         let station = try StationUnderTest(

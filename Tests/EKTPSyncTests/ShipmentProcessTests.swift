@@ -22,7 +22,7 @@ import Testing
     func allocatedCountedTransferredAndAgreed(engine: Engine) async throws {
         let scratch = try Scratch("kiriman-\(engine.rawValue)")
         let approval = ApprovalSigner.generate(keyId: "approval")
-        let hub = try SettleTests.hub(engine, scratch, approval)
+        let hub = try await SettleTests.hub(engine, scratch, approval)
         try await hub.start()
         defer { hub.stop() }
         var stations: [StationUnderTest] = []

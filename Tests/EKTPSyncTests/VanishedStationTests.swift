@@ -36,7 +36,7 @@ import Testing
         case .sqlite:
             hubs = [try HubUnderTest(scratch: scratch, trusted: [approval], leaseSeconds: Self.lease)]
         case .postgres:
-            let database = try TestPostgres.createDatabase()
+            let database = try await TestPostgres.createDatabase()
             let first = try HubUnderTest(scratch: scratch, trusted: [approval], leaseSeconds: Self.lease, postgres: database)
             hubs = [first]
             for _ in 0..<2 {

@@ -136,7 +136,12 @@ private struct StrictJSONParser {
     func fail(_ reason: String) -> JSONSyntaxError { JSONSyntaxError(offset: index, reason: reason) }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
     mutating func expect(_ literal: String) throws(JSONSyntaxError) {
@@ -205,16 +210,34 @@ private struct StrictJSONParser {
         while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
         guard index > digitsStart else { throw fail("angka tidak valid") }
         if bytes[digitsStart] == 0x30 && index - digitsStart > 1 { throw fail("angka diawali nol") }
-        if index < bytes.count, [0x2E, 0x65, 0x45].contains(bytes[index]) {
+        if index < bytes.count, bytes[index] == 0x2E || bytes[index] == 0x65 || bytes[index] == 0x45 {
             throw fail("hanya bilangan bulat yang diterima")
         }
         guard let n = Int64(String(decoding: bytes[start..<index], as: UTF8.self)) else { throw fail("angka terlalu besar") }
         return .integer(n)
     }
 
+    /// Moves past plain bytes (neither quote, backslash nor control character).
+    mutating func skipPlain() {
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == 0x22 || b == 0x5C || b < 0x20 { return }
+            index += 1
+        }
+    }
+
     mutating func string() throws(JSONSyntaxError) -> String {
         index += 1
-        var out: [UInt8] = []
+        // Most strings (a photo's base64 is tens of kilobytes) have no escape: one scan,
+        // and the string made from the bytes where they lie.
+        let start = index
+        skipPlain()
+        if index < bytes.count, bytes[index] == 0x22 {
+            defer { index += 1 }
+            guard let s = String(validating: bytes[start..<index], as: UTF8.self) else { throw fail("UTF-8 tidak valid") }
+            return s
+        }
+        var out = Array(bytes[start..<index])
         while true {
             guard index < bytes.count else { throw fail("string tidak ditutup") }
             let b = bytes[index]
@@ -253,8 +276,9 @@ private struct StrictJSONParser {
                 }
             case 0x00..<0x20: throw fail("karakter kontrol di dalam string")
             default:
-                out.append(b)
-                index += 1
+                let run = index
+                skipPlain()
+                out.append(contentsOf: bytes[run..<index])
             }
         }
     }

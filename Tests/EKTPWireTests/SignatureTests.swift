@@ -34,6 +34,27 @@ struct SignatureTests {
         #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(Data(text.utf8)) }
     }
 
+    /// Strings read as Foundation's own parser reads them (a second reading, not ours):
+    /// plain runs, escapes before, between and after them, surrogate pairs.
+    @Test(arguments: [
+        #""""#, #""abc""#, #""a\"b""#, #""\n""#, #""ab\\cd\/ef""#, #""\u00e9t\u00E9 \ud83d\ude00 x""#, "\"Bandung Wétan\"", #""\t\u0041BC""#,
+        "\"" + String(repeating: "QUJD", count: 10_000) + "\\n\"",
+    ])
+    func stringsReadAsFoundationReadsThem(text: String) throws {
+        let ours = try JSONValue.parse(Data("[\(text)]".utf8))
+        let theirs = try #require(try JSONSerialization.jsonObject(with: Data("[\(text)]".utf8)) as? [String])
+        #expect(ours == .array([.string(theirs[0])]), "\(text.prefix(40))")
+    }
+
+    /// A raw control character, an unknown escape, an unclosed string, and bytes that are
+    /// not UTF-8 (in a plain run, and after an escape) are refused.
+    @Test(arguments: [
+        Array("\"a\u{01}b\"".utf8), Array(#""a\qb""#.utf8), Array(#""abc"#.utf8), [0x22, 0x61, 0xFF, 0x22], [0x22, 0x5C, 0x6E, 0xC3, 0x22],
+    ])
+    func refusesBrokenStrings(bytes: [UInt8]) {
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(bytes) }
+    }
+
     static func job() throws -> PrintJob {
         let jpeg = Data([
             0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x01, 0x90, 0x01, 0x2C, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9,

@@ -66,6 +66,22 @@ if [ -z "$newer" ]; then
     { cat "$work/make-deb.log"; fail "packaging the newer version $newer"; }
 fi
 arch=$(dpkg --print-architecture)
+
+# A binary with packed relocations needs glibc 2.36 (GLIBC_ABI_DT_RELR), which Debian's
+# symbols file does not know: its package must say so, or apt installs it where the loader
+# refuses it.
+step "libc6 in Depends covers what the binaries need"
+for pkg in ektp-station ektp-hub; do
+  deb="$debs/${pkg}_${version}_$arch.deb"
+  rm -rf "$work/x"
+  dpkg-deb -x "$deb" "$work/x"
+  needs=$(find "$work/x/usr" -type f -perm -u+x -exec readelf -V {} \; 2>/dev/null | grep -c 'Name: GLIBC_ABI_DT_RELR' || true)
+  if [ "$needs" -gt 0 ]; then
+    dpkg-deb -f "$deb" Depends | grep -E 'libc6 \(>= 2\.(3[6-9]|[4-9][0-9])' >/dev/null ||
+      fail "$pkg: binernya perlu glibc 2.36 (GLIBC_ABI_DT_RELR), Depends hanya $(dpkg-deb -f "$deb" Depends | grep -o 'libc6 ([^)]*)')"
+  fi
+done
+
 mkdir -p "$root/tmp/debs"
 cp "$debs"/ektp-data_"$version"_all.deb "$debs"/ektp-station_"$version"_"$arch".deb "$debs"/ektp-hub_"$version"_"$arch".deb "$root/tmp/debs/"
 

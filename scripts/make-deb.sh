@@ -72,11 +72,21 @@ docs() { # package
     gzip -9n >"$root/usr/share/doc/$1/changelog.gz"
   chmod 0644 "$root/usr/share/doc/$1/changelog.gz"
 }
-# The shared libraries a set of binaries needs, as a Depends list (dpkg-shlibdeps).
+# The shared libraries a set of binaries needs, as a Depends list (dpkg-shlibdeps). Debian
+# 12's symbols file for libc6 does not know GLIBC_ABI_DT_RELR, the version a binary with
+# packed relocations needs (glibc 2.36; `leanExecutable` in Package.swift), so a binary
+# that needs it raises libc6 to 2.36 here.
 shlibs() {
   mkdir -p "$work/shlibs/debian"
   printf 'Source: ektp\n\nPackage: ektp\nArchitecture: any\n' >"$work/shlibs/debian/control"
-  (cd "$work/shlibs" && dpkg-shlibdeps -O "$@" 2>/dev/null) | sed -n 's/^shlibs:Depends=//p'
+  local depends arg
+  depends=$(cd "$work/shlibs" && dpkg-shlibdeps -O "$@" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+  for arg in "$@"; do
+    if readelf -V "${arg#-e}" | grep 'Name: GLIBC_ABI_DT_RELR' >/dev/null; then
+      depends=$(printf '%s' "$depends" | sed -E 's/libc6 \(>= [^)]*\)/libc6 (>= 2.36)/')
+    fi
+  done
+  printf '%s' "$depends"
 }
 # Writes DEBIAN/control and builds the package.
 package() { # name architecture depends description-file [recommends]

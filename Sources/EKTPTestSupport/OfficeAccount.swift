@@ -23,20 +23,15 @@ public struct OfficeAccount: Sendable {
     public static var available: Bool { getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") }
 
     /// What one `ektpctl` run printed, and how it ended.
-    public struct Run: Sendable {
-        public var status: Int32
-        public var stdout: String
-        public var stderr: String
-    }
+    public typealias Run = OneShot.Outcome
 
     /// Runs `ektpctl ARGUMENTS --socket SOCKET` as this account.
     public func ektpctl(_ arguments: [String], stdin: String? = nil) throws -> Run {
         guard Self.available else { throw HarnessError("bertindak sebagai akun PC lain perlu root dan setpriv") }
-        let outcome = try OneShot.run(
+        return try OneShot.run(
             URL(fileURLWithPath: "/usr/bin/setpriv"),
             ["--reuid=\(uid)", "--regid=\(uid)", "--groups=0", "--", try BuiltExecutable.locate("ektpctl").path] + arguments + ["--socket", socket],
             stdin: stdin.map { Data($0.utf8) })
-        return Run(status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr)
     }
 
     /// Runs `ektpctl … --json` and decodes its answer; a non-zero exit is a `HarnessError`

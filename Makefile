@@ -1,9 +1,8 @@
 # The two commands of the README: `make demo` and `make test`.
 SWIFT ?= swift
-# The benchmarks measure the binaries as the packages ship them (scripts/make-deb.sh): release,
-# the Swift runtime linked in. Product by product: the test-only targets need Swift Testing,
-# which has no static library.
-RELEASE = for p in ektpd ektpctl ektp-hub ektp-bench; do $(SWIFT) build -c release --static-swift-stdlib --product $$p || exit 1; done
+# The benchmarks measure the binaries as the packages ship them (scripts/make-deb.sh):
+# scripts/build-release.sh.
+RELEASE = bash scripts/build-release.sh
 
 .PHONY: deps build demo test test-cups bench bench-hub bench-sync bench-cups deb install-test clean
 

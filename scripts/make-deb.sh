@@ -35,10 +35,14 @@ if [ "${EKTP_DEB_REUSE_BUILD:-0}" != 1 ]; then
   cp "$info" "$info.orig"
   trap 'mv -f "$info.orig" "$info"' EXIT
   sed -i "s/public static let version = \".*\"/public static let version = \"$version\"/" "$info"
-  for product in "${products[@]}"; do
-    echo "== swift build -c $configuration --static-swift-stdlib --product $product"
-    swift build -c "$configuration" --static-swift-stdlib --product "$product"
-  done
+  if [ "$configuration" = release ]; then
+    bash scripts/build-release.sh "${products[@]}"
+  else
+    for product in "${products[@]}"; do
+      echo "== swift build -c $configuration --static-swift-stdlib --product $product"
+      swift build -c "$configuration" --static-swift-stdlib --product "$product"
+    done
+  fi
   mv -f "$info.orig" "$info"
   trap - EXIT
   mkdir -p "$out"

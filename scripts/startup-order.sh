@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Makes packaging/station/ektpd.text-order, the input sections scripts/build-release.sh
+# links first in ektpd (scripts/text-order.py says why). Run it after changes to what
+# ektpd does at start-up or when idle, and commit the list with them; docs/install.md
+# ("Memory") has the figures it moves.
+#
+#   scripts/startup-order.sh [ROUNDS]   at most ROUNDS refinements (default 12)
+#
+# 1. ektpd, idle as a station runs it (one simulated printer, the local socket asked for
+#    its status, /metrics and the web pages fetched), under valgrind's callgrind: every
+#    function it ran, named or not, is a section to put first.
+# 2. Relinked with that order, the same idle run again with scripts/startup-profile.c
+#    preloaded: each text page's first touch names the section that ran; what lies outside
+#    the list so far is added. Repeated until a round adds fewer than five (the last few
+#    are timers that fire in one run and not the next).
+#
+# Needs valgrind (installed from Debian when missing) and userfaultfd (root here).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds=${1:-12}
+order=packaging/station/ektpd.text-order
+work=$(mktemp -d)
+daemon=
+cleanup() {
+  [ -z "$daemon" ] || kill -9 "$daemon" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
+cc -O2 -Wall -shared -fPIC -o "$work/startup-profile.so" scripts/startup-profile.c -lpthread
+bin=$(swift build -c release --static-swift-stdlib --show-bin-path)
+
+link() { # link ORDER|none: ektpd (and ektpctl) release, with ORDER first and a map in $work
+  echo "-- ektpd linked with $(grep -c . "$1" 2>/dev/null || echo no) sections first"
+  EKTP_TEXT_ORDER=$1 EKTP_LINK_MAP="$work/ektpd.map" bash scripts/build-release.sh ektpd ektpctl >"$work/build.log" 2>&1 ||
+    { tail -20 "$work/build.log"; exit 1; }
+}
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+idle() { # idle SECONDS PROGRAM [COMMAND...]: ektpd idle (under COMMAND), asked what a station is asked
+  local seconds=$1 program=$2 state="$work/station" metrics web
+  shift 2
+  rm -rf "$state" && mkdir -p "$state/printers"
+  metrics=$(port) web=$(port)
+  cat >"$state/ektpd.toml" <<EOF
+[station]
+kecamatan = "32.16.01"
+state_directory = "$state"
+socket = "$state/ektpd.sock"
+printers = ["sim://evolis-primacy-2?serial=ORDER-IDLE&state=$state/printers"]
+drivers_directory = "$PWD/drivers/profiles"
+regions = "$PWD/data/wilayah.csv"
+
+[approval]
+keys = ["k:XVfYPbn2V1YUcOh49fAShctIMVaQc/zsLIvUePVsvPk="]
+
+[metrics]
+listen = "127.0.0.1:$metrics"
+
+[web]
+enabled = true
+listen = "127.0.0.1:$web"
+EOF
+  EKTP_LOG_LEVEL=error "$@" "$program" --config "$state/ektpd.toml" >"$state/log" 2>&1 &
+  daemon=$!
+  for _ in $(seq 600); do
+    [ -S "$state/ektpd.sock" ] && "$bin/ektpctl" status --socket "$state/ektpd.sock" >/dev/null 2>&1 && break
+    kill -0 "$daemon" 2>/dev/null || { cat "$state/log"; exit 1; }
+    sleep 0.5
+  done
+  curl -fsS "http://127.0.0.1:$metrics/metrics" >/dev/null
+  curl -fsS "http://127.0.0.1:$web/" >/dev/null || true
+  sleep "$seconds"
+  kill -INT "$daemon"
+  wait "$daemon" || true
+  daemon=
+}
+
+echo "== 1. callgrind"
+# Linked without an order: valgrind names only the code in `.text`. Stripped: it cannot
+# read Swift's DWARF 5.
+link none
+strip -g -o "$bin/ektpd.callgrind" "$bin/ektpd"
+idle 20 "$bin/ektpd.callgrind" valgrind --tool=callgrind --demangle=no --callgrind-out-file="$work/callgrind.out"
+rm -f "$bin/ektpd.callgrind"
+python3 scripts/text-order.py seed "$work/ektpd.map" "$bin/ektpd" "$work/callgrind.out" "$work/order"
+
+echo "== 2. first touches"
+for round in $(seq "$rounds"); do
+  link "$work/order"
+  idle 15 "$bin/ektpd" env EKTP_STARTUP_PROFILE="$work/touches" LD_PRELOAD="$work/startup-profile.so"
+  added=$(python3 scripts/text-order.py add "$work/ektpd.map" "$bin/ektpd" "$work/touches" "$work/order" 2>&1)
+  echo "   round $round: $added"
+  new=$(echo "$added" | sed -n 's/.*(\([0-9]*\) new).*/\1/p')
+  [ "${new:-0}" -ge 5 ] || break
+done
+cp "$work/order" "$order"
+link "$order"
+echo "== $order: $(grep -c . "$order") sections; ektpd relinked with it"

@@ -29,12 +29,11 @@ public enum HubServer {
             let hub = Hub(config: config, store: store, regions: regions, logger: logger)
             logger.info("ektp-hub \(BuildInfo.version): hub mendengarkan di \(config.host):\(config.port), PostgreSQL \(pg.host):\(pg.port)/\(pg.database)")
             let app = HubAPI.buildApplication(hub: hub)
-            let group = ServiceGroup(
-                services: [
+            let group = ServiceGroup.daemon(
+                [
                     client, JobWakeups(store: store, notifier: hub.notifier, logger: logger), MigrateThenServe(store: store, hub: hub, app: app),
                     PersonalDataPurge(hub: hub), AlertWatch(hub: hub),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+                ], logger: logger)
             try await group.run()
         } else {
             let store = try SQLiteHubStore(path: config.databasePath)
@@ -43,9 +42,7 @@ public enum HubServer {
             try await hub.checkDataKey()
             logger.info("ektp-hub \(BuildInfo.version): hub mendengarkan di \(config.host):\(config.port), basis data \(config.databasePath)")
             let app = HubAPI.buildApplication(hub: hub)
-            let group = ServiceGroup(
-                services: [app, PersonalDataPurge(hub: hub), AlertWatch(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
-                logger: logger)
+            let group = ServiceGroup.daemon([app, PersonalDataPurge(hub: hub), AlertWatch(hub: hub)], logger: logger)
             try await group.run()
         }
     }

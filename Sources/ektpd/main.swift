@@ -44,7 +44,7 @@ struct Ektpd: AsyncParsableCommand {
         do {
             let settings = try StationConfig.load(file: config, flags: flags)
             let station = try await Station.open(config: settings, composer: RenderingComposer(renderer: try CardRenderer.standard()), logger: logger)
-            let group = ServiceGroup(services: try station.services(), gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+            let group = ServiceGroup.daemon(try station.services(), logger: logger)
             try await group.run()
         } catch let error as CustomStringConvertible & Error {
             logger.critical("ektpd berhenti: \(error.description)")

@@ -182,7 +182,7 @@ public struct Hub: Sendable {
     }
 
     /// A poll's first look, the station marked seen: what the request does before it
-    /// answers or, finding nothing, waits (`poll(station:after:until:max:hangup:)`).
+    /// answers or, finding nothing, waits (`park`, `poll(station:after:until:max:)`).
     func firstLook(station: StationRecord, max: Int) async throws -> PollLook {
         try await markSeen(station)
         return try await look(station: station, max: max)
@@ -216,31 +216,57 @@ public struct Hub: Sendable {
     }
 
     /// The wait of a long-poll whose look found nothing, to a deadline, looking again each
-    /// time it is woken; the answer's body of a long-poll runs it. `hangup` closed counts
-    /// as the task cancelled.
-    func poll(station: StationRecord, after first: PollLook, until deadline: ContinuousClock.Instant, max: Int, hangup: Hangup? = nil) async throws
-        -> [LeasedJob]
-    {
-        let gone = { Task.isCancelled || hangup?.isClosed == true }
-        var last = first
-        while true {
-            if !last.jobs.isEmpty && gone() {
+    /// time it is woken, in the calling task (`park`, in a task; the hub's server parks its
+    /// long-polls with no task, `LongPollParking`). The task cancelled counts as its client
+    /// gone, a graceful shutdown as the answer wanted now.
+    func poll(station: StationRecord, after first: PollLook, until deadline: ContinuousClock.Instant, max: Int) async throws -> [LeasedJob] {
+        let interrupt = PollInterrupt()
+        return try await withGracefulShutdownHandler {
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { c in
+                    park(station: station, after: first, until: deadline, max: max, interrupt: interrupt) { c.resume(with: $0) }
+                }
+            } onCancel: {
+                interrupt.clientGone()
+            }
+        } onGracefulShutdown: {
+            interrupt.answerNow()
+        }
+    }
+
+    /// The wait of a long-poll whose look found nothing, with no task while it waits: the
+    /// wake-up is parked in the notifier, and each look after one runs in a short task of
+    /// its own. `answer` gets the jobs once there are some, or nothing at the deadline or
+    /// when `interrupt` asks for the answer now; a client gone ends it with
+    /// `CancellationError`, anything leased for it back in the queue.
+    func park(
+        station: StationRecord, after last: PollLook, until deadline: ContinuousClock.Instant, max: Int, interrupt: PollInterrupt,
+        answer: @escaping @Sendable (Result<[LeasedJob], any Error>) -> Void
+    ) {
+        if !last.jobs.isEmpty && interrupt.isClientGone {
+            Task {
                 await returnUndelivered(last.jobs.map(\.id), station: station)
-                throw CancellationError()
+                answer(.failure(CancellationError()))
             }
-            if !last.jobs.isEmpty || ContinuousClock.now >= deadline || gone() || Task.isShuttingDownGracefully {
-                return last.jobs
+            return
+        }
+        if !last.jobs.isEmpty || ContinuousClock.now >= deadline || interrupt.hasFired { return answer(.success(last.jobs)) }
+        // A lease running out puts its job back in the queue: wake then too, so a waiting
+        // station takes it without a poll of its own (only a lease it could take over,
+        // still running: one that ran out on a job moved elsewhere is no reason to wake).
+        var until = deadline
+        if let expiry = last.nextLeaseExpiry {
+            let seconds = Swift.max(0, expiry.timeIntervalSince(clock()))
+            until = Swift.min(deadline, ContinuousClock.now + .milliseconds(Int64(seconds * 1000) + 20))
+        }
+        notifier.park(station.kecamatanCode, after: last.generation, until: until, interrupt: interrupt) {
+            // Woken by the interrupt: the answer is wanted now, or nobody is left to read it.
+            if interrupt.hasFired { return answer(.success([])) }
+            Task {
+                let next: PollLook
+                do { next = try await self.look(station: station, max: max) } catch { return answer(.failure(error)) }
+                self.park(station: station, after: next, until: deadline, max: max, interrupt: interrupt, answer: answer)
             }
-            // A lease running out puts its job back in the queue: wake then too, so a waiting
-            // station takes it without a poll of its own (only a lease it could take over,
-            // still running: one that ran out on a job moved elsewhere is no reason to wake).
-            var until = deadline
-            if let expiry = last.nextLeaseExpiry {
-                let seconds = Swift.max(0, expiry.timeIntervalSince(clock()))
-                until = Swift.min(deadline, ContinuousClock.now + .milliseconds(Int64(seconds * 1000) + 20))
-            }
-            await notifier.wait(station.kecamatanCode, after: last.generation, until: until, hangup: hangup)
-            last = try await look(station: station, max: max)
         }
     }
 

@@ -1,3 +1,4 @@
+import CMalloc
 import EKTPInstall
 import Foundation
 import Hummingbird
@@ -17,7 +18,7 @@ public enum HubServer {
     public static func run(config: HubConfig) async throws {
         var config = config
         let logger = Logger(label: "ektp-hub")
-        shareThreads(logger: logger)
+        prepareProcess()
         if config.approvalKeys.isEmpty { logger.warning("belum ada kunci persetujuan yang dipercaya: setiap intake akan ditolak") }
         if config.adminToken == nil { logger.warning("EKTP_HUB_ADMIN_TOKEN belum diatur: intake dan tampilan pusat tidak bisa dipakai lewat HTTP") }
         let regions = try config.loadRegions()
@@ -47,18 +48,22 @@ public enum HubServer {
         }
     }
 
-    /// One set of threads for the whole server: NIO's event loops, as many as the CPUs the
-    /// process may run on (its affinity: a hub pinned with `taskset` or systemd's
-    /// `CPUAffinity=` gets that many), also run the Swift tasks. Without this, every request
-    /// hops between an event loop and Swift's own pool and back for each read and write,
-    /// and on a busy machine each hop is a context switch (a fifth of the pinned hub's time
-    /// in the country run). Nothing in the hub blocks a task's thread: SQLite works on
-    /// GRDB's queues, signatures on `ParallelMap`'s. Call once, before the server starts.
-    static func shareThreads(logger: Logger) {
+    /// The process's threads and memory, set before the server starts.
+    ///
+    /// NIO's event loops are as many as the CPUs the process may run on (its affinity: a hub
+    /// pinned with `taskset` or systemd's `CPUAffinity=` gets that many), not the machine's.
+    ///
+    /// glibc gives each thread that allocates under contention an arena of its own, up to
+    /// eight per core, and memory freed in one arena serves only that arena again. The hub's
+    /// allocations come from NIO's event loops, Dispatch's threads running the Swift tasks,
+    /// GRDB's queues and PostgresNIO's; with a connection per station, a few KiB each,
+    /// allocated on one thread and freed on another, the arenas each kept their own freed
+    /// memory. Two arenas: the country run on SQLite went from 244.6 MiB to 225.9
+    /// (one arena: 221.5), latencies unchanged (docs/hub.md, "What a connected station
+    /// costs the hub in memory").
+    static func prepareProcess() {
         NIOSingletons.groupLoopCountSuggestion = allowedCPUs()
-        if !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
-            logger.debug("tugas Swift tetap di pool bawaan")
-        }
+        mallopt(M_ARENA_MAX, 2)
     }
 
     /// How many CPUs this process may run on (its affinity mask, `Cpus_allowed` in

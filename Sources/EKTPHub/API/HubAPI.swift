@@ -39,10 +39,13 @@ public enum HubAPI {
     }
 
     /// The application `ektp-hub serve` runs; tests build the same one.
+    /// Long-polls are held in each connection's pipeline (`LongPollParking`).
     public static func buildApplication(hub: Hub) -> some ApplicationProtocol {
-        Application(
-            router: router(hub),
-            server: .http1(configuration: .init(idleTimeout: hub.config.idleTimeoutSeconds > 0 ? .seconds(Int64(hub.config.idleTimeoutSeconds)) : nil)),
+        let responder = router(hub).buildResponder()
+        let idleTimeout: TimeAmount? = hub.config.idleTimeoutSeconds > 0 ? .seconds(Int64(hub.config.idleTimeoutSeconds)) : nil
+        return Application(
+            responder: responder,
+            server: .http1(configuration: .init(additionalChannelHandlers: [LongPollParking(hub: hub, responder: responder)], idleTimeout: idleTimeout)),
             configuration: .init(address: .hostname(hub.config.host, port: hub.config.port), serverName: "ektp-hub"),
             onServerRunning: { channel in SystemdNotify.ready(status: "melayani di \(channel.localAddress.map { "\($0)" } ?? "-")") },
             logger: hub.logger)
@@ -60,27 +63,21 @@ public enum HubAPI {
             body: ResponseBody(contentLength: bytes.count) { writer in try await write(jobs, bytes, to: &writer, hub: hub, station: station) })
     }
 
-    /// A long-poll's answer when its first look found nothing: the wait happens in the
-    /// body, after the router's and the middleware's frames are gone, so a waiting poll
-    /// holds only the connection's own frames (thousands wait at once, one per station).
-    /// The wait ends when its client goes (a restarted station, a proxy's time-out), so no
-    /// job is leased to a connection nobody reads; the answer closes the connection, whose
-    /// request stream the wait has consumed. A failure while waiting ends the connection
-    /// without an answer, which the station takes as any failed poll.
+    /// A long-poll's answer when its first look found nothing. On a connection of the hub's
+    /// server, `LongPollParking` holds the wait with no task (`LongPollSlot`): the head goes
+    /// at once, the body when the wait ends. Without it (the router alone, in tests) the
+    /// wait runs in the answer's body. The answer closes the connection either way.
     static func longPollReply(
-        _ request: Request, hub: Hub, station: StationRecord, after first: Hub.PollLook, until deadline: ContinuousClock.Instant, max: Int
+        context: HubRequestContext, hub: Hub, station: StationRecord, after first: Hub.PollLook, until deadline: ContinuousClock.Instant, max: Int
     ) -> Response {
-        Response(
+        if let slot = context.parking {
+            slot.hold(.init(station: station, first: first, deadline: deadline, max: max))
+            return Response(status: .ok, headers: pollHeaders(closing: true))
+        }
+        return Response(
             status: .ok, headers: pollHeaders(closing: true),
             body: ResponseBody { writer in
-                // The wait runs in this task: a client gone closes the hang-up, which ends it
-                // (a task group with a child for the wait would cost each poll more).
-                let hangup = Hangup()
-                let jobs = try await request.body.consumeWithInboundCloseHandler { _ in
-                    try await hub.poll(station: station, after: first, until: deadline, max: max, hangup: hangup)
-                } onInboundClosed: {
-                    hangup.close()
-                }
+                let jobs = try await hub.poll(station: station, after: first, until: deadline, max: max)
                 try await write(jobs, jobsDocument(jobs), to: &writer, hub: hub, station: station)
             })
     }
@@ -96,7 +93,7 @@ public enum HubAPI {
     /// (`Connection: close`), which cancels the request while it finishes. The jobs stay
     /// leased; a lost answer still ends with its lease, and a station acknowledging a job
     /// that did go back is answered by `AckRule`.
-    private static func write(
+    static func write(
         _ jobs: [LeasedJob], _ bytes: [UInt8], to writer: inout any ResponseBodyWriter, hub: Hub, station: StationRecord
     ) async throws {
         do {

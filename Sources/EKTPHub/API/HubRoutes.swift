@@ -14,6 +14,8 @@ public struct HubRequestContext: RequestContext {
     public var station: StationRecord?
     /// The connection the request came on, for the pages' own router.
     let channel: any Channel
+    /// Where a long-poll leaves its wait, when its connection holds it (`LongPollParking`).
+    var parking: LongPollSlot?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -169,7 +171,7 @@ struct StationRoutes {
             let deadline = Hub.longPollDeadline(wait: wait)
             let first = try await hub.firstLook(station: station, max: max)
             guard wait > 0, first.jobs.isEmpty else { return try HubAPI.pollReply(first.jobs, hub: hub, station: station, closing: wait > 0) }
-            return HubAPI.longPollReply(request, hub: hub, station: station, after: first, until: deadline, max: max)
+            return HubAPI.longPollReply(context: context, hub: hub, station: station, after: first, until: deadline, max: max)
         }
         group.post("ack") { request, context in
             let body: AckRequest = try await HubAPI.decode(request, hub)

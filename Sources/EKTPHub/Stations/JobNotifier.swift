@@ -9,22 +9,19 @@ import Synchronization
 /// With several hub processes (PostgreSQL), `PostgresHubStore.listen` calls `notify` for
 /// jobs stored by the other processes (`LISTEN/NOTIFY`).
 ///
-/// A wait is one suspended continuation and nothing else: no child tasks, no timer of its
-/// own. A country's stations each hold a long-poll open at every moment, so what one wait
-/// costs is multiplied by thousands. Deadlines are kept in ticks of `tick`; one sweeping
-/// task, running only while someone waits, resumes the waits whose tick has come. A wait
-/// ends at most one tick after its deadline.
+/// A wait is a parked wake-up and nothing else: no task, no timer of its own. A country's
+/// stations each hold a long-poll open at every moment, so what one wait costs is
+/// multiplied by thousands; `LongPollParking` holds a connection's long-poll with no task
+/// at all, and a task that does wait (`wait`) is one suspended continuation. Deadlines are
+/// kept in ticks of `tick`; one sweeping task, running only while someone waits, wakes the
+/// waits whose tick has come. A wait ends at most one tick after its deadline.
 public final class JobNotifier: Sendable {
     /// The resolution of deadlines.
     static let tick: Duration = .milliseconds(50)
 
     private struct Waiter {
         let kecamatan: String
-        let tick: Int64
-        /// Nil until the waiter has suspended.
-        var continuation: CheckedContinuation<Void, Never>?
-        /// Cancelled or shut down before it suspended: it must not suspend.
-        var ended = false
+        let wake: @Sendable () -> Void
     }
 
     private struct State {
@@ -36,6 +33,15 @@ public final class JobNotifier: Sendable {
         var swept: Int64 = 0
         var sweeping = false
         var nextID: UInt64 = 0
+
+        /// Takes a waiter out: whoever takes it wakes it, so each wakes exactly once.
+        /// (Its tick's entry stays; the sweep skips ids no longer here.)
+        mutating func take(_ id: UInt64) -> Waiter? {
+            guard let w = waiters.removeValue(forKey: id) else { return nil }
+            byKecamatan[w.kecamatan]?.remove(id)
+            if byKecamatan[w.kecamatan]?.isEmpty == true { byKecamatan[w.kecamatan] = nil }
+            return w
+        }
     }
 
     private let state = Mutex(State())
@@ -49,82 +55,66 @@ public final class JobNotifier: Sendable {
 
     /// Wakes every poller waiting on these kecamatan.
     public func notify(_ kecamatan: some Sequence<String>) {
-        let woken = state.withLock { s -> [CheckedContinuation<Void, Never>] in
-            var woken: [CheckedContinuation<Void, Never>] = []
+        let woken = state.withLock { s -> [Waiter] in
+            var woken: [Waiter] = []
             for k in Set(kecamatan) {
                 s.generation[k, default: 0] &+= 1
-                for id in s.byKecamatan.removeValue(forKey: k) ?? [] {
-                    if let c = s.waiters.removeValue(forKey: id)?.continuation { woken.append(c) }
-                }
+                for id in s.byKecamatan[k] ?? [] { if let w = s.take(id) { woken.append(w) } }
             }
             return woken
         }
-        for c in woken { c.resume() }
+        for w in woken { w.wake() }
     }
 
-    /// Waits until `kecamatan` moves past `generation`, the deadline passes, the task is
-    /// cancelled, `hangup` closes, or the server begins a graceful shutdown, whichever
-    /// comes first.
-    public func wait(_ kecamatan: String, after generation: UInt64, until deadline: ContinuousClock.Instant, hangup: Hangup? = nil) async {
+    /// Parks a wake-up: `wake` runs once, when `kecamatan` moves past `generation`, the
+    /// deadline passes or `interrupt` fires, whichever comes first; at once (on this
+    /// thread) when one of them already has. Nothing waits in a task meanwhile.
+    public func park(
+        _ kecamatan: String, after generation: UInt64, until deadline: ContinuousClock.Instant, interrupt: PollInterrupt,
+        wake: @escaping @Sendable () -> Void
+    ) {
         let tick = ticks(deadline, roundingUp: true)
-        let id = state.withLock { s -> UInt64 in
+        let parked = state.withLock { s -> (id: UInt64, startSweeper: Bool)? in
+            guard s.generation[kecamatan, default: 0] == generation, deadline > .now else { return nil }
             s.nextID &+= 1
-            s.waiters[s.nextID] = Waiter(kecamatan: kecamatan, tick: tick)
-            return s.nextID
+            let id = s.nextID
+            s.waiters[id] = Waiter(kecamatan: kecamatan, wake: wake)
+            s.byKecamatan[kecamatan, default: []].insert(id)
+            s.byTick[tick, default: []].append(id)
+            guard !s.sweeping else { return (id, false) }
+            // Every tick up to now is past: the new tick is later (deadline > now).
+            s.swept = ticks(.now, roundingUp: false)
+            s.sweeping = true
+            return (id, true)
         }
-        hangup?.onClose { self.end(id) }
-        defer { hangup?.onClose(nil) }
+        guard let parked else { return wake() }
+        if parked.startSweeper { Task.detached { await self.sweep() } }
+        interrupt.onFire { self.end(parked.id) }
+    }
+
+    /// Waits in the calling task (`park`'s form for a task): until `kecamatan` moves past
+    /// `generation`, the deadline passes, the task is cancelled, `interrupt` fires, or the
+    /// server begins a graceful shutdown, whichever comes first.
+    public func wait(_ kecamatan: String, after generation: UInt64, until deadline: ContinuousClock.Instant, interrupt: PollInterrupt = .init()) async {
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                    let startSweeper = state.withLock { s -> Bool? in
-                        guard let w = s.waiters[id], !w.ended, !Task.isCancelled, s.generation[kecamatan, default: 0] == generation,
-                            deadline > .now
-                        else {
-                            s.waiters[id] = nil
-                            return nil
-                        }
-                        s.waiters[id]?.continuation = c
-                        s.byKecamatan[kecamatan, default: []].insert(id)
-                        s.byTick[tick, default: []].append(id)
-                        guard !s.sweeping else { return false }
-                        // Every tick up to now is past: the new tick is later (deadline > now).
-                        s.swept = ticks(.now, roundingUp: false)
-                        s.sweeping = true
-                        return true
-                    }
-                    switch startSweeper {
-                    case nil: c.resume()
-                    case true?: Task.detached { await self.sweep() }
-                    case false?: break
-                    }
+                    park(kecamatan, after: generation, until: deadline, interrupt: interrupt) { c.resume() }
                 }
             } onCancel: {
-                self.end(id)
+                interrupt.clientGone()
             }
         } onGracefulShutdown: {
-            self.end(id)
+            interrupt.answerNow()
         }
     }
 
     /// Number of pollers waiting (for tests and metrics).
-    public var waiting: Int { state.withLock { s in s.waiters.values.count { $0.continuation != nil } } }
+    public var waiting: Int { state.withLock { $0.waiters.count } }
 
-    /// Ends one wait: resumed if suspended, told not to suspend if not yet.
+    /// Ends one wait early, if it still waits.
     private func end(_ id: UInt64) {
-        let c = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            guard var w = s.waiters[id] else { return nil }
-            guard let c = w.continuation else {
-                w.ended = true
-                s.waiters[id] = w
-                return nil
-            }
-            s.waiters[id] = nil
-            s.byKecamatan[w.kecamatan]?.remove(id)
-            if s.byKecamatan[w.kecamatan]?.isEmpty == true { s.byKecamatan[w.kecamatan] = nil }
-            return c
-        }
-        c?.resume()
+        state.withLock { $0.take(id) }?.wake()
     }
 
     /// Resumes the waits whose deadline has come, a tick at a time, while any wait is
@@ -133,21 +123,16 @@ public final class JobNotifier: Sendable {
         while true {
             try? await Task.sleep(for: Self.tick)
             let now = ticks(.now, roundingUp: false)
-            let (due, more) = state.withLock { s -> ([CheckedContinuation<Void, Never>], Bool) in
-                var due: [CheckedContinuation<Void, Never>] = []
+            let (due, more) = state.withLock { s -> ([Waiter], Bool) in
+                var due: [Waiter] = []
                 while s.swept < now {
                     s.swept += 1
-                    for id in s.byTick.removeValue(forKey: s.swept) ?? [] {
-                        guard let w = s.waiters.removeValue(forKey: id) else { continue }
-                        s.byKecamatan[w.kecamatan]?.remove(id)
-                        if s.byKecamatan[w.kecamatan]?.isEmpty == true { s.byKecamatan[w.kecamatan] = nil }
-                        if let c = w.continuation { due.append(c) }
-                    }
+                    for id in s.byTick.removeValue(forKey: s.swept) ?? [] { if let w = s.take(id) { due.append(w) } }
                 }
                 if s.byTick.isEmpty { s.sweeping = false }
                 return (due, s.sweeping)
             }
-            for c in due { c.resume() }
+            for w in due { w.wake() }
             guard more else { return }
         }
     }
@@ -162,31 +147,44 @@ public final class JobNotifier: Sendable {
     }
 }
 
-/// A long-poll's client gone: closed from the connection's inbound-close handler, it ends
-/// the poll's wait as cancellation would, without a task of its own to cancel.
-public final class Hangup: Sendable {
-    private let state = Mutex<(closed: Bool, action: (@Sendable () -> Void)?)>((false, nil))
+/// What ends a long-poll's wait from outside, as it waits: its client gone (the
+/// connection closed, the task cancelled), or the server wanting its answer now (a
+/// graceful shutdown; the connection asked to close). Either wakes the wait; a poll whose
+/// client is gone hands back anything it leased, one asked to answer now answers.
+public final class PollInterrupt: Sendable {
+    private struct State {
+        var gone = false
+        var answerNow = false
+        var action: (@Sendable () -> Void)?
+    }
+    private let state = Mutex(State())
 
     public init() {}
 
-    public var isClosed: Bool { state.withLock { $0.closed } }
+    /// The client is gone: nobody will read the answer.
+    public var isClientGone: Bool { state.withLock { $0.gone } }
+    /// The client is gone or the answer is wanted now: the wait is over.
+    public var hasFired: Bool { state.withLock { $0.gone || $0.answerNow } }
 
-    public func close() {
+    public func clientGone() { fire { $0.gone = true } }
+    public func answerNow() { fire { $0.answerNow = true } }
+
+    private func fire(_ mark: (inout State) -> Void) {
         let action = state.withLock { s -> (@Sendable () -> Void)? in
-            s.closed = true
+            mark(&s)
             defer { s.action = nil }
             return s.action
         }
         action?()
     }
 
-    /// What closing does (at once when already closed); nil forgets it.
-    func onClose(_ action: (@Sendable () -> Void)?) {
+    /// What firing does, once (at once when it has fired already); replaces the last.
+    func onFire(_ action: @escaping @Sendable () -> Void) {
         let now = state.withLock { s -> Bool in
-            guard !s.closed else { return true }
+            guard !s.gone, !s.answerNow else { return true }
             s.action = action
             return false
         }
-        if now { action?() }
+        if now { action() }
     }
 }

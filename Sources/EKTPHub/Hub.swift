@@ -9,7 +9,10 @@ import ServiceLifecycle
 /// The hub's parts and the operations behind its API and CLI. The HTTP layer
 /// (`HubAPI`) only authenticates, decodes and encodes; everything else is here, so the
 /// CLI and tests call the same code.
-public struct Hub: Sendable {
+///
+/// A class: every connection's handler and every waiting long-poll's wake-up hold the hub,
+/// and a struct of these parts was copied into each of them (2.4 KiB a waiting poll).
+public final class Hub: Sendable {
     public let config: HubConfig
     public let store: any HubStore
     public let regions: RegionDirectory

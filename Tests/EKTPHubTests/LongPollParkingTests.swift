@@ -117,6 +117,30 @@ struct LongPollParkingTests {
         #expect(t.hub.notifier.waiting == 0)
     }
 
+    @Test("a long-poll pipelined behind a request not yet answered goes on to the router, so answers keep their order")
+    func pipelinedBehindAnUnansweredRequest() async throws {
+        let t = try TestHub()
+        let (_, credential) = try await t.enroll()
+        let channel = try await Self.channel(t)
+        let first = Self.request("/v1/station/reconcile", credential: credential)
+        let poll = Self.request("/v1/station/jobs?wait=30", credential: credential)
+        try await channel.writeInbound(first)
+        try await channel.writeInbound(HTTPRequestPart.end(nil))
+        try await channel.writeInbound(poll)
+        #expect(try await channel.readInbound(as: HTTPRequestPart.self) == first)
+        #expect(try await channel.readInbound(as: HTTPRequestPart.self) == .end(nil))
+        #expect(try await channel.readInbound(as: HTTPRequestPart.self) == poll)
+        // Once the first is answered, the next long-poll is the pipeline's again.
+        try await channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+        try await channel.writeOutbound(HTTPResponsePart.end(nil))
+        try await channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+        try await channel.writeOutbound(HTTPResponsePart.end(nil))
+        while try await channel.readOutbound(as: HTTPResponsePart.self) != nil {}
+        try await channel.writeInbound(poll)
+        #expect(try await channel.readInbound(as: HTTPRequestPart.self) == nil)
+        try await Self.waitUntilParked(t)
+    }
+
     private struct JobsAnswer: Decodable {
         struct Job: Decodable { let id: String }
         let jobs: [Job]

@@ -43,6 +43,8 @@ final class LongPollParking: ChannelDuplexHandler, RemovableChannelHandler {
     private let hub: Hub
     private let responder: RouterResponder<HubRequestContext>
     private var state = State.passing
+    /// Requests passed on to Hummingbird and not yet answered.
+    private var unanswered = 0
     /// Closes asked for while the poll was taken, completed when the connection closes.
     private var heldCloses: [EventLoopPromise<Void>] = []
 
@@ -65,7 +67,12 @@ final class LongPollParking: ChannelDuplexHandler, RemovableChannelHandler {
         case .passing:
             guard case .head(let head) = unwrapInboundIn(data) else { return context.fireChannelRead(data) }
             let request = Request(head: head, body: .init(buffer: ByteBuffer()))
-            guard Self.isLongPoll(request) else { return context.fireChannelRead(data) }
+            // A request pipelined behind one Hummingbird still answers goes on to it too:
+            // answers leave a connection in the order their requests came.
+            guard unanswered == 0, Self.isLongPoll(request) else {
+                unanswered += 1
+                return context.fireChannelRead(data)
+            }
             let interrupt = PollInterrupt()
             state = .taken(interrupt)
             take(head, interrupt: interrupt, context: context)
@@ -85,6 +92,12 @@ final class LongPollParking: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent, case .taken(let interrupt) = state { interrupt.answerNow() }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Counts Hummingbird's answers as they pass toward the socket.
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { unanswered -= 1 }
+        context.write(data, promise: promise)
     }
 
     /// Hummingbird's handlers never saw the request, so to them the connection is idle: a

@@ -17,8 +17,23 @@ public struct MetricsText {
         if declared.insert(name).inserted {
             text += "# HELP \(name) \(Self.escapeHelp(help))\n# TYPE \(name) \(kind.rawValue)\n"
         }
-        let rendered = labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\(Self.escapeLabel($0.1))\"" }.joined(separator: ",") + "}"
-        text += "\(name)\(rendered) \(Self.number(value))\n"
+        // Appended piece by piece: a hub's answer has a sample per station and device, and
+        // each sample's label text built apart was as many short-lived strings again.
+        text += name
+        if !labels.isEmpty {
+            text += "{"
+            for (i, label) in labels.enumerated() {
+                if i > 0 { text += "," }
+                text += label.0
+                text += "=\""
+                text += Self.escapeLabel(label.1)
+                text += "\""
+            }
+            text += "}"
+        }
+        text += " "
+        text += Self.number(value)
+        text += "\n"
     }
 
     /// `NAME_build_info{program, version} 1`: which build answers.

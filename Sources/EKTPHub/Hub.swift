@@ -224,16 +224,8 @@ public final class Hub: Sendable {
     /// gone, a graceful shutdown as the answer wanted now.
     func poll(station: StationRecord, after first: PollLook, until deadline: ContinuousClock.Instant, max: Int) async throws -> [LeasedJob] {
         let interrupt = PollInterrupt()
-        return try await withGracefulShutdownHandler {
-            try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { c in
-                    park(station: station, after: first, until: deadline, max: max, interrupt: interrupt) { c.resume(with: $0) }
-                }
-            } onCancel: {
-                interrupt.clientGone()
-            }
-        } onGracefulShutdown: {
-            interrupt.answerNow()
+        return try await interrupt.awaiting { answer in
+            park(station: station, after: first, until: deadline, max: max, interrupt: interrupt, answer: answer)
         }
     }
 

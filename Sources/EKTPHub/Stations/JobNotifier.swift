@@ -96,16 +96,8 @@ public final class JobNotifier: Sendable {
     /// `generation`, the deadline passes, the task is cancelled, `interrupt` fires, or the
     /// server begins a graceful shutdown, whichever comes first.
     public func wait(_ kecamatan: String, after generation: UInt64, until deadline: ContinuousClock.Instant, interrupt: PollInterrupt = .init()) async {
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                    park(kecamatan, after: generation, until: deadline, interrupt: interrupt) { c.resume() }
-                }
-            } onCancel: {
-                interrupt.clientGone()
-            }
-        } onGracefulShutdown: {
-            interrupt.answerNow()
+        try? await interrupt.awaiting { (resume: @escaping @Sendable (Result<Void, any Error>) -> Void) in
+            park(kecamatan, after: generation, until: deadline, interrupt: interrupt) { resume(.success(())) }
         }
     }
 
@@ -149,7 +141,7 @@ public final class JobNotifier: Sendable {
 
 /// What ends a long-poll's wait from outside, as it waits: its client gone (the
 /// connection closed, the task cancelled), or the server wanting its answer now (a
-/// graceful shutdown; the connection asked to close). Either wakes the wait; a poll whose
+/// graceful shutdown). Either wakes the wait; a poll whose
 /// client is gone hands back anything it leased, one asked to answer now answers.
 public final class PollInterrupt: Sendable {
     private struct State {
@@ -176,6 +168,20 @@ public final class PollInterrupt: Sendable {
             return s.action
         }
         action?()
+    }
+
+    /// Runs a parked wait in the calling task, until `park` hands over its result: the task
+    /// cancelled fires it as the client gone, a graceful shutdown as the answer wanted now.
+    func awaiting<T: Sendable>(_ park: (@escaping @Sendable (Result<T, any Error>) -> Void) -> Void) async throws -> T {
+        try await withGracefulShutdownHandler {
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { c in park { c.resume(with: $0) } }
+            } onCancel: {
+                self.clientGone()
+            }
+        } onGracefulShutdown: {
+            self.answerNow()
+        }
     }
 
     /// What firing does, once (at once when it has fired already); replaces the last.

@@ -33,20 +33,26 @@ extension TestHub {
         case .sqlite:
             try await body(try TestHub(tweak))
         case .postgres:
-            let server = try #require(Backend.postgresServer)
-            let name = "ektp_hub_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-            let admin = PostgresClient(
-                configuration: .init(
-                    host: server.host, port: server.port, username: server.user, password: server.password, database: "postgres", tls: .disable))
-            let client = PostgresClient(
-                configuration: .init(host: server.host, port: server.port, username: server.user, password: server.password, database: name, tls: .disable))
-            try await withRunningPostgresClients([admin, client]) {
-                try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test")).drain()
+            try await withPostgresDatabase { client in
                 let store = PostgresHubStore(client: client)
                 try await store.migrate()
                 try await store.migrate()  // a second start finds the schema and changes nothing
                 try await body(try TestHub(store: store, tweak))
             }
+        }
+    }
+
+    /// Runs `body` with a client, running, on a fresh, empty database of the test server.
+    static func withPostgresDatabase(_ body: (PostgresClient) async throws -> Void) async throws {
+        let server = try #require(Backend.postgresServer)
+        let name = "ektp_hub_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        let admin = PostgresClient(
+            configuration: .init(host: server.host, port: server.port, username: server.user, password: server.password, database: "postgres", tls: .disable))
+        let client = PostgresClient(
+            configuration: .init(host: server.host, port: server.port, username: server.user, password: server.password, database: name, tls: .disable))
+        try await withRunningPostgresClients([admin, client]) {
+            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test")).drain()
+            try await body(client)
         }
     }
 }

@@ -402,7 +402,10 @@ extension PostgresHubStore {
 
     public func sampleDocument() async throws -> (id: JobID, contentHash: Data, document: Data)? {
         for try await (id, hash, document) in try await client.query(
-            "SELECT id, content_hash, document FROM job WHERE length(document) > 0 ORDER BY received_at DESC LIMIT 1", logger: logger
+            """
+            SELECT j.id, j.content_hash, d.document FROM job j JOIN job_document d ON d.job_id = j.id
+            WHERE length(d.document) > 0 ORDER BY j.received_at DESC LIMIT 1
+            """, logger: logger
         ).decode((String, Data, Data).self) {
             return (try JobID(id), hash, document)
         }
@@ -413,7 +416,9 @@ extension PostgresHubStore {
         var count = 0
         for try await n in try await client.query(
             """
-            WITH purged AS (UPDATE job SET document = ''::bytea WHERE state = 'handed-over' AND updated_at < \(before.epoch) AND length(document) > 0 RETURNING 1)
+            WITH purged AS (
+                UPDATE job_document d SET document = ''::bytea FROM job j
+                WHERE j.id = d.job_id AND j.state = 'handed-over' AND j.updated_at < \(before.epoch) AND length(d.document) > 0 RETURNING 1)
             SELECT COUNT(*) FROM purged
             """, logger: logger
         ).decode(Int64.self) { count = Int(n) }

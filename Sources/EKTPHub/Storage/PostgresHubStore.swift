@@ -30,13 +30,14 @@ public struct PostgresHubStore: HubStore {
     }
 
     /// Creates the schema if needed (named migrations, applied once, under an advisory lock).
-    public func migrate() async throws {
+    /// `before` stops short of the migration of that name (a test's older database).
+    public func migrate(before: String? = nil) async throws {
         try await client.withTransaction(logger: logger) { c in
             try await c.query("SELECT pg_advisory_xact_lock(728316)", logger: logger).drain()
             try await c.query("CREATE TABLE IF NOT EXISTS hub_migration (name TEXT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)", logger: logger).drain()
             var done: Set<String> = []
             for try await name in try await c.query("SELECT name FROM hub_migration", logger: logger).decode(String.self) { done.insert(name) }
-            for (name, statements) in Self.migrations where !done.contains(name) {
+            for (name, statements) in Self.migrations.prefix(while: { $0.name != before }) where !done.contains(name) {
                 for statement in statements {
                     try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger).drain()
                 }
@@ -102,11 +103,9 @@ public struct PostgresHubStore: HubStore {
                 "CREATE TABLE alert_pushed (key TEXT PRIMARY KEY, at DOUBLE PRECISION NOT NULL)",
             ]
         ),
-        // A job's sealed document (about a kilobyte, incompressible) out of line: every
-        // change of state writes a new row version, and with the document inline each
-        // offer and acknowledgement copied it, so the queue's churn outgrew the buffer
-        // cache as the table grew. Out of line, an unchanged document is never copied.
-        // Applies to rows stored from now on.
+        // Meant to keep a job's sealed document (about a kilobyte, incompressible) out of
+        // line, so a change of state would not copy it. It never did (a row under 2 kB is
+        // not toasted); v13 moves the document to a table of its own.
         (
             "v9-document-out-of-line",
             ["ALTER TABLE job ALTER COLUMN document SET STORAGE EXTERNAL", "ALTER TABLE job SET (toast_tuple_target = 128)"]
@@ -150,6 +149,29 @@ public struct PostgresHubStore: HubStore {
                     recorded_by TEXT NOT NULL, recorded_at DOUBLE PRECISION NOT NULL)
                 """,
                 "CREATE INDEX pos_result_job ON pos_result(job_id)",
+            ]
+        ),
+        // A job's sealed document in a table of its own, written once at intake and read
+        // by the lease. v9 never moved it: PostgreSQL toasts only a row over 2 kB
+        // (TOAST_TUPLE_THRESHOLD), whatever `toast_tuple_target` says, so each offer and
+        // acknowledgement still copied the document (about a kilobyte) into the new row
+        // version, and a Bekasi backlog left 369 MB of heap for 104,000 jobs, three times
+        // the default buffer cache.
+        // With it, the queue's own partial indexes: the jobs a lease may take, in the
+        // lease's order, and the leases running, by expiry. A poll's look walks those and
+        // stops at the first row it can use, where `job_queue` holds an entry for every row
+        // version the kecamatan's jobs ever had in that state, each a heap visit until
+        // vacuum (and, with no statistics yet, a bitmap scan that visits them all).
+        (
+            "v13-job-document",
+            [
+                // No foreign key: a document is stored in the job's own transaction and a job is never
+                // deleted, and the key's check would lock each new job row (a WAL record per job).
+                "CREATE TABLE job_document (job_id TEXT PRIMARY KEY, document BYTEA NOT NULL)",
+                "INSERT INTO job_document(job_id, document) SELECT id, document FROM job",
+                "ALTER TABLE job DROP COLUMN document",
+                "CREATE INDEX job_ready ON job(kecamatan_code, priority DESC, approved_at, id) WHERE state = 'approved' AND held_for IS NULL",
+                "CREATE INDEX job_leases ON job(kecamatan_code, lease_expires_at) WHERE state = 'offered'",
             ]
         ),
     ]
@@ -413,10 +435,17 @@ extension PostgresHubStore {
             let fresh = new.map { jobs[$0] }
             var live: [Data: JobID] = [:]
             if !fresh.isEmpty {
+                // One probe of `job_nik_key` per NIK, whatever the statistics say: with
+                // none yet (a new hub's first backlog), `nik_key = ANY(a thousand keys)`
+                // is planned as a scan of the whole table at every intake. OFFSET 0 keeps
+                // the planner from folding the probe into a join it could plan the same way.
                 for try await (id, key) in try await c.query(
                     """
-                    SELECT id, nik_key FROM job WHERE nik_key = ANY(\(Set(fresh.map(\.nikKey)).map { ByteBuffer(bytes: $0) })) AND held_for IS NULL
-                    AND state = ANY(\(NIKHold.liveStates.map(\.rawValue))) ORDER BY received_at, id
+                    SELECT j.id, j.nik_key FROM unnest(\(Set(fresh.map(\.nikKey)).map { ByteBuffer(bytes: $0) })::bytea[]) AS k(nik_key)
+                    CROSS JOIN LATERAL (
+                        SELECT id, nik_key, received_at FROM job WHERE nik_key = k.nik_key AND held_for IS NULL
+                        AND state = ANY(\(NIKHold.liveStates.map(\.rawValue))) OFFSET 0) AS j
+                    ORDER BY j.received_at, j.id
                     """, logger: logger
                 ).decode((String, Data).self) where live[key] == nil { live[key] = try JobID(id) }
             }
@@ -438,15 +467,17 @@ extension PostgresHubStore {
                 let pos = fresh.map(\.pos)
                 try await c.query(
                     """
-                    INSERT INTO job(id, kecamatan_code, priority, approved_at, state, content_hash, key_id, document, masked_nik, received_at, updated_at,
+                    INSERT INTO job(id, kecamatan_code, priority, approved_at, state, content_hash, key_id, masked_nik, received_at, updated_at,
                                     nik_key, held_for, pemula, pos)
-                    SELECT id, kecamatan_code, priority, approved_at, 'approved', content_hash, key_id, document, masked_nik, \(now.epoch), \(now.epoch),
+                    SELECT id, kecamatan_code, priority, approved_at, 'approved', content_hash, key_id, masked_nik, \(now.epoch), \(now.epoch),
                            nik_key, NULLIF(held_for, ''), pemula, pos
                     FROM unnest(\(ids)::text[], \(kecamatan)::text[], \(priorities)::bigint[], \(approvedAt)::float8[], \(hashes)::bytea[],
-                                \(keyIds)::text[], \(documents)::bytea[], \(masked)::text[], \(nikKeys)::bytea[], \(heldFor)::text[], \(pemula)::bool[],
-                                \(pos)::bool[])
-                         AS t(id, kecamatan_code, priority, approved_at, content_hash, key_id, document, masked_nik, nik_key, held_for, pemula, pos)
+                                \(keyIds)::text[], \(masked)::text[], \(nikKeys)::bytea[], \(heldFor)::text[], \(pemula)::bool[], \(pos)::bool[])
+                         AS t(id, kecamatan_code, priority, approved_at, content_hash, key_id, masked_nik, nik_key, held_for, pemula, pos)
                     """, logger: logger
+                ).drain()
+                try await c.query(
+                    "INSERT INTO job_document(job_id, document) SELECT * FROM unnest(\(ids)::text[], \(documents)::bytea[])", logger: logger
                 ).drain()
             }
             try await Self.notifyJobs(c, kecamatan: Array(Set(fresh.filter { holds[$0.id] == nil }.map(\.kecamatanCode))).sorted(), logger: logger)
@@ -463,16 +494,16 @@ extension PostgresHubStore {
                 let query: PostgresQuery =
                     expiredOnly
                     ? """
-                    SELECT id, priority, approved_at, content_hash, document FROM job
-                    WHERE kecamatan_code = \(station.kecamatanCode) AND state = 'offered' AND lease_expires_at <= \(now.epoch)
-                        AND (assigned_station_id IS NULL OR assigned_station_id = \(station.id))
-                    ORDER BY priority DESC, approved_at, id LIMIT \(max) FOR UPDATE SKIP LOCKED
+                    SELECT j.id, j.priority, j.approved_at, j.content_hash, d.document FROM job j JOIN job_document d ON d.job_id = j.id
+                    WHERE j.kecamatan_code = \(station.kecamatanCode) AND j.state = 'offered' AND j.lease_expires_at <= \(now.epoch)
+                        AND (j.assigned_station_id IS NULL OR j.assigned_station_id = \(station.id))
+                    ORDER BY j.priority DESC, j.approved_at, j.id LIMIT \(max) FOR UPDATE OF j SKIP LOCKED
                     """
                     : """
-                    SELECT id, priority, approved_at, content_hash, document FROM job
-                    WHERE kecamatan_code = \(station.kecamatanCode) AND state = 'approved' AND held_for IS NULL
-                        AND (assigned_station_id IS NULL OR assigned_station_id = \(station.id))
-                    ORDER BY priority DESC, approved_at, id LIMIT \(max) FOR UPDATE SKIP LOCKED
+                    SELECT j.id, j.priority, j.approved_at, j.content_hash, d.document FROM job j JOIN job_document d ON d.job_id = j.id
+                    WHERE j.kecamatan_code = \(station.kecamatanCode) AND j.state = 'approved' AND j.held_for IS NULL
+                        AND (j.assigned_station_id IS NULL OR j.assigned_station_id = \(station.id))
+                    ORDER BY j.priority DESC, j.approved_at, j.id LIMIT \(max) FOR UPDATE OF j SKIP LOCKED
                     """
                 for try await (id, priority, approvedAt, hash, document) in try await c.query(query, logger: logger).decode(
                     (String, Int64, Double, Data, Data).self)
@@ -531,18 +562,28 @@ extension PostgresHubStore {
 
     public func glance(station: StationRecord, now: Date) async throws -> QueueGlance {
         var glance = QueueGlance(takeable: false, nextLeaseExpiry: nil)
-        let (k, s) = (station.kecamatanCode, station.id)
-        for try await (takeable, next) in try await client.query(
-            """
-            SELECT EXISTS (SELECT 1 FROM job WHERE kecamatan_code = \(k) AND (assigned_station_id IS NULL OR assigned_station_id = \(s))
-                    AND state = 'approved' AND held_for IS NULL)
-                OR EXISTS (SELECT 1 FROM job WHERE kecamatan_code = \(k) AND (assigned_station_id IS NULL OR assigned_station_id = \(s))
-                    AND state = 'offered' AND lease_expires_at <= \(now.epoch)),
-                (SELECT MIN(lease_expires_at) FROM job WHERE kecamatan_code = \(k) AND (assigned_station_id IS NULL OR assigned_station_id = \(s))
-                    AND state = 'offered' AND lease_expires_at > \(now.epoch))
-            """, logger: logger
-        ).decode((Bool, Double?).self) { glance = QueueGlance(takeable: takeable, nextLeaseExpiry: next.map(Date.init(timeIntervalSince1970:))) }
+        for try await (takeable, next) in try await client.query(Self.glanceQuery(station, now: now), logger: logger).decode((Bool, Double?).self) {
+            glance = QueueGlance(takeable: takeable, nextLeaseExpiry: next.map(Date.init(timeIntervalSince1970:)))
+        }
         return glance
+    }
+
+    /// Each part an ordered walk of a partial index (`job_ready`, `job_leases`) that stops
+    /// at the first row it can use: an `EXISTS` may be planned as a bitmap scan, which
+    /// visits every row version the index holds for the kecamatan.
+    static func glanceQuery(_ station: StationRecord, now: Date) -> PostgresQuery {
+        let (k, s) = (station.kecamatanCode, station.id)
+        return """
+            SELECT (SELECT 1 FROM job WHERE kecamatan_code = \(k) AND state = 'approved' AND held_for IS NULL
+                        AND (assigned_station_id IS NULL OR assigned_station_id = \(s))
+                        ORDER BY priority DESC, approved_at, id LIMIT 1) IS NOT NULL
+                OR (SELECT 1 FROM job WHERE kecamatan_code = \(k) AND state = 'offered' AND lease_expires_at <= \(now.epoch)
+                        AND (assigned_station_id IS NULL OR assigned_station_id = \(s))
+                        ORDER BY lease_expires_at LIMIT 1) IS NOT NULL,
+                (SELECT lease_expires_at FROM job WHERE kecamatan_code = \(k) AND state = 'offered' AND lease_expires_at > \(now.epoch)
+                    AND (assigned_station_id IS NULL OR assigned_station_id = \(s))
+                    ORDER BY lease_expires_at LIMIT 1)
+            """
     }
 
     public func ack(station: StationRecord, jobs: [JobID], now: Date) async throws -> AckResult {

@@ -25,19 +25,20 @@ public struct OfficeAccount: Sendable {
     /// What one `ektpctl` run printed, and how it ended.
     public typealias Run = OneShot.Outcome
 
-    /// Runs `ektpctl ARGUMENTS --socket SOCKET` as this account.
-    public func ektpctl(_ arguments: [String], stdin: String? = nil) throws -> Run {
+    /// Runs `ektpctl ARGUMENTS --socket SOCKET` as this account, on a thread of its own
+    /// (`OneShot.onThread`): waiting for a command holds its thread, and a test process's
+    /// tasks share as many threads as there are cores. With them all held, the thread that
+    /// notes a child's exit never runs, and every test waiting for a child waits for ever.
+    public func ektpctl(_ arguments: [String], stdin: String? = nil) async throws -> Run {
         guard Self.available else { throw HarnessError("bertindak sebagai akun PC lain perlu root dan setpriv") }
-        return try OneShot.run(
-            URL(fileURLWithPath: "/usr/bin/setpriv"),
-            ["--reuid=\(uid)", "--regid=\(uid)", "--groups=0", "--", try BuiltExecutable.locate("ektpctl").path] + arguments + ["--socket", socket],
-            stdin: stdin.map { Data($0.utf8) })
+        let command = ["--reuid=\(uid)", "--regid=\(uid)", "--groups=0", "--", try BuiltExecutable.locate("ektpctl").path] + arguments + ["--socket", socket]
+        return try await OneShot.onThread { try OneShot.run(URL(fileURLWithPath: "/usr/bin/setpriv"), command, stdin: stdin.map { Data($0.utf8) }) }
     }
 
     /// Runs `ektpctl … --json` and decodes its answer; a non-zero exit is a `HarnessError`
     /// carrying what ektpctl said.
-    public func json<T: Decodable>(_ arguments: [String], as type: T.Type = T.self, decoder: JSONDecoder) throws -> T {
-        let run = try ektpctl(arguments + ["--json"])
+    public func json<T: Decodable>(_ arguments: [String], as type: T.Type = T.self, decoder: JSONDecoder) async throws -> T {
+        let run = try await ektpctl(arguments + ["--json"])
         guard run.status == 0 else { throw HarnessError("ektpctl \(arguments.joined(separator: " ")) (uid \(uid)) keluar \(run.status): \(run.stderr)") }
         do { return try decoder.decode(T.self, from: Data(run.stdout.utf8)) } catch {
             throw HarnessError("ektpctl \(arguments.joined(separator: " ")): jawaban JSON tidak terbaca: \(error)\n\(run.stdout)")

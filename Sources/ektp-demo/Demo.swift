@@ -230,7 +230,7 @@ struct Demo: AsyncParsableCommand {
                 say("  \(station.label): operator menghitung \(shipment.quantity) lembar, sesuai surat jalan \(shipment.id).")
             } else {
                 let counted = shipment.quantity - 1
-                let _: StockChanged = try station.asKepala([
+                let _: StockChanged = try await station.asKepala([
                     "stock", "accept-shipment", shipment.id, "--count", "\(counted)", "--reason", "1 lembar tertekuk dalam pengiriman",
                 ])
                 say("  \(station.label): kepala mencatat \(counted) dari \(shipment.quantity) lembar (selisih 1, dengan alasan).")

@@ -153,8 +153,8 @@ final class DemoStation: @unchecked Sendable {
     static let kepalaUID: UInt32 = 61_002
 
     /// Runs `ektpctl ARGUMENTS --json` as the kecamatan head.
-    func asKepala<T: Decodable>(_ arguments: [String], as type: T.Type = T.self) throws -> T {
-        try kepala.json(arguments, decoder: WireCoding.decoder())
+    func asKepala<T: Decodable>(_ arguments: [String], as type: T.Type = T.self) async throws -> T {
+        try await kepala.json(arguments, decoder: WireCoding.decoder())
     }
 
     /// Blangko arrive from the kabupaten and go into the printers.
@@ -194,14 +194,14 @@ final class DemoStation: @unchecked Sendable {
             for job in try await client.jobs(state: .queued) {
                 guard let earlier = job.heldFor else { continue }
                 let reason = "kartu dari \(earlier) rusak saat diserahkan; pemohon mengembalikannya, diganti"
-                let _: JobSummary = try asKepala(["jobs", "release", job.id.rawValue, "--reason", reason])
+                let _: JobSummary = try await asKepala(["jobs", "release", job.id.rawValue, "--reason", reason])
                 say("    \(label): job \(job.id) ditahan karena NIK \(job.maskedNIK) sudah punya kartu dari \(earlier); kepala melepasnya: \(reason)")
                 released += 1
             }
             // A spoiled card is reprinted only with the kepala's approval (ektpctl as the
             // kepala's PC account), never the approval of whoever recorded the spoilage.
             for job in try await client.jobs(state: .spoiled) {
-                let _: JobChanged = try asKepala(["jobs", "reprint", job.id.rawValue, "--reason", "kartu rusak, cetak ulang"])
+                let _: JobChanged = try await asKepala(["jobs", "reprint", job.id.rawValue, "--reason", "kartu rusak, cetak ulang"])
                 say("    \(label): kepala menyetujui cetak ulang \(job.id) dengan alasan tercatat")
                 reprinted += 1
             }
@@ -265,7 +265,7 @@ final class DemoStation: @unchecked Sendable {
             }
             let stock = try await client.stockView()
             if let spoiled = stock.places[.spoiled], spoiled > 0 {
-                let _: StockChanged = try asKepala([
+                let _: StockChanged = try await asKepala([
                     "stock", "destroy", "\(spoiled)", "--record", "BA/\(prefix)/001", "--witness", "Kasi Pelayanan", "--witness", "Operator Cetak", "--method",
                     "dipotong",
                 ])

@@ -66,7 +66,7 @@ struct KillTests {
         while killed < Self.kills {
             try await Task.sleep(for: .milliseconds(Int.random(in: 30...300)))
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            try await OneShot.onThread { [process] in process.waitUntilExit() }
             killed += 1
             // The daemon is dead: the operator looks at the printers and decides.
             let store = try StationStore(path: stateDir + "/station.sqlite", key: try DataKeyFile.loadOrCreate(path: stateDir + "/ektpd.key"))
@@ -90,7 +90,7 @@ struct KillTests {
                     _ = try await client.recordOutcome(job.id, Self.request(decision))
                 }
                 for job in try await client.jobs(state: .spoiled) {
-                    let _: JobChanged = try kepala.json(["jobs", "reprint", job.id.rawValue, "--reason", "kartu rusak"], decoder: WireCoding.decoder())
+                    let _: JobChanged = try await kepala.json(["jobs", "reprint", job.id.rawValue, "--reason", "kartu rusak"], decoder: WireCoding.decoder())
                 }
                 let inStore = try await client.stockView().places[.store] ?? 0
                 for d in try await client.devices() where d.hopperLedger < 40 && inStore > 0 {
@@ -100,7 +100,7 @@ struct KillTests {
             }
         }
         process.terminate()
-        process.waitUntilExit()
+        try await OneShot.onThread { [process] in process.waitUntilExit() }
 
         let store = try StationStore(path: stateDir + "/station.sqlite", key: try DataKeyFile.loadOrCreate(path: stateDir + "/ektpd.key"))
         #expect(killed >= Self.kills)

@@ -79,11 +79,11 @@ import Testing
         try await eventually("kedua peringatan NIK ganda sampai di hub", seconds: 30) { try await open().count == 2 }
 
         // The kecamatan head takes one on with the real ektpctl, at their own PC account.
-        let listed = try station.kepala.json(["alerts"], as: [AlertView].self, decoder: WireCoding.decoder())
+        let listed = try await station.kepala.json(["alerts"], as: [AlertView].self, decoder: WireCoding.decoder())
         let mine = try #require(listed.first { $0.alert.message.contains(taken.rawValue) })
-        let ack = try station.kepala.json(["alerts", "ack", String(mine.id)], as: AlertView.self, decoder: WireCoding.decoder())
+        let ack = try await station.kepala.json(["alerts", "ack", String(mine.id)], as: AlertView.self, decoder: WireCoding.decoder())
         #expect(ack.acknowledgedBy == "kepala")
-        let again = try station.kepala.ektpctl(["alerts", "ack", String(mine.id)])
+        let again = try await station.kepala.ektpctl(["alerts", "ack", String(mine.id)])
         #expect(again.status != 0 && again.stderr.contains("sudah ditangani kepala"), "\(again.stderr)")
         try await eventually("hub tahu siapa yang menangani", seconds: 30) {
             try await open().first { $0.message.contains(taken.rawValue) }?.acknowledgedBy == "kepala"
@@ -103,7 +103,7 @@ import Testing
         #expect(!pushed.contains { $0.escalated && $0.message.contains(taken.rawValue) })
 
         // The head releases the held job: its alert clears at the station and at the hub.
-        let release = try station.kepala.ektpctl(["jobs", "release", left.rawValue, "--reason", "kartu lama hilang, surat kehilangan dari polsek"])
+        let release = try await station.kepala.ektpctl(["jobs", "release", left.rawValue, "--reason", "kartu lama hilang, surat kehilangan dari polsek"])
         #expect(release.status == 0, "\(release.stderr)")
         try await eventually("peringatan yang selesai hilang dari hub", seconds: 30) {
             try await open().map(\.message).allSatisfy { !$0.contains(left.rawValue) }

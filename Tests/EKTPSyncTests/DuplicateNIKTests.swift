@@ -43,10 +43,10 @@ import Testing
             } catch {
                 #expect("\(error)".contains("kepala"), "\(error)")
             }
-            let blank = try station.kepala.ektpctl(["jobs", "release", second.id.rawValue, "--reason", "  "])
+            let blank = try await station.kepala.ektpctl(["jobs", "release", second.id.rawValue, "--reason", "  "])
             #expect(blank.status == 2 && blank.stderr.contains("--reason"), "\(blank)")
             // The kepala, at their own PC account, with the real ektpctl.
-            let released: JobSummary = try station.kepala.json(
+            let released: JobSummary = try await station.kepala.json(
                 ["jobs", "release", second.id.rawValue, "--reason", "kartu pertama hilang, laporan polisi no. 12"], decoder: WireCoding.decoder())
             #expect(released.heldFor == nil)
             #expect(try await client.status().alerts.allSatisfy { $0.alert.kind != .duplicateNIK }, "the decision closes the alert")

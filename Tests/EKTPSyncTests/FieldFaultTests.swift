@@ -218,8 +218,8 @@ import Testing
             #expect(try await client.status().jobs[.printed] == nil)
             // The kecamatan head decides, saying what they checked; not the operator.
             await #expect(throws: StationClientError.self) { try await client.releaseHold(ReasonRequest(reason: "tiga kartu ada di tray")) }
-            #expect(try station.kepala.ektpctl(["hold", "release", "--reason", "  "]).status == 2)
-            let released: HoldReleased = try station.kepala.json(
+            #expect(try await station.kepala.ektpctl(["hold", "release", "--reason", "  "]).status == 2)
+            let released: HoldReleased = try await station.kepala.json(
                 ["hold", "release", "--reason", "tiga kartu MUNDUR ada di tray; dicatat tercetak lewat jobs outcome"], decoder: WireCoding.decoder())
             #expect(released.generation > 0)
             #expect(try await client.status().held?.contains("pencetakan ditahan") != true)

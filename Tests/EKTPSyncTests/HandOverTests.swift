@@ -39,32 +39,32 @@ import Testing
 
         // Found by the NIK as scanned (with separators) and by part of the name.
         let spaced = stride(from: 0, to: 16, by: 4).map { i in pickup.card.nik.digits.dropFirst(i).prefix(4) }.joined(separator: " ")
-        let byNIK: [JobMatch] = try operatorPC.json(["jobs", "find", "--nik", spaced], decoder: Self.decoder)
+        let byNIK: [JobMatch] = try await operatorPC.json(["jobs", "find", "--nik", spaced], decoder: Self.decoder)
         #expect(byNIK.map(\.summary.id) == [pickup.id] && byNIK.first?.nama == pickup.card.nama, "\(byNIK)")
         #expect(byNIK.first?.summary.delivery == .pickup)
         let word = String(try #require(other.card.nama.split(separator: " ").max { $0.count < $1.count }))
-        let byName: [JobMatch] = try operatorPC.json(["jobs", "find", "--name", word.lowercased()], decoder: Self.decoder)
+        let byName: [JobMatch] = try await operatorPC.json(["jobs", "find", "--name", word.lowercased()], decoder: Self.decoder)
         #expect(byName.contains { $0.summary.id == other.id }, "\(byName)")
-        let badNIK = try operatorPC.ektpctl(["jobs", "find", "--nik", "12345"])
+        let badNIK = try await operatorPC.ektpctl(["jobs", "find", "--nik", "12345"])
         #expect(badNIK.status == 2 && badNIK.stderr.contains("16 angka"), "\(badNIK)")
 
         // Refused, each leaving the card printed and on the shelf.
-        let wrongNIK = try operatorPC.ektpctl(["jobs", "handover", pickup.id.rawValue, "--recipient", pickup.card.nama, "--nik", other.card.nik.digits])
+        let wrongNIK = try await operatorPC.ektpctl(["jobs", "handover", pickup.id.rawValue, "--recipient", pickup.card.nama, "--nik", other.card.nik.digits])
         #expect(wrongNIK.status == 1 && wrongNIK.stderr.contains("tidak sama dengan NIK pada kartu"), "\(wrongNIK)")
-        let noNIK = try operatorPC.ektpctl(["jobs", "handover", pickup.id.rawValue, "--recipient", "x"])
+        let noNIK = try await operatorPC.ektpctl(["jobs", "handover", pickup.id.rawValue, "--recipient", "x"])
         #expect(noNIK.status == 2 && noNIK.stderr.contains("--nik"), "\(noNIK)")
-        let posPickedUp = try operatorPC.ektpctl(["jobs", "handover", pos.id.rawValue, "--recipient", pos.card.nama, "--nik", pos.card.nik.digits])
+        let posPickedUp = try await operatorPC.ektpctl(["jobs", "handover", pos.id.rawValue, "--recipient", pos.card.nama, "--nik", pos.card.nik.digits])
         #expect(posPickedUp.status == 1 && posPickedUp.stderr.contains("PT Pos"), "\(posPickedUp)")
-        let pickupToPos = try operatorPC.ektpctl(["jobs", "handover", pickup.id.rawValue, "--pos-receipt", "MANIFEST-1"])
+        let pickupToPos = try await operatorPC.ektpctl(["jobs", "handover", pickup.id.rawValue, "--pos-receipt", "MANIFEST-1"])
         #expect(pickupToPos.status == 1 && pickupToPos.stderr.contains("diambil di kecamatan"), "\(pickupToPos)")
         for job in jobs { #expect(try await station.withClient { try await $0.job(job.id) }.summary.state == .printed, "\(job.id)") }
 
         // The owner, NIK matching, giving up the old card; the PT Pos card to the courier.
-        let handed: JobChanged = try operatorPC.json(
+        let handed: JobChanged = try await operatorPC.json(
             ["jobs", "handover", pickup.id.rawValue, "--recipient", "  \(pickup.card.nama) ", "--nik", pickup.card.nik.digits, "--old-card-collected"],
             decoder: Self.decoder)
         #expect(handed.state == .handedOver)
-        let toPos: JobChanged = try operatorPC.json(["jobs", "handover", pos.id.rawValue, "--pos-receipt", "MANIFEST-1"], decoder: Self.decoder)
+        let toPos: JobChanged = try await operatorPC.json(["jobs", "handover", pos.id.rawValue, "--pos-receipt", "MANIFEST-1"], decoder: Self.decoder)
         #expect(toPos.state == .handedOver)
         let detail = try await station.withClient { try await $0.job(pickup.id) }
         #expect(detail.collectedBy == pickup.card.nama)
@@ -72,13 +72,13 @@ import Testing
         #expect(record.detail.contains("NIK cocok") && record.detail.contains("KTP-el lama ditarik") && !record.detail.contains(pickup.card.nama), "\(record)")
         let stock = try await station.withClient { try await $0.stockView() }
         #expect(stock.oldCardsAwaitingDestruction == 1)
-        let again = try operatorPC.ektpctl(["jobs", "handover", pickup.id.rawValue, "--recipient", pickup.card.nama, "--nik", pickup.card.nik.digits])
+        let again = try await operatorPC.ektpctl(["jobs", "handover", pickup.id.rawValue, "--recipient", pickup.card.nama, "--nik", pickup.card.nik.digits])
         #expect(again.status == 1 && again.stderr.contains("bukan tercetak"), "\(again)")
 
         // Name search covers open jobs only; the NIK still finds a handed-over card.
-        let nameAfter: [JobMatch] = try operatorPC.json(["jobs", "find", "--name", pickup.card.nama], decoder: Self.decoder)
+        let nameAfter: [JobMatch] = try await operatorPC.json(["jobs", "find", "--name", pickup.card.nama], decoder: Self.decoder)
         #expect(!nameAfter.contains { $0.summary.id == pickup.id })
-        let nikAfter: [JobMatch] = try operatorPC.json(["jobs", "find", "--nik", pickup.card.nik.digits], decoder: Self.decoder)
+        let nikAfter: [JobMatch] = try await operatorPC.json(["jobs", "find", "--nik", pickup.card.nik.digits], decoder: Self.decoder)
         #expect(nikAfter.first?.summary.state == .handedOver)
     }
 }

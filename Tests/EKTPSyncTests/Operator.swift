@@ -25,7 +25,7 @@ enum Operator {
         }
         // The kecamatan head approves each reprint, from their own PC account.
         for job in try await client.jobs(state: .spoiled) {
-            let _: JobChanged = try station.kepala.json(["jobs", "reprint", job.id.rawValue, "--reason", "kartu rusak"], decoder: WireCoding.decoder())
+            let _: JobChanged = try await station.kepala.json(["jobs", "reprint", job.id.rawValue, "--reason", "kartu rusak"], decoder: WireCoding.decoder())
         }
         for d in try await client.devices() where d.state.status == .error || d.state.status == .offline {
             _ = try await client.injectFault(d.id, FaultRequest(fault: "clear"))

@@ -44,7 +44,7 @@ import Testing
         try await eventually("tiga kartu tercetak", seconds: 60) { try await station.withClient { try await $0.status() }.jobs[.printed] == 3 }
         let operatorPC = OfficeAccount(uid: 0, socket: station.socket)
         for job in [delivered, returned] {
-            let run = try operatorPC.ektpctl(["jobs", "handover", job.id.rawValue, "--pos-receipt", "MANIFEST-POS-1"])
+            let run = try await operatorPC.ektpctl(["jobs", "handover", job.id.rawValue, "--pos-receipt", "MANIFEST-POS-1"])
             #expect(run.status == 0, "\(run)")
         }
         try await eventually("hub mencatat kedua kartu diserahkan ke PT Pos", seconds: 30) {
@@ -77,9 +77,9 @@ import Testing
         try await eventually("hub mencatat kartu kembali tercetak", seconds: 30) { try await hub.job(returned.id).state == .printed }
 
         // Now its owner collects it at the office with their NIK; it is not PT Pos's again.
-        let toPos = try operatorPC.ektpctl(["jobs", "handover", returned.id.rawValue, "--pos-receipt", "MANIFEST-POS-2"])
+        let toPos = try await operatorPC.ektpctl(["jobs", "handover", returned.id.rawValue, "--pos-receipt", "MANIFEST-POS-2"])
         #expect(toPos.status == 1 && toPos.stderr.contains("diambil di kecamatan"), "\(toPos)")
-        let collected = try operatorPC.ektpctl([
+        let collected = try await operatorPC.ektpctl([
             "jobs", "handover", returned.id.rawValue, "--recipient", returned.card.nama, "--nik", returned.card.nik.digits,
         ])
         #expect(collected.status == 0, "\(collected)")

@@ -30,10 +30,10 @@ import Testing
         let operatorPC = OfficeAccount(uid: 0, socket: station.socket)
         let device = try #require(try await station.withClient { try await $0.devices() }.first).id
 
-        let none = try operatorPC.ektpctl(["stock", "load-ribbon", device.rawValue])
+        let none = try await operatorPC.ektpctl(["stock", "load-ribbon", device.rawValue])
         #expect(none.status == 1 && none.stderr.contains("tidak ada gulungan ribbon"), "\(none)")
-        _ = try operatorPC.json(["stock", "receive-ribbon", "4", "--document", "RB-2026-01"], as: StockChanged.self, decoder: Self.decoder)
-        let loaded: StockChanged = try operatorPC.json(["stock", "load-ribbon", device.rawValue], decoder: Self.decoder)
+        _ = try await operatorPC.json(["stock", "receive-ribbon", "4", "--document", "RB-2026-01"], as: StockChanged.self, decoder: Self.decoder)
+        let loaded: StockChanged = try await operatorPC.json(["stock", "load-ribbon", device.rawValue], decoder: Self.decoder)
         #expect(loaded.message.contains("300 cetakan"), "\(loaded.message)")
 
         let factory = SyntheticJobs(regions: try RegionData.load(), signer: approval)
@@ -45,11 +45,11 @@ import Testing
         try await eventually("tiga kartu tercetak", seconds: 60) { try await station.withClient { try await $0.status() }.jobs[.printed] == 3 }
 
         // The printer's count (40 − 3) for its roll, 3 rolls × 300 in the store.
-        let view: StockView = try operatorPC.json(["stock", "show"], decoder: Self.decoder)
+        let view: StockView = try await operatorPC.json(["stock", "show"], decoder: Self.decoder)
         let ribbons = try #require(view.ribbons)
         #expect(ribbons.storeRolls == 3 && ribbons.printers.map(\.remaining) == [37] && ribbons.printers.map(\.used) == [3], "\(ribbons)")
         #expect(ribbons.printsLeft == 3 * 300 + 37)
-        let text = try operatorPC.ektpctl(["stock", "show"]).stdout
+        let text = try await operatorPC.ektpctl(["stock", "show"]).stdout
         #expect(text.contains("Ribbon") && text.contains("3 gulung di gudang"), "\(text)")
         try await eventually("hub melihat sisa ribbon stasiun", seconds: 30) {
             let stock = try await hub.admin.get(ShipmentProcessTests.StockOverviewProbe.self, "/v1/views/stock")

@@ -59,40 +59,40 @@ import Testing
         // Each station hears of its own shipment on a heartbeat; the operator counts it.
         let operatorA = OfficeAccount(uid: 0, socket: a.socket)
         try await eventually("Tarumajaya melihat kirimannya", seconds: 30) {
-            let listed: [IncomingShipment] = try operatorA.json(["stock", "shipments"], decoder: Self.decoder)
+            let listed: [IncomingShipment] = try await operatorA.json(["stock", "shipments"], decoder: Self.decoder)
             return listed.map(\.id) == [toA] && listed[0].inTransit && listed[0].quantity == 7
         }
-        let countedA: StockChanged = try operatorA.json(["stock", "accept-shipment", toA, "--count", "7"], decoder: Self.decoder)
+        let countedA: StockChanged = try await operatorA.json(["stock", "accept-shipment", toA, "--count", "7"], decoder: Self.decoder)
         #expect(countedA.message.contains("7 lembar masuk gudang"), "\(countedA.message)")
-        let twice = try operatorA.ektpctl(["stock", "accept-shipment", toA, "--count", "7"])
+        let twice = try await operatorA.ektpctl(["stock", "accept-shipment", toA, "--count", "7"])
         #expect(twice.status == 1 && twice.stderr.contains("sudah diterima"), "\(twice)")
 
         // At Babelan 2 of 3 arrive: not the operator's to record; the kepala's, with a reason.
         let operatorB = OfficeAccount(uid: 0, socket: b.socket)
         try await eventually("Babelan melihat kirimannya", seconds: 30) {
-            let listed: [IncomingShipment] = try operatorB.json(["stock", "shipments"], decoder: Self.decoder)
+            let listed: [IncomingShipment] = try await operatorB.json(["stock", "shipments"], decoder: Self.decoder)
             return listed.map(\.id) == [toB]
         }
-        let byOperator = try operatorB.ektpctl(["stock", "accept-shipment", toB, "--count", "2", "--reason", "basah"])
+        let byOperator = try await operatorB.ektpctl(["stock", "accept-shipment", toB, "--count", "2", "--reason", "basah"])
         #expect(byOperator.status == 1 && byOperator.stderr.contains("kepala"), "\(byOperator)")
-        let noReason = try b.kepala.ektpctl(["stock", "accept-shipment", toB, "--count", "2"])
+        let noReason = try await b.kepala.ektpctl(["stock", "accept-shipment", toB, "--count", "2"])
         #expect(noReason.status == 1 && noReason.stderr.contains("alasan"), "\(noReason)")
         #expect(try await b.withClient { try await $0.stockView() }.places[.store] ?? 0 == 0, "a refused count moves nothing")
-        _ = try b.kepala.json(
+        _ = try await b.kepala.json(
             ["stock", "accept-shipment", toB, "--count", "2", "--reason", "1 lembar basah terkena hujan"], as: StockChanged.self, decoder: Self.decoder)
 
         // Tarumajaya's kepala sends Babelan 3: in transit until Babelan counts them.
-        _ = try a.kepala.json(["stock", "transfer", "3", "--to", "32.16.02", "--document", "ST-TRM-1"], as: StockChanged.self, decoder: Self.decoder)
+        _ = try await a.kepala.json(["stock", "transfer", "3", "--to", "32.16.02", "--document", "ST-TRM-1"], as: StockChanged.self, decoder: Self.decoder)
         var transfer = ""
         try await eventually("pindahan muncul di Babelan", seconds: 30) {
-            let listed: [IncomingShipment] = try operatorB.json(["stock", "shipments"], decoder: Self.decoder)
+            let listed: [IncomingShipment] = try await operatorB.json(["stock", "shipments"], decoder: Self.decoder)
             guard let t = listed.first(where: \.inTransit) else { return false }
             transfer = t.id
             return t.kind == .transfer && t.fromKecamatan == "32.16.01" && t.quantity == 3 && t.document == "ST-TRM-1"
         }
         let inTransit = try await hub.admin.shipments(kabupaten: "32.16").first { $0.id == transfer }
         #expect(inTransit?.status == .inTransit)
-        _ = try operatorB.json(["stock", "accept-shipment", transfer, "--count", "3"], as: StockChanged.self, decoder: Self.decoder)
+        _ = try await operatorB.json(["stock", "accept-shipment", transfer, "--count", "3"], as: StockChanged.self, decoder: Self.decoder)
 
         // The hub's record: each shipment's sent and counted, the reason kept; both
         // kecamatan's stock as their ledgers say (7 − 3 and 2 + 3).

@@ -25,11 +25,11 @@ import Testing
         func store() async throws -> Int { try await station.withClient { try await $0.stockView() }.places[.store] ?? 0 }
 
         for (code, says) in [("32.16.01", "stasiun ini sendiri"), ("99.99.99", "tidak ada dalam daftar Kemendagri"), ("32.16.99", "tidak ada dalam daftar")] {
-            let run = try station.kepala.ektpctl(["stock", "transfer", "10", "--to", code, "--document", "ST-1"])
+            let run = try await station.kepala.ektpctl(["stock", "transfer", "10", "--to", code, "--document", "ST-1"])
             #expect(run.status == 1 && run.stderr.contains(says), "\(code): \(run)")
         }
         #expect(try await store() == 100, "a refused transfer moves nothing")
-        let sent: StockChanged = try station.kepala.json(["stock", "transfer", "10", "--to", "32.16.02", "--document", "ST-2"], decoder: Self.decoder)
+        let sent: StockChanged = try await station.kepala.json(["stock", "transfer", "10", "--to", "32.16.02", "--document", "ST-2"], decoder: Self.decoder)
         #expect(sent.message.contains("Babelan") && sent.message.contains("32.16.02"), "\(sent.message)")
         #expect(try await store() == 90)
     }

@@ -39,12 +39,13 @@ public enum HubAPI {
     }
 
     /// The application `ektp-hub serve` runs; tests build the same one.
-    /// Long-polls are held in each connection's pipeline (`LongPollParking`).
+    /// Long-polls are held in each connection's pipeline (`LongPollParking`); every other
+    /// request runs in a task of its own (`RequestTask`).
     public static func buildApplication(hub: Hub) -> some ApplicationProtocol {
         let responder = router(hub).buildResponder()
         let idleTimeout: TimeAmount? = hub.config.idleTimeoutSeconds > 0 ? .seconds(Int64(hub.config.idleTimeoutSeconds)) : nil
         return Application(
-            responder: responder,
+            responder: RequestTask(inner: responder),
             server: .http1(configuration: .init(additionalChannelHandlers: [LongPollParking(hub: hub, responder: responder)], idleTimeout: idleTimeout)),
             configuration: .init(address: .hostname(hub.config.host, port: hub.config.port), serverName: "ektp-hub"),
             onServerRunning: { channel in SystemdNotify.ready(status: "melayani di \(channel.localAddress.map { "\($0)" } ?? "-")") },

@@ -3,22 +3,32 @@
 # linked in (--static-swift-stdlib), product by product (the test-only targets need Swift
 # Testing, which has no static library).
 #
-# Every function is compiled into its own section, and ektpd is linked with its start-up
-# and idle code first (packaging/station/ektpd.text-order, made by scripts/startup-order.sh):
-# an idle station then keeps a third of the code resident that it did (docs/install.md,
-# "Memory").
+# Every function is compiled into its own section, and the daemons are linked with the code
+# they run first (made by scripts/startup-order.sh): ektpd its start-up and idle code
+# (packaging/station/ektpd.text-order; an idle station keeps a third of the code resident
+# that it did, docs/install.md "Memory"), ektp-hub the code it runs serving stations
+# (packaging/hub/ektp-hub.text-order; docs/hub.md, "The hub's code in the order it runs").
 #
 #   scripts/build-release.sh [PRODUCT...]   default: ektpd ektpctl ektp-hub ektp-bench
 #
-#   EKTP_TEXT_ORDER=FILE|none  ektpd's order (default packaging/station/ektpd.text-order)
-#   EKTP_LINK_MAP=FILE         where lld's map of ektpd's link goes (default .build/ektpd.map)
+#   EKTP_TEXT_ORDER=FILE|none  the order of each daemon built (default: its own list)
+#   EKTP_LINK_MAP=FILE         where lld's map of a daemon's link goes (default .build/PRODUCT.map)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 products=("$@")
 [ ${#products[@]} -gt 0 ] || products=(ektpd ektpctl ektp-hub ektp-bench)
 build=(-c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections)
-order=${EKTP_TEXT_ORDER:-packaging/station/ektpd.text-order}
+ordered() { # ordered PRODUCT: the text order PRODUCT is linked with, or nothing
+  local own
+  case $1 in
+    ektpd) own=packaging/station/ektpd.text-order ;;
+    ektp-hub) own=packaging/hub/ektp-hub.text-order ;;
+    *) return 0 ;;
+  esac
+  local order=${EKTP_TEXT_ORDER:-$own}
+  [ "$order" = none ] || [ ! -f "$order" ] || echo "$order"
+}
 
 # swift-driver's incremental build does not see a change of frontend flags: a release
 # build made with other flags is removed first, or its objects would stay as they were.
@@ -33,22 +43,24 @@ fi
 
 for product in "${products[@]}"; do
   link=()
-  if [ "$product" = ektpd ]; then
-    if [ "$order" != none ]; then
+  order=$(ordered "$product")
+  case $product in ektpd | ektp-hub)
+    if [ -n "$order" ]; then
       static="$(swift -print-target-info | python3 -c 'import json,sys; print(json.load(sys.stdin)["paths"]["runtimeResourcePath"])')_static/linux"
-      # Named by its content: a changed order is a changed link command, so ektpd relinks.
+      # Named by its content: a changed order is a changed link command, so the daemon relinks.
       script=$(python3 scripts/text-order.py script "$order" "$bin" "$static")
-      ld=".build/ektpd-text-order-$(printf '%s' "$script" | sha256sum | cut -c1-12).ld"
+      ld=".build/$product-text-order-$(printf '%s' "$script" | sha256sum | cut -c1-12).ld"
       mkdir -p .build
       printf '%s\n' "$script" >"$ld"
       link+=(-Xlinker -T -Xlinker "$PWD/$ld")
     fi
-    map=${EKTP_LINK_MAP:-$PWD/.build/ektpd.map}
+    map=${EKTP_LINK_MAP:-$PWD/.build/$product.map}
     link+=(-Xlinker "-Map=$map")
-  fi
+    ;;
+  esac
   echo "== swift build -c release --static-swift-stdlib --product $product"
   swift build "${build[@]}" "${link[@]}" --product "$product"
-  if [ "$product" = ektpd ] && [ "$order" != none ] && [ -f "$map" ]; then
-    python3 scripts/text-order.py check "$map" "$order"
+  if [ -n "$order" ] && [ -f "$map" ]; then
+    python3 scripts/text-order.py check "$map" "$order" "$product"
   fi
 done

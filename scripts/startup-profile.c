@@ -9,8 +9,14 @@
 // each line names one piece of code that ran, not the neighbourhood the kernel mapped;
 // scripts/text-order.py turns it into the input section holding that address.
 //
+// With EKTP_STARTUP_PROFILE_REARM_MS set, the text is dropped again (MADV_DONTNEED) every
+// that many milliseconds, so each page faults again and names whichever code touches it
+// next: a long run under load names many of a page's pieces instead of its first alone
+// (the hub's profile, where one round has to find what ten would).
+//
 // Development tool only: nothing installed loads it.
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
@@ -48,11 +54,25 @@ static void *serve_faults(void *unused) {
         unsigned long address = touched & ~(unsigned long)(page_size - 1);
         if (pread(executable_fd, page, page_size, text_offset + (address - text_start)) < 0) fail("pread");
         struct uffdio_copy copy = {.dst = address, .src = (unsigned long)page, .len = page_size};
-        if (ioctl(fault_fd, UFFDIO_COPY, &copy) < 0) fail("UFFDIO_COPY");
+        if (ioctl(fault_fd, UFFDIO_COPY, &copy) < 0) {
+            // Another thread's fault on the same page was served first: wake this one.
+            if (errno != EEXIST) fail("UFFDIO_COPY");
+            struct uffdio_range page_range = {.start = address, .len = page_size};
+            if (ioctl(fault_fd, UFFDIO_WAKE, &page_range) < 0) fail("UFFDIO_WAKE");
+            continue;
+        }
         fprintf(profile, "%lx\n", text_offset + (touched - text_start));
         fflush(profile);
     }
     return unused;
+}
+
+static void *rearm(void *milliseconds) {
+    for (;;) {
+        usleep((useconds_t)(long)milliseconds * 1000);
+        if (madvise((void *)text_start, text_end - text_start, MADV_DONTNEED) < 0) fail("madvise");
+    }
+    return NULL;
 }
 
 __attribute__((constructor)) static void start_profile(void) {
@@ -96,4 +116,9 @@ __attribute__((constructor)) static void start_profile(void) {
     if (ioctl(fault_fd, UFFDIO_REGISTER, &range) < 0) fail("UFFDIO_REGISTER");
     pthread_t server;
     if (pthread_create(&server, NULL, serve_faults, NULL) != 0) fail("pthread_create");
+    const char *every = getenv("EKTP_STARTUP_PROFILE_REARM_MS");
+    if (every != NULL && atol(every) > 0) {
+        pthread_t rearmer;
+        if (pthread_create(&rearmer, NULL, rearm, (void *)atol(every)) != 0) fail("pthread_create");
+    }
 }

@@ -12,7 +12,7 @@
 // With EKTP_STARTUP_PROFILE_REARM_MS set, the text is dropped again (MADV_DONTNEED) every
 // that many milliseconds, so each page faults again and names whichever code touches it
 // next: a long run under load names many of a page's pieces instead of its first alone
-// (the hub's profile, where one round has to find what ten would).
+// (the hub: under load it runs far more code than one round of first touches can name).
 //
 // Development tool only: nothing installed loads it.
 #define _GNU_SOURCE

@@ -19,15 +19,11 @@ cd "$(dirname "$0")/.."
 products=("$@")
 [ ${#products[@]} -gt 0 ] || products=(ektpd ektpctl ektp-hub ektp-bench)
 build=(-c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections)
-ordered() { # ordered PRODUCT: the text order PRODUCT is linked with, or nothing
-  local own
+own_order() { # own_order PRODUCT: the committed text order of a daemon; nothing for the rest
   case $1 in
-    ektpd) own=packaging/station/ektpd.text-order ;;
-    ektp-hub) own=packaging/hub/ektp-hub.text-order ;;
-    *) return 0 ;;
+    ektpd) echo packaging/station/ektpd.text-order ;;
+    ektp-hub) echo packaging/hub/ektp-hub.text-order ;;
   esac
-  local order=${EKTP_TEXT_ORDER:-$own}
-  [ "$order" = none ] || [ ! -f "$order" ] || echo "$order"
 }
 
 # swift-driver's incremental build does not see a change of frontend flags: a release
@@ -42,9 +38,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "${build[*]}" ]; then
 fi
 
 for product in "${products[@]}"; do
-  link=()
-  order=$(ordered "$product")
-  case $product in ektpd | ektp-hub)
+  link=() order=
+  own=$(own_order "$product")
+  if [ -n "$own" ]; then
+    order=${EKTP_TEXT_ORDER:-$own}
+    [ "$order" != none ] && [ -f "$order" ] || order=
     if [ -n "$order" ]; then
       static="$(swift -print-target-info | python3 -c 'import json,sys; print(json.load(sys.stdin)["paths"]["runtimeResourcePath"])')_static/linux"
       # Named by its content: a changed order is a changed link command, so the daemon relinks.
@@ -56,8 +54,7 @@ for product in "${products[@]}"; do
     fi
     map=${EKTP_LINK_MAP:-$PWD/.build/$product.map}
     link+=(-Xlinker "-Map=$map")
-    ;;
-  esac
+  fi
   echo "== swift build -c release --static-swift-stdlib --product $product"
   swift build "${build[@]}" "${link[@]}" --product "$product"
   if [ -n "$order" ] && [ -f "$map" ]; then

@@ -91,6 +91,21 @@ EOF
   daemon=
 }
 
+added() { # added ROUND: $work/touches' sections added to $work/order; sets $total and $new
+  local said
+  said=$(python3 scripts/text-order.py add "$work/$product.map" "$bin/$product" "$work/touches" "$work/order" 2>&1)
+  echo "   round $1: $said"
+  total=$(echo "$said" | sed -n 's/^\([0-9]*\) sections.*/\1/p')
+  new=$(echo "$said" | sed -n 's/.*(\([0-9]*\) new).*/\1/p')
+  total=${total:-0} new=${new:-0}
+}
+
+commit() { # the list found, in place of the committed one, and the daemon linked with it
+  cp "$work/order" "$order"
+  link "$order"
+  echo "== $order: $(grep -c . "$order") sections; $product relinked with it"
+}
+
 serve() { # the hub benchmarks, ektp-hub profiled (its touches in $work/touches.PID)
   local bench="$work/bench"
   rm -rf "$bench" && mkdir -p "$bench"
@@ -125,14 +140,10 @@ if [ "$product" = ektpd ]; then
   for round in $(seq "$rounds"); do
     link "$work/order"
     idle 15 "$bin/ektpd" env EKTP_STARTUP_PROFILE="$work/touches" LD_PRELOAD="$work/startup-profile.so"
-    added=$(python3 scripts/text-order.py add "$work/$product.map" "$bin/$product" "$work/touches" "$work/order" 2>&1)
-    echo "   round $round: $added"
-    new=$(echo "$added" | sed -n 's/.*(\([0-9]*\) new).*/\1/p')
-    [ "${new:-0}" -ge 5 ] || break
+    added "$round"
+    [ "$new" -ge 5 ] || break
   done
-  cp "$work/order" "$order"
-  link "$order"
-  echo "== $order: $(grep -c . "$order") sections; ektpd relinked with it"
+  commit
 else
   rounds=${1:-4}
   order=packaging/hub/ektp-hub.text-order
@@ -142,13 +153,8 @@ else
     rm -f "$work"/touches.*
     serve
     cat "$work"/touches.* >"$work/touches"
-    added=$(python3 scripts/text-order.py add "$work/$product.map" "$bin/$product" "$work/touches" "$work/order" 2>&1)
-    echo "   round $round ($(wc -l <"$work/touches") touches): $added"
-    total=$(echo "$added" | sed -n 's/^\([0-9]*\) sections.*/\1/p')
-    new=$(echo "$added" | sed -n 's/.*(\([0-9]*\) new).*/\1/p')
-    [ "$((${new:-0} * 100))" -ge "${total:-0}" ] || break
+    added "$round ($(wc -l <"$work/touches") touches)"
+    [ "$((new * 100))" -ge "$total" ] || break
   done
-  cp "$work/order" "$order"
-  link "$order"
-  echo "== $order: $(grep -c . "$order") sections; $product relinked with it"
+  commit
 fi

@@ -178,7 +178,7 @@ def check(map_path, list_path, product):
     if listed and not found:
         sys.exit(f"error: no section of {list_path} is in {product}'s .text.idle: the order was not applied")
     if listed and len(found) < 0.8 * len(listed):
-        print(f"warning: {list_path} no longer matches the code; run scripts/startup-order.sh")
+        print(f"warning: {list_path} no longer matches the code; run scripts/startup-order.sh {product}")
 
 
 if __name__ == "__main__":

@@ -117,6 +117,10 @@ public enum HubServer {
         configuration.options.maximumConnections = pg.connections
         if serving { configuration.options.minimumConnections = pg.connections }
         configuration.options.keepAliveBehavior = pg.keepAliveSeconds > 0 ? .init(frequency: .seconds(pg.keepAliveSeconds)) : nil
+        // No JIT: the hub's statements are short, and a server built with LLVM (Debian's)
+        // compiles any whose estimated cost passes `jit_above_cost`. The NIK probe of a
+        // thousand keys at intake did, 13 ms of compiling for a few of running (docs/hub.md).
+        configuration.options.additionalStartupParameters = [("jit", "off")]
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 }

@@ -1,4 +1,5 @@
 import EKTPDomain
+import EKTPTestSupport
 import EKTPWire
 import Foundation
 import Logging
@@ -53,6 +54,38 @@ struct PostgresSchemaTests {
             var rows: [Int64] = []
             for try await n in try await client.query("SELECT COUNT(*) FROM job_document", logger: Self.logger).decode(Int64.self) { rows.append(n) }
             #expect(rows == [3])
+        }
+    }
+
+    @Test("the job table keeps only the indexes a query reads: a change of state writes each of them")
+    func jobIndexesAreRead() async throws {
+        try await TestHub.withPostgresDatabase { client in
+            try await PostgresHubStore(client: client).migrate()
+            var names: Set<String> = []
+            for try await name in try await client.query("SELECT indexname FROM pg_indexes WHERE tablename = 'job'", logger: Self.logger).decode(String.self) {
+                names.insert(name)
+            }
+            // job_queue went in v14: the lease and the look read job_ready and job_leases.
+            #expect(names == ["job_pkey", "job_ready", "job_leases", "job_station", "job_nik_key", "job_withdrawn", "job_pos_return"], "\(names.sorted())")
+        }
+    }
+
+    @Test("the hub's connections run without JIT; the server's own default compiles")
+    func connectionsWithoutJIT() async throws {
+        let server = try #require(Backend.postgresServer)
+        let settings = PostgresSettings(host: server.host, port: server.port, username: server.user, password: server.password, database: "postgres")
+        let hub = try HubServer.postgresClient(settings, logger: Self.logger)
+        let plain = PostgresClient(
+            configuration: .init(host: server.host, port: server.port, username: server.user, password: server.password, database: "postgres", tls: .disable))
+        try await withRunningPostgresClients([hub, plain]) {
+            func jit(_ client: PostgresClient) async throws -> [String] {
+                var values: [String] = []
+                for try await value in try await client.query("SHOW jit", logger: Self.logger).decode(String.self) { values.append(value) }
+                return values
+            }
+            let (ours, servers) = (try await jit(hub), try await jit(plain))
+            #expect(ours == ["off"])
+            #expect(servers == ["on"], "the server's default, which the hub must not take")
         }
     }
 

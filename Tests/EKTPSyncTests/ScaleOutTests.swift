@@ -120,4 +120,54 @@ import Testing
         for s in stations { #expect((counts[s.id] ?? 0) > 0, "stasiun \(s.id) tidak mendapat job: \(counts)") }
         print("skala: \(jobs.count) job lewat 3 hub (1 dimatikan di tengah), \(resent) kiriman diulang; per stasiun \(counts.sorted { $0.key < $1.key })")
     }
+
+    /// Two approval systems' files at once, each to its own hub process on the same
+    /// database: the same people (one NIK, two job ids) in both, and one job in both.
+    /// Each person keeps one live card (the other job held), the shared job is stored once
+    /// and named a duplicate in the other answer, and no request fails.
+    @Test(.timeLimit(.minutes(3)), .enabled(if: TestPostgres.server != nil))
+    func filesTakenInAtOnceByTwoHubsKeepOneLiveCardPerNIK() async throws {
+        let scratch = try Scratch("intake-at-once")
+        let approval = ApprovalSigner.generate(keyId: "approval")
+        let database = try await TestPostgres.createDatabase()
+        let first = try HubUnderTest(scratch: scratch, trusted: [approval], postgres: database)
+        let second = try HubUnderTest(scratch: scratch, trusted: [approval], postgres: database, adminToken: first.adminToken)
+        defer { for hub in [first, second] { hub.child.stop() } }
+        for hub in [first, second] { try await hub.start() }
+        let factory = SyntheticJobs(regions: try RegionData.load(), signer: approval)
+
+        let rounds = 12
+        var people: [(JobID, JobID)] = []
+        var shared: [JobID] = []
+        var niks: Set<String> = []
+        for round in 0..<rounds {
+            let jobs = try factory.jobs(count: 16, kecamatan: "32.16.04", prefix: "SERENTAK\(round)", seed: UInt64(round + 1))
+            for job in jobs { try #require(niks.insert(job.card.nik.digits).inserted, "NIK \(job.card.nik.masked) dua kali dalam data uji") }
+            let both = jobs[0]
+            var again: [PrintJob] = []
+            for job in jobs.dropFirst() {
+                var copy = job
+                copy.id = try JobID(job.id.rawValue + "-B")
+                again.append(copy)
+                people.append((job.id, copy.id))
+            }
+            shared.append(both.id)
+            let (a, b) = (try factory.signedFile(Array(jobs)), try factory.signedFile([both] + again))
+            async let fromFirst = first.admin.intake(a)
+            async let fromSecond = second.admin.intake(b)
+            let answers = try await [fromFirst, fromSecond]
+            #expect(answers.flatMap(\.stored).filter { $0 == both.id }.count == 1, "job \(both.id) disimpan: \(answers)")
+            #expect(answers.flatMap(\.duplicates) == [both.id], "\(answers.map(\.duplicates))")
+        }
+        // Each person: exactly one of the two jobs live, the other held for it.
+        var wrong: [String] = []
+        for (one, other) in people {
+            let (a, b) = (try await first.job(one), try await second.job(other))
+            if (a.heldFor == nil) == (b.heldFor == nil) || (a.heldFor ?? other) != other || (b.heldFor ?? one) != one {
+                wrong.append("\(one) ditahan untuk \(a.heldFor?.rawValue ?? "-"), \(other) untuk \(b.heldFor?.rawValue ?? "-")")
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) dari \(people.count) orang: \(wrong.prefix(4))")
+        for id in shared { #expect(try await first.job(id).state == .approved) }
+    }
 }

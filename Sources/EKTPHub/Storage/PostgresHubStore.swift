@@ -33,7 +33,7 @@ public struct PostgresHubStore: HubStore {
     /// `before` stops short of the migration of that name (a test's older database).
     public func migrate(before: String? = nil) async throws {
         try await client.withTransaction(logger: logger) { c in
-            try await c.query("SELECT pg_advisory_xact_lock(728316)", logger: logger).drain()
+            try await c.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger).drain()
             try await c.query("CREATE TABLE IF NOT EXISTS hub_migration (name TEXT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)", logger: logger).drain()
             var done: Set<String> = []
             for try await name in try await c.query("SELECT name FROM hub_migration", logger: logger).decode(String.self) { done.insert(name) }
@@ -45,6 +45,11 @@ public struct PostgresHubStore: HubStore {
             }
         }
     }
+
+    /// Advisory locks (transaction-scoped), the same numbers in every hub process.
+    static let migrationLock: Int64 = 728_316
+    /// Intake's: one file's store at a time across all processes (`storeApproved`).
+    static let intakeLock: Int64 = 728_317
 
     /// The named migrations in order; a shipped one is never edited.
     static let migrations: [(name: String, statements: [String])] = [
@@ -174,6 +179,11 @@ public struct PostgresHubStore: HubStore {
                 "CREATE INDEX job_leases ON job(kecamatan_code, lease_expires_at) WHERE state = 'offered'",
             ]
         ),
+        // Since v13 no query reads `job_queue` (the lease and the look walk `job_ready` and
+        // `job_leases`), yet every change of a job's state, which moves the row to a new
+        // version, added an entry to it: one index write in five for each offer and
+        // acknowledgement.
+        ("v14-drop-job-queue", ["DROP INDEX job_queue"]),
     ]
 
     static let v1: [String] = [
@@ -427,6 +437,12 @@ extension PostgresHubStore {
 extension PostgresHubStore {
     public func storeApproved(_ jobs: [IncomingJob], now: Date) async throws -> (stored: [JobID], duplicates: [JobID], held: [JobID: JobID]) {
         try await tx { c in
+            // One file at a time, whichever hub process took it in. The checks below read
+            // what is committed: two files stored at once would each miss the other's
+            // jobs, and both keep a live card for one NIK, or both insert a job they share
+            // (a key violation where one should see a duplicate). Verifying, the long part
+            // of intake, happens before and still runs side by side.
+            try await c.query("SELECT pg_advisory_xact_lock(\(Self.intakeLock))", logger: logger).drain()
             var held: [JobID: Data] = [:]
             for try await (id, hash) in try await c.query(
                 "SELECT id, content_hash FROM job WHERE id = ANY(\(jobs.map(\.id.rawValue)))", logger: logger

@@ -21,7 +21,8 @@ import Synchronization
 ///    from the first intake request until 23 stations (long-poll, ack) have acknowledged
 ///    every job: jobs/s, against the floor measured in the same run (every signature
 ///    checked on every core, the same rows bulk-inserted into the same schema).
-///    `--jobs N` takes fewer, `--backend sqlite|postgres` one backend, `--json` one JSON
+///    The approval system keeps `--senders N` files in flight (2; 1 sends one file after
+///    the other). `--jobs N` takes fewer, `--backend sqlite|postgres` one backend, `--json` one JSON
 ///    object per backend on standard output (`jobsPerSecond`, `floorJobsPerSecond`,
 ///    `ratio`, …), the words on standard error.
 /// 2. country: 7,285 stations (every kecamatan in wilayah.csv) each holding a long-poll and
@@ -45,6 +46,8 @@ enum HubBench {
         var jobs = Int(ProcessInfo.processInfo.environment["EKTP_BENCH_BACKLOG_JOBS"] ?? "") ?? 132_289
         var backend: String?
         var json = false
+        /// How many intake requests the approval system keeps in flight in the backlog.
+        var senders = 2
 
         init(_ args: [String]) throws {
             var rest = args[...]
@@ -58,6 +61,9 @@ enum HubBench {
                 case "--backend":
                     guard let b = rest.popFirst(), ["sqlite", "postgres"].contains(b) else { throw BenchProblem("--backend perlu sqlite atau postgres") }
                     backend = b
+                case "--senders":
+                    guard let n = rest.popFirst().flatMap({ Int($0) }), (1...8).contains(n) else { throw BenchProblem("--senders perlu angka 1 sampai 8") }
+                    senders = n
                 default: throw BenchProblem("pilihan \"\(arg)\" tidak dikenal untuk ektp-bench hub")
                 }
             }
@@ -117,7 +123,7 @@ enum HubBench {
             hubBinary: hubBinary, root: root, regions: regions, signer: signer, http: http, cpu: env["EKTP_BENCH_HUB_CPU"].flatMap { $0.isEmpty ? nil : $0 })
         do {
             if which.contains("backlog") {
-                let backlog = try Backlog(setup: setup, total: options.jobs)
+                let backlog = try Backlog(setup: setup, total: options.jobs, senders: options.senders)
                 for server in servers {
                     let figures = try await backlog.run(server)
                     if options.json { try printJSON(figures) }
@@ -125,7 +131,7 @@ enum HubBench {
             }
             if which.contains("scale") {
                 guard let postgres, options.backend != "sqlite" else { throw BenchProblem("hub scale perlu PostgreSQL (EKTP_BENCH_POSTGRES)") }
-                let figures = try await Backlog(setup: setup, total: options.jobs).scale(postgres)
+                let figures = try await Backlog(setup: setup, total: options.jobs, senders: options.senders).scale(postgres)
                 if options.json { try printJSON(figures) }
             }
             if which.contains("country") {
@@ -187,6 +193,9 @@ struct Backlog {
     static let pollMax = HubConfig().maxJobsPerPoll
     let setup: HubBench.Setup
     let total: Int
+    /// Intake requests in flight at once, each sender posting the next file when its last
+    /// is answered, as an approval system with that many connections does.
+    let senders: Int
     let kecamatan: [String]
     /// Jobs per kecamatan.
     let quota: [String: Int]
@@ -199,6 +208,7 @@ struct Backlog {
     struct Figures: Encodable {
         let backend: String
         let jobs: Int
+        let senders: Int
         let jobsPerSecond: Double
         let floorJobsPerSecond: Double
         let ratio: Double
@@ -210,9 +220,10 @@ struct Backlog {
         let cores: Int
     }
 
-    init(setup: HubBench.Setup, total: Int) throws {
+    init(setup: HubBench.Setup, total: Int, senders: Int) throws {
         self.setup = setup
         self.total = total
+        self.senders = senders
         kecamatan = setup.regions.kecamatan(under: "32.16").map(\.code).sorted()
         guard kecamatan.count == 23 else { throw BenchProblem("Kabupaten Bekasi harus punya 23 kecamatan, ada \(kecamatan.count)") }
         let clock = ContinuousClock()
@@ -236,8 +247,8 @@ struct Backlog {
         HubBench.say(
             String(
                 format:
-                    "== hub, backlog Kabupaten Bekasi: %d job bertanda tangan untuk %d kecamatan (%.1f s membuat dan menandatangani; foto: header JPEG 23 byte) ==",
-                interleaved.count, kecamatan.count, seconds(clock.now - start)))
+                    "== hub, backlog Kabupaten Bekasi: %d job bertanda tangan untuk %d kecamatan (%.1f s membuat dan menandatangani; foto: header JPEG 23 byte; %d berkas intake sekaligus) ==",
+                interleaved.count, kecamatan.count, seconds(clock.now - start), senders))
     }
 
     func run(_ server: PostgresServer?) async throws -> Figures {
@@ -255,7 +266,7 @@ struct Backlog {
                     ProcessInfo.processInfo.activeProcessorCount, floor.verify, floor.insert))
         HubBench.say(pad + String(format: " rasio              : %8.2f (HTTP / lantai; sasaran ≥ 0,50)", rate / floorRate))
         return Figures(
-            backend: server == nil ? "sqlite" : "postgres", jobs: total, jobsPerSecond: rate, floorJobsPerSecond: floorRate, ratio: rate / floorRate,
+            backend: server == nil ? "sqlite" : "postgres", jobs: total, senders: senders, jobsPerSecond: rate, floorJobsPerSecond: floorRate, ratio: rate / floorRate,
             seconds: viaHTTP.seconds, intakeSeconds: viaHTTP.intake, floorVerifySeconds: floor.verify, floorInsertSeconds: floor.insert,
             cores: ProcessInfo.processInfo.activeProcessorCount)
     }
@@ -286,14 +297,21 @@ struct Backlog {
         let clock = ContinuousClock()
         let start = clock.now
         let intakeDone = Locked<Duration>(.zero)
+        let nextFile = Locked(0)
         let acked = try await withThrowingTaskGroup(of: Int.self) { group in
-            group.addTask {
-                for file in files {
-                    let r = try await api.call(.POST, "/v1/intake", bearer: admin, body: file)
-                    guard r.status == 201 else { throw BenchProblem("intake menjawab \(r.status): \(String(buffer: r.body).prefix(300))") }
+            for _ in 0..<senders {
+                group.addTask {
+                    while case let n = nextFile.withLock({ n in
+                        defer { n += 1 }
+                        return n
+                    }), n < files.count {
+                        let r = try await api.call(.POST, "/v1/intake", bearer: admin, body: files[n])
+                        guard r.status == 201 else { throw BenchProblem("intake menjawab \(r.status): \(String(buffer: r.body).prefix(300))") }
+                    }
+                    let now = clock.now - start
+                    intakeDone.withLock { $0 = max($0, now) }
+                    return 0
                 }
-                intakeDone.withLock { $0 = clock.now - start }
-                return 0
             }
             for (code, credential) in credentials {
                 group.addTask {

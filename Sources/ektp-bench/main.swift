@@ -19,6 +19,7 @@ let usage = """
       hub [backlog|country]   hub: backlog Kabupaten Bekasi dan 7.285 stasiun se-Indonesia
                               (EKTP_BENCH_POSTGRES=HOST:PORT:USER menambah PostgreSQL);
                               --jobs N (backlog lebih kecil), --backend sqlite|postgres,
+                              --senders N (berkas intake sekaligus, bawaan 2),
                               --json (angka backlog sebagai JSON: jobsPerSecond,
                               floorJobsPerSecond, ratio)
       hub scale               backlog lewat 1 proses hub lalu 3 proses di belakang HAProxy

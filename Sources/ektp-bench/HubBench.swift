@@ -266,9 +266,9 @@ struct Backlog {
                     ProcessInfo.processInfo.activeProcessorCount, floor.verify, floor.insert))
         HubBench.say(pad + String(format: " rasio              : %8.2f (HTTP / lantai; sasaran ≥ 0,50)", rate / floorRate))
         return Figures(
-            backend: server == nil ? "sqlite" : "postgres", jobs: total, senders: senders, jobsPerSecond: rate, floorJobsPerSecond: floorRate, ratio: rate / floorRate,
-            seconds: viaHTTP.seconds, intakeSeconds: viaHTTP.intake, floorVerifySeconds: floor.verify, floorInsertSeconds: floor.insert,
-            cores: ProcessInfo.processInfo.activeProcessorCount)
+            backend: server == nil ? "sqlite" : "postgres", jobs: total, senders: senders, jobsPerSecond: rate, floorJobsPerSecond: floorRate,
+            ratio: rate / floorRate, seconds: viaHTTP.seconds, intakeSeconds: viaHTTP.intake, floorVerifySeconds: floor.verify,
+            floorInsertSeconds: floor.insert, cores: ProcessInfo.processInfo.activeProcessorCount)
     }
 
     /// From the first intake request until every job is acknowledged over HTTP. The hub has

@@ -171,10 +171,18 @@ enum TestPostgres {
 
         /// How many server processes (connections) the database has now, by PostgreSQL's
         /// own count (`pg_stat_activity`), asked over a connection to another database.
-        func connections() async throws -> Int {
+        func connections() async throws -> Int { try await count("") }
+
+        /// How many of its connections wait on an advisory lock now (intake's).
+        func advisoryLockWaiters() async throws -> Int { try await count(" AND wait_event_type = 'Lock' AND wait_event = 'advisory'") }
+
+        private func count(_ condition: String) async throws -> Int {
             let out = try await OneShot.outputOnThread(
                 URL(fileURLWithPath: "/usr/bin/env"),
-                ["psql", "-qtA", "-h", host, "-p", port, "-U", user, "-d", "postgres", "-c", "SELECT count(*) FROM pg_stat_activity WHERE datname = '\(name)'"])
+                [
+                    "psql", "-qtA", "-h", host, "-p", port, "-U", user, "-d", "postgres", "-c",
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = '\(name)'" + condition,
+                ])
             guard let count = Int(out.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw HarnessError("psql menjawab \(out.prefix(200))") }
             return count
         }

@@ -124,7 +124,9 @@ import Testing
     /// Two approval systems' files at once, each to its own hub process on the same
     /// database: the same people (one NIK, two job ids) in both, and one job in both.
     /// Each person keeps one live card (the other job held), the shared job is stored once
-    /// and named a duplicate in the other answer, and no request fails.
+    /// and named a duplicate in the other answer, and no request fails. Then three times as
+    /// many files as a process has connections, all at once to one process: every job is
+    /// stored, and no connection is seen waiting on intake's lock.
     @Test(.timeLimit(.minutes(3)), .enabled(if: TestPostgres.server != nil))
     func filesTakenInAtOnceByTwoHubsKeepOneLiveCardPerNIK() async throws {
         let scratch = try Scratch("intake-at-once")
@@ -169,5 +171,41 @@ import Testing
         }
         #expect(wrong.isEmpty, "\(wrong.count) dari \(people.count) orang: \(wrong.prefix(4))")
         for id in shared { #expect(try await first.job(id).state == .approved) }
+
+        // Many files at once to one process: they wait their turn in the process, not on
+        // the lock with a connection of the pool each (the pool is the stations' too).
+        let burst = try (0..<3 * TestPostgres.Database.hubConnections).map { n in
+            try factory.signedFile(try factory.jobs(count: 60, kecamatan: "32.16.05", prefix: "RAMAI\(n)", seed: UInt64(100 + n)))
+        }
+        let (stored, mostWaiting, samples) = try await withThrowingTaskGroup(of: (stored: Int?, most: Int, samples: Int).self) { group in
+            group.addTask {
+                let stored = try await withThrowingTaskGroup(of: Int.self) { sends in
+                    for file in burst { sends.addTask { try await first.admin.intake(file).stored.count } }
+                    return try await sends.reduce(0, +)
+                }
+                return (stored, 0, 0)
+            }
+            group.addTask {
+                var (most, samples) = (0, 0)
+                while !Task.isCancelled {
+                    most = max(most, try await database.advisoryLockWaiters())
+                    samples += 1
+                }
+                return (nil, most, samples)
+            }
+            var seen = (stored: 0, most: 0, samples: 0)
+            for try await outcome in group {
+                if let stored = outcome.stored {
+                    seen.stored = stored
+                    group.cancelAll()
+                } else {
+                    (seen.most, seen.samples) = (outcome.most, outcome.samples)
+                }
+            }
+            return seen
+        }
+        #expect(stored == burst.count * 60)
+        #expect(samples > 0)
+        #expect(mostWaiting == 0, "\(mostWaiting) koneksi menunggu kunci intake (\(samples) sampel)")
     }
 }

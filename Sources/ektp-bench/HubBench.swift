@@ -297,15 +297,13 @@ struct Backlog {
         let clock = ContinuousClock()
         let start = clock.now
         let intakeDone = Locked<Duration>(.zero)
-        let nextFile = Locked(0)
+        // The files not yet sent, taken in order by whichever sender is free.
+        let unsent = Locked(files[...])
         let acked = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<senders {
                 group.addTask {
-                    while case let n = nextFile.withLock({ n in
-                        defer { n += 1 }
-                        return n
-                    }), n < files.count {
-                        let r = try await api.call(.POST, "/v1/intake", bearer: admin, body: files[n])
+                    while let file = unsent.withLock({ $0.popFirst() }) {
+                        let r = try await api.call(.POST, "/v1/intake", bearer: admin, body: file)
                         guard r.status == 201 else { throw BenchProblem("intake menjawab \(r.status): \(String(buffer: r.body).prefix(300))") }
                     }
                     let now = clock.now - start

@@ -177,13 +177,18 @@ import Testing
         let burst = try (0..<3 * TestPostgres.Database.hubConnections).map { n in
             try factory.signedFile(try factory.jobs(count: 60, kecamatan: "32.16.05", prefix: "RAMAI\(n)", seed: UInt64(100 + n)))
         }
-        let (stored, mostWaiting, samples) = try await withThrowingTaskGroup(of: (stored: Int?, most: Int, samples: Int).self) { group in
+        // One child sends the burst; the other samples the lock's waiters until it is sent.
+        enum Outcome: Sendable {
+            case sent(stored: Int)
+            case sampled(mostWaiting: Int, samples: Int)
+        }
+        var (stored, mostWaiting, samples) = (0, 0, 0)
+        try await withThrowingTaskGroup(of: Outcome.self) { group in
             group.addTask {
-                let stored = try await withThrowingTaskGroup(of: Int.self) { sends in
+                try await withThrowingTaskGroup(of: Int.self) { sends in
                     for file in burst { sends.addTask { try await first.admin.intake(file).stored.count } }
-                    return try await sends.reduce(0, +)
+                    return .sent(stored: try await sends.reduce(0, +))
                 }
-                return (stored, 0, 0)
             }
             group.addTask {
                 var (most, samples) = (0, 0)
@@ -191,18 +196,16 @@ import Testing
                     most = max(most, try await database.advisoryLockWaiters())
                     samples += 1
                 }
-                return (nil, most, samples)
+                return .sampled(mostWaiting: most, samples: samples)
             }
-            var seen = (stored: 0, most: 0, samples: 0)
             for try await outcome in group {
-                if let stored = outcome.stored {
-                    seen.stored = stored
+                switch outcome {
+                case .sent(let n):
+                    stored = n
                     group.cancelAll()
-                } else {
-                    (seen.most, seen.samples) = (outcome.most, outcome.samples)
+                case .sampled(let most, let n): (mostWaiting, samples) = (most, n)
                 }
             }
-            return seen
         }
         #expect(stored == burst.count * 60)
         #expect(samples > 0)

@@ -16,11 +16,6 @@ public struct HubIntake: Sendable {
     public let notifier: JobNotifier?
     /// Seals each document before it is stored.
     let sealer: DocumentSealer
-    /// This process's files go to the store one at a time. They take turns there anyway
-    /// (`storeApproved`: SQLite's one writer; PostgreSQL's intake lock, across processes),
-    /// and one waiting here holds no database connection: files sent at once must not take
-    /// the pool's connections from the stations' requests while they wait.
-    let storing = Turns()
 
     init(
         store: any HubStore, verifier: JobVerifier, regions: RegionDirectory, clock: @escaping HubClock = HubClocks.system, notifier: JobNotifier? = nil,
@@ -71,7 +66,7 @@ public struct HubIntake: Sendable {
         } catch {
             throw HubError(error.kind == .malformed ? .invalid : .rejected, error.message, details: error.details)
         }
-        let result = try await storing.run { [store, clock] in try await store.storeApproved(accepted, now: clock()) }
+        let result = try await store.storeApproved(accepted, now: clock())
         let stored = Set(result.stored)
         notifier?.notify(accepted.filter { stored.contains($0.id) }.map(\.kecamatanCode))
         let held = result.held.sorted { $0.key < $1.key }.map { job, earlier in

@@ -23,6 +23,9 @@ public struct PostgresHubStore: HubStore {
     let logger: Logger
     /// Stations by credential, kept while `listen(notifier:)` runs.
     let credentials = CredentialCache()
+    /// This process's intake files wait here for their turn at `intakeLock`, holding no
+    /// connection: a burst of files must not take the pool from the stations' requests.
+    let intakeTurns = Turns()
 
     public init(client: PostgresClient, logger: Logger = Logger(label: "ektp-hub.postgres")) {
         self.client = client
@@ -436,6 +439,10 @@ extension PostgresHubStore {
 
 extension PostgresHubStore {
     public func storeApproved(_ jobs: [IncomingJob], now: Date) async throws -> (stored: [JobID], duplicates: [JobID], held: [JobID: JobID]) {
+        try await intakeTurns.run { try await storeApprovedInTurn(jobs, now: now) }
+    }
+
+    private func storeApprovedInTurn(_ jobs: [IncomingJob], now: Date) async throws -> (stored: [JobID], duplicates: [JobID], held: [JobID: JobID]) {
         try await tx { c in
             // One file at a time, whichever hub process took it in. The checks below read
             // what is committed: two files stored at once would each miss the other's
